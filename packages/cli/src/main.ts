@@ -1,0 +1,53 @@
+import { CommanderError } from 'commander';
+import { EXIT_CODES, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
+import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
+import { TerminalProgress } from './progress.js';
+
+/** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
+function reportError(error: unknown, globals: GlobalOptions): number {
+  const known = error instanceof SyncError;
+  const exitCode = known ? error.exitCode : EXIT_CODES.unexpected;
+  const message = redactUrl(error instanceof Error ? error.message : String(error));
+  if (globals.json) {
+    const body: Record<string, unknown> = { code: known ? error.code : 'unexpected', message, exit_code: exitCode };
+    if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
+    process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`Error: ${message}\n`);
+    if (!known && !globals.debug) process.stderr.write('This is unexpected; run again with --debug for details.\n');
+  }
+  if (globals.debug && error instanceof Error && error.stack) process.stderr.write(`${redactUrl(error.stack)}\n`);
+  return exitCode;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT_CODES.ok;
+  let globals: GlobalOptions = {};
+  const program = buildProgram(async (command: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => {
+    globals = program.opts<GlobalOptions>();
+    const progress = new TerminalProgress();
+    try {
+      const outcome = await command(globals, progress);
+      progress.clear();
+      process.stdout.write(globals.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);
+      exitCode = outcome.exitCode ?? EXIT_CODES.ok;
+    } catch (error) {
+      progress.clear();
+      exitCode = reportError(error, globals);
+    }
+  });
+  program.exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(text) });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, successfully.
+      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    return reportError(error, globals);
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  CONFLICT_STRATEGIES,
+  SyncConfigError,
+  SyncService,
+  readSettings,
+  resolveWorkspacesRoot,
+  type ConflictStrategy,
+} from '@planalign/sync-core';
+import { ask, interactive } from './prompt.js';
+import { TerminalProgress } from './progress.js';
+import { renderLog, renderStatus } from './render.js';
+import { EXIT_CODES } from '@planalign/sync-core';
+
+export interface GlobalOptions {
+  root?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+/** What a command hands back: the model to print with --json, the text for people, and the exit code. */
+export interface CommandOutcome {
+  json: unknown;
+  text: string;
+  exitCode?: number;
+}
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}
+
+const strategyOption = () =>
+  new Option('--strategy <strategy>', 'how to settle a file changed on both sides (overrides conflict_strategy)').choices(CONFLICT_STRATEGIES);
+
+/**
+ * The `planalign` command line. Each action returns an outcome; `run` in main.ts prints it and
+ * maps errors to exit codes, so commands never print or exit by themselves.
+ */
+export function buildProgram(execute: (outcome: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => Promise<void>): Command {
+  const program = new Command('planalign')
+    .description('Keep PlanAlign workspaces in sync across machines through a Git remote you own.')
+    .version(version, '-V, --version')
+    .option('--root <dir>', 'workspaces root (default: $PLANALIGN_WORKSPACES, $PLANALIGN_API_WORKSPACES_ROOT, ~/.planalign/workspaces)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const sync = program.command('sync').description('sync workspaces with a Git remote');
+  const service = (globals: GlobalOptions, progress: TerminalProgress) =>
+    new SyncService(resolveWorkspacesRoot(globals.root), { onProgress: (p) => progress.update(p) });
+
+  sync
+    .command('init')
+    .description('set up sync for the workspaces root and bring down what the remote already has')
+    .option('--remote <url>', 'Git remote URL, e.g. https://github.com/you/planalign-workspaces.git')
+    .option('--branch <name>', 'branch to sync (default: main)')
+    .action((options: { remote?: string; branch?: string }, command: Command) =>
+      execute(async (globals, progress) => {
+        const root = resolveWorkspacesRoot(globals.root);
+        let remote = options.remote;
+        if (!remote) {
+          const existing = await readSettings(root).catch(() => null);
+          remote = existing?.sync.remote ?? undefined;
+        }
+        if (!remote) {
+          if (!interactive() || globals.json) {
+            throw new SyncConfigError("'planalign sync init' needs --remote <url> when it cannot ask (no terminal). Example: planalign sync init --remote https://github.com/you/planalign-workspaces.git");
+          }
+          remote = await ask('Git remote URL (e.g. https://github.com/you/planalign-workspaces.git): ');
+          if (!remote) throw new SyncConfigError('No remote URL given: nothing was changed.');
+        }
+        const result = await service(globals, progress).init({ remote, branch: options.branch });
+        void command;
+        return { json: result, text: result.message };
+      }),
+    );
+
+  sync
+    .command('push')
+    .description('commit local changes, merge remote ones, and upload')
+    .option('-m, --message <message>', 'commit message (default: describes what changed)')
+    .addOption(strategyOption())
+    .action((options: { message?: string; strategy?: ConflictStrategy }) =>
+      execute(async (globals, progress) => {
+        const result = await service(globals, progress).push(options);
+        const lines = [result.message];
+        for (const r of result.resolved_conflicts) lines.push(`conflict: ${r.path}: kept the ${r.winner} version${r.backup ? ` (other one backed up as ${r.backup})` : ''}`);
+        for (const s of result.skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
+        return { json: result, text: lines.join('\n') };
+      }),
+    );
+
+  sync
+    .command('pull')
+    .description('download and merge remote changes (local work is committed first)')
+    .addOption(strategyOption())
+    .action((options: { strategy?: ConflictStrategy }) =>
+      execute(async (globals, progress) => {
+        const result = await service(globals, progress).pull(options);
+        const lines = [result.message];
+        for (const r of result.resolved_conflicts) lines.push(`conflict: ${r.path}: kept the ${r.winner} version${r.backup ? ` (other one backed up as ${r.backup})` : ''}`);
+        for (const s of result.skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
+        return { json: result, text: lines.join('\n') };
+      }),
+    );
+
+  sync
+    .command('status')
+    .description('what is synced, what changed here and there, per workspace')
+    .option('--offline', 'do not contact the remote; show the state as of the last sync')
+    .action((options: { offline?: boolean }) =>
+      execute(async (globals, progress) => {
+        const root = resolveWorkspacesRoot(globals.root);
+        const status = await service(globals, progress).status(options);
+        return {
+          json: status,
+          text: renderStatus(root, status),
+          exitCode: status.is_initialized ? EXIT_CODES.ok : EXIT_CODES.notInitialized,
+        };
+      }),
+    );
+
+  sync
+    .command('log')
+    .description("this root's sync history, newest first")
+    .option('--limit <n>', 'how many entries', parseLimit, 20)
+    .action((options: { limit: number }) =>
+      execute(async (globals, progress) => {
+        const entries = await service(globals, progress).log({ limit: options.limit });
+        return { json: entries, text: renderLog(entries) };
+      }),
+    );
+
+  sync
+    .command('disconnect')
+    .description('stop syncing this root (keeps every workspace file)')
+    .action(() =>
+      execute(async (globals, progress) => {
+        const result = await service(globals, progress).disconnect();
+        return { json: result, text: result.message };
+      }),
+    );
+
+  return program;
+}

@@ -1,0 +1,76 @@
+import type { SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+
+/** `2025-12-02 10:30` in local time. */
+export function formatTimestamp(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function timeAgo(iso: string, now = Date.now()): string {
+  const seconds = Math.round((now - Date.parse(iso)) / 1000);
+  if (Number.isNaN(seconds)) return iso;
+  if (seconds < 60) return 'just now';
+  const units: [number, string][] = [
+    [60, 'minute'],
+    [3600, 'hour'],
+    [86400, 'day'],
+  ];
+  let chosen = units[0];
+  for (const unit of units) if (seconds >= unit[0]) chosen = unit;
+  const count = Math.floor(seconds / chosen[0]);
+  return `${count} ${chosen[1]}${count === 1 ? '' : 's'} ago`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The badge people see: ✓ synced, ↑ N changes, ↓ pull available, ⚠ conflict, ○ local only. */
+export function stateBadge(workspace: WorkspaceSyncState): string {
+  switch (workspace.state) {
+    case 'synced':
+      return '✓ synced';
+    case 'push_needed':
+      return `↑ ${plural(workspace.changes, 'change')}${workspace.pull_available ? ' ↓' : ''}`;
+    case 'pull_available':
+      return '↓ pull available';
+    case 'conflict':
+      return '⚠ conflict';
+    case 'local_only':
+      return '○ local only';
+  }
+}
+
+export function renderStatus(root: string, status: SyncStatus): string {
+  const lines: string[] = [];
+  lines.push(`Workspaces root: ${root}`);
+  if (!status.is_initialized) {
+    lines.push(`Sync is not set up here. Run 'planalign sync init --remote <url>' to start.`);
+  } else {
+    lines.push(`Remote: ${status.remote_url ?? '(none)'}${status.branch ? ` (branch ${status.branch})` : ''}${status.remote_reachable === false ? ' — unreachable' : ''}`);
+  }
+  const counts = (c: { workspaces: number; scenarios: number; runs: number }) =>
+    `${plural(c.workspaces, 'workspace')}, ${plural(c.scenarios, 'scenario')}, ${plural(c.runs, 'run')}`;
+  lines.push(`Local:  ${counts(status.local)}`);
+  if (status.is_initialized) {
+    lines.push(`Remote: ${status.remote ? counts(status.remote) : 'nothing pushed yet'}`);
+    lines.push(`Local changes: ${plural(status.local_changes, 'file')} · ahead ${status.ahead} · behind ${status.behind}`);
+    lines.push(`Last sync: ${status.last_sync ? `${formatTimestamp(status.last_sync)} (${timeAgo(status.last_sync)})` : 'never'}`);
+    lines.push(`Conflicts: ${status.conflicts.length === 0 ? 'none' : status.conflicts.join(', ')}`);
+  }
+  if (status.workspaces.length > 0) {
+    lines.push('');
+    const width = Math.max(...status.workspaces.map((w) => stateBadge(w).length));
+    for (const workspace of status.workspaces) {
+      lines.push(`  ${stateBadge(workspace).padEnd(width)}  ${workspace.name} (${plural(workspace.scenario_count, 'scenario')})`);
+      for (const problem of workspace.problems) lines.push(`      ! ${problem}`);
+    }
+  }
+  for (const warning of status.warnings) lines.push(`warning: ${warning}`);
+  return lines.join('\n');
+}
+
+export function renderLog(entries: SyncLogEntry[]): string {
+  if (entries.length === 0) return 'No sync history yet.';
+  return entries.map((entry) => `${formatTimestamp(entry.timestamp)}: ${entry.message}`).join('\n');
+}

@@ -1,0 +1,78 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Document, parseDocument, isMap } from 'yaml';
+import type { z } from 'zod';
+import { SyncConfigError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { SyncConfig, SyncSettingsFile } from '../models/sync-config.js';
+import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+
+export const SETTINGS_FILE = '.planalign-sync.yaml';
+
+export function settingsPath(root: string): string {
+  return path.join(root, SETTINGS_FILE);
+}
+
+/** Reads `.planalign-sync.yaml`; null when the root has none. Bad content is a SyncConfigError naming the field. */
+export async function readSettings(root: string): Promise<SyncSettingsFile | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(settingsPath(root), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseSettings(text, settingsPath(root));
+}
+
+export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): SyncSettingsFile {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    throw new SyncConfigError(
+      `${fileLabel} is not valid YAML (${first.message.split('\n')[0]}). Fix the file or delete it and run 'planalign sync init' again.`,
+    );
+  }
+  const raw = document.toJS() ?? {};
+  const parsed = SyncSettingsFile.safeParse(raw);
+  if (!parsed.success) throw new SyncConfigError(describeIssues(fileLabel, parsed.error));
+  if (parsed.data.sync.remote) assertRemoteUrlIsSafe(parsed.data.sync.remote, `${fileLabel}: sync.remote`);
+  return parsed.data;
+}
+
+/** Turns zod's issues into one sentence per field, naming the field the way it appears in the file. */
+export function describeIssues(fileLabel: string, error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((key) => [...issue.path, key].join('.')).join(', ');
+      return `unknown setting ${keys}: remove it or check its spelling`;
+    }
+    return `${where}: ${issue.message}`;
+  });
+  return `${fileLabel} has invalid settings: ${lines.join('; ')}.`;
+}
+
+/**
+ * Writes the settings, keeping the user's comments, key order and any other top-level sections
+ * when the file already exists.
+ */
+export async function writeSettings(root: string, sync: SyncConfig): Promise<void> {
+  const validated = SyncConfig.parse(sync);
+  const file = settingsPath(root);
+  let existing: string | null = null;
+  try {
+    existing = await fsp.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const parsed = parseDocument(existing ?? '');
+  let document: Document = parsed;
+  if (!isMap(parsed.contents)) {
+    document = new Document({});
+    document.commentBefore = ' planalign-sync settings: shared by every machine of this root. Never put a token here.';
+  }
+  document.set('version', 1);
+  for (const [key, value] of Object.entries(validated)) document.setIn(['sync', key], value);
+  await writeFileAtomic(file, document.toString());
+}

@@ -1,0 +1,98 @@
+import type { GitRepository, TreeItem } from '../git/repository.js';
+import { serializeTree, writeLooseObject, TREE_MODE } from '../git/objects.js';
+
+/** One file changed on both sides since their common ancestor (null = absent on that side). */
+export interface FileConflict {
+  path: string;
+  base: string | null;
+  ours: string | null;
+  theirs: string | null;
+}
+
+/** How a conflict ended: the blob to keep (null deletes the file). */
+export interface FileResolution {
+  oid: string | null;
+}
+
+export type ConflictResolver = (conflict: FileConflict) => Promise<FileResolution>;
+
+interface Side {
+  item: TreeItem | undefined;
+}
+
+async function childrenOf(repo: GitRepository, item: TreeItem | undefined): Promise<Map<string, TreeItem>> {
+  if (!item || item.type !== 'tree') return new Map();
+  return new Map((await repo.readTree(item.oid)).map((child) => [child.name, child]));
+}
+
+const blobOid = (item: TreeItem | undefined) => (item && item.type === 'blob' ? item.oid : null);
+
+/**
+ * Three-way merge of two trees by path. Folders changed on one side only are taken whole;
+ * only files changed on both sides reach the resolver. Returns the merged root tree id.
+ */
+export async function mergeTrees(
+  repo: GitRepository,
+  base: string | null,
+  ours: string,
+  theirs: string,
+  resolve: ConflictResolver,
+): Promise<string> {
+  const asTree = (oid: string | null): TreeItem | undefined => (oid ? { name: '', oid, mode: TREE_MODE, type: 'tree' } : undefined);
+  const merged = await mergeItem(repo, '', { item: asTree(base) }, { item: asTree(ours) }, { item: asTree(theirs) }, resolve);
+  if (!merged) return writeLooseObject(repo.gitdir, 'tree', Buffer.alloc(0));
+  return merged.oid;
+}
+
+async function mergeItem(
+  repo: GitRepository,
+  path: string,
+  base: Side,
+  ours: Side,
+  theirs: Side,
+  resolve: ConflictResolver,
+): Promise<TreeItem | undefined> {
+  const b = base.item;
+  const o = ours.item;
+  const t = theirs.item;
+  if (o?.oid === t?.oid && o?.type === t?.type) return o;
+  if (b?.oid === o?.oid && b?.type === o?.type) return t;
+  if (b?.oid === t?.oid && b?.type === t?.type) return o;
+  const anyTree = [o, t].some((item) => item?.type === 'tree');
+  const anyBlob = [o, t].some((item) => item?.type === 'blob');
+  if (anyTree && !anyBlob) {
+    // Both sides changed this folder (or one deleted it): merge it entry by entry.
+    const [bc, oc, tc] = await Promise.all([childrenOf(repo, b), childrenOf(repo, o), childrenOf(repo, t)]);
+    const entries: { mode: string; name: string; oid: string }[] = [];
+    for (const name of new Set([...oc.keys(), ...tc.keys(), ...bc.keys()])) {
+      const child = await mergeItem(
+        repo,
+        path ? `${path}/${name}` : name,
+        { item: bc.get(name) },
+        { item: oc.get(name) },
+        { item: tc.get(name) },
+        resolve,
+      );
+      if (child) entries.push({ mode: child.mode, name, oid: child.oid });
+    }
+    if (entries.length === 0) return undefined;
+    const oid = await writeLooseObject(repo.gitdir, 'tree', serializeTree(entries));
+    return { name: path.split('/').pop() ?? '', oid, mode: TREE_MODE, type: 'tree' };
+  }
+  if (anyTree && anyBlob) {
+    // A file on one side where the other has a folder: keep the folder, hand the file to the resolver as deleted there.
+    const treeSide = o?.type === 'tree' ? o : t;
+    const fileSide = o?.type === 'blob' ? 'ours' : 'theirs';
+    await resolve({
+      path,
+      base: blobOid(b),
+      ours: fileSide === 'ours' ? blobOid(o) : null,
+      theirs: fileSide === 'theirs' ? blobOid(t) : null,
+    });
+    return treeSide;
+  }
+  const resolution = await resolve({ path, base: blobOid(b), ours: blobOid(o), theirs: blobOid(t) });
+  if (!resolution.oid) return undefined;
+  const mode = (resolution.oid === t?.oid ? t?.mode : o?.mode) ?? '100644';
+  return { name: path.split('/').pop() ?? '', oid: resolution.oid, mode, type: 'blob' };
+}

@@ -1,0 +1,75 @@
+/**
+ * The error classes every front end maps to one CLI exit code and one HTTP status.
+ * Messages are written for people: what happened, which file or remote, what to do.
+ * They never contain a secret (see git/redact.ts for how URLs are cleaned first).
+ */
+export const EXIT_CODES = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  auth: 3,
+  network: 4,
+  conflict: 5,
+  notInitialized: 6,
+  busy: 7,
+} as const;
+
+export class SyncError extends Error {
+  /** Stable machine-readable code, used in `--json` output and API error bodies. */
+  readonly code: string = 'sync_error';
+  readonly exitCode: number = EXIT_CODES.unexpected;
+  readonly httpStatus: number = 500;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Credentials missing, wrong or refused by the remote. */
+export class SyncAuthError extends SyncError {
+  override readonly code: string = 'auth_failed';
+  override readonly exitCode: number = EXIT_CODES.auth;
+  override readonly httpStatus: number = 401;
+}
+
+/** The remote could not be reached or broke off; local work is untouched. */
+export class SyncNetworkError extends SyncError {
+  override readonly code: string = 'network';
+  override readonly exitCode: number = EXIT_CODES.network;
+  override readonly httpStatus: number = 503;
+}
+
+/** A conflict that the configured strategy leaves to the user. */
+export class SyncConflictError extends SyncError {
+  override readonly code: string = 'conflict';
+  override readonly exitCode: number = EXIT_CODES.conflict;
+  override readonly httpStatus: number = 409;
+  constructor(
+    message: string,
+    readonly conflicting_files: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Bad settings, flags or input: nothing was changed. */
+export class SyncConfigError extends SyncError {
+  override readonly code: string = 'invalid_configuration';
+  override readonly exitCode: number = EXIT_CODES.usage;
+  override readonly httpStatus: number = 422;
+}
+
+/** The root has no sync repository yet. */
+export class SyncNotInitializedError extends SyncError {
+  override readonly code: string = 'not_initialized';
+  override readonly exitCode: number = EXIT_CODES.notInitialized;
+  override readonly httpStatus: number = 409;
+}
+
+/** Another sync holds this root's lock and did not finish in time. */
+export class SyncBusyError extends SyncError {
+  override readonly code: string = 'busy';
+  override readonly exitCode: number = EXIT_CODES.busy;
+  override readonly httpStatus: number = 423;
+}

@@ -1,0 +1,64 @@
+import { nativeGitAvailable, runNativeGit } from './native-git.js';
+
+/**
+ * Credentials for an HTTPS remote. They come from the environment (PLANALIGN_SYNC_TOKEN with
+ * an optional PLANALIGN_SYNC_USERNAME) or from Git's credential helper, and live only in memory:
+ * nothing here is ever written to a file, a log or a message.
+ */
+export interface Credentials {
+  username: string;
+  password: string;
+  source: 'environment' | 'credential-helper';
+}
+
+const DEFAULT_TOKEN_USERNAME = 'planalign-sync';
+
+export function credentialsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Credentials | null {
+  const token = env.PLANALIGN_SYNC_TOKEN;
+  if (!token) return null;
+  return { username: env.PLANALIGN_SYNC_USERNAME || DEFAULT_TOKEN_USERNAME, password: token, source: 'environment' };
+}
+
+function credentialRequest(url: string, extra: Record<string, string> = {}): string {
+  const parsed = new URL(url);
+  const fields: Record<string, string> = {
+    protocol: parsed.protocol.replace(':', ''),
+    host: parsed.host,
+    path: parsed.pathname.replace(/^\//, ''),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...extra,
+  };
+  return `${Object.entries(fields)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n\n`;
+}
+
+/** Asks Git's credential helper, never prompting (GIT_TERMINAL_PROMPT=0, no askpass). */
+export async function credentialsFromHelper(url: string): Promise<Credentials | null> {
+  if (!nativeGitAvailable()) return null;
+  try {
+    const result = await runNativeGit(['credential', 'fill'], {
+      input: credentialRequest(url),
+      env: { GIT_ASKPASS: '', SSH_ASKPASS: '' },
+    });
+    if (result.code !== 0) return null;
+    const values = Object.fromEntries(
+      result.stdout
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    if (!values.password) return null;
+    return { username: values.username ?? '', password: values.password, source: 'credential-helper' };
+  } catch {
+    return null;
+  }
+}
+
+/** Tells the credential helper whether the credentials it gave worked, as native git does. */
+export async function reportToHelper(url: string, credentials: Credentials, worked: boolean): Promise<void> {
+  if (credentials.source !== 'credential-helper' || !nativeGitAvailable()) return;
+  await runNativeGit(['credential', worked ? 'approve' : 'reject'], {
+    input: credentialRequest(url, { username: credentials.username, password: credentials.password }),
+  }).catch(() => undefined);
+}

@@ -1,0 +1,68 @@
+import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
+import { redactUrl } from './remote-url.js';
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function causeCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/**
+ * Maps what isomorphic-git and node throw to the SyncError classes, with a sentence that
+ * names the remote (credentials stripped) and what to do.
+ */
+export function translateRemoteError(error: unknown, url: string): SyncError {
+  if (error instanceof SyncError) return error;
+  const remote = redactUrl(url);
+  const codes = causeCodes(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
+  if (codes.includes('UserCanceledError') || status === 401) {
+    return new SyncAuthError(
+      `The remote ${remote} refused the credentials (HTTP 401). Set PLANALIGN_SYNC_TOKEN (and PLANALIGN_SYNC_USERNAME if your server needs one) to a token with access to the repository, or store one in Git's credential helper.`,
+    );
+  }
+  if (status === 403) {
+    return new SyncAuthError(
+      `The remote ${remote} denied access (HTTP 403). Check that your token may read and write this repository.`,
+    );
+  }
+  if (status === 404) {
+    return new SyncConfigError(
+      `No Git repository found at ${remote} (HTTP 404). Check the URL (planalign sync init --remote <url>), that the repository exists, and that your token can see it.`,
+    );
+  }
+  if (typeof status === 'number' && status >= 500) {
+    return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
+  }
+  if (codes.some((code) => NETWORK_CODES.has(code)) || /socket hang up|network|fetch failed|timed out/i.test(message)) {
+    return new SyncNetworkError(
+      `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
+    );
+  }
+  if (codes.includes('SmartHttpError') || codes.includes('EmptyServerResponseError') || codes.includes('ParseError')) {
+    return new SyncNetworkError(
+      `The remote ${remote} did not answer like a Git server (${redactUrl(message)}). Check the URL; your local work is safe.`,
+    );
+  }
+  return new SyncError(`Talking to the remote ${remote} failed: ${redactUrl(message)}`, { cause: error });
+}

@@ -1,0 +1,371 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { SyncConfigError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
+import { translateRemoteError } from './error-translation.js';
+import { createGitFs } from './git-fs.js';
+import { nativeGitAvailable, runNativeGit } from './native-git.js';
+import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
+import { writeLooseObject, serializeCommit, type Signature } from './objects.js';
+
+/**
+ * The only module that talks to isomorphic-git. Everything above it works with plain ids,
+ * paths and the SyncError classes.
+ */
+export const REMOTE_NAME = 'origin';
+const ZERO_OID = '0000000000000000000000000000000000000000';
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  /** seconds since the epoch */
+  committedAt: number;
+  author: string;
+}
+
+export interface TreeItem {
+  name: string;
+  oid: string;
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+export interface TransferProgress {
+  phase: string;
+  loaded: number;
+  total?: number;
+}
+
+export interface RemoteOptions {
+  url: string;
+  branch: string;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export class GitRepository {
+  readonly gitdir: string;
+  private readonly fs: ReturnType<typeof createGitFs>;
+  /** isomorphic-git's pack and object cache, shared by the calls of one operation. */
+  private readonly cache: object = {};
+
+  constructor(readonly root: string) {
+    this.gitdir = path.join(root, '.git');
+    this.fs = createGitFs(this.gitdir);
+  }
+
+  private get base() {
+    return { fs: this.fs, dir: this.root, gitdir: this.gitdir, cache: this.cache };
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await fsp.access(path.join(this.gitdir, 'HEAD'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async init(branch: string): Promise<void> {
+    await git.init({ fs: this.fs, dir: this.root, gitdir: this.gitdir, defaultBranch: branch });
+  }
+
+  async currentBranch(): Promise<string | null> {
+    return (await git.currentBranch({ ...this.base, test: true })) ?? null;
+  }
+
+  /** Points HEAD at a branch (which may not exist yet). */
+  async setHeadBranch(branch: string): Promise<void> {
+    await writeFileAtomic(path.join(this.gitdir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+  }
+
+  async getConfig(key: string): Promise<string | null> {
+    const value = await git.getConfig({ ...this.base, path: key });
+    return typeof value === 'string' ? value : null;
+  }
+
+  async setConfig(key: string, value: string | undefined): Promise<void> {
+    await git.setConfig({ ...this.base, path: key, value });
+  }
+
+  async remoteUrl(): Promise<string | null> {
+    return this.getConfig(`remote.${REMOTE_NAME}.url`);
+  }
+
+  async setRemote(url: string): Promise<void> {
+    await git.addRemote({ ...this.base, remote: REMOTE_NAME, url, force: true });
+  }
+
+  async removeRemote(): Promise<void> {
+    await git.deleteRemote({ ...this.base, remote: REMOTE_NAME });
+  }
+
+  async resolveRef(ref: string): Promise<string | null> {
+    try {
+      return await git.resolveRef({ ...this.base, ref });
+    } catch {
+      return null;
+    }
+  }
+
+  async writeRef(ref: string, oid: string): Promise<void> {
+    await git.writeRef({ ...this.base, ref, value: oid, force: true });
+  }
+
+  async deleteRef(ref: string): Promise<void> {
+    await git.deleteRef({ ...this.base, ref }).catch(() => undefined);
+  }
+
+  async hasCommit(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ ...this.base, oid });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async readCommit(oid: string): Promise<CommitInfo> {
+    const { commit } = await git.readCommit({ ...this.base, oid });
+    return {
+      oid,
+      tree: commit.tree,
+      parents: commit.parent,
+      message: commit.message,
+      committedAt: commit.committer.timestamp,
+      author: commit.author.name,
+    };
+  }
+
+  async readTree(oid: string): Promise<TreeItem[]> {
+    const { tree } = await git.readTree({ ...this.base, oid });
+    return tree.map((entry) => ({ name: entry.path, oid: entry.oid, mode: entry.mode, type: entry.type }));
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    const { blob } = await git.readBlob({ ...this.base, oid });
+    return blob;
+  }
+
+  async findMergeBase(a: string, b: string): Promise<string[]> {
+    return git.findMergeBase({ ...this.base, oids: [a, b] });
+  }
+
+  /** Commits reachable from `from` that are not reachable from `stop` (stop = a merge base). */
+  async countCommitsBetween(from: string, stop: string | null, limit = 100_000): Promise<number> {
+    const seen = new Set<string>();
+    const stopAt = stop ? new Set(await this.ancestors(stop, 1_000)) : new Set<string>();
+    const queue = [from];
+    while (queue.length > 0 && seen.size < limit) {
+      const oid = queue.pop()!;
+      if (seen.has(oid) || stopAt.has(oid)) continue;
+      seen.add(oid);
+      const commit = await this.readCommit(oid);
+      queue.push(...commit.parents);
+    }
+    return seen.size;
+  }
+
+  /** The nearest `depth` ancestors of a commit, itself included. */
+  private async ancestors(oid: string, depth: number): Promise<string[]> {
+    const found: string[] = [];
+    const seen = new Set<string>();
+    const queue = [oid];
+    while (queue.length > 0 && found.length < depth) {
+      const next = queue.shift()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      found.push(next);
+      try {
+        queue.push(...(await this.readCommit(next)).parents);
+      } catch {
+        // A shallow or incomplete history simply ends here.
+      }
+    }
+    return found;
+  }
+
+  async writeCommit(commit: { tree: string; parents: string[]; message: string; author: Signature }): Promise<string> {
+    return writeLooseObject(
+      this.gitdir,
+      'commit',
+      serializeCommit({ ...commit, committer: commit.author }),
+    );
+  }
+
+  async recentCommits(ref: string, depth: number): Promise<CommitInfo[]> {
+    try {
+      const entries = await git.log({ ...this.base, ref, depth });
+      return entries.map((entry) => ({
+        oid: entry.oid,
+        tree: entry.commit.tree,
+        parents: entry.commit.parent,
+        message: entry.commit.message,
+        committedAt: entry.commit.committer.timestamp,
+        author: entry.commit.author.name,
+      }));
+    } catch {
+      return [];
+    }
+  }
+
+  // ---- remote transport -------------------------------------------------------------
+
+  /**
+   * Fetches the branch into refs/remotes/origin/<branch>; returns the remote's commit, or null
+   * when the remote has no such branch (an empty repository).
+   */
+  async fetch(options: RemoteOptions): Promise<string | null> {
+    const trackingRef = `refs/remotes/${REMOTE_NAME}/${options.branch}`;
+    const before = await this.resolveRef(trackingRef);
+    if (remoteKind(options.url) === 'ssh') return this.fetchOverSsh(options, trackingRef);
+    const remoteHead = await this.remoteBranchHead(options);
+    if (remoteHead === null) return null;
+    if (!(await this.hasCommit(remoteHead))) {
+      await this.withAuth(options.url, (auth) =>
+        git.fetch({
+          ...this.base,
+          http,
+          ...auth,
+          url: options.url,
+          remote: REMOTE_NAME,
+          ref: options.branch,
+          remoteRef: options.branch,
+          singleBranch: true,
+          tags: false,
+          onProgress: options.onProgress,
+        }),
+      );
+    }
+    // isomorphic-git moves the tracking ref before the pack is in place: trust it only when
+    // the commit it names is really here.
+    if (!(await this.hasCommit(remoteHead))) {
+      if (before) await this.writeRef(trackingRef, before);
+      else await this.deleteRef(trackingRef);
+      throw translateRemoteError(new Error(`fetched commit ${remoteHead} is missing (network fetch failed)`), options.url);
+    }
+    await this.writeRef(trackingRef, remoteHead);
+    return remoteHead;
+  }
+
+  /** The commit the remote's branch points at, from one small request; null when absent. */
+  async remoteBranchHead(options: RemoteOptions): Promise<string | null> {
+    if (remoteKind(options.url) === 'ssh') {
+      const result = await this.nativeTransport(['ls-remote', options.url, `refs/heads/${options.branch}`], options.url);
+      const line = result.split('\n').find((l) => l.trim());
+      return line ? line.split(/\s+/)[0] : null;
+    }
+    const refs = await this.withAuth(options.url, (auth) =>
+      git.listServerRefs({ http, ...auth, url: options.url, prefix: `refs/heads/${options.branch}`, protocolVersion: 1 }),
+    );
+    return refs.find((ref) => ref.ref === `refs/heads/${options.branch}`)?.oid ?? null;
+  }
+
+  /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
+  async push(options: RemoteOptions): Promise<boolean> {
+    if (remoteKind(options.url) === 'ssh') return this.pushOverSsh(options);
+    try {
+      const result = await this.withAuth(options.url, (auth) =>
+        git.push({
+          ...this.base,
+          http,
+          ...auth,
+          url: options.url,
+          remote: REMOTE_NAME,
+          ref: options.branch,
+          remoteRef: options.branch,
+          onProgress: options.onProgress,
+        }),
+      );
+      if (!result.ok) {
+        const refResult = Object.values(result.refs ?? {})[0];
+        if (refResult?.error && /fetch first|non-fast-forward|stale info/i.test(refResult.error)) return false;
+        throw new Error(`push refused by the remote: ${refResult?.error ?? result.error ?? 'unknown reason'}`);
+      }
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'PushRejectedError') return false;
+      throw error instanceof Error && 'exitCode' in error ? error : translateRemoteError(error, options.url);
+    }
+  }
+
+  /**
+   * Runs a transport call with credentials: a token from the environment is sent up front;
+   * otherwise Git's credential helper is asked only when the server says 401.
+   */
+  private async withAuth<T>(url: string, call: (auth: object) => Promise<T>): Promise<T> {
+    const fromEnvironment = credentialsFromEnvironment();
+    let offered: Credentials | null = fromEnvironment;
+    const auth = {
+      headers: fromEnvironment
+        ? { Authorization: `Basic ${Buffer.from(`${fromEnvironment.username}:${fromEnvironment.password}`).toString('base64')}` }
+        : {},
+      onAuth: async () => {
+        offered = offered ?? (await credentialsFromHelper(url));
+        return offered ? { username: offered.username, password: offered.password } : { cancel: true };
+      },
+      onAuthFailure: async () => {
+        if (offered) await reportToHelper(url, offered, false);
+        return { cancel: true };
+      },
+      onAuthSuccess: async () => {
+        if (offered) await reportToHelper(url, offered, true);
+      },
+    };
+    try {
+      return await call(auth);
+    } catch (error) {
+      throw translateRemoteError(error, url);
+    }
+  }
+
+  // ---- SSH remotes, through the native git transport ----------------------------------
+
+  private async nativeTransport(args: string[], url: string): Promise<string> {
+    if (!nativeGitAvailable()) {
+      const https = httpsEquivalent(url);
+      throw new SyncConfigError(
+        `The remote ${url} uses SSH, which needs the git command, and git is not installed. ` +
+          (https ? `Use the HTTPS URL instead: ${https} (with PLANALIGN_SYNC_TOKEN).` : 'Use an https:// URL instead.'),
+      );
+    }
+    const result = await runNativeGit(args, { cwd: this.root, env: { GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' } });
+    if (result.code !== 0) {
+      const stderr = redactUrl(result.stderr.trim().split('\n').slice(-1)[0] ?? '');
+      if (/permission denied|authentication|publickey/i.test(result.stderr)) {
+        throw translateRemoteError({ data: { statusCode: 401 }, message: stderr }, url);
+      }
+      if (/rejected|fetch first|non-fast-forward/i.test(result.stderr)) {
+        throw Object.assign(new Error(stderr), { code: 'PushRejectedError' });
+      }
+      throw translateRemoteError(Object.assign(new Error(stderr), { code: 'ECONNREFUSED' }), url);
+    }
+    return result.stdout;
+  }
+
+  private async fetchOverSsh(options: RemoteOptions, trackingRef: string): Promise<string | null> {
+    const head = await this.remoteBranchHead(options);
+    if (head === null) return null;
+    await this.nativeTransport(['fetch', '--no-tags', options.url, `+refs/heads/${options.branch}:${trackingRef}`], options.url);
+    return head;
+  }
+
+  private async pushOverSsh(options: RemoteOptions): Promise<boolean> {
+    try {
+      await this.nativeTransport(['push', options.url, `refs/heads/${options.branch}:refs/heads/${options.branch}`], options.url);
+      const head = await this.resolveRef(`refs/heads/${options.branch}`);
+      if (head) await this.writeRef(`refs/remotes/${REMOTE_NAME}/${options.branch}`, head);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'PushRejectedError') return false;
+      throw error;
+    }
+  }
+}
+
+export { ZERO_OID };

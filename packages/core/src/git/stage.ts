@@ -1,0 +1,108 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { SkippedFile } from '../models/results.js';
+import type { FileStat, ScanResult } from '../workspace/file-scan.js';
+import { findContentProblem } from '../workspace/content-check.js';
+import { mapLimit } from '../util/concurrency.js';
+import type { GitIndex, IndexEntry } from './index-file.js';
+import { hashObject, writeLooseObject } from './objects.js';
+
+const REGULAR_FILE = 0o100644;
+/**
+ * Timestamps are only trusted when the file is clearly older than the index that recorded
+ * them; anything touched within this window of the index write is re-read ("racy git").
+ */
+const RACY_WINDOW_NS = 2_000_000_000n;
+
+export type ChangeKind = 'added' | 'modified' | 'deleted';
+export interface FileChange {
+  path: string;
+  kind: ChangeKind;
+}
+
+export interface Snapshot {
+  /** the files of the next commit */
+  entries: Map<string, IndexEntry>;
+  changes: FileChange[];
+  skipped: SkippedFile[];
+  /**
+   * The current index with fresh stat data for files that were re-read but did not change:
+   * writing it back keeps the next scan from reading them again.
+   */
+  refreshedIndex: Map<string, IndexEntry>;
+  /** how many entries of refreshedIndex carry fresher stat data */
+  refreshed: number;
+}
+
+export function statMatches(entry: IndexEntry, stat: FileStat, indexWrittenAtNs: bigint): boolean {
+  if (entry.size !== stat.size || entry.mtimeNs !== stat.mtimeNs || entry.ino !== stat.ino % 0x1_0000_0000) return false;
+  return stat.mtimeNs + RACY_WINDOW_NS < indexWrittenAtNs;
+}
+
+export function entryFromStat(relativePath: string, oid: string, stat: FileStat): IndexEntry {
+  return { path: relativePath, oid, mode: REGULAR_FILE, ...stat };
+}
+
+/**
+ * Turns the scanned working tree into the entries of the next commit. Only files whose
+ * stat differs from the index (or is racy) are read and hashed; a file that fails its
+ * content check keeps its last committed version, so a half-written file is never committed.
+ */
+export async function stageWorkingTree(
+  root: string,
+  gitdir: string,
+  scan: ScanResult,
+  index: GitIndex,
+  options: { writeObjects: boolean } = { writeObjects: true },
+): Promise<Snapshot> {
+  const refreshedIndex = new Map(index.entries);
+  let refreshed = 0;
+  const entries = new Map<string, IndexEntry>();
+  const changes: FileChange[] = [];
+  const skipped: SkippedFile[] = [...scan.skipped];
+  const toRead: string[] = [];
+  for (const [relative, file] of scan.files) {
+    const previous = index.entries.get(relative);
+    if (previous && statMatches(previous, file.stat, index.writtenAtNs)) entries.set(relative, previous);
+    else toRead.push(relative);
+  }
+  await mapLimit(toRead, 32, async (relative) => {
+    const file = scan.files.get(relative)!;
+    const previous = index.entries.get(relative);
+    let content: Buffer;
+    try {
+      content = await fsp.readFile(path.join(root, relative));
+    } catch {
+      if (previous) entries.set(relative, previous);
+      return;
+    }
+    const problem = findContentProblem(relative, content);
+    if (problem) {
+      skipped.push({ path: relative, reason: problem });
+      if (previous) entries.set(relative, previous);
+      return;
+    }
+    const oid = options.writeObjects ? await writeLooseObject(gitdir, 'blob', content) : hashObject('blob', content);
+    // Record the size actually read: a file still growing is caught again next time.
+    const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length });
+    entries.set(relative, entry);
+    if (previous?.oid === oid) {
+      refreshedIndex.set(relative, entry);
+      refreshed += 1;
+    }
+    if (!previous) changes.push({ path: relative, kind: 'added' });
+    else if (previous.oid !== oid) changes.push({ path: relative, kind: 'modified' });
+  });
+  const skippedPaths = new Set(skipped.map((s) => s.path));
+  for (const [relative, previous] of index.entries) {
+    if (entries.has(relative)) continue;
+    // Too large now, or unreadable: keep the last good version rather than deleting it everywhere.
+    if (skippedPaths.has(relative)) {
+      entries.set(relative, previous);
+      continue;
+    }
+    changes.push({ path: relative, kind: 'deleted' });
+  }
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { entries, changes, skipped, refreshedIndex, refreshed };
+}

@@ -1,0 +1,55 @@
+import type { GitRepository, TreeItem } from './repository.js';
+
+export interface PathChange {
+  path: string;
+  before: string | null;
+  after: string | null;
+}
+
+async function itemsOf(repo: GitRepository, tree: string | null): Promise<Map<string, TreeItem>> {
+  if (!tree) return new Map();
+  return new Map((await repo.readTree(tree)).map((item) => [item.name, item]));
+}
+
+/**
+ * Files that differ between two trees. Folders whose ids are equal are skipped without being
+ * read, so a small change in a large root costs a handful of tree reads.
+ */
+export async function diffTrees(repo: GitRepository, before: string | null, after: string | null, prefix = ''): Promise<PathChange[]> {
+  if (before === after) return [];
+  const [a, b] = await Promise.all([itemsOf(repo, before), itemsOf(repo, after)]);
+  const changes: PathChange[] = [];
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(name);
+    const y = b.get(name);
+    if (x?.oid === y?.oid) continue;
+    const path = prefix ? `${prefix}/${name}` : name;
+    const xTree = x?.type === 'tree' ? x.oid : null;
+    const yTree = y?.type === 'tree' ? y.oid : null;
+    if (xTree || yTree) changes.push(...(await diffTrees(repo, xTree, yTree, path)));
+    const xBlob = x?.type === 'blob' ? x.oid : null;
+    const yBlob = y?.type === 'blob' ? y.oid : null;
+    if (xBlob !== yBlob) changes.push({ path, before: xBlob, after: yBlob });
+  }
+  return changes;
+}
+
+/** Every file of a tree, path → blob id. */
+export async function listTreeFiles(repo: GitRepository, tree: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const change of await diffTrees(repo, null, tree)) files.set(change.path, change.after!);
+  return files;
+}
+
+/** The blob at a path of a tree, or null. */
+export async function blobAtPath(repo: GitRepository, tree: string | null, filePath: string): Promise<string | null> {
+  let current = tree;
+  const parts = filePath.split('/');
+  for (let i = 0; i < parts.length && current; i += 1) {
+    const item = (await repo.readTree(current)).find((entry) => entry.name === parts[i]);
+    if (!item) return null;
+    if (i === parts.length - 1) return item.type === 'blob' ? item.oid : null;
+    current = item.type === 'tree' ? item.oid : null;
+  }
+  return null;
+}

@@ -1,0 +1,5 @@
+export * from './sync-config.js';
+export * from './sync-status.js';
+export * from './sync-log.js';
+export * from './results.js';
+export * from './planalign.js';

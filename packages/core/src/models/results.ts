@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { TreeCounts } from './sync-status.js';
+
+/** A file that was not synced this time, and why (too large, unreadable, half-written). */
+export const SkippedFile = z.object({
+  path: z.string(),
+  reason: z.string(),
+});
+export type SkippedFile = z.infer<typeof SkippedFile>;
+
+/** A conflict settled by strategy, with where the losing version was kept. */
+export const ResolvedConflict = z.object({
+  path: z.string(),
+  winner: z.enum(['local', 'remote']),
+  strategy: z.string(),
+  backup: z.string().nullable(),
+});
+export type ResolvedConflict = z.infer<typeof ResolvedConflict>;
+
+export const InitResult = z.object({
+  root: z.string(),
+  remote_url: z.string().nullable(),
+  branch: z.string(),
+  created_repository: z.boolean(),
+  /** What was already on the remote and is now here too. */
+  from_remote: TreeCounts.nullable(),
+  message: z.string(),
+});
+export type InitResult = z.infer<typeof InitResult>;
+
+export const PushResult = z.object({
+  commit: z.string().nullable(),
+  pushed: z.boolean(),
+  /** Everything now on the remote, counted. */
+  synced: TreeCounts,
+  changed_workspaces: z.array(z.string()),
+  changed_scenarios: z.array(z.string()),
+  files_changed: z.number().int().nonnegative(),
+  pulled_first: z.boolean(),
+  resolved_conflicts: z.array(ResolvedConflict),
+  skipped: z.array(SkippedFile),
+  message: z.string(),
+});
+export type PushResult = z.infer<typeof PushResult>;
+
+export const PullResult = z.object({
+  commit: z.string().nullable(),
+  updated_workspaces: z.array(z.string()),
+  new_scenarios: z.array(z.string()),
+  new_runs: z.number().int().nonnegative(),
+  files_changed: z.number().int().nonnegative(),
+  committed_local_changes: z.boolean(),
+  resolved_conflicts: z.array(ResolvedConflict),
+  skipped: z.array(SkippedFile),
+  message: z.string(),
+});
+export type PullResult = z.infer<typeof PullResult>;
+
+export const DisconnectResult = z.object({
+  root: z.string(),
+  removed_remote: z.string().nullable(),
+  message: z.string(),
+});
+export type DisconnectResult = z.infer<typeof DisconnectResult>;

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local', 'keep-remote'] as const;
+export const ConflictStrategy = z.enum(CONFLICT_STRATEGIES);
+export type ConflictStrategy = z.infer<typeof ConflictStrategy>;
+
+/** The `sync:` map of `.planalign-sync.yaml`. Never holds a secret. */
+export const SyncConfig = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    remote: z.string().min(1).nullable().default(null),
+    branch: z
+      .string()
+      .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name such as "main"')
+      .default('main'),
+    auto_sync: z.boolean().default(false),
+    include: z.array(z.string().min(1)).default([]),
+    exclude: z.array(z.string().min(1)).default([]),
+    conflict_strategy: ConflictStrategy.default('last-write-wins'),
+    /** Files above this size are left out with a warning rather than uploaded. */
+    max_file_size_mb: z.number().positive().max(1024).default(10),
+  });
+export type SyncConfig = z.infer<typeof SyncConfig>;
+
+export const SyncSettingsFile = z.strictObject({
+  version: z.literal(1),
+  sync: SyncConfig.default(SyncConfig.parse({})),
+});
+export type SyncSettingsFile = z.infer<typeof SyncSettingsFile>;

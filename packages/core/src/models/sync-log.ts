@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const SyncOperation = z.enum(['push', 'pull', 'init', 'conflict']);
+export type SyncOperation = z.infer<typeof SyncOperation>;
+
+/** One line of this root's sync journal (kept in `.git/`, never pushed). */
+export const SyncLogEntry = z.object({
+  timestamp: z.string(),
+  operation: SyncOperation,
+  /** Names of the workspaces the operation changed. */
+  workspaces_affected: z.array(z.string()),
+  /** Names of the scenarios the operation changed. */
+  scenarios_affected: z.array(z.string()),
+  message: z.string(),
+  commit: z.string().nullable().default(null),
+});
+export type SyncLogEntry = z.infer<typeof SyncLogEntry>;

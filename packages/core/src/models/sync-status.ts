@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+export const WORKSPACE_STATES = ['synced', 'push_needed', 'pull_available', 'conflict', 'local_only'] as const;
+export const WorkspaceState = z.enum(WORKSPACE_STATES);
+export type WorkspaceState = z.infer<typeof WorkspaceState>;
+
+/** One workspace as people see it: ✓ synced, ↑ N changes, ↓ pull available, ⚠ conflict, ○ local only. */
+export const WorkspaceSyncState = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: WorkspaceState,
+  /** Files changed here and not yet on the remote (uncommitted or committed but not pushed). */
+  changes: z.number().int().nonnegative(),
+  pull_available: z.boolean(),
+  scenario_count: z.number().int().nonnegative(),
+  run_count: z.number().int().nonnegative(),
+  last_run_at: z.string().nullable(),
+  /** Files of this workspace that could not be read (e.g. half-written JSON). */
+  problems: z.array(z.string()),
+});
+export type WorkspaceSyncState = z.infer<typeof WorkspaceSyncState>;
+
+export const TreeCounts = z.object({
+  workspaces: z.number().int().nonnegative(),
+  scenarios: z.number().int().nonnegative(),
+  runs: z.number().int().nonnegative(),
+});
+export type TreeCounts = z.infer<typeof TreeCounts>;
+
+export const SyncStatus = z.object({
+  is_initialized: z.boolean(),
+  remote_url: z.string().nullable(),
+  branch: z.string().nullable(),
+  local_changes: z.number().int().nonnegative(),
+  ahead: z.number().int().nonnegative(),
+  behind: z.number().int().nonnegative(),
+  last_sync: z.string().nullable(),
+  conflicts: z.array(z.string()),
+  /** false when the remote could not be asked (offline); ahead/behind are then as of the last fetch. */
+  remote_reachable: z.boolean().nullable(),
+  local: TreeCounts,
+  remote: TreeCounts.nullable(),
+  workspaces: z.array(WorkspaceSyncState),
+  warnings: z.array(z.string()),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;

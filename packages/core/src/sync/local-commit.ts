@@ -1,0 +1,52 @@
+import { readIndex, writeIndex } from '../git/index-file.js';
+import { stageWorkingTree, type FileChange } from '../git/stage.js';
+import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
+import type { SkippedFile } from '../models/results.js';
+import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { NameBook } from '../workspace/names.js';
+import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
+import { commitIdentity } from './identity.js';
+import type { SyncContext } from './sync-context.js';
+
+export interface LocalCommit {
+  commit: string | null;
+  changes: FileChange[];
+  summary: ChangeSummary;
+  skipped: SkippedFile[];
+  /** every file now committed, path → blob id */
+  files: Map<string, string>;
+}
+
+/**
+ * Commits whatever changed in the working tree, so that no later merge or checkout can
+ * overwrite it. Only changed files are read; files that fail their content check stay out.
+ */
+export async function commitLocalChanges(context: SyncContext, explicitMessage?: string): Promise<LocalCommit> {
+  const { repo, root } = context;
+  const [scan, index] = await Promise.all([scanSyncedFiles(root, context.rules, context.maxFileBytes), readIndex(repo.gitdir)]);
+  const snapshot = await stageWorkingTree(root, repo.gitdir, scan, index);
+  const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
+  const head = await repo.resolveRef(context.branchRef);
+  const names = new NameBook(root);
+  const summary = await summarizeChanges(snapshot.changes, names);
+  const known = await KnownTrees.load(repo.gitdir);
+  const tree = await writeTreeFromFiles(repo.gitdir, files, known);
+  const headTree = head ? (await repo.readCommit(head)).tree : null;
+  if (tree.oid === headTree || (!head && files.size === 0)) {
+    // Nothing to commit: the staged files are HEAD's, with fresher stat data.
+    await writeIndex(repo.gitdir, snapshot.entries.values());
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
+  }
+  const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
+  const commit = await repo.writeCommit({
+    tree: tree.oid,
+    parents: head ? [head] : [],
+    message,
+    author: await commitIdentity(repo),
+  });
+  // Index before ref: if killed in between, the next run sees the same files and commits them again.
+  await writeIndex(repo.gitdir, snapshot.entries.values());
+  await repo.writeRef(context.branchRef, commit);
+  await known.save(tree.trees);
+  return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, files };
+}

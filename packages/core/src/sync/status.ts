@@ -1,0 +1,176 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { SyncBusyError, SyncNetworkError } from '../errors.js';
+import { readIndex, writeIndex } from '../git/index-file.js';
+import { stageWorkingTree } from '../git/stage.js';
+import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
+import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
+import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { NameBook } from '../workspace/names.js';
+import { countTree, placeOf } from '../workspace/paths.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { readLocalState, stateDir } from './journal.js';
+import { withRootLock } from './lock.js';
+import type { SyncContext } from './sync-context.js';
+
+const STATUS_LOCK_WAIT_MS = 2_000;
+
+/**
+ * Where this root stands against its remote. Asks the remote for its branch head (one small
+ * request) and fetches only when it moved; offline, it answers from the last fetch.
+ */
+export async function computeStatus(context: SyncContext, options: { offline?: boolean; lastSync?: string | null } = {}): Promise<SyncStatus> {
+  const warnings: string[] = [];
+  let remoteReachable: boolean | null = null;
+  const gather = async (locked: boolean) => {
+    if (!options.offline && context.settings.remote && locked) {
+      try {
+        await context.repo.fetch({ url: context.settings.remote, branch: context.branch });
+        remoteReachable = true;
+      } catch (error) {
+        if (!(error instanceof SyncNetworkError)) throw error;
+        remoteReachable = false;
+        warnings.push(`${error.message} Showing the state as of the last sync.`);
+      }
+    }
+    return gatherStatus(context, locked, warnings, remoteReachable);
+  };
+  try {
+    return await withRootLock(context.repo.gitdir, 'status', () => gather(true), STATUS_LOCK_WAIT_MS);
+  } catch (error) {
+    if (!(error instanceof SyncBusyError)) throw error;
+    warnings.push('A sync is running on this root; the remote was not asked.');
+    return gather(false);
+  }
+}
+
+async function gatherStatus(
+  context: SyncContext,
+  locked: boolean,
+  warnings: string[],
+  remoteReachable: boolean | null,
+): Promise<SyncStatus> {
+  const { repo, root } = context;
+  const [scan, index, state] = await Promise.all([
+    scanSyncedFiles(root, context.rules, context.maxFileBytes),
+    readIndex(repo.gitdir),
+    readLocalState(repo.gitdir),
+  ]);
+  const snapshot = await stageWorkingTree(root, repo.gitdir, scan, index, { writeObjects: false });
+  if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
+  for (const skipped of snapshot.skipped) {
+    if (!skipped.reason.startsWith('symbolic link')) warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
+  }
+
+  const head = await repo.resolveRef(context.branchRef);
+  const tracking = await repo.resolveRef(context.trackingRef);
+  const headTree = head ? (await repo.readCommit(head)).tree : null;
+  const trackingTree = tracking ? (await repo.readCommit(tracking)).tree : null;
+  let ahead = 0;
+  let behind = 0;
+  let baseTree: string | null = null;
+  if (head && tracking) {
+    const bases = await repo.findMergeBase(head, tracking);
+    const base = bases[0] ?? null;
+    baseTree = base ? (await repo.readCommit(base)).tree : null;
+    ahead = head === tracking ? 0 : await repo.countCommitsBetween(head, base);
+    behind = head === tracking ? 0 : await repo.countCommitsBetween(tracking, base);
+  } else if (head) {
+    ahead = await repo.countCommitsBetween(head, null, 10_000);
+  }
+
+  // Per workspace: files changed here (uncommitted, or committed and not pushed) and there.
+  const localChangesByWorkspace = new Map<string, number>();
+  const bump = (map: Map<string, number>, p: string) => {
+    const ws = placeOf(p).workspaceId;
+    if (ws) map.set(ws, (map.get(ws) ?? 0) + 1);
+  };
+  const changedHere = new Set(snapshot.changes.map((c) => c.path));
+  if (head && headTree !== (tracking ? baseTree : null)) {
+    for (const change of await diffTrees(repo, tracking ? baseTree : null, headTree)) changedHere.add(change.path);
+  }
+  for (const p of changedHere) bump(localChangesByWorkspace, p);
+  const remoteChangesByWorkspace = new Map<string, number>();
+  if (tracking && behind > 0) for (const change of await diffTrees(repo, baseTree, trackingTree)) bump(remoteChangesByWorkspace, change.path);
+  const remoteWorkspaces = new Set(trackingTree ? (await repo.readTree(trackingTree)).filter((i) => i.type === 'tree').map((i) => i.name) : []);
+
+  const localPaths = [...scan.files.keys()];
+  const names = new NameBook(root);
+  const workspaceIds = [...new Set(localPaths.map((p) => (placeOf(p).file === 'workspace' ? placeOf(p).workspaceId! : null)).filter((x): x is string => !!x))];
+  const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
+  for (const p of localPaths) {
+    const place = placeOf(p);
+    if (!place.workspaceId) continue;
+    const entry = perWorkspace.get(place.workspaceId) ?? { scenarios: new Set(), runs: 0 };
+    if (place.file === 'scenario') entry.scenarios.add(place.scenarioId!);
+    if (place.file === 'run') entry.runs += 1;
+    perWorkspace.set(place.workspaceId, entry);
+  }
+  const problemsByWorkspace = new Map<string, string[]>();
+  for (const skipped of snapshot.skipped) {
+    const ws = placeOf(skipped.path).workspaceId;
+    if (ws) problemsByWorkspace.set(ws, [...(problemsByWorkspace.get(ws) ?? []), `${skipped.path}: ${skipped.reason}`]);
+  }
+  // Workspaces known only on the remote are listed too, as pull available.
+  const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
+  const workspaces: WorkspaceSyncState[] = [];
+  for (const id of allIds.sort()) {
+    const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
+    const changes = localChangesByWorkspace.get(id) ?? 0;
+    const pullAvailable = (remoteChangesByWorkspace.get(id) ?? 0) > 0;
+    const state: WorkspaceSyncState['state'] = !context.settings.remote || !remoteWorkspaces.has(id) && !pullAvailable
+      ? 'local_only'
+      : changes > 0
+        ? 'push_needed'
+        : pullAvailable
+          ? 'pull_available'
+          : 'synced';
+    let lastRunAt: string | null = null;
+    for (const scenarioId of counts.scenarios) {
+      const at = (await names.scenario(id, scenarioId))?.last_run_at ?? null;
+      if (at && (!lastRunAt || at > lastRunAt)) lastRunAt = at;
+    }
+    workspaces.push({
+      id,
+      name: await names.workspaceName(id),
+      state,
+      changes,
+      pull_available: pullAvailable,
+      scenario_count: counts.scenarios.size,
+      run_count: counts.runs,
+      last_run_at: lastRunAt,
+      problems: problemsByWorkspace.get(id) ?? [],
+    });
+  }
+  return {
+    is_initialized: true,
+    remote_url: context.settings.remote,
+    branch: context.branch,
+    local_changes: snapshot.changes.length,
+    ahead,
+    behind,
+    last_sync: state.last_sync,
+    conflicts: [],
+    remote_reachable: remoteReachable,
+    local: countTree(localPaths),
+    remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : null,
+    workspaces,
+    warnings,
+  };
+}
+
+/** Counting the remote's tree reads every folder of it, so the answer is kept per remote commit. */
+async function remoteCounts(context: SyncContext, tracking: string, trackingTree: string): Promise<TreeCounts> {
+  const file = path.join(stateDir(context.repo.gitdir), 'remote-counts.json');
+  try {
+    const cached = JSON.parse(await fsp.readFile(file, 'utf8')) as { commit: string; counts: TreeCounts };
+    if (cached.commit === tracking) return cached.counts;
+  } catch {
+    // no cache yet
+  }
+  const counts = countTree((await listTreeFiles(context.repo, trackingTree)).keys());
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify({ commit: tracking, counts })).catch(() => undefined);
+  return counts;
+}
+

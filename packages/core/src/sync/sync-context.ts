@@ -1,0 +1,49 @@
+import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
+import { readSettings } from '../config/settings-file.js';
+import { readGitignore } from '../ignore/gitignore-template.js';
+import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
+import type { SyncConfig } from '../models/sync-config.js';
+import { GitRepository } from '../git/repository.js';
+
+/** What every operation on an initialized root starts from. */
+export interface SyncContext {
+  root: string;
+  repo: GitRepository;
+  settings: SyncConfig;
+  rules: SyncRules;
+  branch: string;
+  branchRef: string;
+  trackingRef: string;
+  maxFileBytes: number;
+}
+
+export async function loadSyncContext(root: string): Promise<SyncContext> {
+  const repo = new GitRepository(root);
+  const settingsFile = (await repo.exists()) ? await readSettings(root) : null;
+  if (!settingsFile) {
+    throw new SyncNotInitializedError(
+      `Sync is not set up for ${root}. Run 'planalign sync init --remote <url>' first (or pass --root to choose another folder).`,
+    );
+  }
+  const settings = settingsFile.sync;
+  return {
+    root,
+    repo,
+    settings,
+    rules: compileSyncRules(await readGitignore(root), settings),
+    branch: settings.branch,
+    branchRef: `refs/heads/${settings.branch}`,
+    trackingRef: `refs/remotes/origin/${settings.branch}`,
+    maxFileBytes: settings.max_file_size_mb * 1024 * 1024,
+  };
+}
+
+/** The remote to talk to: the one in settings, which init also stored in `.git/config`. */
+export function requireRemote(context: SyncContext): string {
+  if (!context.settings.remote) {
+    throw new SyncConfigError(
+      `No remote is set for ${context.root}. Run 'planalign sync init --remote <url>' to choose one.`,
+    );
+  }
+  return context.settings.remote;
+}

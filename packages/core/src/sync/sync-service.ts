@@ -1,0 +1,368 @@
+import { promises as fsp } from 'node:fs';
+import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
+import { SyncConfigError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+import { GitRepository, type TransferProgress } from '../git/repository.js';
+import { blobAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
+import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
+import { compileSyncRules } from '../ignore/sync-rules.js';
+import type { DisconnectResult, InitResult, PullResult, PushResult } from '../models/results.js';
+import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
+import type { SyncLogEntry } from '../models/sync-log.js';
+import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
+import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { NameBook } from '../workspace/names.js';
+import { countTree, placeOf } from '../workspace/paths.js';
+import { summarizeChanges } from './change-summary.js';
+import { integrateRemote, type Integration } from './integrate.js';
+import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
+import { commitLocalChanges } from './local-commit.js';
+import { withRootLock } from './lock.js';
+import { computeStatus } from './status.js';
+import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+
+export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
+export interface SyncProgress {
+  phase: SyncPhase;
+  message: string;
+  loaded?: number;
+  total?: number;
+}
+
+export interface SyncServiceOptions {
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+/** How many times a push is retried when another machine pushed in between. */
+const PUSH_ATTEMPTS = 5;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The sync operations of one workspaces root, as the CLI, the API and other programs use them.
+ * Every operation that writes holds the root's lock.
+ */
+export class SyncService {
+  constructor(
+    readonly root: string,
+    private readonly options: SyncServiceOptions = {},
+  ) {}
+
+  private progress(phase: SyncPhase, message: string, extra: Partial<SyncProgress> = {}): void {
+    this.options.onProgress?.({ phase, message, ...extra });
+  }
+
+  private transferProgress(phase: SyncPhase) {
+    return (p: TransferProgress) => this.progress(phase, p.phase, { loaded: p.loaded, total: p.total });
+  }
+
+  /** Creates or updates this root's sync set-up and, when the remote already holds workspaces, brings them here. */
+  async init(options: { remote?: string | null; branch?: string } = {}): Promise<InitResult> {
+    if (options.remote) assertRemoteUrlIsSafe(options.remote, '--remote');
+    if (options.branch !== undefined) {
+      const checked = SyncConfig.shape.branch.safeParse(options.branch);
+      if (!checked.success) throw new SyncConfigError(`--branch "${options.branch}" is not a valid branch name: use letters, digits, '-', '_', '.' or '/'.`);
+    }
+    await fsp.mkdir(this.root, { recursive: true });
+    const repo = new GitRepository(this.root);
+    const createdRepository = !(await repo.exists());
+    const existing = await readSettings(this.root);
+    const branch = options.branch ?? existing?.sync.branch ?? 'main';
+    const remote = options.remote ?? existing?.sync.remote ?? null;
+    if (createdRepository) await repo.init(branch);
+    return withRootLock(repo.gitdir, 'init', async () => {
+      if (!(await repo.resolveRef(`refs/heads/${branch}`))) await repo.setHeadBranch(branch);
+      let remoteHead: string | null = null;
+      let remoteTree: string | null = null;
+      if (remote) {
+        await repo.setRemote(remote);
+        this.progress('fetch', 'Looking for workspaces on the remote');
+        remoteHead = await repo.fetch({ url: remote, branch, onProgress: this.transferProgress('fetch') });
+        remoteTree = remoteHead ? (await repo.readCommit(remoteHead)).tree : null;
+      } else if (await repo.remoteUrl()) {
+        await repo.removeRemote();
+      }
+      // A second machine adopts the settings and ignore rules already on the remote.
+      const remoteSettings = await this.readRemoteSettings(repo, remoteTree);
+      const base = existing?.sync ?? remoteSettings ?? SyncConfig.parse({});
+      await writeSettings(this.root, { ...base, enabled: true, remote, branch });
+      if (remoteTree && (await readGitignore(this.root)) === null) {
+        const oid = await blobAtPath(repo, remoteTree, GITIGNORE_FILE);
+        if (oid) await writeFileAtomic(`${this.root}/${GITIGNORE_FILE}`, await repo.readBlob(oid));
+      }
+      await writeMergedGitignore(this.root);
+
+      const context = await loadSyncContext(this.root);
+      this.progress('commit', 'Recording local workspaces');
+      const local = await commitLocalChanges(context, 'Start syncing this workspaces root');
+      let integration: Integration | null = null;
+      if (remoteHead) {
+        this.progress('merge', 'Bringing down workspaces from the remote');
+        integration = await integrateRemote(context, remoteHead, context.settings.conflict_strategy);
+      }
+      const fromRemote = remoteTree ? countTree((await listTreeFiles(repo, remoteTree)).keys()) : null;
+      const names = new NameBook(this.root);
+      const summary = await summarizeChanges(local.changes, names);
+      await appendJournal(repo.gitdir, {
+        timestamp: new Date().toISOString(),
+        operation: 'init',
+        workspaces_affected: summary.workspaces,
+        scenarios_affected: [],
+        message: remote ? `Initialized sync with ${remote}` : 'Initialized sync (no remote yet)',
+        commit: integration?.head ?? local.commit,
+      });
+      const broughtDown =
+        fromRemote && fromRemote.workspaces > 0
+          ? ` Brought down ${plural(fromRemote.workspaces, 'workspace')} (${plural(fromRemote.scenarios, 'scenario')}, ${plural(fromRemote.runs, 'run')}) from the remote.`
+          : '';
+      return {
+        root: this.root,
+        remote_url: remote,
+        branch,
+        created_repository: createdRepository,
+        from_remote: fromRemote,
+        message: `Sync initialized.${broughtDown} Use 'planalign sync push' to upload workspaces.`,
+      };
+    });
+  }
+
+  private async readRemoteSettings(repo: GitRepository, remoteTree: string | null): Promise<SyncConfig | null> {
+    if (!remoteTree) return null;
+    const oid = await blobAtPath(repo, remoteTree, SETTINGS_FILE);
+    if (!oid) return null;
+    try {
+      return parseSettings(Buffer.from(await repo.readBlob(oid)).toString('utf8'), `${SETTINGS_FILE} on the remote`).sync;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Commits local changes, integrates whatever the remote has, and pushes; retries when another machine pushed first. */
+  async push(options: { message?: string; strategy?: ConflictStrategy } = {}): Promise<PushResult> {
+    const context = await loadSyncContext(this.root);
+    const url = requireRemote(context);
+    const strategy = options.strategy ?? context.settings.conflict_strategy;
+    return withRootLock(context.repo.gitdir, 'push', async () => {
+      await this.recover(context);
+      this.progress('commit', 'Committing local changes');
+      const local = await commitLocalChanges(context, options.message);
+      const resolved: PushResult['resolved_conflicts'] = [];
+      let pulledFirst = false;
+      let pushed = false;
+      let upToDate = false;
+      for (let attempt = 1; attempt <= PUSH_ATTEMPTS && !pushed && !upToDate; attempt += 1) {
+        this.progress('fetch', 'Checking the remote for changes');
+        const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+        if (remoteHead) {
+          const integration = await integrateRemote(context, remoteHead, strategy);
+          resolved.push(...integration.resolved);
+          if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
+        }
+        const head = await context.repo.resolveRef(context.branchRef);
+        if (!head || head === remoteHead) {
+          upToDate = true;
+          break;
+        }
+        this.progress('push', 'Uploading');
+        pushed = await context.repo.push({ url, branch: context.branch, onProgress: this.transferProgress('push') });
+      }
+      if (!pushed && !upToDate) {
+        throw new SyncNetworkError(
+          `The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here; run 'planalign sync push' again.`,
+        );
+      }
+      const head = await context.repo.resolveRef(context.branchRef);
+      const synced = countTree(local.files.keys());
+      const now = new Date().toISOString();
+      await writeLocalState(context.repo.gitdir, { last_sync: now });
+      const message = pushed
+        ? `Synced ${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`
+        : `Everything is up to date: ${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
+      if (pushed || local.commit) {
+        await appendJournal(context.repo.gitdir, {
+          timestamp: now,
+          operation: 'push',
+          workspaces_affected: local.summary.workspaces,
+          scenarios_affected: local.summary.scenarios,
+          message: local.summary.lines.length === 1 ? pushedPhrase(local.summary.lines[0]) : local.changes.length > 0 ? `Pushed ${plural(local.changes.length, 'changed file')} in ${plural(local.summary.workspaces.length, 'workspace')}` : 'Pushed merged changes',
+          commit: head,
+        });
+      }
+      await this.journalConflicts(context, resolved);
+      return {
+        commit: head,
+        pushed,
+        synced,
+        changed_workspaces: local.summary.workspaces,
+        changed_scenarios: local.summary.scenarios,
+        files_changed: local.changes.length,
+        pulled_first: pulledFirst,
+        resolved_conflicts: resolved,
+        skipped: local.skipped,
+        message,
+      };
+    });
+  }
+
+  /** Fetches and merges the remote's changes, committing local work first so nothing is overwritten. */
+  async pull(options: { strategy?: ConflictStrategy } = {}): Promise<PullResult> {
+    const context = await loadSyncContext(this.root);
+    const url = requireRemote(context);
+    const strategy = options.strategy ?? context.settings.conflict_strategy;
+    return withRootLock(context.repo.gitdir, 'pull', async () => {
+      await this.recover(context);
+      this.progress('commit', 'Committing local changes');
+      const local = await commitLocalChanges(context);
+      this.progress('fetch', 'Downloading changes');
+      const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+      let integration: Integration | null = null;
+      if (remoteHead) {
+        this.progress('merge', 'Merging');
+        integration = await integrateRemote(context, remoteHead, strategy);
+      }
+      const applied = integration?.applied ?? [];
+      const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
+      const now = new Date().toISOString();
+      await writeLocalState(context.repo.gitdir, { last_sync: now });
+      const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
+      if (applied.length > 0) {
+        await appendJournal(context.repo.gitdir, {
+          timestamp: now,
+          operation: 'pull',
+          workspaces_affected: summary.workspaces,
+          scenarios_affected: summary.scenarios,
+          message: summary.lines.length === 1 ? pulledPhrase(summary.lines[0]) : message,
+          commit: integration?.head ?? null,
+        });
+      }
+      await this.journalConflicts(context, integration?.resolved ?? []);
+      return {
+        commit: integration?.head ?? (await context.repo.resolveRef(context.branchRef)),
+        updated_workspaces: summary.workspaces,
+        new_scenarios: summary.addedScenarios,
+        new_runs: summary.addedRuns,
+        files_changed: applied.length,
+        committed_local_changes: local.commit !== null,
+        resolved_conflicts: integration?.resolved ?? [],
+        skipped: local.skipped,
+        message,
+      };
+    });
+  }
+
+  async status(options: { offline?: boolean } = {}): Promise<SyncStatus> {
+    let context: SyncContext;
+    try {
+      context = await loadSyncContext(this.root);
+    } catch (error) {
+      if (error instanceof SyncNotInitializedError) return this.uninitializedStatus();
+      throw error;
+    }
+    return computeStatus(context, options);
+  }
+
+  async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {
+    const context = await loadSyncContext(this.root);
+    return readJournal(context.repo.gitdir, options.limit ?? 20);
+  }
+
+  /** Stops syncing this root: forgets the remote and the settings, keeps every workspace file and the local history. */
+  async disconnect(): Promise<DisconnectResult> {
+    const context = await loadSyncContext(this.root);
+    return withRootLock(context.repo.gitdir, 'disconnect', async () => {
+      const removed = context.settings.remote;
+      if (await context.repo.remoteUrl()) await context.repo.removeRemote();
+      await context.repo.deleteRef(context.trackingRef);
+      await fsp.rm(settingsPath(this.root), { force: true });
+      return {
+        root: this.root,
+        removed_remote: removed,
+        message: `Sync disconnected${removed ? ` from ${removed}` : ''}. Every workspace file is still in ${this.root}.`,
+      };
+    });
+  }
+
+  /** Undoes what a killed run can leave behind: a remote-tracking ref naming a commit that never arrived. */
+  private async recover(context: SyncContext): Promise<void> {
+    const tracking = await context.repo.resolveRef(context.trackingRef);
+    if (tracking && !(await context.repo.hasCommit(tracking))) await context.repo.deleteRef(context.trackingRef);
+  }
+
+  private async journalConflicts(context: SyncContext, resolved: PushResult['resolved_conflicts']): Promise<void> {
+    if (resolved.length === 0) return;
+    const workspaces = [...new Set(resolved.map((r) => placeOf(r.path).workspaceId).filter((w): w is string => !!w))];
+    const names = new NameBook(this.root);
+    await appendJournal(context.repo.gitdir, {
+      timestamp: new Date().toISOString(),
+      operation: 'conflict',
+      workspaces_affected: await Promise.all(workspaces.map((w) => names.workspaceName(w))),
+      scenarios_affected: [],
+      message: resolved
+        .map((r) => `${r.path}: ${r.winner} version kept (${r.strategy})${r.backup ? `, other kept in backup ${r.backup}` : ''}`)
+        .join('; '),
+      commit: null,
+    });
+  }
+
+  private async uninitializedStatus(): Promise<SyncStatus> {
+    const rules = compileSyncRules(await readGitignore(this.root).catch(() => null));
+    const scan = await scanSyncedFiles(this.root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [] }));
+    const paths = [...scan.files.keys()];
+    const names = new NameBook(this.root);
+    const workspaces: WorkspaceSyncState[] = [];
+    for (const p of paths) {
+      const place = placeOf(p);
+      if (place.file !== 'workspace') continue;
+      const id = place.workspaceId!;
+      const inside = paths.filter((q) => q.startsWith(`${id}/`));
+      workspaces.push({
+        id,
+        name: await names.workspaceName(id),
+        state: 'local_only',
+        changes: 0,
+        pull_available: false,
+        scenario_count: inside.filter((q) => placeOf(q).file === 'scenario').length,
+        run_count: inside.filter((q) => placeOf(q).file === 'run').length,
+        last_run_at: null,
+        problems: [],
+      });
+    }
+    const state = await readLocalState(`${this.root}/.git`);
+    return {
+      is_initialized: false,
+      remote_url: null,
+      branch: null,
+      local_changes: 0,
+      ahead: 0,
+      behind: 0,
+      last_sync: state.last_sync,
+      conflicts: [],
+      remote_reachable: null,
+      local: countTree(paths),
+      remote: null,
+      workspaces,
+      warnings: [],
+    };
+  }
+}
+
+function toFileChanges(applied: PathChange[]) {
+  return applied.map((c) => ({ path: c.path, kind: c.before === null ? ('added' as const) : c.after === null ? ('deleted' as const) : ('modified' as const) }));
+}
+
+/** `Add run … to "Q4"` → `Pushed run … to "Q4"`, for the journal. */
+function pushedPhrase(line: string): string {
+  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pushed ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
+}
+
+function pulledPhrase(line: string): string {
+  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pulled ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
+}
+
+function pullMessage(workspaces: number, scenarios: number, runs: number, remoteEmpty: boolean): string {
+  if (remoteEmpty) return 'The remote has no workspaces yet: nothing to pull.';
+  if (workspaces === 0) return 'Already up to date.';
+  const extras = [scenarios > 0 ? `${plural(scenarios, 'new scenario')}` : null, runs > 0 ? `${plural(runs, 'new run')}` : null].filter(Boolean);
+  return `Updated ${plural(workspaces, 'workspace')}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
+}

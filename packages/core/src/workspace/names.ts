@@ -1,0 +1,59 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
+
+/**
+ * Display names of workspaces, scenarios and runs, read tolerantly from PlanAlign's JSON
+ * (a missing or broken file falls back to the folder's id) and cached for one operation.
+ */
+export class NameBook {
+  private readonly cache = new Map<string, Promise<Record<string, unknown> | null>>();
+
+  constructor(
+    private readonly root: string,
+    /** Reads a file's content from somewhere other than the working tree (e.g. a commit), for deleted things. */
+    private readonly fallback?: (relativePath: string) => Promise<Uint8Array | null>,
+  ) {}
+
+  private read(relativePath: string): Promise<Record<string, unknown> | null> {
+    let pending = this.cache.get(relativePath);
+    if (!pending) {
+      pending = (async () => {
+        let content: Uint8Array | null = await fsp.readFile(path.join(this.root, relativePath)).catch(() => null);
+        if (!content && this.fallback) content = await this.fallback(relativePath).catch(() => null);
+        if (!content) return null;
+        try {
+          const value = JSON.parse(Buffer.from(content).toString('utf8'));
+          return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+        } catch {
+          return null;
+        }
+      })();
+      this.cache.set(relativePath, pending);
+    }
+    return pending;
+  }
+
+  async workspace(id: string): Promise<WorkspaceFile | null> {
+    const parsed = WorkspaceFile.safeParse(await this.read(`${id}/workspace.json`));
+    return parsed.success ? parsed.data : null;
+  }
+
+  async workspaceName(id: string): Promise<string> {
+    return (await this.workspace(id))?.name ?? id;
+  }
+
+  async scenario(workspaceId: string, scenarioId: string): Promise<ScenarioFile | null> {
+    const parsed = ScenarioFile.safeParse(await this.read(`${workspaceId}/scenarios/${scenarioId}/scenario.json`));
+    return parsed.success ? parsed.data : null;
+  }
+
+  async scenarioName(workspaceId: string, scenarioId: string): Promise<string> {
+    return (await this.scenario(workspaceId, scenarioId))?.name ?? scenarioId;
+  }
+
+  async run(workspaceId: string, scenarioId: string, runId: string): Promise<RunMetadataFile | null> {
+    const parsed = RunMetadataFile.safeParse(await this.read(`${workspaceId}/scenarios/${scenarioId}/runs/${runId}/run_metadata.json`));
+    return parsed.success ? parsed.data : null;
+  }
+}
