@@ -36,8 +36,6 @@ async function main(argv: string[]): Promise<number> {
       exitCode = reportError(error, globals);
     }
   });
-  program.exitOverride();
-  program.configureOutput({ outputError: (text, write) => write(text) });
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -48,7 +48,10 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .option('--root <dir>', 'workspaces root (default: $PLANALIGN_WORKSPACES, $PLANALIGN_API_WORKSPACES_ROOT, ~/.planalign/workspaces)')
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'show stack traces of unexpected errors')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Set before the subcommands are added so they inherit it: parse errors come back as exceptions.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
 
   const sync = program.command('sync').description('sync workspaces with a Git remote');
   const service = (globals: GlobalOptions, progress: TerminalProgress) =>

@@ -59,6 +59,11 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
       `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
     );
   }
+  if (codes.includes('NotFoundError') && /Could not find HEAD/.test(message)) {
+    return new SyncConfigError(
+      `The remote ${remote} names a default branch (HEAD) that does not exist. Set the repository's default branch to the branch you sync (e.g. main) on your Git server.`,
+    );
+  }
   if (codes.includes('SmartHttpError') || codes.includes('EmptyServerResponseError') || codes.includes('ParseError')) {
     return new SyncNetworkError(
       `The remote ${remote} did not answer like a Git server (${redactUrl(message)}). Check the URL; your local work is safe.`,

@@ -26,16 +26,18 @@ export function runNativeGit(
     const child = spawn('git', args, {
       cwd: options.cwd,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
     child.on('close', (code) =>
       resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
     );
-    child.stdin.end(options.input ?? '');
+    // A command that does not read its input may exit before we finish writing it.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }

@@ -9,7 +9,7 @@ import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
-import { writeLooseObject, serializeCommit, type Signature } from './objects.js';
+import { writeLooseObject, serializeCommit, TREE_MODE, type Signature } from './objects.js';
 
 /**
  * The only module that talks to isomorphic-git. Everything above it works with plain ids,
@@ -144,7 +144,13 @@ export class GitRepository {
 
   async readTree(oid: string): Promise<TreeItem[]> {
     const { tree } = await git.readTree({ ...this.base, oid });
-    return tree.map((entry) => ({ name: entry.path, oid: entry.oid, mode: entry.mode, type: entry.type }));
+    return tree.map((entry) => ({
+      name: entry.path,
+      oid: entry.oid,
+      // isomorphic-git pads folder modes to 040000; Git's canonical tree format writes 40000.
+      mode: entry.mode === '040000' ? TREE_MODE : entry.mode,
+      type: entry.type,
+    }));
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {

@@ -63,7 +63,8 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
       addedScenarios.push(name);
       lines.push(`Add scenario ${quote(name)} to ${quote(await names.workspaceName(ws))}`);
     } else if (kind === 'deleted') lines.push(`Remove scenario ${quote(name)}`);
-    else if (kind === 'modified' || ![...runs.values()].some((r) => r.ws === ws && r.sc === sc)) lines.push(`Update scenario ${quote(name)}`);
+    // A new run rewrites scenario.json's pointers; the run line says it better.
+    else if (![...runs.values()].some((r) => r.ws === ws && r.sc === sc)) lines.push(`Update scenario ${quote(name)}`);
   }
   let addedRuns = 0;
   for (const { ws, sc, run, kind } of runs.values()) {

@@ -4,7 +4,7 @@ import { SyncConfigError, SyncNetworkError, SyncNotInitializedError } from '../e
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
 import { GitRepository, type TransferProgress } from '../git/repository.js';
-import { blobAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
+import { blobAtPath, diffTrees, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult } from '../models/results.js';
@@ -151,9 +151,10 @@ export class SyncService {
       let pulledFirst = false;
       let pushed = false;
       let upToDate = false;
+      let remoteHead: string | null = null;
       for (let attempt = 1; attempt <= PUSH_ATTEMPTS && !pushed && !upToDate; attempt += 1) {
         this.progress('fetch', 'Checking the remote for changes');
-        const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+        remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
         if (remoteHead) {
           const integration = await integrateRemote(context, remoteHead, strategy);
           resolved.push(...integration.resolved);
@@ -176,16 +177,21 @@ export class SyncService {
       const synced = countTree(local.files.keys());
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
-      const message = pushed
-        ? `Synced ${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`
-        : `Everything is up to date: ${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
-      if (pushed || local.commit) {
+      // What this push carried: the difference between the remote before it and now.
+      const carried = pushed && head ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree) : [];
+      const summary = await summarizeChanges(toFileChanges(carried), new NameBook(this.root));
+      const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
+      const message = pushed ? `Synced ${totals}` : `Everything is up to date: ${totals}`;
+      if (pushed) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
           operation: 'push',
-          workspaces_affected: local.summary.workspaces,
-          scenarios_affected: local.summary.scenarios,
-          message: local.summary.lines.length === 1 ? pushedPhrase(local.summary.lines[0]) : local.changes.length > 0 ? `Pushed ${plural(local.changes.length, 'changed file')} in ${plural(local.summary.workspaces.length, 'workspace')}` : 'Pushed merged changes',
+          workspaces_affected: summary.workspaces,
+          scenarios_affected: summary.scenarios,
+          message:
+            summary.lines.length === 1
+              ? pushedPhrase(summary.lines[0])
+              : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`,
           commit: head,
         });
       }
@@ -194,9 +200,9 @@ export class SyncService {
         commit: head,
         pushed,
         synced,
-        changed_workspaces: local.summary.workspaces,
-        changed_scenarios: local.summary.scenarios,
-        files_changed: local.changes.length,
+        changed_workspaces: summary.workspaces,
+        changed_scenarios: summary.scenarios,
+        files_changed: carried.length,
         pulled_first: pulledFirst,
         resolved_conflicts: resolved,
         skipped: local.skipped,

@@ -1,0 +1,91 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../bin/planalign.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real, built `planalign` binary in a child process. */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, PLANALIGN_SYNC_TOKEN: '', GIT_TERMINAL_PROMPT: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Runs the CLI with --json and parses what it printed. */
+export async function runJson<T = any>(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; body: T; stderr: string }> {
+  const result = await runCli(['--json', ...args], options);
+  let body: T;
+  try {
+    body = JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`planalign ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { code: result.code, body, stderr: result.stderr };
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `planalign-${prefix}-`));
+}
+
+/** Files of a branch in a bare repository, through native git. */
+export function remoteFiles(repoPath: string, branch = 'main'): string[] {
+  const result = spawnSync('git', ['-C', repoPath, 'ls-tree', '-r', '--name-only', branch], { encoding: 'utf8' });
+  if (result.status !== 0) return [];
+  return result.stdout.split('\n').filter(Boolean).sort();
+}
+
+export function remoteFile(repoPath: string, filePath: string, branch = 'main'): string | null {
+  const result = spawnSync('git', ['-C', repoPath, 'show', `${branch}:${filePath}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout : null;
+}
+
+export function remoteHead(repoPath: string, branch = 'main'): string | null {
+  const result = spawnSync('git', ['-C', repoPath, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+export function nativeGit(cwd: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every synced file under a root (what sync should carry), path → content. */
+export async function syncedTree(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const walk = async (folder: string) => {
+    for (const dirent of await fsp.readdir(path.join(root, folder), { withFileTypes: true })) {
+      const relative = folder ? `${folder}/${dirent.name}` : dirent.name;
+      if (relative === '.git' || relative === '.planalign-sync-backups') continue;
+      if (dirent.isDirectory()) await walk(relative);
+      else if (dirent.isFile() && /\.(json|ya?ml)$/.test(dirent.name)) files.set(relative, await fsp.readFile(path.join(root, relative), 'utf8'));
+    }
+  };
+  await walk('');
+  return files;
+}
+
+export async function readJson(file: string): Promise<any> {
+  return JSON.parse(await fsp.readFile(file, 'utf8'));
+}
+
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await fsp.writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,229 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fsp, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGitServer, type GitServer } from './git-server.js';
+import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from './workspace-generator.js';
+
+/**
+ * `npm run bench`: planalign-sync against native git on the same trees, over the same
+ * loopback smart-HTTP server. Prints median wall time and peak memory of each, their ratio,
+ * and whether any ignored database was opened.
+ *
+ *   npm run bench                 typical and large roots
+ *   npm run bench -- --typical    typical root only
+ *   npm run bench -- --runs 5     repetitions per measurement (median reported)
+ */
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
+const GNU_TIME = '/usr/bin/time';
+
+interface Sample {
+  seconds: number;
+  peakMb: number;
+}
+
+interface Row {
+  root: string;
+  operation: string;
+  sync: Sample;
+  git: Sample;
+}
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const timeFile = path.join(os.tmpdir(), `planalign-bench-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const useTime = existsSync(GNU_TIME);
+    const started = process.hrtime.bigint();
+    const child = spawn(useTime ? GNU_TIME : command, useTime ? ['-f', '%M', '-o', timeFile, command, ...args] : args, {
+      cwd: options.cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', async (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) {
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
+        return;
+      }
+      let peakMb = Number.NaN;
+      if (useTime) {
+        const text = await fsp.readFile(timeFile, 'utf8').catch(() => '');
+        peakMb = Number(text.trim().split('\n').pop()) / 1024;
+        await fsp.rm(timeFile, { force: true });
+      }
+      resolve({ seconds, peakMb });
+    });
+  });
+}
+
+const planalign = (root: string, ...args: string[]) => run(process.execPath, [CLI, '--root', root, ...args]);
+const git = (cwd: string, ...args: string[]) => run('git', args, { cwd });
+
+function gitSync(cwd: string, ...args: string[]): void {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+function median(samples: Sample[]): Sample {
+  const by = (key: keyof Sample) => [...samples].map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  return { seconds: by('seconds'), peakMb: by('peakMb') };
+}
+
+/** Copies a generated root (symlinks kept as links, sparse databases staying sparse). */
+function copyTree(from: string, to: string): void {
+  const result = spawnSync('cp', ['-a', '--sparse=always', from, to]);
+  if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
+}
+
+/** Opens of ignored large files during one planalign run, counted with strace when available. */
+function databaseOpens(root: string, ...args: string[]): number | null {
+  if (!existsSync('/usr/bin/strace')) return null;
+  const trace = path.join(os.tmpdir(), `planalign-strace-${process.pid}`);
+  spawnSync('/usr/bin/strace', ['-f', '-qq', '-e', 'trace=open,openat', '-o', trace, process.execPath, CLI, '--root', root, ...args]);
+  const text = spawnSync('cat', [trace], { encoding: 'utf8' }).stdout;
+  spawnSync('rm', ['-f', trace]);
+  return text.split('\n').filter((line) => /\.(duckdb|parquet|xlsx)"/.test(line)).length;
+}
+
+async function editOnce(root: string, generated: GeneratedRoot, round: number): Promise<void> {
+  const workspaceId = generated.workspaceIds[round % generated.workspaceIds.length];
+  const scenarios = await fsp.readdir(path.join(root, workspaceId, 'scenarios'));
+  const scenarioId = scenarios[round % scenarios.length];
+  await editScenario(root, workspaceId, scenarioId, { description: `benchmark edit ${round}` });
+  await addRun(root, workspaceId, scenarioId, { seed: 1000 + round, status: 'completed' });
+}
+
+async function benchRoot(name: 'typical' | 'large', runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null }> {
+  const rows: Row[] = [];
+  const source = path.join(base, `${name}-source`);
+  const generated = await generateWorkspaces({ root: source, ...PRESETS[name] });
+  process.stderr.write(`${name}: ${generated.workspaces} workspaces, ${generated.scenarios} scenarios, ${generated.runs} runs, ${generated.syncableFiles} synced files\n`);
+  const firstPushRuns = name === 'large' ? 1 : runs;
+
+  // First push, from a fresh copy each time.
+  const firstSync: Sample[] = [];
+  const firstGit: Sample[] = [];
+  let syncA = '';
+  let gitA = '';
+  let syncUrl = '';
+  let gitUrl = '';
+  for (let i = 0; i < firstPushRuns; i += 1) {
+    syncUrl = await server.createRepo(`${name}-sync-${i}`, { defaultBranch: 'main' });
+    gitUrl = await server.createRepo(`${name}-git-${i}`, { defaultBranch: 'main' });
+    syncA = path.join(base, `${name}-sync-a-${i}`);
+    gitA = path.join(base, `${name}-git-a-${i}`);
+    copyTree(source, syncA);
+    copyTree(source, gitA);
+    const init = await planalign(syncA, 'sync', 'init', '--remote', syncUrl);
+    const push = await planalign(syncA, 'sync', 'push');
+    firstSync.push({ seconds: init.seconds + push.seconds, peakMb: Math.max(init.peakMb, push.peakMb) });
+    // Native git gets the same ignore rules and settings file planalign-sync wrote.
+    await fsp.copyFile(path.join(syncA, '.gitignore'), path.join(gitA, '.gitignore'));
+    await fsp.copyFile(path.join(syncA, '.planalign-sync.yaml'), path.join(gitA, '.planalign-sync.yaml'));
+    const steps = [
+      await git(gitA, 'init', '-q', '-b', 'main'),
+      await git(gitA, 'add', '-A'),
+      await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'first'),
+      await git(gitA, 'push', '-q', gitUrl, 'main'),
+    ];
+    firstGit.push({ seconds: steps.reduce((t, s) => t + s.seconds, 0), peakMb: Math.max(...steps.map((s) => s.peakMb)) });
+  }
+  rows.push({ root: name, operation: 'first push', sync: median(firstSync), git: median(firstGit) });
+  gitSync(gitA, 'remote', 'add', 'origin', gitUrl);
+  gitSync(gitA, 'fetch', '-q', 'origin');
+  gitSync(gitA, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
+
+  // No-change status.
+  const statusSync: Sample[] = [];
+  const statusGit: Sample[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    statusSync.push(await planalign(syncA, 'sync', 'status', '--offline'));
+    statusGit.push(await git(gitA, 'status', '--porcelain'));
+  }
+  rows.push({ root: name, operation: 'status (no change)', sync: median(statusSync), git: median(statusGit) });
+
+  // Clone to a second machine.
+  const cloneSync: Sample[] = [];
+  const cloneGit: Sample[] = [];
+  let syncB = '';
+  let gitB = '';
+  for (let i = 0; i < runs; i += 1) {
+    syncB = path.join(base, `${name}-sync-b-${i}`);
+    gitB = path.join(base, `${name}-git-b-${i}`);
+    cloneSync.push(await planalign(syncB, 'sync', 'init', '--remote', syncUrl));
+    cloneGit.push(await run('git', ['clone', '-q', gitUrl, gitB]));
+  }
+  rows.push({ root: name, operation: 'clone to second machine', sync: median(cloneSync), git: median(cloneGit) });
+
+  // Incremental push (one scenario edited, one run added) and the pull on the other machine.
+  const pushSync: Sample[] = [];
+  const pushGit: Sample[] = [];
+  const pullSync: Sample[] = [];
+  const pullGit: Sample[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    await editOnce(syncA, generated, i);
+    await editOnce(gitA, generated, i);
+    pushSync.push(await planalign(syncA, 'sync', 'push'));
+    const steps = [
+      await git(gitA, 'add', '-A'),
+      await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', `edit ${i}`),
+      await git(gitA, 'push', '-q', 'origin', 'main'),
+    ];
+    pushGit.push({ seconds: steps.reduce((t, s) => t + s.seconds, 0), peakMb: Math.max(...steps.map((s) => s.peakMb)) });
+    pullSync.push(await planalign(syncB, 'sync', 'pull'));
+    pullGit.push(await git(gitB, 'pull', '-q', '--ff-only'));
+  }
+  rows.push({ root: name, operation: 'incremental push', sync: median(pushSync), git: median(pushGit) });
+  rows.push({ root: name, operation: 'pull', sync: median(pullSync), git: median(pullGit) });
+
+  await editOnce(syncA, generated, runs + 1);
+  const opens = databaseOpens(syncA, 'sync', 'push');
+  return { rows, opens };
+}
+
+function table(rows: Row[]): string {
+  const header = ['root', 'operation', 'planalign-sync', 'peak MB', 'native git', 'peak MB', 'ratio'];
+  const body = rows.map((r) => [
+    r.root,
+    r.operation,
+    `${r.sync.seconds.toFixed(3)} s`,
+    Number.isNaN(r.sync.peakMb) ? '-' : r.sync.peakMb.toFixed(0),
+    `${r.git.seconds.toFixed(3)} s`,
+    Number.isNaN(r.git.peakMb) ? '-' : r.git.peakMb.toFixed(0),
+    `${(r.sync.seconds / r.git.seconds).toFixed(2)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runsIndex = args.indexOf('--runs');
+  const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
+  const roots: ('typical' | 'large')[] = args.includes('--typical') ? ['typical'] : args.includes('--large') ? ['large'] : ['typical', 'large'];
+  const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-bench-'));
+  const server = await startGitServer({ projectRoot: path.join(base, 'server') });
+  const rows: Row[] = [];
+  try {
+    for (const name of roots) {
+      const result = await benchRoot(name, name === 'large' ? Math.min(runs, 3) : runs, server, base);
+      rows.push(...result.rows);
+      process.stdout.write(`${table(rows.filter((r) => r.root === name))}\n`);
+      process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n\n`);
+    }
+    process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs (large root: first push once).\n`);
+  } finally {
+    await server.stop();
+    await fsp.rm(base, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGitServer } from './git-server.js';
+import { addRun, generateWorkspaces, PRESETS } from './workspace-generator.js';
+
+/**
+ * The embedded demo behind `npm start`: sample workspaces on "machine A", a loopback Git
+ * remote, and "machine B" getting them back — all through the real `planalign` command, in a
+ * temporary folder, with no account and no network.
+ */
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
+
+function planalign(root: string, ...args: string[]): string {
+  const shown = `planalign --root ${path.basename(path.dirname(root))}/workspaces ${args.join(' ')}`;
+  process.stdout.write(`\n$ ${shown}\n`);
+  const result = spawnSync(process.execPath, [CLI, '--root', root, ...args], { encoding: 'utf8' });
+  process.stdout.write(result.stdout);
+  if (result.stderr) process.stdout.write(result.stderr);
+  if (result.status !== 0 && !(args.includes('status') && result.status === 6)) {
+    throw new Error(`planalign ${args.join(' ')} exited with ${result.status}`);
+  }
+  return result.stdout;
+}
+
+async function main(): Promise<void> {
+  const keep = process.argv.includes('--keep');
+  const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-sync-demo-'));
+  const machineA = path.join(base, 'machine-a', 'workspaces');
+  const machineB = path.join(base, 'machine-b', 'workspaces');
+  const server = await startGitServer({ projectRoot: path.join(base, 'git-server') });
+  try {
+    const url = await server.createRepo('planalign-workspaces', { defaultBranch: 'main' });
+    const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    process.stdout.write(
+      `planalign-sync demo in ${base}\n` +
+        `Machine A has ${generated.workspaces} workspaces, ${generated.scenarios} scenarios and ${generated.runs} runs ` +
+        `(with their large simulation.duckdb files, which never leave the machine).\n` +
+        `The Git remote is a loopback server: ${url}\n`,
+    );
+    planalign(machineA, 'sync', 'init', '--remote', url);
+    planalign(machineA, 'sync', 'push');
+    planalign(machineB, 'sync', 'init', '--remote', url);
+    planalign(machineB, 'sync', 'status');
+
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    await addRun(machineA, workspaceId, scenarioId, { status: 'completed' });
+    process.stdout.write('\n# A simulation finishes on machine A: a new run appears.\n');
+    planalign(machineA, 'sync', 'push');
+    planalign(machineB, 'sync', 'status');
+    planalign(machineB, 'sync', 'pull');
+    planalign(machineB, 'sync', 'log');
+    process.stdout.write(`\nDone. ${keep ? `Everything is kept in ${base}.` : 'Run with -- --keep to keep the folders.'}\n`);
+  } finally {
+    await server.stop();
+    if (!keep) await fsp.rm(base, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

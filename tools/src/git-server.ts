@@ -1,0 +1,178 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * A real smart-HTTP Git server on 127.0.0.1 for tests, the demo and benchmarks:
+ * `git http-backend` run as a CGI program behind node:http, with optional Basic auth.
+ */
+export interface GitServerOptions {
+  /** folder holding the bare repositories; default: a new temporary folder */
+  projectRoot?: string;
+  /** default 0: any free port */
+  port?: number;
+  /** when set, every request needs these HTTP Basic credentials */
+  auth?: { username: string; password: string };
+}
+
+export interface GitServer {
+  readonly baseUrl: string;
+  readonly projectRoot: string;
+  /** how many requests were served */
+  readonly requests: number;
+  createRepo(name: string, options?: { defaultBranch?: string }): Promise<string>;
+  repoPath(name: string): string;
+  setAuth(auth: { username: string; password: string } | undefined): void;
+  stop(): Promise<void>;
+}
+
+function checkAuth(header: string | undefined, auth: { username: string; password: string }): boolean {
+  if (!header?.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return decoded.slice(0, colon) === auth.username && decoded.slice(colon + 1) === auth.password;
+}
+
+/** Splits the CGI program's header block from its body and relays both. */
+function relayCgiResponse(backend: ChildProcess, response: http.ServerResponse): void {
+  let pending = Buffer.alloc(0);
+  let headersSent = false;
+  backend.stdout!.on('data', (chunk: Buffer) => {
+    if (headersSent) {
+      response.write(chunk);
+      return;
+    }
+    pending = Buffer.concat([pending, chunk]);
+    let end = pending.indexOf('\r\n\r\n');
+    let separator = 4;
+    if (end < 0) {
+      end = pending.indexOf('\n\n');
+      separator = 2;
+    }
+    if (end < 0) return;
+    let status = 200;
+    for (const line of pending.subarray(0, end).toString('latin1').split(/\r?\n/)) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+      else response.setHeader(name, value);
+    }
+    response.writeHead(status);
+    headersSent = true;
+    response.write(pending.subarray(end + separator));
+  });
+  backend.stdout!.on('end', () => {
+    if (!headersSent) response.writeHead(502);
+    response.end();
+  });
+}
+
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
+  const projectRoot = options.projectRoot ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-git-server-')));
+  await fsp.mkdir(projectRoot, { recursive: true });
+  let auth = options.auth;
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const backends = new Set<ChildProcess>();
+
+  const server = http.createServer((request, response) => {
+    requests += 1;
+    if (auth && !checkAuth(request.headers.authorization, auth)) {
+      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="planalign-sync-test"', 'Content-Type': 'text/plain' });
+      response.end('Authentication required\n');
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      GIT_PROJECT_ROOT: projectRoot,
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: request.method ?? 'GET',
+      CONTENT_TYPE: request.headers['content-type'] ?? '',
+      REMOTE_USER: auth?.username ?? 'anonymous',
+      REMOTE_ADDR: request.socket.remoteAddress ?? '127.0.0.1',
+      GIT_HTTP_MAX_REQUEST_BUFFER: '1000M',
+      ...(request.headers['git-protocol'] ? { GIT_PROTOCOL: String(request.headers['git-protocol']) } : {}),
+      ...(request.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(request.headers['content-encoding']) } : {}),
+      // Without a length, http-backend reads the body until end of input, which is what a chunked request needs.
+      ...(request.headers['content-length'] ? { CONTENT_LENGTH: String(request.headers['content-length']) } : {}),
+    };
+    const backend = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    backends.add(backend);
+    backend.on('close', () => backends.delete(backend));
+    backend.on('error', () => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+    backend.stdin.on('error', () => undefined);
+    backend.stderr.on('data', () => undefined);
+    request.pipe(backend.stdin);
+    relayCgiResponse(backend, response);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    baseUrl,
+    projectRoot,
+    get requests() {
+      return requests;
+    },
+    repoPath: (name) => path.join(projectRoot, `${name}.git`),
+    async createRepo(name, repoOptions = {}) {
+      const repo = path.join(projectRoot, `${name}.git`);
+      const branch = repoOptions.defaultBranch ?? 'main';
+      const init = spawnSync('git', ['init', '-q', '--bare', `--initial-branch=${branch}`, repo], { encoding: 'utf8' });
+      if (init.status !== 0) throw new Error(`git init --bare failed: ${init.stderr}`);
+      spawnSync('git', ['-C', repo, 'config', 'http.receivepack', 'true']);
+      return `${baseUrl}/${name}.git`;
+    },
+    setAuth(next) {
+      auth = next;
+    },
+    async stop() {
+      for (const backend of backends) backend.kill('SIGKILL');
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const value = (flag: string) => {
+    const index = argv.indexOf(flag);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const repos = argv.flatMap((arg, i) => (arg === '--repo' ? [argv[i + 1]] : []));
+  const server = await startGitServer({ projectRoot: value('--root'), port: value('--port') ? Number(value('--port')) : 0 });
+  process.stdout.write(`Git server listening on ${server.baseUrl}\n`);
+  for (const name of repos) process.stdout.write(`${await server.createRepo(name)}\n`);
+  const stop = () => {
+    void server.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
