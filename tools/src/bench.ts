@@ -63,11 +63,6 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 const planalign = (root: string, ...args: string[]) => run(process.execPath, [CLI, '--root', root, ...args]);
 const git = (cwd: string, ...args: string[]) => run('git', args, { cwd });
 
-function gitSync(cwd: string, ...args: string[]): void {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
-
 function median(samples: Sample[]): Sample {
   const by = (key: keyof Sample) => [...samples].map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   return { seconds: by('seconds'), peakMb: by('peakMb') };
@@ -80,12 +75,12 @@ function copyTree(from: string, to: string): void {
 }
 
 /** Opens of ignored large files during one planalign run, counted with strace when available. */
-function databaseOpens(root: string, ...args: string[]): number | null {
+async function databaseOpens(root: string, ...args: string[]): Promise<number | null> {
   if (!existsSync('/usr/bin/strace')) return null;
   const trace = path.join(os.tmpdir(), `planalign-strace-${process.pid}`);
-  spawnSync('/usr/bin/strace', ['-f', '-qq', '-e', 'trace=open,openat', '-o', trace, process.execPath, CLI, '--root', root, ...args]);
-  const text = spawnSync('cat', [trace], { encoding: 'utf8' }).stdout;
-  spawnSync('rm', ['-f', trace]);
+  await run('/usr/bin/strace', ['-f', '-qq', '-e', 'trace=open,openat', '-o', trace, process.execPath, CLI, '--root', root, ...args]);
+  const text = await fsp.readFile(trace, 'utf8');
+  await fsp.rm(trace, { force: true });
   return text.split('\n').filter((line) => /\.(duckdb|parquet|xlsx)"/.test(line)).length;
 }
 
@@ -133,9 +128,10 @@ async function benchRoot(name: 'typical' | 'large', runs: number, server: GitSer
     firstGit.push({ seconds: steps.reduce((t, s) => t + s.seconds, 0), peakMb: Math.max(...steps.map((s) => s.peakMb)) });
   }
   rows.push({ root: name, operation: 'first push', sync: median(firstSync), git: median(firstGit) });
-  gitSync(gitA, 'remote', 'add', 'origin', gitUrl);
-  gitSync(gitA, 'fetch', '-q', 'origin');
-  gitSync(gitA, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
+  // Every child runs asynchronously: the Git server lives in this process and must keep answering.
+  await git(gitA, 'remote', 'add', 'origin', gitUrl);
+  await git(gitA, 'fetch', '-q', 'origin');
+  await git(gitA, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
 
   // No-change status.
   const statusSync: Sample[] = [];
@@ -181,7 +177,7 @@ async function benchRoot(name: 'typical' | 'large', runs: number, server: GitSer
   rows.push({ root: name, operation: 'pull', sync: median(pullSync), git: median(pullGit) });
 
   await editOnce(syncA, generated, runs + 1);
-  const opens = databaseOpens(syncA, 'sync', 'push');
+  const opens = await databaseOpens(syncA, 'sync', 'push');
   return { rows, opens };
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,16 +13,24 @@ import { addRun, generateWorkspaces, PRESETS } from './workspace-generator.js';
  */
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
 
-function planalign(root: string, ...args: string[]): string {
+/** Runs the real CLI in a child process; asynchronously, since the Git server lives in this process. */
+function planalign(root: string, ...args: string[]): Promise<string> {
   const shown = `planalign --root ${path.basename(path.dirname(root))}/workspaces ${args.join(' ')}`;
   process.stdout.write(`\n$ ${shown}\n`);
-  const result = spawnSync(process.execPath, [CLI, '--root', root, ...args], { encoding: 'utf8' });
-  process.stdout.write(result.stdout);
-  if (result.stderr) process.stdout.write(result.stderr);
-  if (result.status !== 0 && !(args.includes('status') && result.status === 6)) {
-    throw new Error(`planalign ${args.join(' ')} exited with ${result.status}`);
-  }
-  return result.stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`planalign ${args.join(' ')} exited with ${code}`));
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -40,19 +48,19 @@ async function main(): Promise<void> {
         `(with their large simulation.duckdb files, which never leave the machine).\n` +
         `The Git remote is a loopback server: ${url}\n`,
     );
-    planalign(machineA, 'sync', 'init', '--remote', url);
-    planalign(machineA, 'sync', 'push');
-    planalign(machineB, 'sync', 'init', '--remote', url);
-    planalign(machineB, 'sync', 'status');
+    await planalign(machineA, 'sync', 'init', '--remote', url);
+    await planalign(machineA, 'sync', 'push');
+    await planalign(machineB, 'sync', 'init', '--remote', url);
+    await planalign(machineB, 'sync', 'status');
 
     const workspaceId = generated.workspaceIds[0];
     const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
     await addRun(machineA, workspaceId, scenarioId, { status: 'completed' });
     process.stdout.write('\n# A simulation finishes on machine A: a new run appears.\n');
-    planalign(machineA, 'sync', 'push');
-    planalign(machineB, 'sync', 'status');
-    planalign(machineB, 'sync', 'pull');
-    planalign(machineB, 'sync', 'log');
+    await planalign(machineA, 'sync', 'push');
+    await planalign(machineB, 'sync', 'status');
+    await planalign(machineB, 'sync', 'pull');
+    await planalign(machineB, 'sync', 'log');
     process.stdout.write(`\nDone. ${keep ? `Everything is kept in ${base}.` : 'Run with -- --keep to keep the folders.'}\n`);
   } finally {
     await server.stop();

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readIndex, writeIndex } from '../src/git/index-file.js';
 import { KnownTrees, writeTreeFromFiles } from '../src/git/tree-builder.js';
-import { writeLooseObject } from '../src/git/objects.js';
+import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
+import { PackBuilder } from '../src/git/pack-writer.js';
 import { entryFromStat } from '../src/git/stage.js';
 import { toFileStat } from '../src/workspace/file-scan.js';
 
@@ -39,7 +40,7 @@ describe('Git formats written directly', () => {
     const gitdir = path.join(root, '.git');
     const entries: [string, string][] = [];
     for (const [name, content] of Object.entries(FILES)) entries.push([name, await writeLooseObject(gitdir, 'blob', Buffer.from(content))]);
-    const ours = await writeTreeFromFiles(gitdir, entries, await KnownTrees.load(gitdir));
+    const ours = await writeTreeFromFiles(looseObjectSink(gitdir), entries, await KnownTrees.load(gitdir));
     git(root, 'add', '-A');
     const theirs = git(root, 'write-tree').trim();
     expect(ours.oid).toBe(theirs);
@@ -63,6 +64,25 @@ describe('Git formats written directly', () => {
     expect(git(root, 'ls-files', '-s')).toBe(stagedNative);
     // Worktree and index agree: the stat data written here is what native git expects.
     expect(git(root, 'diff', '--name-only')).toBe('');
+  });
+
+  it('packs written here pass native git\'s verify-pack and fsck, and hold what was put in', async () => {
+    const root = await repoWithFiles({});
+    const gitdir = path.join(root, '.git');
+    const pack = new PackBuilder();
+    const files: [string, string][] = [];
+    for (let i = 0; i < 300; i += 1) {
+      // Sizes across the header's varint boundaries (15, 2047, 262143 bytes).
+      const size = [3, 15, 16, 2047, 2048, 70_000, 300_000][i % 7];
+      files.push([`f${i}.json`, await pack.write('blob', Buffer.alloc(size, `${i}`))]);
+    }
+    const tree = await writeTreeFromFiles(pack, files, await KnownTrees.load(gitdir));
+    const name = await pack.store(gitdir);
+    expect(name).toMatch(/^pack-[0-9a-f]{40}$/);
+    const verify = git(root, 'verify-pack', '-v', path.join(gitdir, 'objects', 'pack', `${name}.idx`));
+    expect(verify).toContain(tree.oid);
+    expect(git(root, 'cat-file', '-s', files[5][1]).trim()).toBe('70000');
+    expect(git(root, 'ls-tree', tree.oid).split('\n').filter(Boolean)).toHaveLength(300);
   });
 
   it('a torn index is treated as empty rather than trusted', async () => {

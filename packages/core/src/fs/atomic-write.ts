@@ -1,21 +1,30 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
+let tempCounter = 0;
+
+/** A temp-file name unique within this machine: no two processes share a pid. */
+export function tempSuffix(): string {
+  tempCounter += 1;
+  return `${process.pid}-${tempCounter}.tmp`;
+}
+
 /**
  * Write a file so that readers see either the old or the new bytes, never half of them:
- * temp file in the same folder, fsync, rename over the target.
+ * temp file in the same folder, then rename over the target. `durable` adds an fsync
+ * before the rename, for the few files (refs, index, settings) that must also survive a
+ * power cut; working-tree files only need to survive a killed process.
  */
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
-  options: { mode?: number } = {},
+  options: { mode?: number; durable?: boolean } = {},
 ): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${tempSuffix()}`);
   const handle = await fsp.open(temp, 'w', options.mode ?? 0o666);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -24,14 +33,5 @@ export async function writeFileAtomic(
   } catch (error) {
     await fsp.rm(temp, { force: true });
     throw error;
-  }
-}
-
-export async function pathExists(target: string): Promise<boolean> {
-  try {
-    await fsp.lstat(target);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { tempSuffix } from '../fs/atomic-write.js';
 
 /**
  * Writing Git objects directly: hashing and storing thousands of small files through
@@ -25,22 +26,32 @@ export function looseObjectPath(gitdir: string, oid: string): string {
   return path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
 }
 
-/** Stores an object unless it is already loose; returns its id. Written through a rename so a kill never leaves half an object. */
+/** Where new objects go: loose files one by one, or a pack for many at once (see pack-writer.ts). */
+export interface ObjectSink {
+  write(type: ObjectType, content: Uint8Array): Promise<string>;
+}
+
+const knownFanoutFolders = new Set<string>();
+
+/** Stores an object as a loose file. Written through a rename, so a kill never leaves half an object. */
 export async function writeLooseObject(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
   const oid = hashObject(type, content);
   const target = looseObjectPath(gitdir, oid);
-  try {
-    await fsp.access(target);
-    return oid;
-  } catch {
-    // not stored yet
+  const folder = path.dirname(target);
+  if (!knownFanoutFolders.has(folder)) {
+    await fsp.mkdir(folder, { recursive: true });
+    knownFanoutFolders.add(folder);
   }
   const compressed = deflateSync(Buffer.concat([objectHeader(type, content.length), content]), { level: 1 });
-  await fsp.mkdir(path.dirname(target), { recursive: true });
-  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${target}.${tempSuffix()}`;
   await fsp.writeFile(temp, compressed, { mode: 0o444 });
+  // Renaming over an existing copy is harmless: same id, same bytes.
   await fsp.rename(temp, target);
   return oid;
+}
+
+export function looseObjectSink(gitdir: string): ObjectSink {
+  return { write: (type, content) => writeLooseObject(gitdir, type, content) };
 }
 
 export interface TreeEntry {

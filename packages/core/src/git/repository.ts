@@ -2,14 +2,17 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { SyncConfigError } from '../errors.js';
+import { SyncConfigError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
-import { writeLooseObject, serializeCommit, TREE_MODE, type Signature } from './objects.js';
+import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type ObjectType, type Signature } from './objects.js';
+import { PackBuilder } from './pack-writer.js';
+import { collectObjectsToSend } from './push-objects.js';
+import { openReceivePack } from './smart-http.js';
 
 /**
  * The only module that talks to isomorphic-git. Everything above it works with plain ids,
@@ -162,46 +165,75 @@ export class GitRepository {
     return git.findMergeBase({ ...this.base, oids: [a, b] });
   }
 
-  /** Commits reachable from `from` that are not reachable from `stop` (stop = a merge base). */
-  async countCommitsBetween(from: string, stop: string | null, limit = 100_000): Promise<number> {
-    const seen = new Set<string>();
-    const stopAt = stop ? new Set(await this.ancestors(stop, 1_000)) : new Set<string>();
-    const queue = [from];
-    while (queue.length > 0 && seen.size < limit) {
+  /**
+   * Which commits only one side has. Walks both histories newest first, painting what each
+   * tip reaches, and stops as soon as every commit left is reached by both (the way git counts
+   * ahead/behind), so a long shared history costs nothing.
+   */
+  async compareHistories(local: string, remote: string): Promise<{ onlyLocal: string[]; onlyRemote: string[] }> {
+    const LOCAL = 1;
+    const REMOTE = 2;
+    const flags = new Map<string, number>();
+    const times = new Map<string, number>();
+    const queue: string[] = [];
+    const enqueue = async (oid: string, flag: number) => {
+      const before = flags.get(oid) ?? 0;
+      if ((before | flag) === before) return;
+      flags.set(oid, before | flag);
+      if (!times.has(oid)) times.set(oid, (await this.readCommit(oid)).committedAt);
+      queue.push(oid);
+    };
+    await enqueue(local, LOCAL);
+    await enqueue(remote, REMOTE);
+    while (queue.some((oid) => flags.get(oid) !== (LOCAL | REMOTE))) {
+      queue.sort((a, b) => times.get(a)! - times.get(b)!);
       const oid = queue.pop()!;
-      if (seen.has(oid) || stopAt.has(oid)) continue;
-      seen.add(oid);
-      const commit = await this.readCommit(oid);
-      queue.push(...commit.parents);
-    }
-    return seen.size;
-  }
-
-  /** The nearest `depth` ancestors of a commit, itself included. */
-  private async ancestors(oid: string, depth: number): Promise<string[]> {
-    const found: string[] = [];
-    const seen = new Set<string>();
-    const queue = [oid];
-    while (queue.length > 0 && found.length < depth) {
-      const next = queue.shift()!;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      found.push(next);
+      const flag = flags.get(oid)!;
+      let parents: string[] = [];
       try {
-        queue.push(...(await this.readCommit(next)).parents);
+        parents = (await this.readCommit(oid)).parents;
       } catch {
-        // A shallow or incomplete history simply ends here.
+        // a shallow or incomplete history simply ends here
       }
+      for (const parent of parents) await enqueue(parent, flag);
     }
-    return found;
+    const onlyLocal: string[] = [];
+    const onlyRemote: string[] = [];
+    for (const [oid, flag] of flags) {
+      if (flag === LOCAL) onlyLocal.push(oid);
+      else if (flag === REMOTE) onlyRemote.push(oid);
+    }
+    return { onlyLocal, onlyRemote };
   }
 
-  async writeCommit(commit: { tree: string; parents: string[]; message: string; author: Signature }): Promise<string> {
-    return writeLooseObject(
-      this.gitdir,
-      'commit',
-      serializeCommit({ ...commit, committer: commit.author }),
-    );
+  async aheadBehind(local: string, remote: string): Promise<{ ahead: number; behind: number }> {
+    const { onlyLocal, onlyRemote } = await this.compareHistories(local, remote);
+    return { ahead: onlyLocal.length, behind: onlyRemote.length };
+  }
+
+  /** Every commit leading to `tip`, newest first. */
+  async history(tip: string): Promise<string[]> {
+    const seen = new Set<string>();
+    const stack = [tip];
+    while (stack.length > 0) {
+      const oid = stack.pop()!;
+      if (seen.has(oid)) continue;
+      seen.add(oid);
+      stack.push(...(await this.readCommit(oid)).parents);
+    }
+    return [...seen];
+  }
+
+  async readRawObject(oid: string): Promise<{ type: ObjectType; content: Uint8Array }> {
+    const result = await git.readObject({ ...this.base, oid, format: 'content' });
+    return { type: result.type as ObjectType, content: result.object as Uint8Array };
+  }
+
+  async writeCommit(
+    commit: { tree: string; parents: string[]; message: string; author: Signature },
+    sink: ObjectSink = looseObjectSink(this.gitdir),
+  ): Promise<string> {
+    return sink.write('commit', serializeCommit({ ...commit, committer: commit.author }));
   }
 
   async recentCommits(ref: string, depth: number): Promise<CommitInfo[]> {
@@ -275,29 +307,35 @@ export class GitRepository {
   /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
   async push(options: RemoteOptions): Promise<boolean> {
     if (remoteKind(options.url) === 'ssh') return this.pushOverSsh(options);
-    try {
-      const result = await this.withAuth(options.url, (auth) =>
-        git.push({
-          ...this.base,
-          http,
-          ...auth,
-          url: options.url,
-          remote: REMOTE_NAME,
-          ref: options.branch,
-          remoteRef: options.branch,
-          onProgress: options.onProgress,
-        }),
-      );
-      if (!result.ok) {
-        const refResult = Object.values(result.refs ?? {})[0];
-        if (refResult?.error && /fetch first|non-fast-forward|stale info/i.test(refResult.error)) return false;
-        throw new Error(`push refused by the remote: ${refResult?.error ?? result.error ?? 'unknown reason'}`);
-      }
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'PushRejectedError') return false;
-      throw error instanceof Error && 'exitCode' in error ? error : translateRemoteError(error, options.url);
+    const ref = `refs/heads/${options.branch}`;
+    const head = await this.resolveRef(ref);
+    if (!head) return true;
+    const session = await openReceivePack(options.url);
+    const remoteOld = session.advertisement.refs.get(ref) ?? null;
+    if (remoteOld === head) return true;
+    // A remote tip we do not have, or that our branch does not contain, means someone pushed first.
+    if (remoteOld && !(await this.hasCommit(remoteOld))) return false;
+    const { onlyLocal, onlyRemote } = remoteOld ? await this.compareHistories(head, remoteOld) : { onlyLocal: await this.history(head), onlyRemote: [] };
+    if (onlyRemote.length > 0) return false;
+    options.onProgress?.({ phase: 'Collecting changes', loaded: 0 });
+    const remoteTree = remoteOld ? (await this.readCommit(remoteOld)).tree : null;
+    const objects = await collectObjectsToSend(this, onlyLocal, remoteTree);
+    const pack = new PackBuilder();
+    let loaded = 0;
+    for (const object of objects) {
+      const { type, content } = await this.readRawObject(object.oid);
+      pack.add(object.oid, type, content);
+      loaded += 1;
+      if (loaded % 500 === 0) options.onProgress?.({ phase: 'Packing', loaded, total: objects.length });
     }
+    options.onProgress?.({ phase: 'Uploading', loaded: objects.length, total: objects.length });
+    const refusal = await session.update(ref, remoteOld ?? ZERO_OID, head, pack.pack().bytes);
+    if (refusal === null) {
+      await this.writeRef(`refs/remotes/${REMOTE_NAME}/${options.branch}`, head);
+      return true;
+    }
+    if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
+    throw new SyncError(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`);
   }
 
   /**
@@ -374,4 +412,3 @@ export class GitRepository {
   }
 }
 
-export { ZERO_OID };

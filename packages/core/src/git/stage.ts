@@ -5,7 +5,7 @@ import type { FileStat, ScanResult } from '../workspace/file-scan.js';
 import { findContentProblem } from '../workspace/content-check.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { GitIndex, IndexEntry } from './index-file.js';
-import { hashObject, writeLooseObject } from './objects.js';
+import { hashObject, type ObjectSink } from './objects.js';
 
 const REGULAR_FILE = 0o100644;
 /**
@@ -50,10 +50,10 @@ export function entryFromStat(relativePath: string, oid: string, stat: FileStat)
  */
 export async function stageWorkingTree(
   root: string,
-  gitdir: string,
   scan: ScanResult,
   index: GitIndex,
-  options: { writeObjects: boolean } = { writeObjects: true },
+  /** where new file contents are stored; without one they are only hashed (a dry run) */
+  sink?: ObjectSink,
 ): Promise<Snapshot> {
   const refreshedIndex = new Map(index.entries);
   let refreshed = 0;
@@ -82,7 +82,7 @@ export async function stageWorkingTree(
       if (previous) entries.set(relative, previous);
       return;
     }
-    const oid = options.writeObjects ? await writeLooseObject(gitdir, 'blob', content) : hashObject('blob', content);
+    const oid = sink ? await sink.write('blob', content) : hashObject('blob', content);
     // Record the size actually read: a file still growing is caught again next time.
     const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length });
     entries.set(relative, entry);

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { hashObject, serializeTree, TREE_MODE, FILE_MODE, writeLooseObject, type TreeEntry } from './objects.js';
+import { hashObject, serializeTree, TREE_MODE, FILE_MODE, type ObjectSink, type TreeEntry } from './objects.js';
 
 interface Folder {
   files: Map<string, string>;
@@ -45,7 +45,7 @@ export class KnownTrees {
 
 /** Builds and stores the tree of a set of files (root-relative path → blob id); returns the root tree id. */
 export async function writeTreeFromFiles(
-  gitdir: string,
+  sink: ObjectSink,
   files: Iterable<[string, string]>,
   known: KnownTrees,
 ): Promise<{ oid: string; trees: string[] }> {
@@ -76,6 +76,6 @@ export async function writeTreeFromFiles(
     return oid;
   };
   const oid = hashFolder(root);
-  for (const content of pendingWrites) await writeLooseObject(gitdir, 'tree', content);
+  for (const content of pendingWrites) await sink.write('tree', content);
   return { oid, trees };
 }

@@ -1,6 +1,7 @@
 import { readIndex, writeIndex } from '../git/index-file.js';
 import { stageWorkingTree, type FileChange } from '../git/stage.js';
 import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
+import { PackBuilder } from '../git/pack-writer.js';
 import type { SkippedFile } from '../models/results.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { NameBook } from '../workspace/names.js';
@@ -24,13 +25,14 @@ export interface LocalCommit {
 export async function commitLocalChanges(context: SyncContext, explicitMessage?: string): Promise<LocalCommit> {
   const { repo, root } = context;
   const [scan, index] = await Promise.all([scanSyncedFiles(root, context.rules, context.maxFileBytes), readIndex(repo.gitdir)]);
-  const snapshot = await stageWorkingTree(root, repo.gitdir, scan, index);
+  const objects = new PackBuilder();
+  const snapshot = await stageWorkingTree(root, scan, index, objects);
   const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
   const head = await repo.resolveRef(context.branchRef);
   const names = new NameBook(root);
   const summary = await summarizeChanges(snapshot.changes, names);
   const known = await KnownTrees.load(repo.gitdir);
-  const tree = await writeTreeFromFiles(repo.gitdir, files, known);
+  const tree = await writeTreeFromFiles(objects, files, known);
   const headTree = head ? (await repo.readCommit(head)).tree : null;
   if (tree.oid === headTree || (!head && files.size === 0)) {
     // Nothing to commit: the staged files are HEAD's, with fresher stat data.
@@ -38,12 +40,12 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
-  const commit = await repo.writeCommit({
-    tree: tree.oid,
-    parents: head ? [head] : [],
-    message,
-    author: await commitIdentity(repo),
-  });
+  const commit = await repo.writeCommit(
+    { tree: tree.oid, parents: head ? [head] : [], message, author: await commitIdentity(repo) },
+    objects,
+  );
+  // Objects are stored before anything points at them.
+  await objects.flush(repo.gitdir);
   // Index before ref: if killed in between, the next run sees the same files and commits them again.
   await writeIndex(repo.gitdir, snapshot.entries.values());
   await repo.writeRef(context.branchRef, commit);

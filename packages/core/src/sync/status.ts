@@ -56,7 +56,7 @@ async function gatherStatus(
     readIndex(repo.gitdir),
     readLocalState(repo.gitdir),
   ]);
-  const snapshot = await stageWorkingTree(root, repo.gitdir, scan, index, { writeObjects: false });
+  const snapshot = await stageWorkingTree(root, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
   for (const skipped of snapshot.skipped) {
     if (!skipped.reason.startsWith('symbolic link')) warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
@@ -69,14 +69,14 @@ async function gatherStatus(
   let ahead = 0;
   let behind = 0;
   let baseTree: string | null = null;
-  if (head && tracking) {
+  if (head && tracking && head !== tracking) {
     const bases = await repo.findMergeBase(head, tracking);
-    const base = bases[0] ?? null;
-    baseTree = base ? (await repo.readCommit(base)).tree : null;
-    ahead = head === tracking ? 0 : await repo.countCommitsBetween(head, base);
-    behind = head === tracking ? 0 : await repo.countCommitsBetween(tracking, base);
+    baseTree = bases[0] ? (await repo.readCommit(bases[0])).tree : null;
+    ({ ahead, behind } = await repo.aheadBehind(head, tracking));
+  } else if (head && tracking) {
+    baseTree = headTree;
   } else if (head) {
-    ahead = await repo.countCommitsBetween(head, null, 10_000);
+    ahead = (await repo.history(head)).length;
   }
 
   // Per workspace: files changed here (uncommitted, or committed and not pushed) and there.

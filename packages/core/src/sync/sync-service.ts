@@ -101,6 +101,7 @@ export class SyncService {
         this.progress('merge', 'Bringing down workspaces from the remote');
         integration = await integrateRemote(context, remoteHead, context.settings.conflict_strategy);
       }
+      if (remoteHead) await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
       const fromRemote = remoteTree ? countTree((await listTreeFiles(repo, remoteTree)).keys()) : null;
       const names = new NameBook(this.root);
       const summary = await summarizeChanges(local.changes, names);

@@ -45,7 +45,7 @@ export async function applyTreeChanges(
     }
     const content = await repo.readBlob(change.after);
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, content);
+    await writeFileAtomic(target, content, { durable: false });
     const stat = await fsp.lstat(target, { bigint: true });
     entries.set(change.path, entryFromStat(change.path, change.after, toFileStat(stat)));
   });

@@ -1,0 +1,145 @@
+import { SyncNetworkError } from '../errors.js';
+import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
+import { translateRemoteError } from './error-translation.js';
+
+/**
+ * The receive-pack half of Git's smart-HTTP protocol, which is all a push needs: ask the
+ * remote where its branches are, then send the ref update and one pack. Written here because
+ * isomorphic-git's push re-reads every object of both histories to decide what to send; here
+ * the caller decides from a tree diff and only changed folders are read.
+ */
+const USER_AGENT = 'git/planalign-sync';
+
+export function pktLine(text: string | Buffer): Buffer {
+  const payload = typeof text === 'string' ? Buffer.from(text) : text;
+  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+}
+
+export const FLUSH = Buffer.from('0000');
+
+/** Splits a pkt-line stream; a flush packet is returned as null. */
+export function parsePktLines(buffer: Buffer): (Buffer | null)[] {
+  const lines: (Buffer | null)[] = [];
+  let offset = 0;
+  while (offset + 4 <= buffer.length) {
+    const length = Number.parseInt(buffer.toString('latin1', offset, offset + 4), 16);
+    if (Number.isNaN(length)) throw new Error('malformed pkt-line from the remote');
+    if (length === 0 || length === 1 || length === 2) {
+      lines.push(null);
+      offset += 4;
+      continue;
+    }
+    lines.push(buffer.subarray(offset + 4, offset + length));
+    offset += length;
+  }
+  return lines;
+}
+
+/** Sends requests with the user's credentials: a token from the environment up front, else the credential helper after a 401. */
+class AuthorizedClient {
+  private credentials: Credentials | null = credentialsFromEnvironment();
+  private askedHelper = false;
+
+  constructor(private readonly url: string) {}
+
+  private header(): Record<string, string> {
+    if (!this.credentials) return {};
+    return { Authorization: `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` };
+  }
+
+  async request(target: string, init: { method: string; headers?: Record<string, string>; body?: Buffer }): Promise<Buffer> {
+    for (;;) {
+      let response: Response;
+      try {
+        response = await fetch(target, {
+          method: init.method,
+          headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.header() },
+          body: init.body,
+        });
+      } catch (error) {
+        throw translateRemoteError(error, this.url);
+      }
+      if (response.status === 401 && !this.credentials && !this.askedHelper) {
+        this.askedHelper = true;
+        this.credentials = await credentialsFromHelper(this.url);
+        if (this.credentials) continue;
+      }
+      if (response.status === 401 && this.credentials) await reportToHelper(this.url, this.credentials, false);
+      if (!response.ok) throw translateRemoteError({ data: { statusCode: response.status }, message: `HTTP ${response.status}` }, this.url);
+      if (this.credentials) await reportToHelper(this.url, this.credentials, true);
+      return Buffer.from(await response.arrayBuffer());
+    }
+  }
+}
+
+export interface ReceivePackAdvertisement {
+  refs: Map<string, string>;
+  capabilities: Set<string>;
+}
+
+export interface ReceivePackSession {
+  advertisement: ReceivePackAdvertisement;
+  /** Updates one ref with a pack; resolves to null on success or the remote's reason for refusing. */
+  update(ref: string, oldOid: string, newOid: string, pack: Buffer): Promise<string | null>;
+}
+
+export async function openReceivePack(url: string): Promise<ReceivePackSession> {
+  const client = new AuthorizedClient(url);
+  const base = url.replace(/\/+$/, '');
+  const body = await client.request(`${base}/info/refs?service=git-receive-pack`, { method: 'GET' });
+  const refs = new Map<string, string>();
+  let capabilities = new Set<string>();
+  let sawService = false;
+  for (const line of parsePktLines(body)) {
+    if (line === null) continue;
+    const text = line.toString('utf8').replace(/\n$/, '');
+    if (text.startsWith('# service=')) {
+      sawService = true;
+      continue;
+    }
+    const [refPart, caps] = text.split('\0');
+    if (caps !== undefined) capabilities = new Set(caps.split(' ').filter(Boolean));
+    const [oid, name] = refPart.split(' ');
+    if (name && name !== 'capabilities^{}') refs.set(name, oid);
+  }
+  if (!sawService) {
+    throw translateRemoteError(Object.assign(new Error('not a smart-HTTP Git server'), { code: 'SmartHttpError' }), url);
+  }
+  return {
+    advertisement: { refs, capabilities },
+    async update(ref, oldOid, newOid, pack) {
+      const wanted = ['report-status', 'side-band-64k', 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
+      const command = pktLine(`${oldOid} ${newOid} ${ref}\0${wanted.join(' ')}\n`);
+      const response = await client.request(`${base}/git-receive-pack`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-git-receive-pack-request', Accept: 'application/x-git-receive-pack-result' },
+        body: Buffer.concat([command, FLUSH, pack]),
+      });
+      return parseReportStatus(response, wanted.includes('side-band-64k'), ref);
+    },
+  };
+}
+
+/** Reads `unpack ok` / `ok <ref>` / `ng <ref> <reason>` from the remote's answer. */
+function parseReportStatus(response: Buffer, sideBand: boolean, ref: string): string | null {
+  let report = response;
+  if (sideBand) {
+    const data: Buffer[] = [];
+    for (const line of parsePktLines(response)) {
+      if (line === null || line.length === 0) continue;
+      if (line[0] === 1) data.push(line.subarray(1));
+      else if (line[0] === 3) return line.subarray(1).toString('utf8').trim() || 'remote error';
+    }
+    report = Buffer.concat(data);
+  }
+  let unpack: string | null = null;
+  for (const line of parsePktLines(report)) {
+    if (line === null) continue;
+    const text = line.toString('utf8').trim();
+    if (text.startsWith('unpack ')) unpack = text.slice(7);
+    else if (text.startsWith(`ok ${ref}`)) return unpack === 'ok' ? null : `unpack failed: ${unpack}`;
+    else if (text.startsWith(`ng ${ref}`)) return text.slice(`ng ${ref}`.length).trim() || 'rejected';
+  }
+  if (unpack && unpack !== 'ok') return `unpack failed: ${unpack}`;
+  throw new SyncNetworkError('The remote did not report the result of the push. Your work is committed here; push again.');
+}
