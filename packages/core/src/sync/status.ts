@@ -59,7 +59,7 @@ async function gatherStatus(
   const snapshot = await stageWorkingTree(root, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
   for (const skipped of snapshot.skipped) {
-    if (!skipped.reason.startsWith('symbolic link')) warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
+    warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
   }
 
   const head = await repo.resolveRef(context.branchRef);
