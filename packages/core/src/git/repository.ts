@@ -9,8 +9,9 @@ import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
-import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type ObjectType, type Signature } from './objects.js';
+import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type Signature } from './objects.js';
 import { PackBuilder } from './pack-writer.js';
+import { ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
 import { collectObjectsToSend } from './push-objects.js';
 import { openReceivePack } from './smart-http.js';
 
@@ -55,10 +56,12 @@ export class GitRepository {
   private readonly fs: ReturnType<typeof createGitFs>;
   /** isomorphic-git's pack and object cache, shared by the calls of one operation. */
   private readonly cache: object = {};
+  private readonly objects: ObjectReader;
 
   constructor(readonly root: string) {
     this.gitdir = path.join(root, '.git');
     this.fs = createGitFs(this.gitdir);
+    this.objects = new ObjectReader(this.gitdir);
   }
 
   private get base() {
@@ -126,90 +129,90 @@ export class GitRepository {
 
   async hasCommit(oid: string): Promise<boolean> {
     try {
-      await git.readCommit({ ...this.base, oid });
-      return true;
+      return (await this.objects.read(oid)).type === 'commit';
     } catch {
       return false;
     }
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
-    const { commit } = await git.readCommit({ ...this.base, oid });
-    return {
-      oid,
-      tree: commit.tree,
-      parents: commit.parent,
-      message: commit.message,
-      committedAt: commit.committer.timestamp,
-      author: commit.author.name,
-    };
+    const object = await this.objects.read(oid);
+    if (object.type !== 'commit') throw new Error(`${oid} is a ${object.type}, not a commit`);
+    return { oid, ...parseCommit(object.content) };
   }
 
   async readTree(oid: string): Promise<TreeItem[]> {
-    const { tree } = await git.readTree({ ...this.base, oid });
-    return tree.map((entry) => ({
-      name: entry.path,
+    const object = await this.objects.read(oid);
+    if (object.type !== 'tree') throw new Error(`${oid} is a ${object.type}, not a tree`);
+    return parseTree(object.content).map((entry) => ({
+      name: entry.name,
       oid: entry.oid,
-      // isomorphic-git pads folder modes to 040000; Git's canonical tree format writes 40000.
-      mode: entry.mode === '040000' ? TREE_MODE : entry.mode,
-      type: entry.type,
+      mode: entry.mode,
+      type: entry.mode === TREE_MODE ? 'tree' : entry.mode === '160000' ? 'commit' : 'blob',
     }));
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {
-    const { blob } = await git.readBlob({ ...this.base, oid });
-    return blob;
+    return (await this.objects.read(oid)).content;
   }
 
-  async findMergeBase(a: string, b: string): Promise<string[]> {
-    return git.findMergeBase({ ...this.base, oids: [a, b] });
+  async readRawObject(oid: string): Promise<RawObject> {
+    return this.objects.read(oid);
   }
 
   /**
-   * Which commits only one side has. Walks both histories newest first, painting what each
-   * tip reaches, and stops as soon as every commit left is reached by both (the way git counts
-   * ahead/behind), so a long shared history costs nothing.
+   * Which commits only one side has, and their best common ancestors. Walks both histories
+   * newest first, painting what each tip reaches, and stops once every commit left is reached
+   * by both (git's paint-down-to-common), so a long shared history costs nothing. Unlike
+   * isomorphic-git's merge, several merge bases are fine: the caller takes the first.
    */
-  async compareHistories(local: string, remote: string): Promise<{ onlyLocal: string[]; onlyRemote: string[] }> {
+  async compareHistories(local: string, remote: string): Promise<{ onlyLocal: string[]; onlyRemote: string[]; bases: string[] }> {
     const LOCAL = 1;
     const REMOTE = 2;
+    const STALE = 4;
+    const RESULT = 8;
     const flags = new Map<string, number>();
     const times = new Map<string, number>();
     const queue: string[] = [];
-    const enqueue = async (oid: string, flag: number) => {
+    const paint = async (oid: string, flag: number) => {
       const before = flags.get(oid) ?? 0;
-      if ((before | flag) === before) return;
+      if ((before & flag) === flag) return;
       flags.set(oid, before | flag);
       if (!times.has(oid)) times.set(oid, (await this.readCommit(oid)).committedAt);
       queue.push(oid);
     };
-    await enqueue(local, LOCAL);
-    await enqueue(remote, REMOTE);
-    while (queue.some((oid) => flags.get(oid) !== (LOCAL | REMOTE))) {
+    await paint(local, LOCAL);
+    await paint(remote, REMOTE);
+    while (queue.some((oid) => !(flags.get(oid)! & STALE))) {
       queue.sort((a, b) => times.get(a)! - times.get(b)!);
       const oid = queue.pop()!;
-      const flag = flags.get(oid)!;
+      let flag = flags.get(oid)! & (LOCAL | REMOTE | STALE);
+      if ((flag & (LOCAL | REMOTE)) === (LOCAL | REMOTE) && !(flag & STALE)) {
+        flags.set(oid, flags.get(oid)! | RESULT);
+        flag |= STALE;
+      }
       let parents: string[] = [];
       try {
         parents = (await this.readCommit(oid)).parents;
       } catch {
         // a shallow or incomplete history simply ends here
       }
-      for (const parent of parents) await enqueue(parent, flag);
+      for (const parent of parents) await paint(parent, flag);
     }
     const onlyLocal: string[] = [];
     const onlyRemote: string[] = [];
+    const bases: string[] = [];
     for (const [oid, flag] of flags) {
-      if (flag === LOCAL) onlyLocal.push(oid);
-      else if (flag === REMOTE) onlyRemote.push(oid);
+      const sides = flag & (LOCAL | REMOTE);
+      if (sides === LOCAL) onlyLocal.push(oid);
+      else if (sides === REMOTE) onlyRemote.push(oid);
+      if (flag & RESULT && !(flag & STALE)) bases.push(oid);
     }
-    return { onlyLocal, onlyRemote };
+    bases.sort((a, b) => times.get(b)! - times.get(a)!);
+    return { onlyLocal, onlyRemote, bases };
   }
 
-  async aheadBehind(local: string, remote: string): Promise<{ ahead: number; behind: number }> {
-    const { onlyLocal, onlyRemote } = await this.compareHistories(local, remote);
-    return { ahead: onlyLocal.length, behind: onlyRemote.length };
-  }
+
 
   /** Every commit leading to `tip`, newest first. */
   async history(tip: string): Promise<string[]> {
@@ -224,10 +227,7 @@ export class GitRepository {
     return [...seen];
   }
 
-  async readRawObject(oid: string): Promise<{ type: ObjectType; content: Uint8Array }> {
-    const result = await git.readObject({ ...this.base, oid, format: 'content' });
-    return { type: result.type as ObjectType, content: result.object as Uint8Array };
-  }
+
 
   async writeCommit(
     commit: { tree: string; parents: string[]; message: string; author: Signature },
@@ -236,21 +236,7 @@ export class GitRepository {
     return sink.write('commit', serializeCommit({ ...commit, committer: commit.author }));
   }
 
-  async recentCommits(ref: string, depth: number): Promise<CommitInfo[]> {
-    try {
-      const entries = await git.log({ ...this.base, ref, depth });
-      return entries.map((entry) => ({
-        oid: entry.oid,
-        tree: entry.commit.tree,
-        parents: entry.commit.parent,
-        message: entry.commit.message,
-        committedAt: entry.commit.committer.timestamp,
-        author: entry.commit.author.name,
-      }));
-    } catch {
-      return [];
-    }
-  }
+
 
   // ---- remote transport -------------------------------------------------------------
 
@@ -280,6 +266,7 @@ export class GitRepository {
         }),
       );
     }
+    this.objects.invalidate();
     // isomorphic-git moves the tracking ref before the pack is in place: trust it only when
     // the commit it names is really here.
     if (!(await this.hasCommit(remoteHead))) {

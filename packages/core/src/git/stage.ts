@@ -11,8 +11,15 @@ const REGULAR_FILE = 0o100644;
 /**
  * Timestamps are only trusted when the file is clearly older than the index that recorded
  * them; anything touched within this window of the index write is re-read ("racy git").
+ * File systems with sub-second timestamps (ext4, xfs, btrfs, APFS, tmpfs) get a window of a
+ * few clock ticks; one that records whole seconds (FAT, some network mounts) gets two seconds.
  */
-const RACY_WINDOW_NS = 2_000_000_000n;
+const FINE_RACY_WINDOW_NS = 50_000_000n;
+const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
+
+function racyWindow(indexWrittenAtNs: bigint): bigint {
+  return indexWrittenAtNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : FINE_RACY_WINDOW_NS;
+}
 
 export type ChangeKind = 'added' | 'modified' | 'deleted';
 export interface FileChange {
@@ -36,7 +43,7 @@ export interface Snapshot {
 
 export function statMatches(entry: IndexEntry, stat: FileStat, indexWrittenAtNs: bigint): boolean {
   if (entry.size !== stat.size || entry.mtimeNs !== stat.mtimeNs || entry.ino !== stat.ino % 0x1_0000_0000) return false;
-  return stat.mtimeNs + RACY_WINDOW_NS < indexWrittenAtNs;
+  return stat.mtimeNs + racyWindow(indexWrittenAtNs) < indexWrittenAtNs;
 }
 
 export function entryFromStat(relativePath: string, oid: string, stat: FileStat): IndexEntry {

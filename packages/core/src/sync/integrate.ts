@@ -37,7 +37,7 @@ export async function integrateRemote(context: SyncContext, remoteHead: string, 
   if (head) {
     const headCommit = await repo.readCommit(head);
     headTree = headCommit.tree;
-    const bases = await repo.findMergeBase(head, remoteHead);
+    const { bases } = await repo.compareHistories(head, remoteHead);
     if (bases.includes(remoteHead)) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [] };
     if (!bases.includes(head)) {
       const baseTree = bases.length > 0 ? (await repo.readCommit(bases[0])).tree : null;

@@ -70,9 +70,10 @@ async function gatherStatus(
   let behind = 0;
   let baseTree: string | null = null;
   if (head && tracking && head !== tracking) {
-    const bases = await repo.findMergeBase(head, tracking);
-    baseTree = bases[0] ? (await repo.readCommit(bases[0])).tree : null;
-    ({ ahead, behind } = await repo.aheadBehind(head, tracking));
+    const histories = await repo.compareHistories(head, tracking);
+    baseTree = histories.bases[0] ? (await repo.readCommit(histories.bases[0])).tree : null;
+    ahead = histories.onlyLocal.length;
+    behind = histories.onlyRemote.length;
   } else if (head && tracking) {
     baseTree = headTree;
   } else if (head) {
