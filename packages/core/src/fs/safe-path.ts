@@ -1,21 +1,35 @@
-import { promises as fsp } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 
 /**
- * Resolves a root-relative path from a remote tree, refusing anything that would land outside
- * the root: `..` segments, absolute paths, or a folder on the way that is a symbolic link.
+ * Turns root-relative paths from a remote tree into places to write, refusing anything that
+ * would land outside the root: `..` segments, absolute paths, `.git`, or a folder on the way
+ * that is a symbolic link. Folders already checked (or created) are remembered, so writing
+ * thousands of files costs one check per folder, not per file.
  */
-export async function resolveInsideRoot(root: string, relativePath: string): Promise<string> {
-  const parts = relativePath.split('/');
-  if (path.isAbsolute(relativePath) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\')) || parts[0] === '.git') {
-    throw new SyncError(`Refusing to write "${relativePath}": the path leaves the workspaces root.`);
+export class RootWriter {
+  private readonly checkedFolders = new Set<string>(['']);
+
+  constructor(readonly root: string) {}
+
+  /** The absolute path for a file, with its folders checked and created. */
+  prepare(relativePath: string): string {
+    const parts = relativePath.split('/');
+    if (path.isAbsolute(relativePath) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\')) || parts[0] === '.git') {
+      throw new SyncError(`Refusing to write "${relativePath}": the path leaves the workspaces root.`);
+    }
+    let folder = '';
+    for (const part of parts.slice(0, -1)) {
+      folder = folder ? `${folder}/${part}` : part;
+      if (this.checkedFolders.has(folder)) continue;
+      const absolute = path.join(this.root, folder);
+      const stat = lstatSync(absolute, { throwIfNoEntry: false });
+      if (stat?.isSymbolicLink()) throw new SyncError(`Refusing to write "${relativePath}": ${folder} is a symbolic link.`);
+      if (!stat) mkdirSync(absolute);
+      else if (!stat.isDirectory()) throw new SyncError(`Cannot write "${relativePath}": ${folder} is a file, not a folder.`);
+      this.checkedFolders.add(folder);
+    }
+    return path.join(this.root, ...parts);
   }
-  let current = root;
-  for (const part of parts.slice(0, -1)) {
-    current = path.join(current, part);
-    const stat = await fsp.lstat(current).catch(() => null);
-    if (stat?.isSymbolicLink()) throw new SyncError(`Refusing to write "${relativePath}": ${part} is a symbolic link.`);
-  }
-  return path.join(root, ...parts);
 }

@@ -1,9 +1,8 @@
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../models/results.js';
 import type { FileStat, ScanResult } from '../workspace/file-scan.js';
 import { findContentProblem } from '../workspace/content-check.js';
-import { mapLimit } from '../util/concurrency.js';
 import type { GitIndex, IndexEntry } from './index-file.js';
 import { hashObject, type ObjectSink } from './objects.js';
 
@@ -73,21 +72,24 @@ export async function stageWorkingTree(
     if (previous && statMatches(previous, file.stat, index.writtenAtNs)) entries.set(relative, previous);
     else toRead.push(relative);
   }
-  await mapLimit(toRead, 32, async (relative) => {
+  for (const [position, relative] of toRead.entries()) {
+    // Small files the kernel has cached read fastest synchronously; yield now and then so a
+    // server running this stays responsive.
+    if (position % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
     const file = scan.files.get(relative)!;
     const previous = index.entries.get(relative);
     let content: Buffer;
     try {
-      content = await fsp.readFile(path.join(root, relative));
+      content = readFileSync(path.join(root, relative));
     } catch {
       if (previous) entries.set(relative, previous);
-      return;
+      continue;
     }
     const problem = findContentProblem(relative, content);
     if (problem) {
       skipped.push({ path: relative, reason: problem });
       if (previous) entries.set(relative, previous);
-      return;
+      continue;
     }
     const oid = sink ? await sink.write('blob', content) : hashObject('blob', content);
     // Record the size actually read: a file still growing is caught again next time.
@@ -99,7 +101,7 @@ export async function stageWorkingTree(
     }
     if (!previous) changes.push({ path: relative, kind: 'added' });
     else if (previous.oid !== oid) changes.push({ path: relative, kind: 'modified' });
-  });
+  }
   const skippedPaths = new Set(skipped.map((s) => s.path));
   for (const [relative, previous] of index.entries) {
     if (entries.has(relative)) continue;

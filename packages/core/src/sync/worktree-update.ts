@@ -1,20 +1,21 @@
-import { promises as fsp } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { saveBackup } from '../conflict/backups.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { resolveInsideRoot } from '../fs/safe-path.js';
+import { tempSuffix } from '../fs/atomic-write.js';
+import { RootWriter } from '../fs/safe-path.js';
 import type { IndexEntry } from '../git/index-file.js';
 import { hashObject } from '../git/objects.js';
 import type { GitRepository } from '../git/repository.js';
 import { entryFromStat } from '../git/stage.js';
 import type { PathChange } from '../git/tree-diff.js';
 import { toFileStat } from '../workspace/file-scan.js';
-import { mapLimit } from '../util/concurrency.js';
 
 /**
  * Brings the working tree from one commit's files to another's, touching only the files that
  * changed, and keeps the index in step. A working file that is not the version being replaced
  * (something never committed, e.g. a file that failed its content check) is backed up first.
+ * Each file is written to a temp name and renamed, so a kill never leaves half a file; the
+ * calls are synchronous in slices, which for thousands of small files is several times faster.
  */
 export async function applyTreeChanges(
   repo: GitRepository,
@@ -22,9 +23,16 @@ export async function applyTreeChanges(
   entries: Map<string, IndexEntry>,
 ): Promise<{ backedUp: string[] }> {
   const backedUp: string[] = [];
-  await mapLimit(changes, 16, async (change) => {
-    const target = await resolveInsideRoot(repo.root, change.path);
-    const current = await fsp.readFile(target).catch(() => null);
+  const writer = new RootWriter(repo.root);
+  for (const [position, change] of changes.entries()) {
+    if (position % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+    const target = writer.prepare(change.path);
+    let current: Buffer | null = null;
+    try {
+      current = readFileSync(target);
+    } catch {
+      // nothing there yet
+    }
     if (current !== null) {
       const currentOid = hashObject('blob', current);
       if (currentOid !== change.after && currentOid !== change.before) {
@@ -38,25 +46,24 @@ export async function applyTreeChanges(
       }
     }
     if (change.after === null) {
-      await fsp.rm(target, { force: true });
+      rmSync(target, { force: true });
       entries.delete(change.path);
-      await removeEmptyParents(repo.root, path.dirname(target));
-      return;
+      removeEmptyParents(repo.root, path.dirname(target));
+      continue;
     }
-    const content = await repo.readBlob(change.after);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, content, { durable: false });
-    const stat = await fsp.lstat(target, { bigint: true });
-    entries.set(change.path, entryFromStat(change.path, change.after, toFileStat(stat)));
-  });
+    const temp = `${target}.${tempSuffix()}`;
+    writeFileSync(temp, await repo.readBlob(change.after));
+    renameSync(temp, target);
+    entries.set(change.path, entryFromStat(change.path, change.after, toFileStat(lstatSync(target, { bigint: true }))));
+  }
   return { backedUp };
 }
 
-async function removeEmptyParents(root: string, folder: string): Promise<void> {
+function removeEmptyParents(root: string, folder: string): void {
   let current = folder;
   while (current.startsWith(root) && current !== root) {
     try {
-      await fsp.rmdir(current);
+      rmdirSync(current);
     } catch {
       return;
     }
