@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
+import { indexPack } from '../src/git/pack-indexer.js';
+import { buildPackIndex } from '../src/git/pack-writer.js';
 
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
@@ -69,5 +71,18 @@ describe('reading objects and histories directly', () => {
     expect(bases).toEqual([git(root, 'merge-base', 'main', 'side')]);
     const equal = await repo.compareHistories(main, main);
     expect(equal).toEqual({ onlyLocal: [], onlyRemote: [], bases: [main] });
+  });
+
+  it('indexes a pack native git wrote, deltas included, into the same .idx git index-pack makes', async () => {
+    const root = await historyWithMerges();
+    const packFolder = path.join(root, '.git', 'objects', 'pack');
+    const name = (await fsp.readdir(packFolder)).find((f) => f.endsWith('.pack'))!;
+    const pack = await fsp.readFile(path.join(packFolder, name));
+    const entries = await indexPack(pack, () => Promise.reject(new Error('no external bases expected')));
+    const nativeIndex = await fsp.readFile(path.join(packFolder, name.replace('.pack', '.idx')));
+    expect(Buffer.compare(buildPackIndex(entries, pack.subarray(pack.length - 20)), nativeIndex)).toBe(0);
+    const damaged = Buffer.from(pack);
+    damaged[40] ^= 0xff;
+    await expect(indexPack(damaged, () => Promise.reject(new Error('none')))).rejects.toThrow(/damaged/);
   });
 });

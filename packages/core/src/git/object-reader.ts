@@ -14,9 +14,9 @@ export interface RawObject {
   content: Buffer;
 }
 
-const TYPES: Record<number, ObjectType | undefined> = { 1: 'commit', 2: 'tree', 3: 'blob' };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
+export const PACK_TYPES: Record<number, ObjectType | undefined> = { 1: 'commit', 2: 'tree', 3: 'blob' };
+export const OFS_DELTA = 6;
+export const REF_DELTA = 7;
 
 interface Pack {
   file: string;
@@ -54,7 +54,7 @@ function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'data' | 'packEnd'
 }
 
 /** Applies a Git delta (copy/insert instructions) to its base. */
-function applyDelta(base: Buffer, delta: Buffer): Buffer {
+export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   let position = 0;
   const readSize = () => {
     let size = 0;
@@ -176,7 +176,7 @@ export class ObjectReader {
       this.remember(baseOid, base);
       return { type: base.type, content: applyDelta(base.content, inflateSync(data.subarray(position + 20, end))) };
     }
-    const type = TYPES[typeCode];
+    const type = PACK_TYPES[typeCode];
     if (!type) throw new Error(`unsupported object type ${typeCode} in ${pack.file}`);
     return { type, content: inflateSync(data.subarray(position, end)) };
   }

@@ -61,7 +61,7 @@ export class PackBuilder implements ObjectSink {
   }
 
   /** The pack file's bytes: header, entries, SHA-1 trailer. */
-  pack(): { bytes: Buffer; offsets: number[]; crcs: number[]; checksum: Buffer } {
+  pack(): { bytes: Buffer; offsets: number[]; crcs: number[] } {
     const header = Buffer.alloc(12);
     header.write('PACK', 0, 'latin1');
     header.writeUInt32BE(2, 4);
@@ -75,48 +75,14 @@ export class PackBuilder implements ObjectSink {
     }
     const body = Buffer.concat([header, ...entries]);
     const checksum = createHash('sha1').update(body).digest();
-    return { bytes: Buffer.concat([body, checksum]), offsets, crcs: entries.map((e) => crc32(e)), checksum };
-  }
-
-  /** The `.idx` (version 2) that lets readers find objects in the pack. */
-  index(offsets: number[], crcs: number[], packChecksum: Buffer): Buffer {
-    const order = this.objects.map((object, i) => ({ oid: Buffer.from(object.oid, 'hex'), crc: crcs[i], offset: offsets[i] }));
-    order.sort((a, b) => Buffer.compare(a.oid, b.oid));
-    const fanout = Buffer.alloc(256 * 4);
-    const counts = new Array<number>(256).fill(0);
-    for (const item of order) counts[item.oid[0]] += 1;
-    let running = 0;
-    for (let i = 0; i < 256; i += 1) {
-      running += counts[i];
-      fanout.writeUInt32BE(running, i * 4);
-    }
-    const crcTable = Buffer.alloc(order.length * 4);
-    const small = Buffer.alloc(order.length * 4);
-    const large: Buffer[] = [];
-    order.forEach((item, i) => {
-      crcTable.writeUInt32BE(item.crc >>> 0, i * 4);
-      if (item.offset < 0x80000000) small.writeUInt32BE(item.offset, i * 4);
-      else {
-        small.writeUInt32BE((0x80000000 | large.length) >>> 0, i * 4);
-        const big = Buffer.alloc(8);
-        big.writeBigUInt64BE(BigInt(item.offset));
-        large.push(big);
-      }
-    });
-    const body = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, ...order.map((o) => o.oid), crcTable, small, ...large, packChecksum]);
-    return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+    return { bytes: Buffer.concat([body, checksum]), offsets, crcs: entries.map((e) => crc32(e)) };
   }
 
   /** Stores the pack in `.git/objects/pack/`: pack first, index last, so a reader never finds an index without its pack. */
   async store(gitdir: string): Promise<string | null> {
     if (this.objects.length === 0) return null;
-    const { bytes, offsets, crcs, checksum } = this.pack();
-    const name = `pack-${checksum.toString('hex')}`;
-    const folder = path.join(gitdir, 'objects', 'pack');
-    await fsp.mkdir(folder, { recursive: true });
-    await writeFileAtomic(path.join(folder, `${name}.pack`), bytes, { mode: 0o444 });
-    await writeFileAtomic(path.join(folder, `${name}.idx`), this.index(offsets, crcs, checksum), { mode: 0o444 });
-    return name;
+    const { bytes, offsets, crcs } = this.pack();
+    return storePack(gitdir, bytes, this.objects.map((o, i) => ({ oid: o.oid, offset: offsets[i], crc: crcs[i] })));
   }
 
   /** Stores what was collected: loose when it is a handful, as one pack when it is many. */
@@ -126,4 +92,53 @@ export class PackBuilder implements ObjectSink {
     this.objects.length = 0;
     this.seen.clear();
   }
+}
+
+export interface PackIndexEntry {
+  oid: string;
+  offset: number;
+  crc: number;
+}
+
+/** The `.idx` (version 2) that lets readers find objects in a pack. */
+export function buildPackIndex(entries: PackIndexEntry[], packChecksum: Buffer): Buffer {
+  const order = entries.map((e) => ({ oid: Buffer.from(e.oid, 'hex'), crc: e.crc, offset: e.offset }));
+  order.sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const fanout = Buffer.alloc(256 * 4);
+  const counts = new Array<number>(256).fill(0);
+  for (const item of order) counts[item.oid[0]] += 1;
+  let running = 0;
+  for (let i = 0; i < 256; i += 1) {
+    running += counts[i];
+    fanout.writeUInt32BE(running, i * 4);
+  }
+  const crcTable = Buffer.alloc(order.length * 4);
+  const small = Buffer.alloc(order.length * 4);
+  const large: Buffer[] = [];
+  order.forEach((item, i) => {
+    crcTable.writeUInt32BE(item.crc >>> 0, i * 4);
+    if (item.offset < 0x80000000) small.writeUInt32BE(item.offset, i * 4);
+    else {
+      small.writeUInt32BE((0x80000000 | large.length) >>> 0, i * 4);
+      const big = Buffer.alloc(8);
+      big.writeBigUInt64BE(BigInt(item.offset));
+      large.push(big);
+    }
+  });
+  const body = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, ...order.map((o) => o.oid), crcTable, small, ...large, packChecksum]);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}
+
+/**
+ * Stores a pack and its index in `.git/objects/pack/`: pack first, index last, so a reader
+ * never finds an index without its pack.
+ */
+export async function storePack(gitdir: string, pack: Buffer, entries: PackIndexEntry[]): Promise<string> {
+  const checksum = pack.subarray(pack.length - 20);
+  const name = `pack-${checksum.toString('hex')}`;
+  const folder = path.join(gitdir, 'objects', 'pack');
+  await fsp.mkdir(folder, { recursive: true });
+  await writeFileAtomic(path.join(folder, `${name}.pack`), pack, { mode: 0o444 });
+  await writeFileAtomic(path.join(folder, `${name}.idx`), buildPackIndex(entries, checksum), { mode: 0o444 });
+  return name;
 }

@@ -1,19 +1,18 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { SyncConfigError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
 import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type Signature } from './objects.js';
-import { PackBuilder } from './pack-writer.js';
+import { PackBuilder, storePack } from './pack-writer.js';
 import { ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
 import { collectObjectsToSend } from './push-objects.js';
-import { openReceivePack } from './smart-http.js';
+import { fetchPack, listRemoteRefs, openReceivePack } from './smart-http.js';
+import { indexPack } from './pack-indexer.js';
 
 /**
  * The only module that talks to isomorphic-git. Everything above it works with plain ids,
@@ -242,37 +241,32 @@ export class GitRepository {
 
   /**
    * Fetches the branch into refs/remotes/origin/<branch>; returns the remote's commit, or null
-   * when the remote has no such branch (an empty repository).
+   * when the remote has no such branch (an empty repository). The tracking ref moves only once
+   * the pack is stored and the commit is readable.
    */
   async fetch(options: RemoteOptions): Promise<string | null> {
     const trackingRef = `refs/remotes/${REMOTE_NAME}/${options.branch}`;
-    const before = await this.resolveRef(trackingRef);
     if (remoteKind(options.url) === 'ssh') return this.fetchOverSsh(options, trackingRef);
     const remoteHead = await this.remoteBranchHead(options);
     if (remoteHead === null) return null;
     if (!(await this.hasCommit(remoteHead))) {
-      await this.withAuth(options.url, (auth) =>
-        git.fetch({
-          ...this.base,
-          http,
-          ...auth,
-          url: options.url,
-          remote: REMOTE_NAME,
-          ref: options.branch,
-          remoteRef: options.branch,
-          singleBranch: true,
-          tags: false,
-          onProgress: options.onProgress,
-        }),
-      );
-    }
-    this.objects.invalidate();
-    // isomorphic-git moves the tracking ref before the pack is in place: trust it only when
-    // the commit it names is really here.
-    if (!(await this.hasCommit(remoteHead))) {
-      if (before) await this.writeRef(trackingRef, before);
-      else await this.deleteRef(trackingRef);
-      throw translateRemoteError(new Error(`fetched commit ${remoteHead} is missing (network fetch failed)`), options.url);
+      options.onProgress?.({ phase: 'Receiving objects', loaded: 0 });
+      const haves = [await this.resolveRef(`refs/heads/${options.branch}`), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
+      let pack: Buffer | null;
+      try {
+        pack = await fetchPack(options.url, [remoteHead], [...new Set(haves)]);
+      } catch (error) {
+        throw translateRemoteError(error, options.url);
+      }
+      if (pack) {
+        options.onProgress?.({ phase: 'Indexing objects', loaded: 0 });
+        const entries = await indexPack(pack, (oid) => this.objects.read(oid));
+        await storePack(this.gitdir, pack, entries);
+        this.objects.invalidate();
+      }
+      if (!(await this.hasCommit(remoteHead))) {
+        throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
+      }
     }
     await this.writeRef(trackingRef, remoteHead);
     return remoteHead;
@@ -285,10 +279,7 @@ export class GitRepository {
       const line = result.split('\n').find((l) => l.trim());
       return line ? line.split(/\s+/)[0] : null;
     }
-    const refs = await this.withAuth(options.url, (auth) =>
-      git.listServerRefs({ http, ...auth, url: options.url, prefix: `refs/heads/${options.branch}`, protocolVersion: 1 }),
-    );
-    return refs.find((ref) => ref.ref === `refs/heads/${options.branch}`)?.oid ?? null;
+    return (await listRemoteRefs(options.url)).get(`refs/heads/${options.branch}`) ?? null;
   }
 
   /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
@@ -323,36 +314,6 @@ export class GitRepository {
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
     throw new SyncError(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`);
-  }
-
-  /**
-   * Runs a transport call with credentials: a token from the environment is sent up front;
-   * otherwise Git's credential helper is asked only when the server says 401.
-   */
-  private async withAuth<T>(url: string, call: (auth: object) => Promise<T>): Promise<T> {
-    const fromEnvironment = credentialsFromEnvironment();
-    let offered: Credentials | null = fromEnvironment;
-    const auth = {
-      headers: fromEnvironment
-        ? { Authorization: `Basic ${Buffer.from(`${fromEnvironment.username}:${fromEnvironment.password}`).toString('base64')}` }
-        : {},
-      onAuth: async () => {
-        offered = offered ?? (await credentialsFromHelper(url));
-        return offered ? { username: offered.username, password: offered.password } : { cancel: true };
-      },
-      onAuthFailure: async () => {
-        if (offered) await reportToHelper(url, offered, false);
-        return { cancel: true };
-      },
-      onAuthSuccess: async () => {
-        if (offered) await reportToHelper(url, offered, true);
-      },
-    };
-    try {
-      return await call(auth);
-    } catch (error) {
-      throw translateRemoteError(error, url);
-    }
   }
 
   // ---- SSH remotes, through the native git transport ----------------------------------

@@ -3,10 +3,11 @@ import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type
 import { translateRemoteError } from './error-translation.js';
 
 /**
- * The receive-pack half of Git's smart-HTTP protocol, which is all a push needs: ask the
- * remote where its branches are, then send the ref update and one pack. Written here because
- * isomorphic-git's push re-reads every object of both histories to decide what to send; here
- * the caller decides from a tree diff and only changed folders are read.
+ * Git's smart-HTTP protocol (version 0), as much as sync needs: list the remote's refs,
+ * download one pack (upload-pack), send a ref update with one pack (receive-pack).
+ * Written here because isomorphic-git's push re-reads every object of both histories to decide
+ * what to send and its fetch takes seconds to receive a pack of a large root; here the caller
+ * decides what to send from a tree diff, and received packs are indexed in one pass.
  */
 const USER_AGENT = 'git/planalign-sync';
 
@@ -72,21 +73,20 @@ class AuthorizedClient {
   }
 }
 
-export interface ReceivePackAdvertisement {
+export interface RefAdvertisement {
   refs: Map<string, string>;
   capabilities: Set<string>;
 }
 
 export interface ReceivePackSession {
-  advertisement: ReceivePackAdvertisement;
+  advertisement: RefAdvertisement;
   /** Updates one ref with a pack; resolves to null on success or the remote's reason for refusing. */
   update(ref: string, oldOid: string, newOid: string, pack: Buffer): Promise<string | null>;
 }
 
-export async function openReceivePack(url: string): Promise<ReceivePackSession> {
-  const client = new AuthorizedClient(url);
-  const base = url.replace(/\/+$/, '');
-  const body = await client.request(`${base}/info/refs?service=git-receive-pack`, { method: 'GET' });
+/** Reads a service's ref advertisement (`info/refs`). */
+async function discover(client: AuthorizedClient, url: string, service: 'git-upload-pack' | 'git-receive-pack'): Promise<RefAdvertisement> {
+  const body = await client.request(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`, { method: 'GET' });
   const refs = new Map<string, string>();
   let capabilities = new Set<string>();
   let sawService = false;
@@ -105,6 +105,62 @@ export async function openReceivePack(url: string): Promise<ReceivePackSession> 
   if (!sawService) {
     throw translateRemoteError(Object.assign(new Error('not a smart-HTTP Git server'), { code: 'SmartHttpError' }), url);
   }
+  return { refs, capabilities };
+}
+
+/** Where the remote's branches are, from one small request. */
+export async function listRemoteRefs(url: string): Promise<Map<string, string>> {
+  return (await discover(new AuthorizedClient(url), url, 'git-upload-pack')).refs;
+}
+
+/**
+ * Downloads one pack holding `wants` and whatever they need that `haves` do not already
+ * cover. Returns null when the remote had nothing to send.
+ */
+export async function fetchPack(url: string, wants: string[], haves: string[]): Promise<Buffer | null> {
+  const client = new AuthorizedClient(url);
+  const { capabilities } = await discover(client, url, 'git-upload-pack');
+  const wanted = ['side-band-64k', 'ofs-delta', 'no-progress', 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
+  const lines = wants.map((oid, i) => pktLine(i === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`));
+  const request = Buffer.concat([...lines, FLUSH, ...haves.map((oid) => pktLine(`have ${oid}\n`)), pktLine('done\n')]);
+  const response = await client.request(`${url.replace(/\/+$/, '')}/git-upload-pack`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-git-upload-pack-request', Accept: 'application/x-git-upload-pack-result' },
+    body: request,
+  });
+  const sideBand = wanted.includes('side-band-64k');
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  // "NAK" / "ACK <id>" lines come first, then the pack (in band 1 when side-band is on).
+  while (offset + 4 <= response.length) {
+    const length = Number.parseInt(response.toString('latin1', offset, offset + 4), 16);
+    if (Number.isNaN(length)) break;
+    if (length === 0) {
+      offset += 4;
+      continue;
+    }
+    const payload = response.subarray(offset + 4, offset + length);
+    const text = payload.subarray(0, 4).toString('latin1');
+    if (text === 'NAK\n' || text.startsWith('ACK ')) {
+      offset += length;
+      continue;
+    }
+    if (!sideBand) {
+      chunks.push(response.subarray(offset));
+      break;
+    }
+    if (payload[0] === 1) chunks.push(payload.subarray(1));
+    else if (payload[0] === 3) throw translateRemoteError(new Error(payload.subarray(1).toString('utf8').trim()), url);
+    offset += length;
+  }
+  const pack = Buffer.concat(chunks);
+  return pack.length > 0 ? pack : null;
+}
+
+export async function openReceivePack(url: string): Promise<ReceivePackSession> {
+  const client = new AuthorizedClient(url);
+  const base = url.replace(/\/+$/, '');
+  const { refs, capabilities } = await discover(client, url, 'git-receive-pack');
   return {
     advertisement: { refs, capabilities },
     async update(ref, oldOid, newOid, pack) {
