@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   CONFLICT_STRATEGIES,
+  EXIT_CODES,
   SyncConfigError,
   SyncService,
   readSettings,
@@ -11,7 +12,6 @@ import {
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
 import { renderLog, renderStatus } from './render.js';
-import { EXIT_CODES } from '@planalign/sync-core';
 
 export interface GlobalOptions {
   root?: string;
@@ -62,7 +62,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .description('set up sync for the workspaces root and bring down what the remote already has')
     .option('--remote <url>', 'Git remote URL, e.g. https://github.com/you/planalign-workspaces.git')
     .option('--branch <name>', 'branch to sync (default: main)')
-    .action((options: { remote?: string; branch?: string }, command: Command) =>
+    .action((options: { remote?: string; branch?: string }) =>
       execute(async (globals, progress) => {
         const root = resolveWorkspacesRoot(globals.root);
         let remote = options.remote;
@@ -78,7 +78,6 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           if (!remote) throw new SyncConfigError('No remote URL given: nothing was changed.');
         }
         const result = await service(globals, progress).init({ remote, branch: options.branch });
-        void command;
         return { json: result, text: result.message };
       }),
     );

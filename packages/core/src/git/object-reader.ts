@@ -30,6 +30,41 @@ interface Pack {
   packEnd: number;
 }
 
+export interface PackEntryHeader {
+  typeCode: number;
+  /** where the compressed data starts */
+  dataStart: number;
+  /** for an offset delta: where its base starts in the same pack */
+  baseOffset?: number;
+  /** for a reference delta: its base's id */
+  baseOid?: string;
+}
+
+/** Reads the type, size and delta base that start a pack entry. */
+export function parsePackEntryHeader(data: Buffer, offset: number): PackEntryHeader {
+  let position = offset;
+  let byte = data[position];
+  position += 1;
+  const typeCode = (byte >> 4) & 0x7;
+  while (byte & 0x80) {
+    byte = data[position];
+    position += 1;
+  }
+  if (typeCode === OFS_DELTA) {
+    byte = data[position];
+    position += 1;
+    let distance = byte & 0x7f;
+    while (byte & 0x80) {
+      byte = data[position];
+      position += 1;
+      distance = (distance + 1) * 128 + (byte & 0x7f);
+    }
+    return { typeCode, dataStart: position, baseOffset: offset - distance };
+  }
+  if (typeCode === REF_DELTA) return { typeCode, dataStart: position + 20, baseOid: data.toString('hex', position, position + 20) };
+  return { typeCode, dataStart: position };
+}
+
 export class ObjectNotFoundError extends Error {
   constructor(readonly oid: string) {
     super(`object ${oid} is not in this repository`);
@@ -147,38 +182,23 @@ export class ObjectReader {
 
   private async readPacked(pack: Pack, offset: number): Promise<RawObject> {
     const data = pack.data ?? (pack.data = await fsp.readFile(pack.file));
-    let position = offset;
-    let byte = data[position];
-    position += 1;
-    const typeCode = (byte >> 4) & 0x7;
-    while (byte & 0x80) {
-      byte = data[position];
-      position += 1;
-    }
+    const header = parsePackEntryHeader(data, offset);
     const end = this.entryEnd(pack, offset);
-    if (typeCode === OFS_DELTA) {
-      byte = data[position];
-      position += 1;
-      let distance = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = data[position];
-        position += 1;
-        distance = (distance + 1) * 128 + (byte & 0x7f);
-      }
-      const baseKey = `${pack.file}:${offset - distance}`;
-      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, offset - distance));
+    const compressed = data.subarray(header.dataStart, end);
+    if (header.baseOffset !== undefined) {
+      const baseKey = `${pack.file}:${header.baseOffset}`;
+      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, header.baseOffset));
       this.remember(baseKey, base);
-      return { type: base.type, content: applyDelta(base.content, inflateSync(data.subarray(position, end))) };
+      return { type: base.type, content: applyDelta(base.content, inflateSync(compressed)) };
     }
-    if (typeCode === REF_DELTA) {
-      const baseOid = data.toString('hex', position, position + 20);
-      const base = this.baseCache.get(baseOid) ?? (await this.read(baseOid));
-      this.remember(baseOid, base);
-      return { type: base.type, content: applyDelta(base.content, inflateSync(data.subarray(position + 20, end))) };
+    if (header.baseOid !== undefined) {
+      const base = this.baseCache.get(header.baseOid) ?? (await this.read(header.baseOid));
+      this.remember(header.baseOid, base);
+      return { type: base.type, content: applyDelta(base.content, inflateSync(compressed)) };
     }
-    const type = PACK_TYPES[typeCode];
-    if (!type) throw new Error(`unsupported object type ${typeCode} in ${pack.file}`);
-    return { type, content: inflateSync(data.subarray(position, end)) };
+    const type = PACK_TYPES[header.typeCode];
+    if (!type) throw new Error(`unsupported object type ${header.typeCode} in ${pack.file}`);
+    return { type, content: inflateSync(compressed) };
   }
 
   private entryEnd(pack: Pack, offset: number): number {

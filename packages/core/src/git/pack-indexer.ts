@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32, inflateSync } from 'node:zlib';
-import { applyDelta, OFS_DELTA, PACK_TYPES, REF_DELTA, type RawObject } from './object-reader.js';
+import { applyDelta, OFS_DELTA, PACK_TYPES, parsePackEntryHeader, REF_DELTA, type RawObject } from './object-reader.js';
 import { hashObject } from './objects.js';
 import type { PackIndexEntry } from './pack-writer.js';
 
@@ -32,28 +32,9 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
   let position = 12;
   for (let i = 0; i < count; i += 1) {
     const offset = position;
-    let byte = pack[position];
-    position += 1;
-    const typeCode = (byte >> 4) & 0x7;
-    while (byte & 0x80) {
-      byte = pack[position];
-      position += 1;
-    }
-    const entry: Entry = { offset, typeCode, data: Buffer.alloc(0), crc: 0 };
-    if (typeCode === OFS_DELTA) {
-      byte = pack[position];
-      position += 1;
-      let distance = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = pack[position];
-        position += 1;
-        distance = (distance + 1) * 128 + (byte & 0x7f);
-      }
-      entry.baseOffset = offset - distance;
-    } else if (typeCode === REF_DELTA) {
-      entry.baseOid = pack.toString('hex', position, position + 20);
-      position += 20;
-    }
+    const header = parsePackEntryHeader(pack, offset);
+    const entry: Entry = { offset, typeCode: header.typeCode, data: Buffer.alloc(0), crc: 0, baseOffset: header.baseOffset, baseOid: header.baseOid };
+    position = header.dataStart;
     // bytesWritten tells how much compressed input this entry used, hence where the next begins.
     const { buffer, engine } = inflateSync(pack.subarray(position, trailer), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
     position += engine.bytesWritten;
