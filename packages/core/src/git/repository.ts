@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
+// Named imports, so the bundled CLI carries only the parts of isomorphic-git it uses.
+import * as isogit from 'isomorphic-git';
 import { SyncConfigError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
@@ -77,11 +78,11 @@ export class GitRepository {
   }
 
   async init(branch: string): Promise<void> {
-    await git.init({ fs: this.fs, dir: this.root, gitdir: this.gitdir, defaultBranch: branch });
+    await isogit.init({ fs: this.fs, dir: this.root, gitdir: this.gitdir, defaultBranch: branch });
   }
 
   async currentBranch(): Promise<string | null> {
-    return (await git.currentBranch({ ...this.base, test: true })) ?? null;
+    return (await isogit.currentBranch({ ...this.base, test: true })) ?? null;
   }
 
   /** Points HEAD at a branch (which may not exist yet). */
@@ -90,12 +91,12 @@ export class GitRepository {
   }
 
   async getConfig(key: string): Promise<string | null> {
-    const value = await git.getConfig({ ...this.base, path: key });
+    const value = await isogit.getConfig({ ...this.base, path: key });
     return typeof value === 'string' ? value : null;
   }
 
   async setConfig(key: string, value: string | undefined): Promise<void> {
-    await git.setConfig({ ...this.base, path: key, value });
+    await isogit.setConfig({ ...this.base, path: key, value });
   }
 
   async remoteUrl(): Promise<string | null> {
@@ -103,27 +104,27 @@ export class GitRepository {
   }
 
   async setRemote(url: string): Promise<void> {
-    await git.addRemote({ ...this.base, remote: REMOTE_NAME, url, force: true });
+    await isogit.addRemote({ ...this.base, remote: REMOTE_NAME, url, force: true });
   }
 
   async removeRemote(): Promise<void> {
-    await git.deleteRemote({ ...this.base, remote: REMOTE_NAME });
+    await isogit.deleteRemote({ ...this.base, remote: REMOTE_NAME });
   }
 
   async resolveRef(ref: string): Promise<string | null> {
     try {
-      return await git.resolveRef({ ...this.base, ref });
+      return await isogit.resolveRef({ ...this.base, ref });
     } catch {
       return null;
     }
   }
 
   async writeRef(ref: string, oid: string): Promise<void> {
-    await git.writeRef({ ...this.base, ref, value: oid, force: true });
+    await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
   }
 
   async deleteRef(ref: string): Promise<void> {
-    await git.deleteRef({ ...this.base, ref }).catch(() => undefined);
+    await isogit.deleteRef({ ...this.base, ref }).catch(() => undefined);
   }
 
   async hasCommit(oid: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * PlanAlign's own files, read tolerantly: only the fields sync needs are required,

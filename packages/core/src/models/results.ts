@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TreeCounts } from './sync-status.js';
 
 /** A file that was not synced this time, and why (too large, unreadable, half-written). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local', 'keep-remote'] as const;
 export const ConflictStrategy = z.enum(CONFLICT_STRATEGIES);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SyncOperation = z.enum(['push', 'pull', 'init', 'conflict']);
 export type SyncOperation = z.infer<typeof SyncOperation>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WORKSPACE_STATES = ['synced', 'push_needed', 'pull_available', 'conflict', 'local_only'] as const;
 export const WorkspaceState = z.enum(WORKSPACE_STATES);

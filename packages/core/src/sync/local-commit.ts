@@ -4,6 +4,7 @@ import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { SkippedFile } from '../models/results.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { ScanCache } from '../workspace/scan-cache.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
@@ -24,7 +25,9 @@ export interface LocalCommit {
  */
 export async function commitLocalChanges(context: SyncContext, explicitMessage?: string): Promise<LocalCommit> {
   const { repo, root } = context;
-  const [scan, index] = await Promise.all([scanSyncedFiles(root, context.rules, context.maxFileBytes), readIndex(repo.gitdir)]);
+  const [cache, index] = await Promise.all([ScanCache.load(repo.gitdir, context.rulesKey), readIndex(repo.gitdir)]);
+  const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
+  await cache.save();
   const objects = new PackBuilder();
   const snapshot = await stageWorkingTree(root, scan, index, objects);
   const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));

@@ -6,6 +6,7 @@ import { stageWorkingTree } from '../git/stage.js';
 import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { ScanCache } from '../workspace/scan-cache.js';
 import { NameBook } from '../workspace/names.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -51,11 +52,13 @@ async function gatherStatus(
   remoteReachable: boolean | null,
 ): Promise<SyncStatus> {
   const { repo, root } = context;
-  const [scan, index, state] = await Promise.all([
-    scanSyncedFiles(root, context.rules, context.maxFileBytes),
+  const [cache, index, state] = await Promise.all([
+    ScanCache.load(repo.gitdir, context.rulesKey),
     readIndex(repo.gitdir),
     readLocalState(repo.gitdir),
   ]);
+  const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
+  if (locked) await cache.save();
   const snapshot = await stageWorkingTree(root, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
   for (const skipped of snapshot.skipped) {

@@ -4,6 +4,7 @@ import { readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { SyncConfig } from '../models/sync-config.js';
 import { GitRepository } from '../git/repository.js';
+import { ScanCache } from '../workspace/scan-cache.js';
 
 /** What every operation on an initialized root starts from. */
 export interface SyncContext {
@@ -11,6 +12,8 @@ export interface SyncContext {
   repo: GitRepository;
   settings: SyncConfig;
   rules: SyncRules;
+  /** identifies the rules, so caches computed under other rules are not trusted */
+  rulesKey: string;
   branch: string;
   branchRef: string;
   trackingRef: string;
@@ -26,11 +29,13 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
     );
   }
   const settings = settingsFile.sync;
+  const gitignore = await readGitignore(root);
   return {
     root,
     repo,
     settings,
-    rules: compileSyncRules(await readGitignore(root), settings),
+    rules: compileSyncRules(gitignore, settings),
+    rulesKey: ScanCache.rulesKeyOf(gitignore ?? '', JSON.stringify(settings.include), JSON.stringify(settings.exclude)),
     branch: settings.branch,
     branchRef: `refs/heads/${settings.branch}`,
     trackingRef: `refs/remotes/origin/${settings.branch}`,

@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { SyncRules } from '../ignore/sync-rules.js';
+import type { FolderListing, ScanCache } from './scan-cache.js';
 import type { SkippedFile } from '../models/results.js';
 
 export interface FileStat {
@@ -46,10 +47,11 @@ const OPERATIONS_PER_SLICE = 2_000;
  * Directory listings and lstat are synchronous calls in slices: for metadata that the
  * kernel has cached they cost a few microseconds, against tens for a promise round trip.
  */
-export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number): Promise<ScanResult> {
+export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<ScanResult> {
   const files = new Map<string, ScannedFile>();
   const skipped: SkippedFile[] = [];
   const folders: string[] = [''];
+  const seen = new Set<string>();
   let operations = 0;
   const breathe = async () => {
     operations += 1;
@@ -57,27 +59,16 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
   };
   while (folders.length > 0) {
     const folder = folders.pop()!;
-    let dirents: Dirent[];
-    try {
-      dirents = readdirSync(path.join(root, folder), { withFileTypes: true });
-    } catch (error) {
-      // A folder deleted while scanning simply has nothing to sync.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-      throw error;
-    }
+    const listing = listFolder(root, folder, rules, cache);
     await breathe();
-    for (const dirent of dirents) {
-      const relative = folder ? `${folder}/${dirent.name}` : dirent.name;
-      if (folder === '' && dirent.name === '.git') continue;
-      if (dirent.isDirectory()) {
-        if (rules.entersFolder(relative)) folders.push(relative);
-        continue;
-      }
-      if (dirent.isSymbolicLink()) {
-        if (rules.syncsFile(relative)) skipped.push({ path: relative, reason: 'symbolic link: never followed or synced' });
-        continue;
-      }
-      if (!dirent.isFile() || !rules.syncsFile(relative)) continue;
+    if (!listing) continue;
+    seen.add(folder);
+    for (const name of listing.folders) folders.push(folder ? `${folder}/${name}` : name);
+    for (const name of listing.links) {
+      skipped.push({ path: folder ? `${folder}/${name}` : name, reason: 'symbolic link: never followed or synced' });
+    }
+    for (const name of listing.files) {
+      const relative = folder ? `${folder}/${name}` : name;
       const stat = lstatSync(path.join(root, relative), { bigint: true, throwIfNoEntry: false });
       await breathe();
       if (!stat || !stat.isFile()) continue;
@@ -91,5 +82,37 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
       files.set(relative, { path: relative, stat: toFileStat(stat) });
     }
   }
+  cache?.retainOnly(seen);
   return { files, skipped };
+}
+
+/** The entries of one folder that matter to sync: from the cache when the folder is unchanged, else listed. */
+function listFolder(root: string, folder: string, rules: SyncRules, cache?: ScanCache): FolderListing | null {
+  const absolute = path.join(root, folder);
+  const stat = cache ? lstatSync(absolute, { bigint: true, throwIfNoEntry: false }) : undefined;
+  if (cache && (!stat || !stat.isDirectory())) return null;
+  const cached = stat ? cache!.get(folder, stat.mtimeNs, Number(stat.ino)) : null;
+  if (cached) return cached;
+  let dirents: Dirent[];
+  try {
+    dirents = readdirSync(absolute, { withFileTypes: true });
+  } catch (error) {
+    // A folder deleted while scanning simply has nothing to sync.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw error;
+  }
+  const listing: FolderListing = { folders: [], files: [], links: [] };
+  for (const dirent of dirents) {
+    const relative = folder ? `${folder}/${dirent.name}` : dirent.name;
+    if (folder === '' && dirent.name === '.git') continue;
+    if (dirent.isDirectory()) {
+      if (rules.entersFolder(relative)) listing.folders.push(dirent.name);
+    } else if (dirent.isSymbolicLink()) {
+      if (rules.syncsFile(relative)) listing.links.push(dirent.name);
+    } else if (dirent.isFile() && rules.syncsFile(relative)) {
+      listing.files.push(dirent.name);
+    }
+  }
+  if (stat) cache!.set(folder, stat.mtimeNs, Number(stat.ino), listing);
+  return listing;
 }

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+
+/**
+ * What each folder of the root held at the last scan, keyed by the folder's modification
+ * time: adding, removing or renaming an entry changes it, so an unchanged folder is not listed
+ * again (git's "untracked cache" idea). Files are still checked one by one against the index.
+ * Kept in `.git/`, tied to the ignore rules it was computed with.
+ */
+export interface FolderListing {
+  folders: string[];
+  files: string[];
+  links: string[];
+}
+
+interface StoredListing extends FolderListing {
+  mtimeNs: string;
+  ino: number;
+}
+
+/** Same reasoning as for files: a folder changed within this window of the save may have changed again unseen. */
+const RACY_WINDOW_NS = 50_000_000n;
+
+export class ScanCache {
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly rulesKey: string,
+    private readonly savedAtNs: bigint,
+    private readonly listings: Map<string, StoredListing>,
+  ) {}
+
+  static rulesKeyOf(...parts: string[]): string {
+    return createHash('sha1').update(parts.join('\0')).digest('hex');
+  }
+
+  static async load(gitdir: string, rulesKey: string): Promise<ScanCache> {
+    const file = path.join(gitdir, 'planalign-sync', 'scan-cache.json');
+    try {
+      const [text, stat] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file, { bigint: true })]);
+      const parsed = JSON.parse(text) as { rules: string; listings: [string, StoredListing][] };
+      if (parsed.rules === rulesKey) return new ScanCache(file, rulesKey, stat.mtimeNs, new Map(parsed.listings));
+    } catch {
+      // missing or unreadable: start empty
+    }
+    return new ScanCache(file, rulesKey, 0n, new Map());
+  }
+
+  get(folder: string, mtimeNs: bigint, ino: number): FolderListing | null {
+    const stored = this.listings.get(folder);
+    if (!stored || stored.ino !== ino || stored.mtimeNs !== String(mtimeNs)) return null;
+    return mtimeNs + RACY_WINDOW_NS < this.savedAtNs ? stored : null;
+  }
+
+  set(folder: string, mtimeNs: bigint, ino: number, listing: FolderListing): void {
+    this.listings.set(folder, { ...listing, mtimeNs: String(mtimeNs), ino });
+    this.dirty = true;
+  }
+
+  /** Drops folders that no longer exist (not seen by the last scan). */
+  retainOnly(seen: Set<string>): void {
+    for (const folder of this.listings.keys()) {
+      if (!seen.has(folder)) {
+        this.listings.delete(folder);
+        this.dirty = true;
+      }
+    }
+  }
+
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    await fsp.mkdir(path.dirname(this.file), { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify({ rules: this.rulesKey, listings: [...this.listings] }), { durable: false });
+    this.dirty = false;
+  }
+}
