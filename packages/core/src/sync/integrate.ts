@@ -20,8 +20,7 @@ export interface Integration {
 /**
  * Brings the remote's commit into the local branch: nothing to do, a fast-forward, or a
  * three-way merge whose conflicts the strategy settles. Local changes must already be
- * committed. The working tree and index are updated before the branch moves, so a kill at any
- * point leaves a root whose next sync repeats the step safely.
+ * committed.
  */
 export async function integrateRemote(context: SyncContext, remoteHead: string, strategy: ConflictStrategy): Promise<Integration> {
   const { repo } = context;
@@ -66,7 +65,9 @@ export async function integrateRemote(context: SyncContext, remoteHead: string, 
   const applied = await diffTrees(repo, headTree, targetTree);
   const index = await readIndex(repo.gitdir);
   const { backedUp } = await applyTreeChanges(repo, applied, index.entries);
-  await writeIndex(repo.gitdir, index.entries.values());
+  // Files, then branch, then index: a kill at any point leaves files the next run either
+  // finds already committed or commits again, never an index ahead of its branch.
   await repo.writeRef(context.branchRef, target);
+  await writeIndex(repo.gitdir, index.entries.values());
   return { applied, head: target, kind, resolved, backedUp };
 }

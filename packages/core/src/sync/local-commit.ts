@@ -32,13 +32,18 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   const snapshot = await stageWorkingTree(root, scan, index, objects);
   const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
   const head = await repo.resolveRef(context.branchRef);
-  const names = new NameBook(root);
-  const summary = await summarizeChanges(snapshot.changes, names);
+  const summary = await summarizeChanges(snapshot.changes, new NameBook(root));
+  // The index is written after the branch moves, so an index that matches the files also
+  // matches HEAD: no change found means nothing to commit.
+  if (head && snapshot.changes.length === 0) {
+    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values());
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
+  }
   const known = await KnownTrees.load(repo.gitdir);
   const tree = await writeTreeFromFiles(objects, files, known);
   const headTree = head ? (await repo.readCommit(head)).tree : null;
   if (tree.oid === headTree || (!head && files.size === 0)) {
-    // Nothing to commit: the staged files are HEAD's, with fresher stat data.
+    // A run killed after moving the branch left an older index behind: the files are HEAD's.
     await writeIndex(repo.gitdir, snapshot.entries.values());
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
   }
@@ -47,11 +52,10 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
     { tree: tree.oid, parents: head ? [head] : [], message, author: await commitIdentity(repo) },
     objects,
   );
-  // Objects are stored before anything points at them.
+  // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
-  // Index before ref: if killed in between, the next run sees the same files and commits them again.
-  await writeIndex(repo.gitdir, snapshot.entries.values());
   await repo.writeRef(context.branchRef, commit);
+  await writeIndex(repo.gitdir, snapshot.entries.values());
   await known.save(tree.trees);
   return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, files };
 }
