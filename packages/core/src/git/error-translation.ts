@@ -26,8 +26,15 @@ function causeCodes(error: unknown): string[] {
   return codes;
 }
 
+/** An HTTP answer other than success from the remote. */
+export class RemoteHttpError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
 /**
- * Maps what isomorphic-git and node throw to the SyncError classes, with a sentence that
+ * Maps what the transport and node throw to the SyncError classes, with a sentence that
  * names the remote (credentials stripped) and what to do.
  */
 export function translateRemoteError(error: unknown, url: string): SyncError {
@@ -35,8 +42,8 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   const remote = redactUrl(url);
   const codes = causeCodes(error);
   const message = error instanceof Error ? error.message : String(error);
-  const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
-  if (codes.includes('UserCanceledError') || status === 401) {
+  const status = error instanceof RemoteHttpError ? error.status : undefined;
+  if (status === 401) {
     return new SyncAuthError(
       `The remote ${remote} refused the credentials (HTTP 401). Set PLANALIGN_SYNC_TOKEN (and PLANALIGN_SYNC_USERNAME if your server needs one) to a token with access to the repository, or store one in Git's credential helper.`,
     );
@@ -59,13 +66,8 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
       `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
     );
   }
-  if (codes.includes('NotFoundError') && /Could not find HEAD/.test(message)) {
+  if (codes.includes('SmartHttpError')) {
     return new SyncConfigError(
-      `The remote ${remote} names a default branch (HEAD) that does not exist. Set the repository's default branch to the branch you sync (e.g. main) on your Git server.`,
-    );
-  }
-  if (codes.includes('SmartHttpError') || codes.includes('EmptyServerResponseError') || codes.includes('ParseError')) {
-    return new SyncNetworkError(
       `The remote ${remote} did not answer like a Git server (${redactUrl(message)}). Check the URL; your local work is safe.`,
     );
   }

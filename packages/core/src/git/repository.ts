@@ -1,8 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-// Named imports, so the bundled CLI carries only the parts of isomorphic-git it uses.
 import * as isogit from 'isomorphic-git';
-import { SyncConfigError, SyncError } from '../errors.js';
+import { SyncAuthError, SyncConfigError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
@@ -16,8 +15,12 @@ import { fetchPack, listRemoteRefs, openReceivePack } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 
 /**
- * The only module that talks to isomorphic-git. Everything above it works with plain ids,
- * paths and the SyncError classes.
+ * A workspaces root's Git repository, and the only module that talks to isomorphic-git, which
+ * sets the repository up and keeps its config and refs. Objects are read and written by
+ * object-reader.ts, objects.ts and pack-writer.ts, and remotes are reached through
+ * smart-http.ts (or native git for SSH): doing those through isomorphic-git's high-level calls
+ * costs seconds per operation on a large root. Everything above this module works with plain
+ * ids, paths and the SyncError classes.
  */
 export const REMOTE_NAME = 'origin';
 const ZERO_OID = '0000000000000000000000000000000000000000';
@@ -331,7 +334,7 @@ export class GitRepository {
     if (result.code !== 0) {
       const stderr = redactUrl(result.stderr.trim().split('\n').slice(-1)[0] ?? '');
       if (/permission denied|authentication|publickey/i.test(result.stderr)) {
-        throw translateRemoteError({ data: { statusCode: 401 }, message: stderr }, url);
+        throw new SyncAuthError(`The SSH remote ${redactUrl(url)} refused the connection (${stderr}). Check that your SSH key is loaded (ssh-add -l) and may access the repository.`);
       }
       if (/rejected|fetch first|non-fast-forward/i.test(result.stderr)) {
         throw Object.assign(new Error(stderr), { code: 'PushRejectedError' });

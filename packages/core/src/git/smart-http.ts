@@ -1,6 +1,6 @@
 import { SyncNetworkError } from '../errors.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
-import { translateRemoteError } from './error-translation.js';
+import { RemoteHttpError, translateRemoteError } from './error-translation.js';
 
 /**
  * Git's smart-HTTP protocol (version 0), as much as sync needs: list the remote's refs,
@@ -66,7 +66,7 @@ class AuthorizedClient {
         if (this.credentials) continue;
       }
       if (response.status === 401 && this.credentials) await reportToHelper(this.url, this.credentials, false);
-      if (!response.ok) throw translateRemoteError({ data: { statusCode: response.status }, message: `HTTP ${response.status}` }, this.url);
+      if (!response.ok) throw translateRemoteError(new RemoteHttpError(response.status), this.url);
       if (this.credentials) await reportToHelper(this.url, this.credentials, true);
       return Buffer.from(await response.arrayBuffer());
     }
