@@ -14,8 +14,9 @@ import { toFileStat } from '../workspace/file-scan.js';
  * Brings the working tree from one commit's files to another's, touching only the files that
  * changed, and keeps the index in step. A working file that is not the version being replaced
  * (something never committed, e.g. a file that failed its content check) is backed up first.
- * Each file is written to a temp name and renamed, so a kill never leaves half a file; the
- * calls are synchronous in slices, which for thousands of small files is several times faster.
+ * A file being replaced is written to a temp name and renamed, so readers never see half of
+ * it; the calls are synchronous in slices, which for thousands of small files is several times
+ * faster.
  */
 export async function applyTreeChanges(
   repo: GitRepository,
@@ -51,9 +52,16 @@ export async function applyTreeChanges(
       removeEmptyParents(repo.root, path.dirname(target));
       continue;
     }
-    const temp = `${target}.${tempSuffix()}`;
-    writeFileSync(temp, await repo.readBlob(change.after));
-    renameSync(temp, target);
+    const content = await repo.readBlob(change.after);
+    if (current === null) {
+      // A new file: nobody can be reading it yet, and if a kill leaves it torn, the next sync
+      // finds it matching neither version, backs it up and writes it again.
+      writeFileSync(target, content, { flag: 'wx' });
+    } else {
+      const temp = `${target}.${tempSuffix()}`;
+      writeFileSync(temp, content);
+      renameSync(temp, target);
+    }
     entries.set(change.path, entryFromStat(change.path, change.after, toFileStat(lstatSync(target, { bigint: true }))));
   }
   return { backedUp };
