@@ -25,7 +25,9 @@ export class TerminalProgress {
     this.frame = (this.frame + 1) % FRAMES.length;
     const counter = progress.total ? ` ${progress.loaded ?? 0}/${progress.total}` : progress.loaded ? ` ${progress.loaded}` : '';
     const text = `${FRAMES[this.frame]} ${progress.message}${counter}`;
-    this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns ?? 80) - 1)}`);
+    // A pseudo-terminal may report 0 columns.
+    const width = this.stream.columns || 80;
+    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
     this.shown = true;
   }
 

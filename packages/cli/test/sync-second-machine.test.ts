@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
-import { remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
+import { CLI, remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
 
 describe('a second machine that already has workspaces of its own', () => {
   let server: GitServer;
@@ -61,5 +61,32 @@ describe('an SSH remote, through the native git transport', () => {
     const init = await runCli(['--root', machineB, 'sync', 'init', '--remote', url], { env });
     expect(init.code).toBe(0);
     expect(await syncedTree(machineB)).toEqual(await syncedTree(machineA));
+  });
+});
+
+describe('init on a terminal', () => {
+  it('asks for the remote URL when --remote is missing, and shows progress', async () => {
+    const server = await startGitServer();
+    try {
+      const url = await server.createRepo('asked', { defaultBranch: 'main' });
+      const root = path.join(await tempDir('tty'), 'workspaces');
+      await generateWorkspaces({ root, ...PRESETS.demo });
+      // `script` gives the command a real pseudo-terminal; the answer is typed after the question.
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --root ${JSON.stringify(root)} sync init`, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes('Git remote URL') && !child.stdin.writableEnded) child.stdin.end(`${url}\n`);
+      });
+      const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+      expect(code).toBe(0);
+      expect(output).toContain('Git remote URL');
+      expect(output).toContain('Sync initialized.');
+      expect(await fsp.readFile(path.join(root, '.planalign-sync.yaml'), 'utf8')).toContain(`remote: ${url}`);
+    } finally {
+      await server.stop();
+    }
   });
 });
