@@ -11,7 +11,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
-import { renderLog, renderStatus } from './render.js';
+import { renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -90,10 +90,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .action((options: { message?: string; strategy?: ConflictStrategy }) =>
       execute(async (globals, progress) => {
         const result = await service(globals, progress).push(options);
-        const lines = [result.message];
-        for (const r of result.resolved_conflicts) lines.push(`conflict: ${r.path}: kept the ${r.winner} version${r.backup ? ` (other one backed up as ${r.backup})` : ''}`);
-        for (const s of result.skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
-        return { json: result, text: lines.join('\n') };
+        return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
       }),
     );
 
@@ -104,10 +101,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .action((options: { strategy?: ConflictStrategy }) =>
       execute(async (globals, progress) => {
         const result = await service(globals, progress).pull(options);
-        const lines = [result.message];
-        for (const r of result.resolved_conflicts) lines.push(`conflict: ${r.path}: kept the ${r.winner} version${r.backup ? ` (other one backed up as ${r.backup})` : ''}`);
-        for (const s of result.skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
-        return { json: result, text: lines.join('\n') };
+        return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
       }),
     );
 

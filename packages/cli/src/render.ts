@@ -1,4 +1,4 @@
-import type { SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -73,4 +73,15 @@ export function renderStatus(root: string, status: SyncStatus): string {
 export function renderLog(entries: SyncLogEntry[]): string {
   if (entries.length === 0) return 'No sync history yet.';
   return entries.map((entry) => `${formatTimestamp(entry.timestamp)}: ${entry.message}`).join('\n');
+}
+
+/** One line per file merged or settled by strategy, and per file left out, after a push or pull. */
+export function renderSyncNotes(resolved: ResolvedConflict[], skipped: SkippedFile[]): string[] {
+  const lines = resolved.map((r) => {
+    if (r.winner === 'merged') return `merged: ${r.path}: edits from both machines kept`;
+    const keys = r.keys.length > 0 ? ` for ${r.keys.join(', ')}` : '';
+    return `conflict: ${r.path}: kept the ${r.winner} version${keys}${r.backup ? ` (the other one is in backup ${r.backup})` : ''}`;
+  });
+  for (const s of skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
+  return lines;
 }

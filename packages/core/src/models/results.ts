@@ -11,9 +11,12 @@ export type SkippedFile = z.infer<typeof SkippedFile>;
 /** A conflict settled by strategy, with where the losing version was kept. */
 export const ResolvedConflict = z.object({
   path: z.string(),
-  winner: z.enum(['local', 'remote']),
+  /** `merged`: both sides' edits were kept by a structural merge */
+  winner: z.enum(['local', 'remote', 'merged']),
   strategy: z.string(),
   backup: z.string().nullable(),
+  /** keys changed differently on both sides (dotted paths), settled by the strategy */
+  keys: z.array(z.string()).default([]),
 });
 export type ResolvedConflict = z.infer<typeof ResolvedConflict>;
 

@@ -306,7 +306,11 @@ export class SyncService {
       workspaces_affected: await Promise.all(workspaces.map((w) => names.workspaceName(w))),
       scenarios_affected: [],
       message: resolved
-        .map((r) => `${r.path}: ${r.winner} version kept (${r.strategy})${r.backup ? `, other kept in backup ${r.backup}` : ''}`)
+        .map((r) =>
+          r.winner === 'merged'
+            ? `${r.path}: merged, edits from both machines kept`
+            : `${r.path}: ${r.winner} version kept (${r.strategy})${r.backup ? `, other kept in backup ${r.backup}` : ''}`,
+        )
         .join('; '),
       commit: null,
     });

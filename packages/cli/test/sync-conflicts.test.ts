@@ -1,0 +1,114 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { nativeGit, readJson, runCli, runJson, syncedTree, tempDir, writeJson } from './harness.js';
+
+/** Two machines changing the same files between syncs. */
+describe('files changed on both machines', () => {
+  let server: GitServer;
+  let url: string;
+  let machineA: string;
+  let machineB: string;
+  let generated: GeneratedRoot;
+  let scenarioFile: string;
+  let repo = 0;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  // A fresh remote and two fresh machines for each case.
+  beforeEach(async () => {
+    repo += 1;
+    url = await server.createRepo(`conflicts-${repo}`, { defaultBranch: 'main' });
+    machineA = path.join(await tempDir('conflict-a'), 'workspaces');
+    machineB = path.join(await tempDir('conflict-b'), 'workspaces');
+    generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    scenarioFile = path.join(workspaceId, 'scenarios', scenarioId, 'scenario.json');
+  });
+
+  const edit = async (root: string, patch: Record<string, unknown>) => {
+    const file = path.join(root, scenarioFile);
+    await writeJson(file, { ...(await readJson(file)), ...patch });
+    return fsp.readFile(file);
+  };
+
+  it('edits to different keys of one scenario.json are merged, with no conflict and valid JSON', async () => {
+    await edit(machineA, { description: 'edited on A' });
+    await edit(machineB, { name: 'Renamed on B' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect(push.body.resolved_conflicts).toEqual([expect.objectContaining({ path: scenarioFile, winner: 'merged', backup: null })]);
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    for (const root of [machineA, machineB]) {
+      const merged = await readJson(path.join(root, scenarioFile));
+      expect(merged).toMatchObject({ description: 'edited on A', name: 'Renamed on B' });
+    }
+    expect(await syncedTree(machineA)).toEqual(await syncedTree(machineB));
+  });
+
+  it('the same key changed on both: the later change wins and the other version is in a byte-equal backup', async () => {
+    const fromA = await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await edit(machineB, { name: 'Name from B' });
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    const [settled] = push.body.resolved_conflicts;
+    expect(settled).toMatchObject({ path: scenarioFile, winner: 'local', strategy: 'last-write-wins', keys: ['name'] });
+    const backup = await fsp.readFile(path.join(machineB, '.planalign-sync-backups', settled.backup, scenarioFile));
+    expect(backup.equals(fromA)).toBe(true);
+    const record = await readJson(path.join(machineB, '.planalign-sync-backups', settled.backup, 'backup.json'));
+    expect(record).toMatchObject({ path: scenarioFile, side: 'remote', strategy: 'last-write-wins' });
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await readJson(path.join(machineA, scenarioFile))).name).toBe('Name from B');
+    const log = await runJson(['--root', machineB, 'sync', 'log']);
+    expect(log.body.some((e: { operation: string }) => e.operation === 'conflict')).toBe(true);
+  });
+
+  it('--strategy keep-remote lets the remote win and backs up the local version', async () => {
+    await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const local = await edit(machineB, { name: 'Name from B' });
+    const pull = await runJson(['--root', machineB, 'sync', 'pull', '--strategy', 'keep-remote']);
+    expect(pull.code).toBe(0);
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from A');
+    const backupId = pull.body.resolved_conflicts[0].backup;
+    expect((await fsp.readFile(path.join(machineB, '.planalign-sync-backups', backupId, scenarioFile))).equals(local)).toBe(true);
+  });
+
+  it('ask-user without a terminal exits 5, lists the file, and changes nothing', async () => {
+    await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const local = await edit(machineB, { name: 'Name from B' });
+    const headBefore = nativeGit(machineB, ['rev-parse', 'HEAD']).stdout;
+    const pull = await runJson(['--root', machineB, 'sync', 'pull', '--strategy', 'ask-user']);
+    expect(pull.code).toBe(5);
+    expect(pull.body.error.conflicting_files).toEqual([scenarioFile]);
+    expect((await fsp.readFile(path.join(machineB, scenarioFile))).equals(local)).toBe(true);
+    // Only the local edit was committed; the branch did not take the remote's side.
+    expect(nativeGit(machineB, ['log', '-1', '--format=%P']).stdout.trim()).toBe(headBefore.trim());
+  });
+
+  it('a file deleted on one machine and changed on the other keeps the change', async () => {
+    await fsp.rm(path.join(machineA, scenarioFile));
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await edit(machineB, { description: 'still needed' });
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect((await readJson(path.join(machineB, scenarioFile))).description).toBe('still needed');
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await readJson(path.join(machineA, scenarioFile))).description).toBe('still needed');
+  });
+});

@@ -1,0 +1,121 @@
+import { isDeepStrictEqual } from 'node:util';
+import { isMap, parseDocument, type Document } from 'yaml';
+
+/**
+ * Three-way merge of JSON and YAML files by key path: edits to different keys on two machines
+ * both survive, where a line merge would conflict or, worse, produce a file that no longer
+ * parses. Only the same key changed to different values on both sides (or a key deleted on
+ * one side and changed on the other) is a real conflict. Arrays and scalars are values: two
+ * different edits of one array conflict as a whole.
+ */
+export type KeyPath = (string | number)[];
+
+export interface KeyConflict {
+  path: KeyPath;
+  base: unknown;
+  ours: unknown;
+  theirs: unknown;
+}
+
+export interface StructuralMergeResult {
+  /** the merged file, formatted like the local one; with conflicts, each takes `prefer`'s value */
+  content: string;
+  conflicts: KeyConflict[];
+}
+
+const MISSING = Symbol('missing');
+type Value = unknown;
+
+function isPlainObject(value: Value): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merges values; `prefer` decides each real conflict, which is also reported. */
+export function mergeValues(base: Value, ours: Value, theirs: Value, prefer: 'ours' | 'theirs', path: KeyPath = [], conflicts: KeyConflict[] = []): Value {
+  if (isDeepStrictEqual(ours, theirs)) return ours;
+  if (isDeepStrictEqual(base, ours)) return theirs;
+  if (isDeepStrictEqual(base, theirs)) return ours;
+  if (isPlainObject(ours) && isPlainObject(theirs) && (base === MISSING || isPlainObject(base))) {
+    const baseObject = isPlainObject(base) ? base : {};
+    const merged: Record<string, unknown> = {};
+    // Local key order first, then keys only the remote added, in its order.
+    const keys = [...Object.keys(ours), ...Object.keys(theirs).filter((k) => !(k in ours))];
+    for (const key of [...keys, ...Object.keys(baseObject).filter((k) => !keys.includes(k))]) {
+      const value = mergeValues(
+        key in baseObject ? baseObject[key] : MISSING,
+        key in ours ? ours[key] : MISSING,
+        key in theirs ? theirs[key] : MISSING,
+        prefer,
+        [...path, key],
+        conflicts,
+      );
+      if (value !== MISSING) merged[key] = value;
+    }
+    return merged;
+  }
+  conflicts.push({
+    path,
+    base: base === MISSING ? undefined : base,
+    ours: ours === MISSING ? undefined : ours,
+    theirs: theirs === MISSING ? undefined : theirs,
+  });
+  // A key changed on one side and deleted on the other keeps the change: nothing written is lost.
+  if (ours === MISSING) return theirs;
+  if (theirs === MISSING) return ours;
+  return prefer === 'ours' ? ours : theirs;
+}
+
+function detectIndent(text: string): string | number {
+  const match = /^([ \t]+)\S/m.exec(text);
+  return match ? match[1] : 2;
+}
+
+function mergeJson(base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult {
+  const conflicts: KeyConflict[] = [];
+  const merged = mergeValues(base === null ? MISSING : JSON.parse(base), JSON.parse(ours), JSON.parse(theirs), prefer, [], conflicts);
+  const trailingNewline = ours.endsWith('\n') ? '\n' : '';
+  return { content: `${JSON.stringify(merged, null, detectIndent(ours))}${trailingNewline}`, conflicts };
+}
+
+/** Applies a merged value to the local YAML document, touching only the keys that changed, so comments and layout survive. */
+function applyToDocument(document: Document, path: KeyPath, current: Value, merged: Value): void {
+  if (isDeepStrictEqual(current, merged)) return;
+  if (isPlainObject(current) && isPlainObject(merged) && isMap(path.length === 0 ? document.contents : document.getIn(path, true))) {
+    for (const key of Object.keys(current)) if (!(key in merged)) document.deleteIn([...path, key]);
+    for (const [key, value] of Object.entries(merged)) applyToDocument(document, [...path, key], current[key], value);
+    return;
+  }
+  if (path.length === 0) document.contents = document.createNode(merged) as Document['contents'];
+  else document.setIn(path, merged);
+}
+
+function mergeYaml(base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult {
+  const local = parseDocument(ours);
+  const parse = (text: string) => {
+    const document = parseDocument(text);
+    if (document.errors.length > 0) throw document.errors[0];
+    return document.toJS();
+  };
+  if (local.errors.length > 0) throw local.errors[0];
+  const conflicts: KeyConflict[] = [];
+  const current = local.toJS();
+  const merged = mergeValues(base === null ? MISSING : parse(base), current, parse(theirs), prefer, [], conflicts);
+  applyToDocument(local, [], current, merged);
+  return { content: local.toString(), conflicts };
+}
+
+export function isStructurallyMergeable(filePath: string): boolean {
+  return /\.(json|ya?ml)$/i.test(filePath);
+}
+
+/**
+ * Merges one JSON or YAML file; null when a side does not parse (the caller falls back to
+ * choosing a whole version).
+ */
+export function mergeStructured(filePath: string, base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult | null {
+  try {
+    return /\.json$/i.test(filePath) ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
+  } catch {
+    return null;
+  }
+}
