@@ -3,6 +3,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 
 export const CLI = fileURLToPath(new URL('../bin/planalign.js', import.meta.url));
 
@@ -88,4 +90,25 @@ export async function readJson(file: string): Promise<any> {
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await fsp.writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A remote and two machines: A with generated workspaces, B still empty. */
+export interface TwoMachines {
+  server: GitServer;
+  url: string;
+  machineA: string;
+  machineB: string;
+  generated: GeneratedRoot;
+}
+
+export async function twoMachines(
+  repoName: string,
+  options: { preset?: keyof typeof PRESETS; server?: GitServer } = {},
+): Promise<TwoMachines> {
+  const server = options.server ?? (await startGitServer());
+  const url = await server.createRepo(repoName, { defaultBranch: 'main' });
+  const machineA = path.join(await tempDir(`${repoName}-a`), 'workspaces');
+  const machineB = path.join(await tempDir(`${repoName}-b`), 'workspaces');
+  const generated = await generateWorkspaces({ root: machineA, ...PRESETS[options.preset ?? 'demo'] });
+  return { server, url, machineA, machineB, generated };
 }

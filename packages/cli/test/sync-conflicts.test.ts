@@ -2,8 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
-import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { nativeGit, readJson, runCli, runJson, syncedTree, tempDir, writeJson } from './harness.js';
+import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { nativeGit, readJson, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 
 /** Two machines changing the same files between syncs. */
 describe('files changed on both machines', () => {
@@ -25,10 +25,7 @@ describe('files changed on both machines', () => {
   // A fresh remote and two fresh machines for each case.
   beforeEach(async () => {
     repo += 1;
-    url = await server.createRepo(`conflicts-${repo}`, { defaultBranch: 'main' });
-    machineA = path.join(await tempDir('conflict-a'), 'workspaces');
-    machineB = path.join(await tempDir('conflict-b'), 'workspaces');
-    generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    ({ url, machineA, machineB, generated } = await twoMachines(`conflicts-${repo}`, { server }));
     expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);

@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
-import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { nativeGit, readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, tempDir, writeJson } from './harness.js';
+import type { GitServer } from '@planalign/sync-tools/git-server';
+import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { nativeGit, readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 
 /** Two roots standing for two machines, syncing through a real smart-HTTP Git server. */
 describe('two machines through a loopback Git remote', () => {
@@ -14,11 +14,7 @@ describe('two machines through a loopback Git remote', () => {
   let generated: GeneratedRoot;
 
   beforeAll(async () => {
-    server = await startGitServer();
-    url = await server.createRepo('workspaces', { defaultBranch: 'main' });
-    machineA = path.join(await tempDir('a'), 'workspaces');
-    machineB = path.join(await tempDir('b'), 'workspaces');
-    generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    ({ server, url, machineA, machineB, generated } = await twoMachines('workspaces'));
   });
 
   afterAll(async () => {

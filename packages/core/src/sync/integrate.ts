@@ -1,6 +1,11 @@
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
 import { mergeTrees } from '../conflict/three-way-merge.js';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readIndex, writeIndex } from '../git/index-file.js';
+import type { GitRepository } from '../git/repository.js';
+import { stateDir } from './journal.js';
 import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict } from '../models/results.js';
@@ -62,12 +67,53 @@ export async function integrateRemote(context: SyncContext, remoteHead: string, 
       }
     }
   }
-  const applied = await diffTrees(repo, headTree, targetTree);
+  const { applied, backedUp } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
+  return { applied, head: target, kind, resolved, backedUp };
+}
+
+interface PendingCheckout {
+  from: string | null;
+  to: string;
+  commit: string;
+  branchRef: string;
+}
+
+const pendingFile = (repo: GitRepository) => path.join(stateDir(repo.gitdir), 'checkout.json');
+
+/**
+ * Moves the working tree, the branch and the index from one tree to another. The move is
+ * recorded first: files half-way between two versions must never be taken for local edits
+ * (they would beat the newer remote version in the next merge), so an interrupted move is
+ * finished by the next run before anything else (resumeCheckout).
+ */
+async function checkOut(repo: GitRepository, branchRef: string, from: string | null, to: string, commit: string) {
+  const pending: PendingCheckout = { from, to, commit, branchRef };
+  await fsp.mkdir(stateDir(repo.gitdir), { recursive: true });
+  await writeFileAtomic(pendingFile(repo), JSON.stringify(pending));
+  const result = await finishCheckout(repo, pending);
+  await fsp.rm(pendingFile(repo), { force: true });
+  return result;
+}
+
+async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
+  const applied = await diffTrees(repo, pending.from, pending.to);
   const index = await readIndex(repo.gitdir);
   const { backedUp } = await applyTreeChanges(repo, applied, index.entries);
-  // Files, then branch, then index: a kill at any point leaves files the next run either
-  // finds already committed or commits again, never an index ahead of its branch.
-  await repo.writeRef(context.branchRef, target);
+  // Files, then branch, then index: the index never runs ahead of its branch.
+  await repo.writeRef(pending.branchRef, pending.commit);
   await writeIndex(repo.gitdir, index.entries.values());
-  return { applied, head: target, kind, resolved, backedUp };
+  return { applied, backedUp };
+}
+
+/** Completes a checkout that a killed run left half-done; a no-op when there is none. */
+export async function resumeCheckout(repo: GitRepository): Promise<boolean> {
+  let pending: PendingCheckout;
+  try {
+    pending = JSON.parse(await fsp.readFile(pendingFile(repo), 'utf8')) as PendingCheckout;
+  } catch {
+    return false;
+  }
+  await finishCheckout(repo, pending);
+  await fsp.rm(pendingFile(repo), { force: true });
+  return true;
 }

@@ -12,6 +12,7 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readLocalState, stateDir } from './journal.js';
 import { withRootLock } from './lock.js';
+import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
@@ -37,7 +38,15 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
     return gatherStatus(context, locked, warnings, remoteReachable);
   };
   try {
-    return await withRootLock(context.repo.gitdir, 'status', () => gather(true), STATUS_LOCK_WAIT_MS);
+    return await withRootLock(
+      context.repo.gitdir,
+      'status',
+      async () => {
+        await resumeCheckout(context.repo);
+        return gather(true);
+      },
+      STATUS_LOCK_WAIT_MS,
+    );
   } catch (error) {
     if (!(error instanceof SyncBusyError)) throw error;
     warnings.push('A sync is running on this root; the remote was not asked.');

@@ -15,7 +15,7 @@ import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { NameBook } from '../workspace/names.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
-import { integrateRemote, type Integration } from './integrate.js';
+import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
@@ -72,6 +72,7 @@ export class SyncService {
     const remote = options.remote ?? existing?.sync.remote ?? null;
     if (createdRepository) await repo.init(branch);
     return withRootLock(repo.gitdir, 'init', async () => {
+      await resumeCheckout(repo);
       if (!(await repo.resolveRef(`refs/heads/${branch}`))) await repo.setHeadBranch(branch);
       let remoteHead: string | null = null;
       let remoteTree: string | null = null;
@@ -290,8 +291,9 @@ export class SyncService {
     });
   }
 
-  /** Undoes what a killed run can leave behind: a remote-tracking ref naming a commit that never arrived. */
+  /** Finishes or undoes what a killed run can leave behind: a half-done checkout, a tracking ref naming a commit that never arrived. */
   private async recover(context: SyncContext): Promise<void> {
+    await resumeCheckout(context.repo);
     const tracking = await context.repo.resolveRef(context.trackingRef);
     if (tracking && !(await context.repo.hasCommit(tracking))) await context.repo.deleteRef(context.trackingRef);
   }
