@@ -4,6 +4,7 @@ import {
   CONFLICT_STRATEGIES,
   EXIT_CODES,
   SyncConfigError,
+  SyncConflictError,
   SyncService,
   readSettings,
   resolveWorkspacesRoot,
@@ -11,7 +12,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
-import { renderLog, renderStatus, renderSyncNotes } from './render.js';
+import { renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -41,6 +42,33 @@ const strategyOption = () =>
  * The `planalign` command line. Each action returns an outcome; `run` in main.ts prints it and
  * maps errors to exit codes, so commands never print or exit by themselves.
  */
+/**
+ * With `ask-user` on a terminal, a push or pull that stops on conflicts asks, file by file,
+ * which version to keep (showing both on request), then runs again.
+ */
+async function withConflictPrompt<T>(globals: GlobalOptions, sync: SyncService, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof SyncConflictError) || globals.json || !interactive()) throw error;
+    process.stdout.write(`${error.message}\n`);
+    for (const file of error.conflicting_files) {
+      for (;;) {
+        const answer = (await ask(`${file}: keep [l]ocal or [r]emote, or [d]iff to compare? (the other version is kept in a backup) `)).toLowerCase();
+        if (answer.startsWith('d')) {
+          process.stdout.write(`${renderConflictDetail(await sync.showConflict(file))}\n`);
+          continue;
+        }
+        if (answer.startsWith('l') || answer.startsWith('r')) {
+          await sync.resolveConflict(file, answer.startsWith('l') ? 'local' : 'remote');
+          break;
+        }
+      }
+    }
+    return run();
+  }
+}
+
 export function buildProgram(execute: (outcome: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => Promise<void>): Command {
   const program = new Command('planalign')
     .description('Keep PlanAlign workspaces in sync across machines through a Git remote you own.')
@@ -89,7 +117,8 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .addOption(strategyOption())
     .action((options: { message?: string; strategy?: ConflictStrategy }) =>
       execute(async (globals, progress) => {
-        const result = await service(globals, progress).push(options);
+        const sync = service(globals, progress);
+        const result = await withConflictPrompt(globals, sync, () => sync.push(options));
         return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
       }),
     );
@@ -100,8 +129,48 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .addOption(strategyOption())
     .action((options: { strategy?: ConflictStrategy }) =>
       execute(async (globals, progress) => {
-        const result = await service(globals, progress).pull(options);
+        const sync = service(globals, progress);
+        const result = await withConflictPrompt(globals, sync, () => sync.pull(options));
         return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
+      }),
+    );
+
+  const conflicts = sync.command('conflicts').description('files changed on two machines: list, compare, choose, restore');
+  conflicts
+    .command('list', { isDefault: true })
+    .description('open conflicts and versions kept after past ones')
+    .action(() =>
+      execute(async (globals, progress) => {
+        const list = await service(globals, progress).conflicts();
+        return { json: list, text: renderConflictList(list) };
+      }),
+    );
+  conflicts
+    .command('show <file>')
+    .description('both versions of a file in conflict')
+    .action((file: string) =>
+      execute(async (globals, progress) => {
+        const detail = await service(globals, progress).showConflict(file);
+        return { json: detail, text: renderConflictDetail(detail) };
+      }),
+    );
+  conflicts
+    .command('resolve <file>')
+    .description('choose the version to keep (the other one is kept in a backup)')
+    .requiredOption('--use <choice>', 'local, remote, or backup:<id>')
+    .action((file: string, options: { use: string }) =>
+      execute(async (globals, progress) => {
+        const result = await service(globals, progress).resolveConflict(file, options.use);
+        return { json: result, text: result.message };
+      }),
+    );
+  conflicts
+    .command('restore <backup-id>')
+    .description('put a kept version back in place (the next push shares it)')
+    .action((backupId: string) =>
+      execute(async (globals, progress) => {
+        const result = await service(globals, progress).restore(backupId);
+        return { json: result, text: result.message };
       }),
     );
 

@@ -1,4 +1,4 @@
-import type { ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -84,4 +84,27 @@ export function renderSyncNotes(resolved: ResolvedConflict[], skipped: SkippedFi
   });
   for (const s of skipped) lines.push(`warning: ${s.path} not synced: ${s.reason}`);
   return lines;
+}
+
+export function renderConflictList(list: ConflictList): string {
+  const lines: string[] = [];
+  if (list.open.length === 0) lines.push('No open conflicts.');
+  else {
+    lines.push(`Open conflicts (${list.open.length}): choose with 'planalign sync conflicts resolve <file> --use local|remote'`);
+    for (const c of list.open) lines.push(`  ⚠ ${c.path}${c.workspace ? ` (${c.workspace})` : ''}${c.decision ? ` — ${c.decision} chosen` : ''}`);
+  }
+  if (list.past.length > 0) {
+    lines.push('', 'Versions kept after past conflicts (restore with \'planalign sync conflicts restore <id>\'):');
+    for (const b of list.past) lines.push(`  ${b.id}  ${b.path}  ${b.side} version, ${b.strategy ?? 'kept'}, ${formatTimestamp(b.created_at)}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderConflictDetail(detail: ConflictDetail): string {
+  const lines = [`${detail.path}: ${detail.open ? 'changed both here and on the remote' : 'settled; the other version is in a backup'}`];
+  if (detail.conflicting_keys.length > 0) lines.push(`Keys changed differently on both sides: ${detail.conflicting_keys.join(', ')}`);
+  lines.push('', `--- ${detail.open ? 'local (this machine)' : 'current file'}`, detail.local ?? '(deleted)');
+  lines.push(`--- ${detail.open ? 'remote' : `backup ${detail.backups[0]?.id ?? ''}`}`, detail.remote ?? '(deleted)');
+  if (detail.backups.length > 0) lines.push('', `Backups of this file: ${detail.backups.map((b) => b.id).join(', ')}`);
+  return lines.join('\n');
 }

@@ -108,4 +108,51 @@ describe('files changed on both machines', () => {
     expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
     expect((await readJson(path.join(machineA, scenarioFile))).description).toBe('still needed');
   });
+
+  it('an open conflict shows in status, is compared, resolved by choice, and its loser restored and pushed', async () => {
+    await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const local = await edit(machineB, { name: 'Name from B' });
+    expect((await runCli(['--root', machineB, 'sync', 'pull', '--strategy', 'ask-user'])).code).toBe(5);
+
+    const status = await runJson(['--root', machineB, 'sync', 'status']);
+    expect(status.body.conflicts).toEqual([scenarioFile]);
+    expect(status.body.workspaces.find((w: { id: string }) => scenarioFile.startsWith(w.id)).state).toBe('conflict');
+    expect((await runCli(['--root', machineB, 'sync', 'status'])).stdout).toContain('⚠ conflict');
+    const list = await runJson(['--root', machineB, 'sync', 'conflicts']);
+    expect(list.body.open).toEqual([expect.objectContaining({ path: scenarioFile, decision: null })]);
+    const detail = await runJson(['--root', machineB, 'sync', 'conflicts', 'show', scenarioFile]);
+    expect(detail.body).toMatchObject({ open: true, conflicting_keys: ['name'] });
+    expect(JSON.parse(detail.body.local).name).toBe('Name from B');
+    expect(JSON.parse(detail.body.remote).name).toBe('Name from A');
+
+    const resolved = await runJson(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'remote']);
+    expect(resolved.code).toBe(0);
+    expect(resolved.body.pending).toEqual([]);
+    expect(resolved.body.pull).not.toBeNull();
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from A');
+    expect((await runJson(['--root', machineB, 'sync', 'status'])).body.conflicts).toEqual([]);
+
+    const past = (await runJson(['--root', machineB, 'sync', 'conflicts'])).body.past;
+    expect(past[0]).toMatchObject({ path: scenarioFile, side: 'local' });
+    const kept = await fsp.readFile(path.join(machineB, '.planalign-sync-backups', past[0].id, scenarioFile));
+    expect(kept.equals(local)).toBe(true);
+
+    const restore = await runCli(['--root', machineB, 'sync', 'conflicts', 'restore', past[0].id]);
+    expect(restore.code).toBe(0);
+    expect((await fsp.readFile(path.join(machineB, scenarioFile))).equals(local)).toBe(true);
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await readJson(path.join(machineA, scenarioFile))).name).toBe('Name from B');
+  });
+
+  it('choices that do not exist are usage errors and change nothing', async () => {
+    const before = await syncedTree(machineB);
+    const notOpen = await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local']);
+    expect(notOpen.code).toBe(2);
+    expect(notOpen.stderr).toContain('no open conflict');
+    expect((await runCli(['--root', machineB, 'sync', 'conflicts', 'restore', 'no-such-backup'])).code).toBe(2);
+    expect((await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'mine'])).code).toBe(2);
+    expect(await syncedTree(machineB)).toEqual(before);
+  });
 });

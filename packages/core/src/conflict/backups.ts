@@ -41,3 +41,29 @@ export async function saveBackup(
   await writeFileAtomic(path.join(folder, 'backup.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }
+
+/** Every backup under the root, newest first; unreadable records are skipped. */
+export async function listBackups(root: string): Promise<BackupRecord[]> {
+  const ids = await fsp.readdir(backupsRoot(root)).catch(() => [] as string[]);
+  const records: BackupRecord[] = [];
+  for (const id of ids) {
+    try {
+      records.push(JSON.parse(await fsp.readFile(path.join(backupsRoot(root), id, 'backup.json'), 'utf8')) as BackupRecord);
+    } catch {
+      // not a backup folder
+    }
+  }
+  return records.sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+}
+
+/** A backup's record and the bytes it kept, or null when there is no such backup. */
+export async function readBackup(root: string, id: string): Promise<{ record: BackupRecord; content: Buffer } | null> {
+  if (!/^[\w.-]+$/.test(id)) return null;
+  try {
+    const record = JSON.parse(await fsp.readFile(path.join(backupsRoot(root), id, 'backup.json'), 'utf8')) as BackupRecord;
+    const content = await fsp.readFile(path.join(backupsRoot(root), id, ...record.path.split('/')));
+    return { record, content };
+  } catch {
+    return null;
+  }
+}

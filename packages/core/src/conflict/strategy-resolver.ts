@@ -1,9 +1,9 @@
-import { SyncConflictError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict } from '../models/results.js';
 import { writeLooseObject } from '../git/objects.js';
 import { saveBackup } from './backups.js';
+import type { Decision } from './open-conflicts.js';
 import { isStructurallyMergeable, mergeStructured } from './structural-merge.js';
 import type { ConflictResolver, FileConflict } from './three-way-merge.js';
 
@@ -17,8 +17,8 @@ export interface SideInfo {
  * Settles files changed on both sides. A modified file always beats a deletion (nothing
  * written is lost). JSON and YAML are merged by key first, so edits to different keys both
  * survive; for keys (or whole files) changed differently on both sides, the strategy picks the
- * winner and the losing version goes to a backup. With `ask-user`, real conflicts are collected
- * and the merge stops before anything changes.
+ * winner and the losing version goes to a backup. With `ask-user`, real conflicts without a
+ * decision are collected in `unresolved` for the caller to stop on.
  */
 export function createStrategyResolver(options: {
   repo: GitRepository;
@@ -26,8 +26,11 @@ export function createStrategyResolver(options: {
   ours: SideInfo;
   theirs: SideInfo;
   resolved: ResolvedConflict[];
-}): { resolve: ConflictResolver; finish: () => void } {
+  /** what the user already chose for some files (from `conflicts resolve`) */
+  decisions?: Map<string, Decision>;
+}): { resolve: ConflictResolver; unresolved: FileConflict[] } {
   const { repo, strategy, ours, theirs, resolved } = options;
+  const decisions = options.decisions ?? new Map<string, Decision>();
   const unresolved: FileConflict[] = [];
   /** Keeps the whole version of the side that lost, byte for byte. */
   const backUpLoser = async (conflict: FileConflict, localWins: boolean) =>
@@ -42,6 +45,13 @@ export function createStrategyResolver(options: {
       const survivor = conflict.ours ?? conflict.theirs;
       resolved.push({ path: conflict.path, winner: conflict.ours ? 'local' : 'remote', strategy: 'modified-beats-deleted', backup: null, keys: [] });
       return { oid: survivor };
+    }
+    const decision = decisions.get(conflict.path);
+    if (decision) {
+      const localWins = decision === 'local';
+      const record = await backUpLoser(conflict, localWins);
+      resolved.push({ path: conflict.path, winner: decision, strategy: 'chosen', backup: record.id, keys: [] });
+      return { oid: localWins ? conflict.ours : conflict.theirs };
     }
     const localPreferred = strategy === 'keep-local' || (strategy !== 'keep-remote' && ours.changedAt >= theirs.changedAt);
     if (isStructurallyMergeable(conflict.path)) {
@@ -65,15 +75,5 @@ export function createStrategyResolver(options: {
     resolved.push({ path: conflict.path, winner: localPreferred ? 'local' : 'remote', strategy, backup: record.id, keys: [] });
     return { oid: localPreferred ? conflict.ours : conflict.theirs };
   };
-  const finish = () => {
-    if (unresolved.length > 0) {
-      const files = unresolved.map((c) => c.path);
-      throw new SyncConflictError(
-        `${files.length} file(s) changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
-          `Nothing was changed. Choose a side with --strategy keep-local|keep-remote|last-write-wins, or set conflict_strategy in .planalign-sync.yaml.`,
-        files,
-      );
-    }
-  };
-  return { resolve, finish };
+  return { resolve, unresolved };
 }

@@ -3,3 +3,4 @@ export * from './sync-status.js';
 export * from './sync-log.js';
 export * from './results.js';
 export * from './planalign.js';
+export * from './conflicts.js';

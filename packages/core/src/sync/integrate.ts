@@ -1,11 +1,15 @@
+import { clearOpenConflicts, decisionsOf, saveOpenConflicts } from '../conflict/open-conflicts.js';
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
+import { SyncConflictError } from '../errors.js';
 import { mergeTrees } from '../conflict/three-way-merge.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readIndex, writeIndex } from '../git/index-file.js';
 import type { GitRepository } from '../git/repository.js';
-import { stateDir } from './journal.js';
+import { appendJournal, stateDir } from './journal.js';
+import { NameBook } from '../workspace/names.js';
+import { placeOf } from '../workspace/paths.js';
 import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict } from '../models/results.js';
@@ -28,6 +32,13 @@ export interface Integration {
  * committed.
  */
 export async function integrateRemote(context: SyncContext, remoteHead: string, strategy: ConflictStrategy): Promise<Integration> {
+  const integration = await integrate(context, remoteHead, strategy);
+  // Whatever was waiting for a decision is settled once the remote is in.
+  await clearOpenConflicts(context.repo.gitdir);
+  return integration;
+}
+
+async function integrate(context: SyncContext, remoteHead: string, strategy: ConflictStrategy): Promise<Integration> {
   const { repo } = context;
   const head = await repo.resolveRef(context.branchRef);
   const remoteCommit = await repo.readCommit(remoteHead);
@@ -51,9 +62,30 @@ export async function integrateRemote(context: SyncContext, remoteHead: string, 
         ours: { commit: head, changedAt: headCommit.committedAt },
         theirs: { commit: remoteHead, changedAt: remoteCommit.committedAt },
         resolved,
+        decisions: await decisionsOf(repo.gitdir),
       });
       const mergedTree = await mergeTrees(repo, baseTree, headTree, remoteCommit.tree, resolver.resolve);
-      resolver.finish();
+      if (resolver.unresolved.length > 0) {
+        // Nothing moves: the conflicts wait in .git/ for `planalign sync conflicts resolve`.
+        await saveOpenConflicts(repo.gitdir, remoteHead, resolver.unresolved);
+        const files = resolver.unresolved.map((c) => c.path);
+        const names = new NameBook(context.root);
+        const workspaceIds = [...new Set(files.map((f) => placeOf(f).workspaceId).filter((w): w is string => !!w))];
+        await appendJournal(repo.gitdir, {
+          timestamp: new Date().toISOString(),
+          operation: 'conflict',
+          workspaces_affected: await Promise.all(workspaceIds.map((w) => names.workspaceName(w))),
+          scenarios_affected: [],
+          message: `Waiting for a decision: ${files.join(', ')} changed both here and on the remote`,
+          commit: null,
+        });
+        throw new SyncConflictError(
+          `${files.length} file${files.length === 1 ? '' : 's'} changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
+            `Nothing was changed. Choose a version with 'planalign sync conflicts resolve <file> --use local|remote', ` +
+            `or sync again with --strategy keep-local|keep-remote|last-write-wins.`,
+          files,
+        );
+      }
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';

@@ -12,6 +12,7 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readLocalState, stateDir } from './journal.js';
 import { withRootLock } from './lock.js';
+import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -61,11 +62,14 @@ async function gatherStatus(
   remoteReachable: boolean | null,
 ): Promise<SyncStatus> {
   const { repo, root } = context;
-  const [cache, index, state] = await Promise.all([
+  const [cache, index, state, open] = await Promise.all([
     ScanCache.load(repo.gitdir, context.rulesKey),
     readIndex(repo.gitdir),
     readLocalState(repo.gitdir),
+    readOpenConflicts(repo.gitdir),
   ]);
+  const conflicts = (open?.files ?? []).map((f) => f.path);
+  const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   if (locked) await cache.save();
   const snapshot = await stageWorkingTree(root, scan, index);
@@ -131,7 +135,9 @@ async function gatherStatus(
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
     const changes = localChangesByWorkspace.get(id) ?? 0;
     const pullAvailable = (remoteChangesByWorkspace.get(id) ?? 0) > 0;
-    const state: WorkspaceSyncState['state'] = !context.settings.remote || !remoteWorkspaces.has(id) && !pullAvailable
+    const state: WorkspaceSyncState['state'] = conflictWorkspaces.has(id)
+      ? 'conflict'
+      : !context.settings.remote || (!remoteWorkspaces.has(id) && !pullAvailable)
       ? 'local_only'
       : changes > 0
         ? 'push_needed'
@@ -163,7 +169,7 @@ async function gatherStatus(
     ahead,
     behind,
     last_sync: state.last_sync,
-    conflicts: [],
+    conflicts,
     remote_reachable: remoteReachable,
     local: countTree(localPaths),
     remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : null,

@@ -11,6 +11,7 @@ import type { DisconnectResult, InitResult, PullResult, PushResult } from '../mo
 import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
+import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { NameBook } from '../workspace/names.js';
 import { countTree, placeOf } from '../workspace/paths.js';
@@ -20,6 +21,8 @@ import { appendJournal, readJournal, readLocalState, writeLocalState } from './j
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
 import { computeStatus } from './status.js';
+import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
+import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
 
 export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
@@ -218,45 +221,98 @@ export class SyncService {
     const context = await loadSyncContext(this.root);
     const url = requireRemote(context);
     const strategy = options.strategy ?? context.settings.conflict_strategy;
-    return withRootLock(context.repo.gitdir, 'pull', async () => {
-      await this.recover(context);
-      this.progress('commit', 'Committing local changes');
-      const local = await commitLocalChanges(context);
-      this.progress('fetch', 'Downloading changes');
-      const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
-      let integration: Integration | null = null;
-      if (remoteHead) {
-        this.progress('merge', 'Merging');
-        integration = await integrateRemote(context, remoteHead, strategy);
+    return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, strategy));
+  }
+
+  private async pullLocked(context: SyncContext, url: string, strategy: ConflictStrategy): Promise<PullResult> {
+    await this.recover(context);
+    this.progress('commit', 'Committing local changes');
+    const local = await commitLocalChanges(context);
+    this.progress('fetch', 'Downloading changes');
+    const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+    let integration: Integration | null = null;
+    if (remoteHead) {
+      this.progress('merge', 'Merging');
+      integration = await integrateRemote(context, remoteHead, strategy);
+    }
+    const applied = integration?.applied ?? [];
+    const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
+    const now = new Date().toISOString();
+    await writeLocalState(context.repo.gitdir, { last_sync: now });
+    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
+    if (applied.length > 0) {
+      await appendJournal(context.repo.gitdir, {
+        timestamp: now,
+        operation: 'pull',
+        workspaces_affected: summary.workspaces,
+        scenarios_affected: summary.scenarios,
+        message: summary.lines.length === 1 ? pulledPhrase(summary.lines[0]) : message,
+        commit: integration?.head ?? null,
+      });
+    }
+    await this.journalConflicts(context, integration?.resolved ?? []);
+    return {
+      commit: integration?.head ?? (await context.repo.resolveRef(context.branchRef)),
+      updated_workspaces: summary.workspaces,
+      new_scenarios: summary.addedScenarios,
+      new_runs: summary.addedRuns,
+      files_changed: applied.length,
+      committed_local_changes: local.commit !== null,
+      resolved_conflicts: integration?.resolved ?? [],
+      skipped: local.skipped,
+      message,
+    };
+  }
+
+  /** Open conflicts waiting for a decision, and past ones kept in backups. */
+  async conflicts(): Promise<ConflictList> {
+    return listConflicts(await loadSyncContext(this.root));
+  }
+
+  async showConflict(filePath: string): Promise<ConflictDetail> {
+    return showConflict(await loadSyncContext(this.root), filePath);
+  }
+
+  /**
+   * Settles one file: `local` or `remote` for an open conflict, or `backup:<id>` to put a kept
+   * version in place. Once every open conflict has a decision, the pull they stopped runs.
+   */
+  async resolveConflict(filePath: string, use: string): Promise<ConflictResolution> {
+    const context = await loadSyncContext(this.root);
+    return withRootLock(context.repo.gitdir, 'resolve', async () => {
+      const backupId = use.startsWith('backup:') ? use.slice('backup:'.length) : null;
+      if (backupId === null && use !== 'local' && use !== 'remote') {
+        throw new SyncConfigError(`--use "${use}" is not a choice: use local, remote or backup:<id> (ids from 'planalign sync conflicts').`);
       }
-      const applied = integration?.applied ?? [];
-      const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
-      const now = new Date().toISOString();
-      await writeLocalState(context.repo.gitdir, { last_sync: now });
-      const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
-      if (applied.length > 0) {
-        await appendJournal(context.repo.gitdir, {
-          timestamp: now,
-          operation: 'pull',
-          workspaces_affected: summary.workspaces,
-          scenarios_affected: summary.scenarios,
-          message: summary.lines.length === 1 ? pulledPhrase(summary.lines[0]) : message,
-          commit: integration?.head ?? null,
-        });
+      if (backupId !== null) {
+        const restored = await restoreBackup(context, backupId);
+        if (restored.path !== filePath) {
+          throw new SyncConfigError(`Backup ${backupId} holds ${restored.path}, not ${filePath}.`);
+        }
       }
-      await this.journalConflicts(context, integration?.resolved ?? []);
-      return {
-        commit: integration?.head ?? (await context.repo.resolveRef(context.branchRef)),
-        updated_workspaces: summary.workspaces,
-        new_scenarios: summary.addedScenarios,
-        new_runs: summary.addedRuns,
-        files_changed: applied.length,
-        committed_local_changes: local.commit !== null,
-        resolved_conflicts: integration?.resolved ?? [],
-        skipped: local.skipped,
-        message,
-      };
+      const decided = await recordDecision(context, filePath, backupId !== null ? 'local' : (use as 'local' | 'remote'));
+      if (!decided && backupId === null) {
+        throw new SyncConfigError(`${filePath} has no open conflict. Run 'planalign sync conflicts' to list them.`);
+      }
+      const open = await readOpenConflicts(context.repo.gitdir);
+      const pending = (open?.files ?? []).filter((f) => !f.decision).map((f) => f.path);
+      let pull: PullResult | null = null;
+      if (open && pending.length === 0 && context.settings.remote) {
+        pull = await this.pullLocked(context, context.settings.remote, context.settings.conflict_strategy);
+      }
+      const message = pull
+        ? `Resolved. ${pull.message}`
+        : pending.length > 0
+          ? `Recorded ${use} for ${filePath}; ${pending.length} file${pending.length === 1 ? '' : 's'} still to decide.`
+          : `Put backup ${backupId} in place for ${filePath}; push to share it.`;
+      return { path: filePath, use, pending, pull, message };
     });
+  }
+
+  /** Puts a kept version back; the next push carries it. */
+  async restore(backupId: string): Promise<RestoreResult> {
+    const context = await loadSyncContext(this.root);
+    return withRootLock(context.repo.gitdir, 'restore', () => restoreBackup(context, backupId));
   }
 
   async status(options: { offline?: boolean } = {}): Promise<SyncStatus> {

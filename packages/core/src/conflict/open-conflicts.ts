@@ -1,0 +1,63 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { FileConflict } from './three-way-merge.js';
+
+/**
+ * Conflicts left for the user (strategy `ask-user`), kept in `.git/` until every file has a
+ * decision. Meanwhile the branch stays where it was, so the root stays usable and unchanged.
+ */
+export type Decision = 'local' | 'remote';
+
+export interface OpenConflict extends FileConflict {
+  decision: Decision | null;
+}
+
+export interface OpenConflicts {
+  remote_commit: string;
+  detected_at: string;
+  files: OpenConflict[];
+}
+
+const fileOf = (gitdir: string) => path.join(gitdir, 'planalign-sync', 'conflicts.json');
+
+export async function readOpenConflicts(gitdir: string): Promise<OpenConflicts | null> {
+  try {
+    return JSON.parse(await fsp.readFile(fileOf(gitdir), 'utf8')) as OpenConflicts;
+  } catch {
+    return null;
+  }
+}
+
+/** Records newly found conflicts, keeping decisions already taken for the same files. */
+export async function saveOpenConflicts(gitdir: string, remoteCommit: string, found: FileConflict[]): Promise<OpenConflicts> {
+  const previous = await readOpenConflicts(gitdir);
+  const decided = new Map((previous?.files ?? []).map((f) => [f.path, f.decision]));
+  const record: OpenConflicts = {
+    remote_commit: remoteCommit,
+    detected_at: new Date().toISOString(),
+    files: found.map((conflict) => ({ ...conflict, decision: decided.get(conflict.path) ?? null })),
+  };
+  await fsp.mkdir(path.dirname(fileOf(gitdir)), { recursive: true });
+  await writeFileAtomic(fileOf(gitdir), JSON.stringify(record, null, 2));
+  return record;
+}
+
+export async function decide(gitdir: string, filePath: string, decision: Decision): Promise<OpenConflicts | null> {
+  const record = await readOpenConflicts(gitdir);
+  const file = record?.files.find((f) => f.path === filePath);
+  if (!record || !file) return null;
+  file.decision = decision;
+  await writeFileAtomic(fileOf(gitdir), JSON.stringify(record, null, 2));
+  return record;
+}
+
+export async function clearOpenConflicts(gitdir: string): Promise<void> {
+  await fsp.rm(fileOf(gitdir), { force: true });
+}
+
+/** Decisions taken so far, by path. */
+export async function decisionsOf(gitdir: string): Promise<Map<string, Decision>> {
+  const record = await readOpenConflicts(gitdir);
+  return new Map((record?.files ?? []).filter((f) => f.decision).map((f) => [f.path, f.decision!]));
+}

@@ -1,0 +1,60 @@
+import * as z from 'zod';
+import { PullResult } from './results.js';
+
+/** A version kept after a conflict or before a restore, in `.planalign-sync-backups/<id>/`. */
+export const BackupInfo = z.object({
+  id: z.string(),
+  path: z.string(),
+  side: z.enum(['local', 'remote', 'working-copy']),
+  reason: z.string(),
+  strategy: z.string().nullable(),
+  commit: z.string().nullable(),
+  machine: z.string(),
+  created_at: z.string(),
+});
+export type BackupInfo = z.infer<typeof BackupInfo>;
+
+export const OpenConflictInfo = z.object({
+  path: z.string(),
+  workspace: z.string().nullable(),
+  decision: z.enum(['local', 'remote']).nullable(),
+});
+export type OpenConflictInfo = z.infer<typeof OpenConflictInfo>;
+
+export const ConflictList = z.object({
+  open: z.array(OpenConflictInfo),
+  past: z.array(BackupInfo),
+});
+export type ConflictList = z.infer<typeof ConflictList>;
+
+export const ConflictDetail = z.object({
+  path: z.string(),
+  open: z.boolean(),
+  local: z.string().nullable(),
+  remote: z.string().nullable(),
+  base: z.string().nullable(),
+  /** for JSON and YAML: the keys changed differently on both sides (dotted paths) */
+  conflicting_keys: z.array(z.string()),
+  backups: z.array(BackupInfo),
+});
+export type ConflictDetail = z.infer<typeof ConflictDetail>;
+
+export const ConflictResolution = z.object({
+  path: z.string(),
+  use: z.string(),
+  /** files still waiting for a decision */
+  pending: z.array(z.string()),
+  /** the pull that ran once every file had a decision */
+  pull: PullResult.nullable(),
+  message: z.string(),
+});
+export type ConflictResolution = z.infer<typeof ConflictResolution>;
+
+export const RestoreResult = z.object({
+  backup: z.string(),
+  path: z.string(),
+  /** where the version it replaced was kept, if it differed */
+  previous_backup: z.string().nullable(),
+  message: z.string(),
+});
+export type RestoreResult = z.infer<typeof RestoreResult>;

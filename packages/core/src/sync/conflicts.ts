@@ -1,0 +1,78 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { listBackups, readBackup, saveBackup } from '../conflict/backups.js';
+import { decide, readOpenConflicts } from '../conflict/open-conflicts.js';
+import { isStructurallyMergeable, mergeStructured } from '../conflict/structural-merge.js';
+import { SyncConfigError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { RootWriter } from '../fs/safe-path.js';
+import type { ConflictDetail, ConflictList, RestoreResult } from '../models/conflicts.js';
+import { NameBook } from '../workspace/names.js';
+import { placeOf } from '../workspace/paths.js';
+import type { SyncContext } from './sync-context.js';
+
+/** Open conflicts (waiting for a decision) and past ones (versions kept in backups). */
+export async function listConflicts(context: SyncContext): Promise<ConflictList> {
+  const open = await readOpenConflicts(context.repo.gitdir);
+  const names = new NameBook(context.root);
+  return {
+    open: await Promise.all(
+      (open?.files ?? []).map(async (file) => {
+        const workspaceId = placeOf(file.path).workspaceId;
+        return { path: file.path, workspace: workspaceId ? await names.workspaceName(workspaceId) : null, decision: file.decision };
+      }),
+    ),
+    past: (await listBackups(context.root)).filter((b) => b.reason === 'lost a conflict'),
+  };
+}
+
+/** Both versions of a file in conflict (or, for a settled one, the current file and its backups). */
+export async function showConflict(context: SyncContext, filePath: string): Promise<ConflictDetail> {
+  const { repo } = context;
+  const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
+  const backups = (await listBackups(context.root)).filter((b) => b.path === filePath);
+  const open = (await readOpenConflicts(repo.gitdir))?.files.find((f) => f.path === filePath);
+  if (open) {
+    const [base, local, remote] = await Promise.all([text(open.base), text(open.ours), text(open.theirs)]);
+    const keys =
+      local !== null && remote !== null && isStructurallyMergeable(filePath)
+        ? (mergeStructured(filePath, base, local, remote, 'ours')?.conflicts ?? []).map((c) => c.path.join('.'))
+        : [];
+    return { path: filePath, open: true, local, remote, base, conflicting_keys: keys, backups };
+  }
+  if (backups.length === 0) {
+    throw new SyncConfigError(`No conflict recorded for ${filePath}. Run 'planalign sync conflicts' to list open and past conflicts.`);
+  }
+  const current = await fsp.readFile(path.join(context.root, filePath), 'utf8').catch(() => null);
+  const latest = await readBackup(context.root, backups[0].id);
+  return { path: filePath, open: false, local: current, remote: latest?.content.toString('utf8') ?? null, base: null, conflicting_keys: [], backups };
+}
+
+/** Records the user's choice for an open conflict; true when it was one. */
+export async function recordDecision(context: SyncContext, filePath: string, decision: 'local' | 'remote'): Promise<boolean> {
+  return (await decide(context.repo.gitdir, filePath, decision)) !== null;
+}
+
+/**
+ * Puts a kept version back in place; the next push carries it. The version it replaces is
+ * backed up first when it differs, so a restore never loses anything either.
+ */
+export async function restoreBackup(context: SyncContext, backupId: string): Promise<RestoreResult> {
+  const backup = await readBackup(context.root, backupId);
+  if (!backup) {
+    throw new SyncConfigError(`There is no backup "${backupId}". Run 'planalign sync conflicts' to list backups.`);
+  }
+  const target = new RootWriter(context.root).prepare(backup.record.path);
+  const current = await fsp.readFile(target).catch(() => null);
+  let previous: string | null = null;
+  if (current && !current.equals(backup.content)) {
+    previous = (await saveBackup(context.root, backup.record.path, current, { side: 'working-copy', reason: 'replaced by a restore', strategy: null, commit: null })).id;
+  }
+  await writeFileAtomic(target, backup.content, { durable: false });
+  return {
+    backup: backupId,
+    path: backup.record.path,
+    previous_backup: previous,
+    message: `Restored ${backup.record.path} from backup ${backupId}.${previous ? ` The version it replaced is in backup ${previous}.` : ''} Push to share it.`,
+  };
+}
