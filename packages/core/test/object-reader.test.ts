@@ -8,10 +8,13 @@ import { indexPack } from '../src/git/pack-indexer.js';
 import { buildPackIndex } from '../src/git/pack-writer.js';
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...sameSecond } });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();
 }
+
+/** Set to pin every commit to one timestamp, as fast machines do within a second. */
+let sameSecond: Record<string, string> = {};
 
 /** A history with branches, merges and many similar file versions, so `git gc` writes deltas. */
 async function historyWithMerges(): Promise<string> {
@@ -84,5 +87,23 @@ describe('reading objects and histories directly', () => {
     const damaged = Buffer.from(pack);
     damaged[40] ^= 0xff;
     await expect(indexPack(damaged, () => Promise.reject(new Error('none')))).rejects.toThrow(/damaged/);
+  });
+
+  it('counts and finds bases correctly when every commit has the same timestamp', async () => {
+    sameSecond = { GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z' };
+    try {
+      const root = await historyWithMerges();
+      const repo = new GitRepository(root);
+      for (const [left, right] of [['main', 'side'], ['side', 'main'], ['main', 'main~2'], ['side~1', 'main~1']]) {
+        const a = git(root, 'rev-parse', left);
+        const b = git(root, 'rev-parse', right);
+        const { onlyLocal, onlyRemote, bases } = await repo.compareHistories(a, b);
+        const [ahead, behind] = git(root, 'rev-list', '--left-right', '--count', `${a}...${b}`).split(/\s+/).map(Number);
+        expect([onlyLocal.length, onlyRemote.length], `${left}...${right}`).toEqual([ahead, behind]);
+        expect(bases.sort(), `${left}...${right}`).toEqual(git(root, 'merge-base', '--all', a, b).split('\n').sort());
+      }
+    } finally {
+      sameSecond = {};
+    }
   });
 });

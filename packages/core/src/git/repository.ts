@@ -202,14 +202,38 @@ export class GitRepository {
       }
       for (const parent of parents) await paint(parent, flag);
     }
+    // The walk stops early, and commits with equal times (or skewed clocks) may have been
+    // painted from one side only before a common descendant reached them: everything below
+    // a common commit is common. Walking down from them also drops bases that are ancestors
+    // of other bases.
+    const candidates = new Set([...flags].filter(([, flag]) => flag & RESULT && !(flag & STALE)).map(([oid]) => oid));
+    const stack = [...flags].filter(([, flag]) => flag & (STALE | RESULT)).map(([oid]) => oid);
+    const walked = new Set<string>();
+    while (stack.length > 0) {
+      const oid = stack.pop()!;
+      if (walked.has(oid)) continue;
+      walked.add(oid);
+      let parents: string[] = [];
+      try {
+        parents = (await this.readCommit(oid)).parents;
+      } catch {
+        // history ends here
+      }
+      for (const parent of parents) {
+        const flag = flags.get(parent);
+        if (flag === undefined) continue;
+        flags.set(parent, flag | LOCAL | REMOTE | STALE);
+        candidates.delete(parent);
+        stack.push(parent);
+      }
+    }
     const onlyLocal: string[] = [];
     const onlyRemote: string[] = [];
-    const bases: string[] = [];
+    const bases = [...candidates];
     for (const [oid, flag] of flags) {
       const sides = flag & (LOCAL | REMOTE);
       if (sides === LOCAL) onlyLocal.push(oid);
       else if (sides === REMOTE) onlyRemote.push(oid);
-      if (flag & RESULT && !(flag & STALE)) bases.push(oid);
     }
     bases.sort((a, b) => times.get(b)! - times.get(a)!);
     return { onlyLocal, onlyRemote, bases };
