@@ -74,6 +74,23 @@ describe('files changed on both machines', () => {
     expect(log.body.some((e: { operation: string }) => e.operation === 'conflict')).toBe(true);
   });
 
+  it('last-write-wins compares when each side changed the file, not when it last committed anything', async () => {
+    await edit(machineB, { name: 'Early edit on B' });
+    // B commits its edit now (a pull with nothing to bring still commits local work)…
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await edit(machineA, { name: 'Later edit on A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // …and only later changes something else, so its newest commit is newer than A's edit.
+    const other = path.join(machineB, generated.workspaceIds[1], 'workspace.json');
+    await writeJson(other, { ...(await readJson(other)), description: 'unrelated' });
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect(push.body.resolved_conflicts[0]).toMatchObject({ path: scenarioFile, winner: 'remote', keys: ['name'] });
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Later edit on A');
+  });
+
   it('--strategy keep-remote lets the remote win and backs up the local version', async () => {
     await edit(machineA, { name: 'Name from A' });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);

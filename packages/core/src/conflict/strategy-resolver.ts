@@ -9,8 +9,8 @@ import type { ConflictResolver, FileConflict } from './three-way-merge.js';
 
 export interface SideInfo {
   commit: string;
-  /** seconds since the epoch: when this side last changed */
-  changedAt: number;
+  /** seconds since the epoch: when this side last changed the file */
+  changedAt: (filePath: string) => Promise<number>;
 }
 
 /**
@@ -53,7 +53,9 @@ export function createStrategyResolver(options: {
       resolved.push({ path: conflict.path, winner: decision, strategy: 'chosen', backup: record.id, keys: [] });
       return { oid: localWins ? conflict.ours : conflict.theirs };
     }
-    const localPreferred = strategy === 'keep-local' || (strategy !== 'keep-remote' && ours.changedAt >= theirs.changedAt);
+    const localPreferred =
+      strategy === 'keep-local' ||
+      (strategy !== 'keep-remote' && (await ours.changedAt(conflict.path)) >= (await theirs.changedAt(conflict.path)));
     if (isStructurallyMergeable(conflict.path)) {
       const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
       const merged = mergeStructured(conflict.path, await text(conflict.base), (await text(conflict.ours))!, (await text(conflict.theirs))!, localPreferred ? 'ours' : 'theirs');

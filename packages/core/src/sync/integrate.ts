@@ -10,7 +10,7 @@ import type { GitRepository } from '../git/repository.js';
 import { appendJournal, stateDir } from './journal.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
-import { diffTrees, type PathChange } from '../git/tree-diff.js';
+import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict } from '../models/results.js';
 import { commitIdentity } from './identity.js';
@@ -52,15 +52,15 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: Con
   if (head) {
     const headCommit = await repo.readCommit(head);
     headTree = headCommit.tree;
-    const { bases } = await repo.compareHistories(head, remoteHead);
+    const { bases, onlyLocal, onlyRemote } = await repo.compareHistories(head, remoteHead);
     if (bases.includes(remoteHead)) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [] };
     if (!bases.includes(head)) {
       const baseTree = bases.length > 0 ? (await repo.readCommit(bases[0])).tree : null;
       const resolver = createStrategyResolver({
         repo,
         strategy,
-        ours: { commit: head, changedAt: headCommit.committedAt },
-        theirs: { commit: remoteHead, changedAt: remoteCommit.committedAt },
+        ours: { commit: head, changedAt: (file) => lastChange(repo, onlyLocal, file) },
+        theirs: { commit: remoteHead, changedAt: (file) => lastChange(repo, onlyRemote, file) },
         resolved,
         decisions: await decisionsOf(repo.gitdir),
       });
@@ -101,6 +101,21 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: Con
   }
   const { applied, backedUp } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
   return { applied, head: target, kind, resolved, backedUp };
+}
+
+/**
+ * When one side last changed a file: the commit time of the newest of its own commits whose
+ * version of the file differs from its first parent's (so last-write-wins compares the edits
+ * themselves, not whatever was committed last on each machine).
+ */
+async function lastChange(repo: GitRepository, sideCommits: string[], filePath: string): Promise<number> {
+  const commits = await Promise.all(sideCommits.map((oid) => repo.readCommit(oid)));
+  commits.sort((a, b) => b.committedAt - a.committedAt);
+  for (const commit of commits) {
+    const parentTree = commit.parents[0] ? (await repo.readCommit(commit.parents[0])).tree : null;
+    if ((await blobAtPath(repo, commit.tree, filePath)) !== (await blobAtPath(repo, parentTree, filePath))) return commit.committedAt;
+  }
+  return 0;
 }
 
 interface PendingCheckout {
