@@ -172,4 +172,39 @@ describe('files changed on both machines', () => {
     expect((await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'mine'])).code).toBe(2);
     expect(await syncedTree(machineB)).toEqual(before);
   });
+
+  it('a file changed on one machine and deleted on the other keeps the change, the other way round too', async () => {
+    await edit(machineA, { description: 'changed on A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await fsp.rm(path.join(machineB, scenarioFile));
+    const pull = await runJson(['--root', machineB, 'sync', 'pull']);
+    expect(pull.code).toBe(0);
+    expect((await readJson(path.join(machineB, scenarioFile))).description).toBe('changed on A');
+  });
+
+  it('the same new file added on both machines is merged by key, or settled by strategy', async () => {
+    const comparison = path.join(generated.workspaceIds[0], 'comparisons', 'q4-vs-baseline.json');
+    await writeJson(path.join(machineA, comparison), { title: 'Q4 vs baseline', metrics: ['headcount'] });
+    // Empty folders do not travel: B makes its own.
+    await fsp.mkdir(path.dirname(path.join(machineB, comparison)), { recursive: true });
+    await writeJson(path.join(machineB, comparison), { title: 'Q4 vs baseline', owner: 'B' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect(push.body.resolved_conflicts).toEqual([expect.objectContaining({ path: comparison, winner: 'merged' })]);
+    expect(await readJson(path.join(machineB, comparison))).toEqual({ title: 'Q4 vs baseline', owner: 'B', metrics: ['headcount'] });
+  });
+
+  it('two machines pushing at the same moment both succeed, the later one merging first', async () => {
+    await edit(machineA, { description: 'from A' });
+    const other = path.join(generated.workspaceIds[1], 'workspace.json');
+    await writeJson(path.join(machineB, other), { ...(await readJson(path.join(machineB, other))), description: 'from B' });
+    const [a, b] = await Promise.all([runCli(['--root', machineA, 'sync', 'push']), runCli(['--root', machineB, 'sync', 'push'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    expect(await syncedTree(machineA)).toEqual(await syncedTree(machineB));
+    expect((await readJson(path.join(machineA, other))).description).toBe('from B');
+    expect((await readJson(path.join(machineB, scenarioFile))).description).toBe('from A');
+  });
 });
