@@ -54,13 +54,16 @@ async function withConflictPrompt<T>(globals: GlobalOptions, sync: SyncService, 
     process.stdout.write(`${error.message}\n`);
     for (const file of error.conflicting_files) {
       for (;;) {
-        const answer = (await ask(`${file}: keep [l]ocal or [r]emote, or [d]iff to compare? (the other version is kept in a backup) `)).toLowerCase();
+        const answer = (
+          await ask(`${file}: keep [l]ocal, [r]emote, [b]oth (local in place, remote kept as a backup), or [d]iff to compare? `)
+        ).toLowerCase();
         if (answer.startsWith('d')) {
           process.stdout.write(`${renderConflictDetail(await sync.showConflict(file))}\n`);
           continue;
         }
-        if (answer.startsWith('l') || answer.startsWith('r')) {
-          await sync.resolveConflict(file, answer.startsWith('l') ? 'local' : 'remote');
+        // Whichever side is chosen, the other one is kept in a backup: "both" is local in place.
+        if (answer.startsWith('l') || answer.startsWith('b') || answer.startsWith('r')) {
+          await sync.resolveConflict(file, answer.startsWith('r') ? 'remote' : 'local');
           break;
         }
       }

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { nativeGit, readJson, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
+import { CLI, nativeGit, readJson, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 
 /** Two machines changing the same files between syncs. */
 describe('files changed on both machines', () => {
@@ -206,5 +207,39 @@ describe('files changed on both machines', () => {
     expect(await syncedTree(machineA)).toEqual(await syncedTree(machineB));
     expect((await readJson(path.join(machineA, other))).description).toBe('from B');
     expect((await readJson(path.join(machineB, scenarioFile))).description).toBe('from A');
+  });
+
+  it('--strategy keep-local keeps this machine\'s version and backs up the remote one', async () => {
+    const remoteVersion = await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await edit(machineB, { name: 'Name from B' });
+    const push = await runJson(['--root', machineB, 'sync', 'push', '--strategy', 'keep-local']);
+    expect(push.code).toBe(0);
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from B');
+    const backupId = push.body.resolved_conflicts[0].backup;
+    expect((await fsp.readFile(path.join(machineB, '.planalign-sync-backups', backupId, scenarioFile))).equals(remoteVersion)).toBe(true);
+  });
+
+  it('ask-user on a terminal asks per file, shows a diff on request, and applies the choice', async () => {
+    await edit(machineA, { name: 'Name from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await edit(machineB, { name: 'Name from B' });
+    const command = [process.execPath, CLI, '--root', machineB, 'sync', 'pull', '--strategy', 'ask-user'].map((a) => JSON.stringify(a)).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let asked = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      const questions = output.split('[d]iff to compare?').length - 1;
+      if (questions > asked) {
+        asked = questions;
+        child.stdin.write(asked === 1 ? 'd\n' : 'r\n');
+      }
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code).toBe(0);
+    expect(asked).toBe(2);
+    expect(output).toContain('Keys changed differently on both sides: name');
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from A');
   });
 });
