@@ -92,15 +92,19 @@ describe('files changed on both machines', () => {
     expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Later edit on A');
   });
 
-  it('--strategy keep-remote lets the remote win and backs up the local version', async () => {
-    await edit(machineA, { name: 'Name from A' });
+  it.each([
+    { strategy: 'keep-remote', kept: 'Name from A', backedUp: 'local' },
+    { strategy: 'keep-local', kept: 'Name from B', backedUp: 'remote' },
+  ] as const)('--strategy $strategy keeps that side and backs up the other byte for byte', async ({ strategy, kept, backedUp }) => {
+    const remoteVersion = await edit(machineA, { name: 'Name from A' });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    const local = await edit(machineB, { name: 'Name from B' });
-    const pull = await runJson(['--root', machineB, 'sync', 'pull', '--strategy', 'keep-remote']);
+    const localVersion = await edit(machineB, { name: 'Name from B' });
+    const pull = await runJson(['--root', machineB, 'sync', 'pull', '--strategy', strategy]);
     expect(pull.code).toBe(0);
-    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from A');
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe(kept);
     const backupId = pull.body.resolved_conflicts[0].backup;
-    expect((await fsp.readFile(path.join(machineB, '.planalign-sync-backups', backupId, scenarioFile))).equals(local)).toBe(true);
+    const backup = await fsp.readFile(path.join(machineB, '.planalign-sync-backups', backupId, scenarioFile));
+    expect(backup.equals(backedUp === 'local' ? localVersion : remoteVersion)).toBe(true);
   });
 
   it('ask-user without a terminal exits 5, lists the file, and changes nothing', async () => {
@@ -207,17 +211,6 @@ describe('files changed on both machines', () => {
     expect(await syncedTree(machineA)).toEqual(await syncedTree(machineB));
     expect((await readJson(path.join(machineA, other))).description).toBe('from B');
     expect((await readJson(path.join(machineB, scenarioFile))).description).toBe('from A');
-  });
-
-  it('--strategy keep-local keeps this machine\'s version and backs up the remote one', async () => {
-    const remoteVersion = await edit(machineA, { name: 'Name from A' });
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    await edit(machineB, { name: 'Name from B' });
-    const push = await runJson(['--root', machineB, 'sync', 'push', '--strategy', 'keep-local']);
-    expect(push.code).toBe(0);
-    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from B');
-    const backupId = push.body.resolved_conflicts[0].backup;
-    expect((await fsp.readFile(path.join(machineB, '.planalign-sync-backups', backupId, scenarioFile))).equals(remoteVersion)).toBe(true);
   });
 
   it('ask-user on a terminal asks per file, shows a diff on request, and applies the choice', async () => {

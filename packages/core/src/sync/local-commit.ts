@@ -15,8 +15,6 @@ export interface LocalCommit {
   changes: FileChange[];
   summary: ChangeSummary;
   skipped: SkippedFile[];
-  /** every file now committed, path → blob id */
-  files: Map<string, string>;
 }
 
 /**
@@ -37,7 +35,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
     if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values());
-    return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped };
   }
   const known = await KnownTrees.load(repo.gitdir);
   const tree = await writeTreeFromFiles(objects, files, known);
@@ -45,7 +43,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   if (tree.oid === headTree || (!head && files.size === 0)) {
     // A run killed after moving the branch left an older index behind: the files are HEAD's.
     await writeIndex(repo.gitdir, snapshot.entries.values());
-    return { commit: null, changes: [], summary, skipped: snapshot.skipped, files };
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
   const commit = await repo.writeCommit(
@@ -57,5 +55,5 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   await repo.writeRef(context.branchRef, commit);
   await writeIndex(repo.gitdir, snapshot.entries.values());
   await known.save(tree.trees);
-  return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, files };
+  return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped };
 }

@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
 import { SyncConfigError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -18,6 +19,7 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
+import { readIndex } from '../git/index-file.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
 import { computeStatus } from './status.js';
@@ -93,7 +95,7 @@ export class SyncService {
       await writeSettings(this.root, { ...base, enabled: true, remote, branch });
       if (remoteTree && (await readGitignore(this.root)) === null) {
         const oid = await blobAtPath(repo, remoteTree, GITIGNORE_FILE);
-        if (oid) await writeFileAtomic(`${this.root}/${GITIGNORE_FILE}`, await repo.readBlob(oid));
+        if (oid) await writeFileAtomic(path.join(this.root, GITIGNORE_FILE), await repo.readBlob(oid));
       }
       await writeMergedGitignore(this.root);
 
@@ -104,15 +106,13 @@ export class SyncService {
       if (remoteHead) {
         this.progress('merge', 'Bringing down workspaces from the remote');
         integration = await integrateRemote(context, remoteHead, context.settings.conflict_strategy);
+        await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
       }
-      if (remoteHead) await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
       const fromRemote = remoteTree ? countTree((await listTreeFiles(repo, remoteTree)).keys()) : null;
-      const names = new NameBook(this.root);
-      const summary = await summarizeChanges(local.changes, names);
       await appendJournal(repo.gitdir, {
         timestamp: new Date().toISOString(),
         operation: 'init',
-        workspaces_affected: summary.workspaces,
+        workspaces_affected: local.summary.workspaces,
         scenarios_affected: [],
         message: remote ? `Initialized sync with ${remote}` : 'Initialized sync (no remote yet)',
         commit: integration?.head ?? local.commit,
@@ -179,7 +179,8 @@ export class SyncService {
         );
       }
       const head = await context.repo.resolveRef(context.branchRef);
-      const synced = countTree(local.files.keys());
+      // Counted from the index, which matches HEAD: it includes what was merged from the remote.
+      const synced = countTree((await readIndex(context.repo.gitdir)).entries.keys());
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
       // What this push carried: the difference between the remote before it and now.
