@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import { errorHandler, HttpError } from './http-errors.js';
+import { openApiDocument } from './openapi.js';
+import { OperationRunner } from './operations.js';
+import { syncRoutes } from './routes.js';
+import { requireToken, sameSiteOnly, type SecurityOptions } from './security.js';
+
+export interface AppOptions extends SecurityOptions {
+  /** the workspaces root this server syncs */
+  root: string;
+  /** a built dashboard to serve at / */
+  staticDir?: string;
+}
+
+/** The Express application: security first, then the routes, then one error format for all. */
+export function createApp(options: AppOptions): { app: Express; runner: OperationRunner } {
+  const runner = new OperationRunner(options.root);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requireToken(options.token));
+  app.use(sameSiteOnly(options.allowedOrigins));
+  app.use(express.json({ limit: '64kb' }));
+  const document = openApiDocument();
+  app.get('/api/openapi.json', (_request, response) => {
+    response.json(document);
+  });
+  app.use('/api/sync', syncRoutes(runner));
+  app.use('/api', (_request, _response, next) => next(new HttpError(404, 'not_found', 'No such API route; see /api/openapi.json.')));
+  if (options.staticDir) app.use(express.static(options.staticDir));
+  app.use(errorHandler);
+  return { app, runner };
+}

@@ -1,0 +1,104 @@
+import * as z from 'zod';
+import {
+  ConflictDetail,
+  ConflictList,
+  ConflictResolution,
+  InitResult,
+  PullResult,
+  PushResult,
+  RestoreResult,
+  SyncConfig,
+  SyncLogEntry,
+  SyncStatus,
+  WorkspaceSyncState,
+} from '@planalign/sync-core';
+import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
+
+const schemas = {
+  SyncStatus,
+  WorkspaceSyncState,
+  SyncLogEntry,
+  SyncConfig,
+  PushResult,
+  PullResult,
+  InitResult,
+  ConflictList,
+  ConflictDetail,
+  ConflictResolution,
+  RestoreResult,
+  PushRequest,
+  PullRequest,
+  InitRequest,
+  ConfigUpdate,
+  ResolveRequest,
+  RestoreRequest,
+  Error: ErrorBody,
+} as const;
+
+type SchemaName = keyof typeof schemas;
+
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const errors = {
+  401: { description: 'token missing (when the server has one)', ...json(ref('Error')) },
+  403: { description: 'wrong token, credentials refused by the remote, or a cross-site request', ...json(ref('Error')) },
+  409: { description: 'unresolved conflict, or sync not set up', ...json(ref('Error')) },
+  422: { description: 'invalid request or settings', ...json(ref('Error')) },
+  423: { description: 'another operation is running on this root', ...json(ref('Error')) },
+  503: { description: 'the Git remote is unreachable', ...json(ref('Error')) },
+};
+
+function operation(summary: string, response: object, request?: SchemaName, parameters?: object[]) {
+  return {
+    summary,
+    ...(parameters ? { parameters } : {}),
+    ...(request ? { requestBody: { required: true, ...json(ref(request)) } } : {}),
+    responses: { 200: { description: 'OK', ...json(response) }, ...errors },
+  };
+}
+
+const offline = { name: 'offline', in: 'query', required: false, schema: { type: 'boolean' }, description: 'do not contact the remote' };
+
+/** The OpenAPI document, generated from the same zod models that validate the requests and answers. */
+export function openApiDocument(): object {
+  const components = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema as z.ZodType, { io: 'output', unrepresentable: 'any' })]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: { title: 'planalign-sync API', version: '0.1.0', description: 'Sync PlanAlign workspaces through a Git remote; used by PlanAlign Studio and the dashboard.' },
+    components: {
+      schemas: components,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'PLANALIGN_SYNC_API_TOKEN, when the server has one' } },
+    },
+    security: [{ bearer: [] }, {}],
+    paths: {
+      '/api/sync/status': { get: operation('Sync state of the root and of each workspace', ref('SyncStatus'), undefined, [offline]) },
+      '/api/sync/workspaces': { get: operation('Each workspace with its sync state', { type: 'array', items: ref('WorkspaceSyncState') }, undefined, [offline]) },
+      '/api/sync/log': {
+        get: operation('Sync history, newest first', { type: 'array', items: ref('SyncLogEntry') }, undefined, [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+        ]),
+      },
+      '/api/sync/push': { post: operation('Commit, merge remote changes, push', ref('PushResult'), 'PushRequest') },
+      '/api/sync/pull': { post: operation('Commit local work, fetch and merge', ref('PullResult'), 'PullRequest') },
+      '/api/sync/init': { post: operation('Set up sync with a remote', ref('InitResult'), 'InitRequest') },
+      '/api/sync/config': {
+        get: operation('Sync settings (never a secret)', ref('SyncConfig')),
+        put: operation('Change sync settings', ref('SyncConfig'), 'ConfigUpdate'),
+      },
+      '/api/sync/conflicts': { get: operation('Open conflicts and past backups', ref('ConflictList')) },
+      '/api/sync/conflicts/show': {
+        get: operation('Both versions of a file', ref('ConflictDetail'), undefined, [{ name: 'path', in: 'query', required: true, schema: { type: 'string' } }]),
+      },
+      '/api/sync/conflicts/resolve': { post: operation('Choose a version', ref('ConflictResolution'), 'ResolveRequest') },
+      '/api/sync/conflicts/restore': { post: operation('Put a kept version back', ref('RestoreResult'), 'RestoreRequest') },
+      '/api/sync/events': {
+        get: {
+          summary: 'Progress of running operations (server-sent events: started, progress, finished, failed)',
+          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+        },
+      },
+    },
+  };
+}

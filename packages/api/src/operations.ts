@@ -1,0 +1,59 @@
+import { EventEmitter } from 'node:events';
+import { SyncService, redactUrl, type SyncProgress } from '@planalign/sync-core';
+import { HttpError } from './http-errors.js';
+
+export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
+
+/** What the dashboard sees of a running operation, as server-sent events. */
+export type OperationEvent =
+  | { type: 'started'; operation: OperationName }
+  | ({ type: 'progress'; operation: OperationName } & SyncProgress)
+  | { type: 'finished'; operation: OperationName; message: string }
+  | { type: 'failed'; operation: OperationName; code: string; message: string };
+
+/**
+ * Runs the operations that change a root, one at a time: a second push while one runs is
+ * answered 423 rather than queued behind it (the root's lock still serialises it against the
+ * CLI and other processes). Progress goes to every listener.
+ */
+export class OperationRunner {
+  private readonly events = new EventEmitter();
+  private current: OperationName | null = null;
+
+  constructor(readonly root: string) {
+    this.events.setMaxListeners(100);
+  }
+
+  get running(): OperationName | null {
+    return this.current;
+  }
+
+  onEvent(listener: (event: OperationEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private emit(event: OperationEvent): void {
+    this.events.emit('event', event);
+  }
+
+  async run<T extends { message: string }>(operation: OperationName, work: (service: SyncService) => Promise<T>): Promise<T> {
+    if (this.current) {
+      throw new HttpError(423, 'busy', `A ${this.current} is already running on this root; wait for it to finish.`);
+    }
+    this.current = operation;
+    this.emit({ type: 'started', operation });
+    try {
+      const service = new SyncService(this.root, { onProgress: (progress) => this.emit({ type: 'progress', operation, ...progress }) });
+      const result = await work(service);
+      this.emit({ type: 'finished', operation, message: result.message });
+      return result;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'unexpected';
+      this.emit({ type: 'failed', operation, code, message: redactUrl(error instanceof Error ? error.message : String(error)) });
+      throw error;
+    } finally {
+      this.current = null;
+    }
+  }
+}

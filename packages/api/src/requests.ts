@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { ConflictStrategy, SyncConfig } from '@planalign/sync-core';
+
+/** Request bodies, validated before anything runs; the responses are the core's models. */
+export const PushRequest = z.strictObject({
+  message: z.string().min(1).max(2000).optional(),
+  strategy: ConflictStrategy.optional(),
+});
+
+export const PullRequest = z.strictObject({
+  strategy: ConflictStrategy.optional(),
+});
+
+export const InitRequest = z.strictObject({
+  remote: z.string().min(1).max(2000),
+  branch: z.string().min(1).max(200).optional(),
+});
+
+/** Any subset of the settings; the result is validated as a whole before it is written. */
+export const ConfigUpdate = SyncConfig.partial();
+
+export const ResolveRequest = z.strictObject({
+  path: z.string().min(1).max(4096),
+  use: z.string().regex(/^(local|remote|backup:[\w.-]+)$/, 'local, remote or backup:<id>'),
+});
+
+export const RestoreRequest = z.strictObject({
+  backup_id: z.string().regex(/^[\w.-]+$/, 'a backup id from GET /api/sync/conflicts'),
+});
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    conflicting_files: z.array(z.string()).optional(),
+  }),
+});

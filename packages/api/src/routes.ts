@@ -1,0 +1,115 @@
+import { Router, type Request } from 'express';
+import type * as z from 'zod';
+import { SyncConfig, SyncService, readSettings, writeSettings } from '@planalign/sync-core';
+import { validationError } from './http-errors.js';
+import type { OperationRunner } from './operations.js';
+import { ConfigUpdate, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
+
+function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
+  const parsed = schema.safeParse(request.body ?? {});
+  if (!parsed.success) throw validationError(parsed.error, 'request body');
+  return parsed.data;
+}
+
+/**
+ * The sync routes: thin over the core. Reads run directly; anything that changes the root
+ * goes through the runner, which reports progress and refuses a second one at once.
+ */
+export function syncRoutes(runner: OperationRunner): Router {
+  const router = Router();
+  const service = () => new SyncService(runner.root);
+
+  router.get('/status', async (request, response) => {
+    response.json(await service().status({ offline: request.query.offline === 'true' }));
+  });
+
+  router.get('/workspaces', async (request, response) => {
+    response.json((await service().status({ offline: request.query.offline === 'true' })).workspaces);
+  });
+
+  router.get('/log', async (request, response) => {
+    const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      response.status(422).json({ error: { code: 'invalid_request', message: 'limit must be a whole number from 1 to 10000.' } });
+      return;
+    }
+    response.json(await service().log({ limit }));
+  });
+
+  router.post('/push', async (request, response) => {
+    const options = body(PushRequest, request);
+    response.json(await runner.run('push', (sync) => sync.push(options)));
+  });
+
+  router.post('/pull', async (request, response) => {
+    const options = body(PullRequest, request);
+    response.json(await runner.run('pull', (sync) => sync.pull(options)));
+  });
+
+  router.post('/init', async (request, response) => {
+    const options = body(InitRequest, request);
+    response.json(await runner.run('init', (sync) => sync.init(options)));
+  });
+
+  router.get('/config', async (_request, response) => {
+    const settings = await readSettings(runner.root);
+    response.json(settings?.sync ?? null);
+  });
+
+  router.put('/config', async (request, response) => {
+    const parsed = body(ConfigUpdate, request);
+    // Only the fields sent: the schema's defaults must not overwrite settings left out.
+    const update = Object.fromEntries(Object.entries(parsed).filter(([key]) => key in (request.body as object)));
+    const result = await runner.run('config', async (sync) => {
+      const current = (await readSettings(runner.root))?.sync ?? SyncConfig.parse({});
+      const next = SyncConfig.safeParse({ ...current, ...update });
+      if (!next.success) throw validationError(next.error, 'settings');
+      // A new remote or branch goes through init, which checks the URL and connects.
+      if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
+        await writeSettings(runner.root, { ...next.data, remote: current.remote, branch: current.branch });
+        await sync.init({ remote: next.data.remote, branch: next.data.branch });
+      } else {
+        await writeSettings(runner.root, next.data);
+      }
+      return { message: 'Settings saved.', config: (await readSettings(runner.root))!.sync };
+    });
+    response.json(result.config);
+  });
+
+  router.get('/conflicts', async (_request, response) => {
+    response.json(await service().conflicts());
+  });
+
+  router.get('/conflicts/show', async (request, response) => {
+    const file = typeof request.query.path === 'string' ? request.query.path : '';
+    if (!file) {
+      response.status(422).json({ error: { code: 'invalid_request', message: 'path is required: /api/sync/conflicts/show?path=<file>.' } });
+      return;
+    }
+    response.json(await service().showConflict(file));
+  });
+
+  router.post('/conflicts/resolve', async (request, response) => {
+    const { path, use } = body(ResolveRequest, request);
+    response.json(await runner.run('resolve', (sync) => sync.resolveConflict(path, use)));
+  });
+
+  router.post('/conflicts/restore', async (request, response) => {
+    const { backup_id } = body(RestoreRequest, request);
+    response.json(await runner.run('restore', (sync) => sync.restore(backup_id)));
+  });
+
+  /** Progress of running operations, as server-sent events. */
+  router.get('/events', (request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    response.write(`event: hello\ndata: ${JSON.stringify({ running: runner.running })}\n\n`);
+    const stop = runner.onEvent((event) => response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    request.on('close', () => {
+      clearInterval(keepAlive);
+      stop();
+    });
+  });
+
+  return router;
+}

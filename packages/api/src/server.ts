@@ -1,0 +1,35 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppOptions } from './app.js';
+
+export interface ServerOptions extends AppOptions {
+  host?: string;
+  port?: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Starts the API. It listens on 127.0.0.1 unless told otherwise, and refuses to listen anywhere
+ * else without a token: a sync server on the network without one would let anyone push.
+ */
+export async function startApiServer(options: ServerOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !options.token) {
+    throw new Error(`Refusing to listen on ${host} without a token: set PLANALIGN_SYNC_API_TOKEN, or listen on 127.0.0.1.`);
+  }
+  const { app } = createApp(options);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

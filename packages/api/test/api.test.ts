@@ -1,0 +1,227 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncService } from '@planalign/sync-core';
+import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { startApiServer } from '../src/server.js';
+
+const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-api-${name}-`)), 'workspaces');
+
+async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Collects server-sent events until `finished` or `failed`. */
+async function collectEvents(base: string): Promise<{ ready: Promise<void>; done: Promise<{ type: string; phase?: string }[]> }> {
+  const response = await fetch(`${base}/api/sync/events`);
+  const reader = response.body!.getReader();
+  const events: { type: string; phase?: string }[] = [];
+  let buffer = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const done = (async () => {
+    for (;;) {
+      const { value, done: ended } = await reader.read();
+      if (ended) return events;
+      buffer += Buffer.from(value).toString('utf8');
+      let split: number;
+      while ((split = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, split);
+        buffer = buffer.slice(split + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (!data) continue;
+        const event = JSON.parse(data.slice(6));
+        if (block.startsWith('event: hello')) markReady();
+        else events.push(event);
+        if (event.type === 'finished' || event.type === 'failed') {
+          await reader.cancel();
+          return events;
+        }
+      }
+    }
+  })();
+  return { ready, done };
+}
+
+describe('the sync API over real HTTP', () => {
+  let git: GitServer;
+  let url: string;
+  let machineA: string;
+  let machineB: string;
+  let generated: GeneratedRoot;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+
+  beforeAll(async () => {
+    git = await startGitServer();
+    url = await git.createRepo('api', { defaultBranch: 'main' });
+    machineA = await tempRoot('a');
+    machineB = await tempRoot('b');
+    generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    const a = new SyncService(machineA);
+    await a.init({ remote: url });
+    await a.push();
+    api = await startApiServer({ root: machineB });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await git?.stop();
+  });
+
+  it('reports a root without sync, then sets it up through init', async () => {
+    const before = await call(api.url, 'GET', '/api/sync/status?offline=true');
+    expect(before.status).toBe(200);
+    expect(before.body.is_initialized).toBe(false);
+    const init = await call(api.url, 'POST', '/api/sync/init', { remote: url });
+    expect(init.status).toBe(200);
+    expect(init.body.from_remote).toEqual({ workspaces: generated.workspaces, scenarios: generated.scenarios, runs: generated.runs });
+    const workspaces = await call(api.url, 'GET', '/api/sync/workspaces');
+    expect(workspaces.body.map((w: { state: string }) => w.state)).toEqual(generated.workspaceIds.map(() => 'synced'));
+    expect(workspaces.body[0]).toHaveProperty('scenario_count');
+    expect(workspaces.body[0]).toHaveProperty('last_run_at');
+  });
+
+  it('shows a change from another machine as pull available, and pulls it with progress events', async () => {
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    await editScenario(machineA, workspaceId, scenarioId, { description: 'from machine A' });
+    await new SyncService(machineA).push();
+    const status = await call(api.url, 'GET', '/api/sync/status');
+    expect(status.body.behind).toBe(1);
+    expect(status.body.workspaces.find((w: { id: string }) => w.id === workspaceId).state).toBe('pull_available');
+
+    const events = await collectEvents(api.url);
+    await events.ready;
+    const pull = await call(api.url, 'POST', '/api/sync/pull', {});
+    expect(pull.status).toBe(200);
+    expect(pull.body.updated_workspaces).toHaveLength(1);
+    const seen = await events.done;
+    expect(seen[0].type).toBe('started');
+    expect(seen.some((e) => e.type === 'progress')).toBe(true);
+    expect(seen.at(-1)!.type).toBe('finished');
+    const scenario = JSON.parse(await fsp.readFile(path.join(machineB, workspaceId, 'scenarios', scenarioId, 'scenario.json'), 'utf8'));
+    expect(scenario.description).toBe('from machine A');
+    const log = await call(api.url, 'GET', '/api/sync/log?limit=5');
+    expect(log.body[0].operation).toBe('pull');
+  });
+
+  it('reads and validates settings, naming the field that is wrong', async () => {
+    const config = await call(api.url, 'GET', '/api/sync/config');
+    expect(config.body).toMatchObject({ remote: url, branch: 'main', conflict_strategy: 'last-write-wins' });
+    const saved = await call(api.url, 'PUT', '/api/sync/config', { conflict_strategy: 'keep-local', auto_sync: true });
+    expect(saved.status).toBe(200);
+    // Fields left out keep their values (the remote above all).
+    expect(saved.body).toMatchObject({ conflict_strategy: 'keep-local', auto_sync: true, remote: url, branch: 'main' });
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toContain('conflict_strategy: keep-local');
+    const wrong = await call(api.url, 'PUT', '/api/sync/config', { conflict_strategy: 'coin-flip' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.message).toContain('conflict_strategy');
+    const unknown = await call(api.url, 'PUT', '/api/sync/config', { colour: 'blue' });
+    expect(unknown.status).toBe(422);
+    const leaky = await call(api.url, 'PUT', '/api/sync/config', { remote: 'https://me:s3cret-token@example.com/r.git' });
+    expect(leaky.status).toBe(422);
+    expect(JSON.stringify(leaky.body)).not.toContain('s3cret-token');
+    await call(api.url, 'PUT', '/api/sync/config', { conflict_strategy: 'last-write-wins', auto_sync: false });
+  });
+
+  it('refuses bad bodies, cross-site writes and non-JSON posts, each with its status', async () => {
+    expect((await call(api.url, 'POST', '/api/sync/push', { message: 42 })).status).toBe(422);
+    expect((await call(api.url, 'POST', '/api/sync/push', { force: true })).status).toBe(422);
+    expect((await call(api.url, 'POST', '/api/sync/push', '{"message": ')).status).toBe(400);
+    expect((await call(api.url, 'POST', '/api/sync/push', { message: 'x'.repeat(100_000) })).status).toBe(413);
+    const form = await fetch(`${api.url}/api/sync/push`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    expect(form.status).toBe(415);
+    expect((await call(api.url, 'POST', '/api/sync/push', {}, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await call(api.url, 'POST', '/api/sync/push', {}, { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    const cors = await fetch(`${api.url}/api/sync/status?offline=true`, { headers: { Origin: 'https://evil.example' } });
+    expect(cors.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await call(api.url, 'GET', '/api/sync/log?limit=zero')).status).toBe(422);
+    expect((await call(api.url, 'GET', '/api/nope')).status).toBe(404);
+  });
+
+  it('answers 423 to a second push while one runs', async () => {
+    const file = path.join(machineB, generated.workspaceIds[1], 'workspace.json');
+    await fsp.writeFile(file, JSON.stringify({ ...JSON.parse(await fsp.readFile(file, 'utf8')), description: 'busy test' }));
+    const [first, second] = await Promise.all([call(api.url, 'POST', '/api/sync/push', {}), call(api.url, 'POST', '/api/sync/push', {})]);
+    expect([first.status, second.status].sort(), JSON.stringify([first.body, second.body])).toEqual([200, 423]);
+    expect([first.body, second.body].find((b) => b.error)?.error.code).toBe('busy');
+  });
+
+  it('maps sync errors to statuses: conflict 409, unreachable remote 503', async () => {
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    await new SyncService(machineA).pull();
+    await editScenario(machineA, workspaceId, scenarioId, { name: 'A side' });
+    await new SyncService(machineA).push();
+    await editScenario(machineB, workspaceId, scenarioId, { name: 'B side' });
+    const conflict = await call(api.url, 'POST', '/api/sync/pull', { strategy: 'ask-user' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.conflicting_files).toHaveLength(1);
+    const list = await call(api.url, 'GET', '/api/sync/conflicts');
+    expect(list.body.open).toHaveLength(1);
+    const file = list.body.open[0].path;
+    const detail = await call(api.url, 'GET', `/api/sync/conflicts/show?path=${encodeURIComponent(file)}`);
+    expect(detail.body.conflicting_keys).toEqual(['name']);
+    const resolved = await call(api.url, 'POST', '/api/sync/conflicts/resolve', { path: file, use: 'remote' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.pending).toEqual([]);
+
+    const port = Number(new URL(git.baseUrl).port);
+    const projectRoot = git.projectRoot;
+    await git.stop();
+    await editScenario(machineB, workspaceId, scenarioId, { description: 'offline edit' });
+    const offline = await call(api.url, 'POST', '/api/sync/push', {});
+    expect(offline.status).toBe(503);
+    expect(offline.body.error.code).toBe('network');
+    const status = await call(api.url, 'GET', '/api/sync/status');
+    expect(status.status).toBe(200);
+    expect(status.body.remote_reachable).toBe(false);
+    git = await startGitServer({ projectRoot, port });
+  });
+
+  it('serves an OpenAPI document generated from the models', async () => {
+    const doc = await call(api.url, 'GET', '/api/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/sync/status', '/api/sync/push', '/api/sync/pull', '/api/sync/log', '/api/sync/workspaces', '/api/sync/config']));
+    expect(doc.body.components.schemas.SyncStatus.properties).toHaveProperty('is_initialized');
+    expect(doc.body.components.schemas.SyncConfig.properties.conflict_strategy.enum).toContain('ask-user');
+  });
+});
+
+describe('API access rules', () => {
+  it('with a token, refuses requests without it (401) or with another (403)', async () => {
+    const root = await tempRoot('token');
+    const api = await startApiServer({ root, token: 'api-token-123' });
+    try {
+      expect((await call(api.url, 'GET', '/api/sync/status?offline=true')).status).toBe(401);
+      expect((await call(api.url, 'GET', '/api/sync/status?offline=true', undefined, { Authorization: 'Bearer nope' })).status).toBe(403);
+      expect((await call(api.url, 'GET', '/api/sync/status?offline=true', undefined, { Authorization: 'Bearer api-token-123' })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses to listen beyond loopback without a token', async () => {
+    await expect(startApiServer({ root: await tempRoot('open'), host: '0.0.0.0' })).rejects.toThrow(/PLANALIGN_SYNC_API_TOKEN/);
+  });
+
+  it('allows configured origins, and only those, to call it from a browser', async () => {
+    const api = await startApiServer({ root: await tempRoot('cors'), allowedOrigins: ['http://studio.local:3000'] });
+    try {
+      const allowed = await fetch(`${api.url}/api/sync/status?offline=true`, { headers: { Origin: 'http://studio.local:3000' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://studio.local:3000');
+      const preflight = await fetch(`${api.url}/api/sync/push`, { method: 'OPTIONS', headers: { Origin: 'http://studio.local:3000' } });
+      expect(preflight.status).toBe(204);
+    } finally {
+      await api.close();
+    }
+  });
+});
