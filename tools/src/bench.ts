@@ -3,6 +3,7 @@ import { promises as fsp, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startApiProcess } from './api-process.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from './workspace-generator.js';
 
@@ -84,6 +85,37 @@ async function databaseOpens(root: string, ...args: string[]): Promise<number | 
   return text.split('\n').filter((line) => /\.(duckdb|parquet|xlsx)"/.test(line)).length;
 }
 
+interface ApiTimes {
+  first: number;
+  online: number;
+  offline: number;
+}
+
+/** Response times of the API's `GET /api/sync/status`, as Studio's dashboard calls it: the first call, then medians. */
+async function apiStatusTimes(root: string, runs: number): Promise<ApiTimes> {
+  const api = await startApiProcess({ root, args: ['--no-ui'] });
+  const time = async (query: string) => {
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${api.url}/api/sync/status${query}`);
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`GET /api/sync/status${query} answered ${response.status}`);
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  try {
+    const first = await time('');
+    const online: number[] = [];
+    const offline: number[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      online.push(await time(''));
+      offline.push(await time('?offline=true'));
+    }
+    const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    return { first, online: mid(online), offline: mid(offline) };
+  } finally {
+    await api.stop();
+  }
+}
+
 async function editOnce(root: string, generated: GeneratedRoot, round: number): Promise<void> {
   const workspaceId = generated.workspaceIds[round % generated.workspaceIds.length];
   const scenarios = await fsp.readdir(path.join(root, workspaceId, 'scenarios'));
@@ -92,7 +124,7 @@ async function editOnce(root: string, generated: GeneratedRoot, round: number): 
   await addRun(root, workspaceId, scenarioId, { seed: 1000 + round, status: 'completed' });
 }
 
-async function benchRoot(name: 'typical' | 'large', runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null }> {
+async function benchRoot(name: 'typical' | 'large', runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null; api: ApiTimes }> {
   const rows: Row[] = [];
   const source = path.join(base, `${name}-source`);
   const generated = await generateWorkspaces({ root: source, ...PRESETS[name] });
@@ -176,9 +208,10 @@ async function benchRoot(name: 'typical' | 'large', runs: number, server: GitSer
   rows.push({ root: name, operation: 'incremental push', sync: median(pushSync), git: median(pushGit) });
   rows.push({ root: name, operation: 'pull', sync: median(pullSync), git: median(pullGit) });
 
+  const api = await apiStatusTimes(syncB, runs);
   await editOnce(syncA, generated, runs + 1);
   const opens = await databaseOpens(syncA, 'sync', 'push');
-  return { rows, opens };
+  return { rows, opens, api };
 }
 
 function table(rows: Row[]): string {
@@ -210,7 +243,12 @@ async function main(): Promise<void> {
       const result = await benchRoot(name, name === 'large' ? Math.min(runs, 3) : runs, server, base);
       rows.push(...result.rows);
       process.stdout.write(`${table(rows.filter((r) => r.root === name))}\n`);
-      process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n\n`);
+      process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n`);
+      const seconds = (value: number) => `${value.toFixed(3)} s`;
+      process.stdout.write(
+        `${name}: API GET /api/sync/status: first ${seconds(result.api.first)}, then ${seconds(result.api.online)} (median; asks the remote), ` +
+          `${seconds(result.api.offline)} with ?offline=true\n\n`,
+      );
     }
     process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs (large root: first push once).\n`);
   } finally {

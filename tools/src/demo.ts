@@ -3,13 +3,20 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startApiProcess } from './api-process.js';
 import { startGitServer } from './git-server.js';
-import { addRun, generateWorkspaces, PRESETS } from './workspace-generator.js';
+import { addRun, editScenario, generateWorkspaces, PRESETS } from './workspace-generator.js';
 
 /**
  * The embedded demo behind `npm start`: sample workspaces on "machine A", a loopback Git
  * remote, and "machine B" getting them back — all through the real `planalign` command, in a
- * temporary folder, with no account and no network.
+ * temporary folder, with no account and no network. Then machine B's dashboard is served
+ * until Ctrl-C, with one change waiting on each side.
+ *
+ *   npm start                       walkthrough, then the dashboard on http://127.0.0.1:8765
+ *   npm start -- --port 0           the dashboard on any free port
+ *   npm start -- --no-dashboard     the walkthrough only
+ *   npm start -- --keep             keep the temporary folder afterwards
  */
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
 
@@ -33,8 +40,34 @@ function planalign(root: string, ...args: string[]): Promise<string> {
   });
 }
 
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** Serves machine B's dashboard until Ctrl-C or SIGTERM. */
+async function serveDashboard(machineB: string): Promise<void> {
+  const requested = flag('--port') ?? '8765';
+  const api = await startApiProcess({ root: machineB, port: Number(requested) }).catch(() =>
+    // the usual port is taken (another demo, or Studio): any free one will do
+    startApiProcess({ root: machineB, port: 0 }),
+  );
+  process.stdout.write(
+    `\nMachine B's dashboard: ${api.url}/\n` +
+      `One workspace has a change from machine A to pull (↓), another an edit made on B to push (↑).\n` +
+      `Press Sync in the dashboard to settle both. Ctrl-C stops the demo.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    api.child.once('exit', resolve);
+  });
+  await api.stop();
+}
+
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
+  const dashboard = !process.argv.includes('--no-dashboard');
   const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-sync-demo-'));
   const machineA = path.join(base, 'machine-a', 'workspaces');
   const machineB = path.join(base, 'machine-b', 'workspaces');
@@ -61,6 +94,16 @@ async function main(): Promise<void> {
     await planalign(machineB, 'sync', 'status');
     await planalign(machineB, 'sync', 'pull');
     await planalign(machineB, 'sync', 'log');
+
+    if (dashboard) {
+      const [first, second] = generated.workspaceIds;
+      const firstScenario = (await fsp.readdir(path.join(machineB, first, 'scenarios')))[0];
+      await editScenario(machineB, first, firstScenario, { description: 'Edited on machine B' });
+      const secondScenario = (await fsp.readdir(path.join(machineA, second, 'scenarios')))[0];
+      await editScenario(machineA, second, secondScenario, { description: 'Edited on machine A' });
+      await planalign(machineA, 'sync', 'push', '-m', 'Edit a scenario on machine A');
+      await serveDashboard(machineB);
+    }
     process.stdout.write(`\nDone. ${keep ? `Everything is kept in ${base}.` : 'Run with -- --keep to keep the folders.'}\n`);
   } finally {
     await server.stop();

@@ -17,6 +17,8 @@ export interface GitServerOptions {
   port?: number;
   /** when set, every request needs these HTTP Basic credentials */
   auth?: { username: string; password: string };
+  /** a delay before each answer, standing for a slow network */
+  latencyMs?: number;
 }
 
 export interface GitServer {
@@ -27,6 +29,7 @@ export interface GitServer {
   createRepo(name: string, options?: { defaultBranch?: string }): Promise<string>;
   repoPath(name: string): string;
   setAuth(auth: { username: string; password: string } | undefined): void;
+  setLatency(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -78,10 +81,16 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   await fsp.mkdir(projectRoot, { recursive: true });
   let auth = options.auth;
   let requests = 0;
+  let latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<Socket>();
   const backends = new Set<ChildProcess>();
 
   const server = http.createServer((request, response) => {
+    if (latencyMs > 0) setTimeout(() => serve(request, response), latencyMs);
+    else serve(request, response);
+  });
+
+  function serve(request: http.IncomingMessage, response: http.ServerResponse): void {
     requests += 1;
     if (auth && !checkAuth(request.headers.authorization, auth)) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="planalign-sync-test"', 'Content-Type': 'text/plain' });
@@ -116,7 +125,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     backend.stderr.on('data', () => undefined);
     request.pipe(backend.stdin);
     relayCgiResponse(backend, response);
-  });
+  }
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -145,6 +154,9 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     },
     setAuth(next) {
       auth = next;
+    },
+    setLatency(ms) {
+      latencyMs = ms;
     },
     async stop() {
       for (const backend of backends) backend.kill('SIGKILL');

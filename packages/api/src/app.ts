@@ -17,9 +17,10 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   const runner = new OperationRunner(options.root);
   const app = express();
   app.disable('x-powered-by');
-  app.use(requireToken(options.token));
-  app.use(sameSiteOnly(options.allowedOrigins));
-  app.use(express.json({ limit: '64kb' }));
+  // The dashboard's files hold no data and must load before it can ask for the token.
+  app.use('/api', requireToken(options.token));
+  app.use('/api', sameSiteOnly(options.allowedOrigins));
+  app.use('/api', express.json({ limit: '64kb' }));
   const document = openApiDocument();
   app.get('/api/openapi.json', (_request, response) => {
     response.json(document);

@@ -28,8 +28,8 @@ export function requireToken(token: string | undefined): RequestHandler {
     if (!token) return next();
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!given) return next(new HttpError(401, 'auth_required', 'This sync server needs a token: send Authorization: Bearer <PLANALIGN_SYNC_API_TOKEN>.'));
-    if (!sameToken(given, token)) return next(new HttpError(403, 'auth_failed', 'The token is not the one this sync server was started with.'));
+    if (!given) return next(new HttpError(401, 'api_token_required', 'This sync server needs a token: send Authorization: Bearer <PLANALIGN_SYNC_API_TOKEN>.'));
+    if (!sameToken(given, token)) return next(new HttpError(403, 'api_token_invalid', 'The token is not the one this sync server was started with.'));
     next();
   };
 }

@@ -115,6 +115,10 @@ describe('two machines through a loopback Git remote', () => {
     expect(push.code).toBe(0);
     expect(push.body.pulled_first).toBe(true);
     expect(push.body.resolved_conflicts).toEqual([]);
+    // what the push brought down is in A's history as a pull, under the push itself
+    const log = await runJson(['--root', machineA, 'sync', 'log', '--limit', '2']);
+    expect(log.body.map((e: { operation: string }) => e.operation)).toEqual(['push', 'pull']);
+    expect(log.body[1].message).toMatch(/^Pulled update of workspace/);
     expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
     const [a, b] = await Promise.all([syncedTree(machineA), syncedTree(machineB)]);
     expect(b).toEqual(a);

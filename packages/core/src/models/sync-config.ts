@@ -14,6 +14,8 @@ export const SyncConfig = z
       .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name such as "main"')
       .default('main'),
     auto_sync: z.boolean().default(false),
+    /** Minutes between automatic syncs when auto_sync is on. */
+    auto_sync_interval_minutes: z.number().int().min(1).max(1440).default(15),
     include: z.array(z.string().min(1)).default([]),
     exclude: z.array(z.string().min(1)).default([]),
     conflict_strategy: ConflictStrategy.default('last-write-wins'),

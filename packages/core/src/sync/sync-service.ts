@@ -153,6 +153,7 @@ export class SyncService {
       this.progress('commit', 'Committing local changes');
       const local = await commitLocalChanges(context, options.message);
       const resolved: PushResult['resolved_conflicts'] = [];
+      const pulledChanges: PathChange[] = [];
       let pulledFirst = false;
       let pushed = false;
       let upToDate = false;
@@ -163,6 +164,7 @@ export class SyncService {
         if (remoteHead) {
           const integration = await integrateRemote(context, remoteHead, strategy);
           resolved.push(...integration.resolved);
+          pulledChanges.push(...integration.applied);
           if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
         }
         const head = await context.repo.resolveRef(context.branchRef);
@@ -183,11 +185,13 @@ export class SyncService {
       const synced = countTree((await readIndex(context.repo.gitdir)).entries.keys());
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
+      // Remote work merged on the way is history too: the log shows it as a pull.
+      const pulled = await this.journalPull(context, pulledChanges, remoteHead, now);
       // What this push carried: the difference between the remote before it and now.
       const carried = pushed && head ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree) : [];
       const summary = await summarizeChanges(toFileChanges(carried), new NameBook(this.root));
       const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
-      const message = pushed ? `Synced ${totals}` : `Everything is up to date: ${totals}`;
+      const message = pushed ? `Synced ${totals}` : pulled.workspaces.length > 0 ? `${pulled.message}; nothing to push: ${totals}` : `Everything is up to date: ${totals}`;
       if (pushed) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
@@ -237,20 +241,9 @@ export class SyncService {
       integration = await integrateRemote(context, remoteHead, strategy);
     }
     const applied = integration?.applied ?? [];
-    const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
     const now = new Date().toISOString();
     await writeLocalState(context.repo.gitdir, { last_sync: now });
-    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
-    if (applied.length > 0) {
-      await appendJournal(context.repo.gitdir, {
-        timestamp: now,
-        operation: 'pull',
-        workspaces_affected: summary.workspaces,
-        scenarios_affected: summary.scenarios,
-        message: summary.lines.length === 1 ? pulledPhrase(summary.lines[0]) : message,
-        commit: integration?.head ?? null,
-      });
-    }
+    const summary = await this.journalPull(context, applied, remoteHead, now, integration?.head ?? null);
     await this.journalConflicts(context, integration?.resolved ?? []);
     return {
       commit: integration?.head ?? (await context.repo.resolveRef(context.branchRef)),
@@ -261,7 +254,7 @@ export class SyncService {
       committed_local_changes: local.commit !== null,
       resolved_conflicts: integration?.resolved ?? [],
       skipped: local.skipped,
-      message,
+      message: summary.message,
     };
   }
 
@@ -353,6 +346,23 @@ export class SyncService {
     await resumeCheckout(context.repo);
     const tracking = await context.repo.resolveRef(context.trackingRef);
     if (tracking && !(await context.repo.hasCommit(tracking))) await context.repo.deleteRef(context.trackingRef);
+  }
+
+  /** Records remote changes brought here as a `pull` entry; returns their summary and the pull's message. */
+  private async journalPull(context: SyncContext, applied: PathChange[], remoteHead: string | null, timestamp: string, commit: string | null = remoteHead) {
+    const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
+    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
+    if (applied.length > 0) {
+      await appendJournal(context.repo.gitdir, {
+        timestamp,
+        operation: 'pull',
+        workspaces_affected: summary.workspaces,
+        scenarios_affected: summary.scenarios,
+        message: summary.lines.length === 1 ? pulledPhrase(summary.lines[0]) : message,
+        commit,
+      });
+    }
+    return { ...summary, message };
   }
 
   private async journalConflicts(context: SyncContext, resolved: PushResult['resolved_conflicts']): Promise<void> {

@@ -1,0 +1,155 @@
+import type {
+  ConflictDetail,
+  ConflictList,
+  ConflictResolution,
+  InitResult,
+  PullResult,
+  PushResult,
+  RestoreResult,
+  SyncConfig,
+  SyncLogEntry,
+  SyncProgress,
+  SyncStatus,
+} from '@planalign/sync-core';
+
+export type { ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
+export type WorkspaceSyncState = SyncStatus['workspaces'][number];
+export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
+
+/** The server-sent events of `GET /api/sync/events`. */
+export type OperationEvent =
+  | { type: 'hello'; running: OperationName | null }
+  | { type: 'started'; operation: OperationName }
+  | ({ type: 'progress'; operation: OperationName } & SyncProgress)
+  | { type: 'finished'; operation: OperationName; message: string }
+  | { type: 'failed'; operation: OperationName; code: string; message: string };
+
+/** An error answer of the API: `{error: {code, message}}` and its status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly conflictingFiles: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = 'planalign-sync-token';
+
+/**
+ * The dashboard's only way to the sync core: the API over HTTP, on the origin that served the page.
+ * A server started with a token gets it from the person once; it is kept for this tab only.
+ */
+export class SyncApi {
+  constructor(private readonly base = '') {}
+
+  get token(): string | null {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  set token(value: string | null) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  private headers(json: boolean): Record<string, string> {
+    return { ...(json ? { 'Content-Type': 'application/json' } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
+  }
+
+  private async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api/sync${route}`, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, 'api_unreachable', 'The sync server is not answering.');
+    }
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError(response.status, 'unexpected', 'The sync server sent an answer the dashboard does not understand.');
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; conflicting_files?: string[] } } | null)?.error;
+      throw new ApiError(response.status, error?.code ?? 'unexpected', error?.message ?? `The sync server answered ${response.status}.`, error?.conflicting_files);
+    }
+    return parsed as T;
+  }
+
+  status(offline = false) {
+    return this.request<SyncStatus>('GET', `/status${offline ? '?offline=true' : ''}`);
+  }
+  log(limit = 50) {
+    return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);
+  }
+  push(message?: string) {
+    return this.request<PushResult>('POST', '/push', message ? { message } : {});
+  }
+  pull() {
+    return this.request<PullResult>('POST', '/pull', {});
+  }
+  init(remote: string, branch?: string) {
+    return this.request<InitResult>('POST', '/init', branch ? { remote, branch } : { remote });
+  }
+  config() {
+    return this.request<SyncConfig | null>('GET', '/config');
+  }
+  saveConfig(update: Partial<SyncConfig>) {
+    return this.request<SyncConfig>('PUT', '/config', update);
+  }
+  conflicts() {
+    return this.request<ConflictList>('GET', '/conflicts');
+  }
+  showConflict(path: string) {
+    return this.request<ConflictDetail>('GET', `/conflicts/show?path=${encodeURIComponent(path)}`);
+  }
+  resolveConflict(path: string, use: string) {
+    return this.request<ConflictResolution>('POST', '/conflicts/resolve', { path, use });
+  }
+  restoreBackup(backupId: string) {
+    return this.request<RestoreResult>('POST', '/conflicts/restore', { backup_id: backupId });
+  }
+
+  /**
+   * Follows the server-sent events of running operations. Read through fetch rather than
+   * EventSource so a token can be sent; reconnects after a pause when the stream drops.
+   */
+  events(onEvent: (event: OperationEvent) => void): () => void {
+    const controller = new AbortController();
+    const follow = async () => {
+      while (!controller.signal.aborted) {
+        try {
+          const response = await fetch(`${this.base}/api/sync/events`, { headers: this.headers(false), signal: controller.signal });
+          if (!response.ok || !response.body) throw new Error(String(response.status));
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += value;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const type = /^event: (.+)$/m.exec(block)?.[1];
+              const data = /^data: (.+)$/m.exec(block)?.[1];
+              if (type && data) onEvent({ type, ...JSON.parse(data) } as OperationEvent);
+            }
+          }
+        } catch {
+          // dropped or refused: try again shortly, unless the page stopped listening
+        }
+        if (!controller.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 3000));
+      }
+    };
+    void follow();
+    return () => controller.abort();
+  }
+}

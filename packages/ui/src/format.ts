@@ -1,0 +1,95 @@
+import { ApiError, type WorkspaceSyncState } from './api.js';
+
+export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
+
+/** The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Pull available, ⚠ Conflict, ○ Not synced. */
+export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes'>): { icon: string; label: string; tone: BadgeTone } {
+  switch (workspace.state) {
+    case 'synced':
+      return { icon: '✓', label: 'Synced', tone: 'ok' };
+    case 'push_needed':
+      return { icon: '↑', label: `${workspace.changes} ${workspace.changes === 1 ? 'change' : 'changes'}`, tone: 'push' };
+    case 'pull_available':
+      return { icon: '↓', label: 'Pull available', tone: 'pull' };
+    case 'conflict':
+      return { icon: '⚠', label: 'Conflict', tone: 'conflict' };
+    case 'local_only':
+      return { icon: '○', label: 'Not synced', tone: 'local' };
+  }
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** "2 hours ago", "yesterday", "just now". */
+export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return 'unknown';
+  const seconds = Math.round((time - now) / 1000);
+  if (Math.abs(seconds) < 45) return 'just now';
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size || unit === 'minute') return relative.format(Math.round(seconds / size), unit);
+  }
+  return 'just now';
+}
+
+export function exactTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function scenarioLine(workspace: WorkspaceSyncState, now = Date.now()): string {
+  const runs = workspace.last_run_at ? `Last run: ${timeAgo(workspace.last_run_at, now)}` : 'No runs yet';
+  return `${plural(workspace.scenario_count, 'scenario')} · ${runs}`;
+}
+
+/** A remote URL as people recognise it: host and repository, without the scheme. */
+export function shortRemote(url: string | null | undefined): string {
+  if (!url) return 'no remote';
+  return url.replace(/^[a-z+]+:\/\//, '').replace(/\.git$/, '');
+}
+
+/**
+ * What went wrong, in words for someone who does not use Git: what happened and what to do.
+ * The server's own message (which names the file or setting) follows when it adds something.
+ */
+export function explainError(error: unknown): { title: string; detail: string } {
+  if (!(error instanceof ApiError)) return { title: 'Something went wrong.', detail: error instanceof Error ? error.message : String(error) };
+  switch (error.code) {
+    case 'api_unreachable':
+      return { title: 'The sync service is not running.', detail: 'Start PlanAlign Studio (or planalign-sync-api) again, then reload this page.' };
+    case 'api_token_required':
+      return { title: 'This sync server needs its access token.', detail: 'Enter the token it was started with (PLANALIGN_SYNC_API_TOKEN).' };
+    case 'api_token_invalid':
+      return { title: 'That access token is not the right one.', detail: 'Check the token the sync server was started with (PLANALIGN_SYNC_API_TOKEN).' };
+    case 'network':
+      return { title: 'Could not reach your sync remote.', detail: `Check your internet connection; your work is saved on this computer and will sync later. ${error.message}` };
+    case 'auth_failed':
+      return { title: 'Your Git host did not accept the credentials.', detail: `Check the access token for your repository (PLANALIGN_SYNC_TOKEN). ${error.message}` };
+    case 'conflict':
+      return {
+        title: 'Some files were changed on two computers.',
+        detail: `Choose which version to keep under Conflicts${error.conflictingFiles.length ? ` (${error.conflictingFiles.length} ${error.conflictingFiles.length === 1 ? 'file' : 'files'})` : ''}. Nothing was changed until you choose.`,
+      };
+    case 'busy':
+      return { title: 'A sync is already running.', detail: 'Wait for it to finish, then try again.' };
+    case 'not_initialized':
+      return { title: 'Sync is not set up yet.', detail: 'Connect a remote first.' };
+    case 'invalid_configuration':
+    case 'invalid_request':
+      return { title: 'That setting was not accepted.', detail: error.message };
+    default:
+      return { title: 'Something went wrong.', detail: error.message };
+  }
+}

@@ -1,0 +1,121 @@
+import { inject, reactive } from 'vue';
+import { SyncApi, type OperationEvent, type OperationName, type SyncStatus } from './api.js';
+import { explainError } from './format.js';
+
+export interface RunningOperation {
+  name: OperationName;
+  message: string;
+  /** 0–1 when the server reports how far a transfer is, else null */
+  fraction: number | null;
+}
+
+export interface Notice {
+  tone: 'ok' | 'error';
+  title: string;
+  detail: string;
+}
+
+const OPERATION_LABELS: Record<OperationName, string> = {
+  push: 'Syncing',
+  pull: 'Getting changes',
+  init: 'Connecting',
+  resolve: 'Applying your choice',
+  restore: 'Restoring',
+  config: 'Saving settings',
+};
+
+/**
+ * The dashboard's state: the root's sync status, the operation running on the server (from
+ * its event stream, so a sync started elsewhere in Studio shows too), and the latest outcome.
+ */
+export function createSyncStore(api = new SyncApi()) {
+  const state = reactive({
+    status: null as SyncStatus | null,
+    loading: true,
+    /** why the status could not be read; the page shows it instead of stale data */
+    loadError: null as Notice | null,
+    running: null as RunningOperation | null,
+    notice: null as Notice | null,
+    needsToken: false,
+    refreshedAt: 0,
+  });
+
+  function onEvent(event: OperationEvent): void {
+    if (event.type === 'hello') {
+      state.running = event.running ? { name: event.running, message: `${OPERATION_LABELS[event.running]}…`, fraction: null } : null;
+    } else if (event.type === 'started') {
+      state.running = { name: event.operation, message: `${OPERATION_LABELS[event.operation]}…`, fraction: null };
+    } else if (event.type === 'progress') {
+      const fraction = event.total ? Math.min(1, (event.loaded ?? 0) / event.total) : null;
+      state.running = { name: event.operation, message: `${OPERATION_LABELS[event.operation]}: ${event.message}`, fraction };
+    } else {
+      state.running = null;
+      void refresh();
+    }
+  }
+
+  let refreshing: Promise<void> | null = null;
+  /** Reads the status; `offline` answers from the last sync without asking the remote. */
+  function refresh(options: { offline?: boolean } = {}): Promise<void> {
+    refreshing ??= (async () => {
+      try {
+        state.status = await api.status(options.offline);
+        state.loadError = null;
+        state.needsToken = false;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'api_token_required' || code === 'api_token_invalid') state.needsToken = true;
+        state.loadError = { tone: 'error', ...explainError(error) };
+      } finally {
+        state.loading = false;
+        state.refreshedAt = Date.now();
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  /**
+   * Runs one operation, shows its outcome as the page's notice, and refreshes the status either
+   * way. Returns null when it failed (the notice says why).
+   */
+  async function perform<T extends { message: string }>(name: OperationName, work: () => Promise<T>): Promise<T | null> {
+    state.notice = null;
+    state.running ??= { name, message: `${OPERATION_LABELS[name]}…`, fraction: null };
+    try {
+      const result = await work();
+      state.notice = { tone: 'ok', title: result.message, detail: '' };
+      return result;
+    } catch (error) {
+      state.notice = { tone: 'error', ...explainError(error) };
+      return null;
+    } finally {
+      state.running = null;
+      await refresh();
+    }
+  }
+
+  const stopEvents = api.events(onEvent);
+
+  return {
+    api,
+    state,
+    refresh,
+    perform,
+    dismissNotice: () => void (state.notice = null),
+    setToken(token: string) {
+      api.token = token;
+      return refresh();
+    },
+    stop: stopEvents,
+  };
+}
+
+export type SyncStore = ReturnType<typeof createSyncStore>;
+
+/** The store App.vue provides, for components below it. */
+export function useSyncStore(): SyncStore {
+  const store = inject<SyncStore>('sync');
+  if (!store) throw new Error('useSyncStore() needs the store that App.vue provides');
+  return store;
+}

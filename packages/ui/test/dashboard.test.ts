@@ -1,0 +1,207 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SyncService } from '@planalign/sync-core';
+import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
+import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { launchChromium, screenshot } from './browser.js';
+
+/**
+ * The dashboard in headless Chromium, served by the real API binary on "machine B", with
+ * "machine A" changing things through the core and a real Git server between them.
+ */
+describe('the sync dashboard in a browser', () => {
+  let git: GitServer;
+  let remote: string;
+  let machineA: string;
+  let machineB: string;
+  let generated: GeneratedRoot;
+  let api: ApiProcess;
+  let browser: Browser;
+  let page: Page;
+
+  const card = (workspaceId: string) => page.locator(`[data-testid="workspace-card"][data-workspace-id="${workspaceId}"]`);
+  const badge = (workspaceId: string) => card(workspaceId).getByTestId('sync-badge');
+  const firstScenario = async (root: string, workspaceId: string) => (await fsp.readdir(path.join(root, workspaceId, 'scenarios')))[0];
+  const readScenario = async (root: string, workspaceId: string, scenarioId: string) =>
+    JSON.parse(await fsp.readFile(path.join(root, workspaceId, 'scenarios', scenarioId, 'scenario.json'), 'utf8'));
+
+  beforeAll(async () => {
+    const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-ui-'));
+    git = await startGitServer();
+    remote = await git.createRepo('dashboard', { defaultBranch: 'main' });
+    machineA = path.join(base, 'a', 'workspaces');
+    machineB = path.join(base, 'b', 'workspaces');
+    generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    const a = new SyncService(machineA);
+    await a.init({ remote });
+    await a.push();
+    await generateWorkspaces({ root: machineB, workspaces: 1, scenarios: 2, runs: 2, seed: 99 });
+    api = await startApiProcess({ root: machineB });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // status refreshes every second, so changes made elsewhere show up while the test watches
+    await page.goto(`${api.url}/?refresh=1`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await git?.stop();
+  });
+
+  it('guides a root without sync through set-up, checking the address first', async () => {
+    await expect.poll(() => page.getByTestId('setup-form').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('are only on this computer').isVisible()).toBe(true);
+    await screenshot(page, 'setup');
+
+    await page.getByLabel('Repository address').fill('https://me:ghp_secret@example.com/r.git');
+    await page.getByRole('button', { name: 'Connect and sync' }).click();
+    await expect.poll(() => page.getByText('Remove the password or token').isVisible()).toBe(true);
+    await expect(fsp.access(path.join(machineB, '.git'))).rejects.toThrow();
+
+    await page.getByLabel('Repository address').fill(remote);
+    await page.getByRole('button', { name: 'Connect and sync' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Workspaces' }).isVisible(), { timeout: 30_000 }).toBe(true);
+    // A's workspaces came down and are synced; B's own one is here but not yet on the remote
+    for (const id of generated.workspaceIds) await expect.poll(() => badge(id).textContent()).toContain('Synced');
+    await expect.poll(() => page.getByTestId('workspace-card').count()).toBe(generated.workspaceIds.length + 1);
+    await expect.poll(() => page.getByText('○ Not synced').count()).toBe(1);
+    await expect.poll(() => card(generated.workspaceIds[0]).textContent()).toMatch(/\d+ scenarios? · Last run: /);
+  });
+
+  it('shows local changes and changes from another machine on their cards as they happen', async () => {
+    const [first, second] = generated.workspaceIds;
+    const scenarioB = await firstScenario(machineB, first);
+    await editScenario(machineB, first, scenarioB, { description: 'edited on B' });
+    await expect.poll(() => badge(first).textContent(), { timeout: 15_000 }).toContain('↑ 1 change');
+
+    const scenarioA = await firstScenario(machineA, second);
+    await editScenario(machineA, second, scenarioA, { description: 'edited on A' });
+    await new SyncService(machineA).push();
+    await expect.poll(() => badge(second).textContent(), { timeout: 15_000 }).toContain('↓ Pull available');
+    await screenshot(page, 'workspaces');
+  });
+
+  it('syncs with one button, showing progress, then every card is synced', async () => {
+    // a slow remote, so the progress indicator is on screen long enough to be seen
+    git.setLatency(400);
+    await page.getByTestId('sync-button').click();
+    await expect.poll(() => page.getByTestId('sync-progress').isVisible(), { timeout: 5_000, interval: 50 }).toBe(true);
+    await expect.poll(() => page.getByTestId('sync-button').isDisabled()).toBe(true);
+    await screenshot(page, 'syncing');
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('Synced');
+    git.setLatency(0);
+    await expect.poll(() => page.getByTestId('sync-progress').count()).toBe(0);
+    await expect.poll(async () => (await page.getByTestId('sync-badge').allTextContents()).every((text) => text.includes('Synced'))).toBe(true);
+    const pulled = await readScenario(machineB, generated.workspaceIds[1], await firstScenario(machineB, generated.workspaceIds[1]));
+    expect(pulled.description).toBe('edited on A');
+    await new SyncService(machineA).pull();
+    const pushed = await readScenario(machineA, generated.workspaceIds[0], await firstScenario(machineA, generated.workspaceIds[0]));
+    expect(pushed.description).toBe('edited on B');
+  });
+
+  it('lists what was synced in the history view', async () => {
+    await page.getByRole('link', { name: 'History' }).click();
+    const history = page.getByTestId('history');
+    await expect.poll(() => history.isVisible()).toBe(true);
+    const text = await history.textContent();
+    expect(text).toMatch(/Pushed/);
+    expect(text).toMatch(/Pulled/);
+    await screenshot(page, 'history');
+    await page.getByRole('link', { name: 'Workspaces' }).click();
+  });
+
+  it('validates settings before saving, then saves them to .planalign-sync.yaml', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByTestId('settings-dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect.poll(() => dialog.getByLabel('Repository address').inputValue()).toBe(remote);
+    await dialog.getByLabel('Sync automatically').check();
+    await dialog.getByLabel('Every (minutes)').fill('0');
+    await dialog.getByRole('radio', { name: /Ask me/ }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.getByText('from 1 to 1440').isVisible()).toBe(true);
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toContain('auto_sync: false');
+
+    await dialog.getByLabel('Every (minutes)').fill('5');
+    await screenshot(page, 'settings');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    const saved = await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8');
+    expect(saved).toContain('auto_sync: true');
+    expect(saved).toContain('auto_sync_interval_minutes: 5');
+    expect(saved).toContain('conflict_strategy: ask-user');
+    expect(saved).toContain(`remote: ${remote}`);
+  });
+
+  it('shows a conflict side by side and resolves it with one click', async () => {
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = await firstScenario(machineA, workspaceId);
+    await editScenario(machineA, workspaceId, scenarioId, { name: 'Named on A' });
+    await new SyncService(machineA).push();
+    await editScenario(machineB, workspaceId, scenarioId, { name: 'Named on B' });
+
+    await page.getByTestId('sync-button').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('changed on two computers');
+    await expect.poll(() => badge(workspaceId).textContent()).toContain('⚠ Conflict');
+    await page.getByRole('link', { name: /Conflicts/ }).click();
+    const detail = page.getByTestId('conflict-detail');
+    await expect.poll(() => detail.isVisible()).toBe(true);
+    expect(await page.getByTestId('local-version').textContent()).toContain('Named on B');
+    expect(await page.getByTestId('remote-version').textContent()).toContain('Named on A');
+    await expect.poll(() => detail.getByText('Changed on both: name').isVisible()).toBe(true);
+    await screenshot(page, 'conflicts');
+
+    await page.getByTestId('use-remote').click();
+    await expect.poll(() => page.getByTestId('no-conflicts').isVisible(), { timeout: 30_000 }).toBe(true);
+    expect((await readScenario(machineB, workspaceId, scenarioId)).name).toBe('Named on A');
+    // the losing version is kept, and can be put back
+    await expect.poll(() => page.getByRole('button', { name: 'Restore' }).count()).toBeGreaterThan(0);
+    await page.getByRole('link', { name: 'Workspaces' }).click();
+    await expect.poll(() => badge(workspaceId).textContent(), { timeout: 15_000 }).toContain('Synced');
+  });
+
+  it('asks for the access token of a server started with one, and keeps it out of lasting storage', async () => {
+    const guarded = await startApiProcess({ root: machineB, env: { PLANALIGN_SYNC_API_TOKEN: 'dashboard-token-4821' } });
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${guarded.url}/`);
+      await expect.poll(() => tab.getByText('This sync server is protected').isVisible()).toBe(true);
+      await tab.getByLabel('Access token').fill('not-the-token');
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await expect.poll(() => tab.getByText('That access token is not the right one.').isVisible()).toBe(true);
+      await tab.getByLabel('Access token').fill('dashboard-token-4821');
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await expect.poll(() => tab.getByTestId('workspace-card').count()).toBe(generated.workspaceIds.length + 1);
+      expect(await tab.evaluate(() => JSON.stringify(localStorage))).not.toContain('dashboard-token-4821');
+      expect(tab.url()).not.toContain('dashboard-token-4821');
+    } finally {
+      await tab.close();
+      await guarded.stop();
+    }
+  });
+
+  it('is usable from the keyboard and at a narrow width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('workspace-card').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'narrow');
+
+    const focused = async () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    let reached = '';
+    for (let step = 0; step < 10 && !reached.startsWith('Settings'); step += 1) {
+      await page.keyboard.press('Tab');
+      reached = await focused();
+    }
+    expect(reached).toBe('Settings');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('settings-dialog').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('settings-dialog').isVisible()).toBe(false);
+  });
+});
