@@ -29,7 +29,10 @@ async function main(argv: string[]): Promise<number> {
     try {
       const outcome = await command(globals, progress);
       progress.clear();
-      process.stdout.write(globals.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);
+      // A command that printed as it went (`sync watch`) has nothing left to print.
+      if (globals.json ? outcome.json !== undefined : outcome.text) {
+        process.stdout.write(globals.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);
+      }
       exitCode = outcome.exitCode ?? EXIT_CODES.ok;
     } catch (error) {
       progress.clear();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  AutoSync,
   CONFLICT_STRATEGIES,
   EXIT_CODES,
   SyncConfigError,
@@ -12,7 +13,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
-import { renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
+import { renderAutoSyncEvent, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -28,6 +29,12 @@ export interface CommandOutcome {
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function parseMilliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3_600_000) throw new InvalidArgumentError('expected a whole number of milliseconds from 0 to 3600000.');
+  return n;
+}
 
 function parseLimit(value: string): number {
   const n = Number(value);
@@ -201,6 +208,33 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
       execute(async (globals, progress) => {
         const entries = await service(globals, progress).log({ limit: options.limit });
         return { json: entries, text: renderLog(entries) };
+      }),
+    );
+
+  sync
+    .command('watch')
+    .description('sync by itself in the foreground: pull now, push after changes and when runs finish, and on the interval')
+    .option('--debounce <ms>', 'quiet time after the last change before pushing', parseMilliseconds, 2000)
+    .action((options: { debounce: number }) =>
+      execute(async (globals) => {
+        const root = resolveWorkspacesRoot(globals.root);
+        const print = (line: string) => process.stdout.write(`${line}\n`);
+        const auto = new AutoSync(root, {
+          debounceMs: options.debounce,
+          onEvent: (event) => {
+            if (globals.json) return print(JSON.stringify({ ...event, at: new Date().toISOString() }));
+            const line = renderAutoSyncEvent(event);
+            if (line) print(line);
+          },
+        });
+        await auto.start();
+        // Ctrl-C or a service manager's SIGTERM: let a sync under way finish, then stop cleanly.
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await auto.stop();
+        return { json: undefined, text: '' };
       }),
     );
 

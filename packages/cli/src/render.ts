@@ -1,4 +1,4 @@
-import type { ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { AutoSyncEvent, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -107,4 +107,31 @@ export function renderConflictDetail(detail: ConflictDetail): string {
   lines.push(`--- ${detail.open ? 'remote' : `backup ${detail.backups[0]?.id ?? ''}`}`, detail.remote ?? '(deleted)');
   if (detail.backups.length > 0) lines.push('', `Backups of this file: ${detail.backups.map((b) => b.id).join(', ')}`);
   return lines.join('\n');
+}
+
+const TRIGGERS: Record<string, string> = {
+  start: 'on start',
+  change: 'after changes',
+  'run-finished': 'a run finished',
+  interval: 'scheduled',
+  retry: 'retry',
+};
+
+/** One line per auto-sync event, for `planalign sync watch`. */
+export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): string | null {
+  const time = now.toLocaleTimeString('en-GB', { hour12: false });
+  switch (event.type) {
+    case 'watching':
+      return `${time}  Watching ${event.root} (sync every ${plural(event.interval_minutes, 'minute')} and after changes; Ctrl-C stops)`;
+    case 'syncing':
+      return null;
+    case 'synced':
+      return `${time}  ${event.message} (${TRIGGERS[event.trigger]})`;
+    case 'offline':
+      return `${time}  Offline: ${event.message} Retrying at ${formatTimestamp(event.retry_at)}; work stays committed here.`;
+    case 'failed':
+      return `${time}  Sync failed (${TRIGGERS[event.trigger]}): ${event.message}`;
+    case 'stopped':
+      return `${time}  Stopped watching.`;
+  }
 }

@@ -115,3 +115,30 @@ export async function stageWorkingTree(
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { entries, changes, skipped, refreshedIndex, refreshed };
 }
+
+/**
+ * Takes changes back out of a snapshot: a held path keeps its committed version (or stays
+ * out, when it has none), as if it had not changed; `held` names the folder held and why. Used for work that must not be committed
+ * half-way, such as a scenario whose simulation is still running.
+ */
+export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePath: string) => SkippedFile | null): Snapshot {
+  const changes: FileChange[] = [];
+  const skipped = [...snapshot.skipped];
+  const reported = new Set<string>();
+  for (const change of snapshot.changes) {
+    // reported once per held folder, not once per file in it
+    const hold = held(change.path);
+    if (hold === null) {
+      changes.push(change);
+      continue;
+    }
+    const previous = index.entries.get(change.path);
+    if (previous) snapshot.entries.set(change.path, previous);
+    else snapshot.entries.delete(change.path);
+    if (!reported.has(hold.path)) {
+      reported.add(hold.path);
+      skipped.push(hold);
+    }
+  }
+  return { ...snapshot, changes, skipped };
+}

@@ -4,3 +4,4 @@ export * from './sync-log.js';
 export * from './results.js';
 export * from './planalign.js';
 export * from './conflicts.js';
+export * from './auto-sync.js';

@@ -1,10 +1,12 @@
-import { readIndex, writeIndex } from '../git/index-file.js';
-import { stageWorkingTree, type FileChange } from '../git/stage.js';
+import { readIndex, writeIndex, type GitIndex } from '../git/index-file.js';
+import type { ObjectSink } from '../git/objects.js';
+import { holdBack, stageWorkingTree, type FileChange, type Snapshot } from '../git/stage.js';
 import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { SkippedFile } from '../models/results.js';
-import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
+import { runningScenarioHold } from '../workspace/in-progress.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
@@ -17,6 +19,12 @@ export interface LocalCommit {
   skipped: SkippedFile[];
 }
 
+/** The working tree as the next commit would take it: changes in running scenarios wait. */
+export async function stageLocalWork(root: string, scan: ScanResult, index: GitIndex, sink?: ObjectSink): Promise<Snapshot> {
+  const staged = await stageWorkingTree(root, scan, index, sink);
+  return holdBack(staged, index, runningScenarioHold(root, staged.changes.map((c) => c.path)));
+}
+
 /**
  * Commits whatever changed in the working tree, so that no later merge or checkout can
  * overwrite it. Only changed files are read; files that fail their content check stay out.
@@ -27,7 +35,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   await cache.save();
   const objects = new PackBuilder();
-  const snapshot = await stageWorkingTree(root, scan, index, objects);
+  const snapshot = await stageLocalWork(root, scan, index, objects);
   const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
   const head = await repo.resolveRef(context.branchRef);
   const summary = await summarizeChanges(snapshot.changes, new NameBook(root));

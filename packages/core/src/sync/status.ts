@@ -2,7 +2,6 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncBusyError, SyncNetworkError } from '../errors.js';
 import { readIndex, writeIndex } from '../git/index-file.js';
-import { stageWorkingTree } from '../git/stage.js';
 import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
@@ -15,6 +14,7 @@ import { withRootLock } from './lock.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
+import { stageLocalWork } from './local-commit.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -72,7 +72,7 @@ async function gatherStatus(
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   if (locked) await cache.save();
-  const snapshot = await stageWorkingTree(root, scan, index);
+  const snapshot = await stageLocalWork(root, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);

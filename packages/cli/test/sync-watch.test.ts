@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GitServer } from '@planalign/sync-tools/git-server';
+import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { CLI, nativeGit, readJson, remoteFile, remoteFiles, runCli, twoMachines, writeJson } from './harness.js';
+
+interface Watcher {
+  child: ChildProcess;
+  events: { type: string; trigger?: string; message?: string; at: string }[];
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `planalign sync watch --json` as a service manager would run it; events are JSON lines. */
+function startWatch(root: string, debounceMs = 500): Watcher {
+  const child = spawn(process.execPath, [CLI, '--root', root, '--json', 'sync', 'watch', '--debounce', String(debounceMs)], {
+    env: { ...process.env, PLANALIGN_SYNC_TOKEN: '', GIT_TERMINAL_PROMPT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const watcher: Watcher = { child, events: [], output: () => text, exited: new Promise((resolve) => child.once('exit', resolve)) };
+  let text = '';
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk;
+    buffer += chunk;
+    let end: number;
+    while ((end = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      if (line.trim()) watcher.events.push(JSON.parse(line));
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
+  return watcher;
+}
+
+const commitCount = (repo: string) => Number(nativeGit(repo, ['rev-list', '--count', 'main']).stdout.trim() || 0);
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - started;
+};
+
+describe('planalign sync watch', () => {
+  let server: GitServer;
+  let url: string;
+  let machineA: string;
+  let generated: GeneratedRoot;
+  let repo: string;
+  let watcher: Watcher | null = null;
+
+  beforeAll(async () => {
+    ({ server, url, machineA, generated } = await twoMachines('watch'));
+    repo = server.repoPath('watch');
+    expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+  });
+
+  afterEach(async () => {
+    if (watcher && watcher.child.exitCode === null) {
+      watcher.child.kill('SIGTERM');
+      await watcher.exited;
+    }
+    watcher = null;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const watching = async (w: Watcher) => until(() => w.events.some((e) => e.type === 'synced' && e.trigger === 'start'), 15_000, 'the pull on start');
+
+  it('pushes a change within seconds, and a burst of 100 writes as one commit', async () => {
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    const before = commitCount(repo);
+    const workspaceFile = path.join(machineA, generated.workspaceIds[0], 'workspace.json');
+    await writeJson(workspaceFile, { ...(await readJson(workspaceFile)), description: 'changed while watched' });
+    const delay = await until(() => (remoteFile(repo, `${generated.workspaceIds[0]}/workspace.json`) ?? '').includes('changed while watched'), 15_000, 'the change on the remote');
+    process.stdout.write(`watch: a change reached the remote ${delay} ms after it was written\n`);
+    expect(commitCount(repo)).toBe(before + 1);
+
+    const notes = path.join(machineA, generated.workspaceIds[1], 'notes');
+    await fsp.mkdir(notes, { recursive: true });
+    for (let i = 0; i < 100; i += 1) {
+      await fsp.writeFile(path.join(notes, `note-${i}.yaml`), `note: ${i}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await until(() => remoteFiles(repo).filter((f) => f.includes('/notes/')).length === 100, 20_000, '100 notes on the remote');
+    // quiet for longer than the debounce: nothing else is pushed
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(commitCount(repo)).toBe(before + 2);
+  });
+
+  it('holds a running scenario back until its run finishes, then pushes the run promptly', async () => {
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    const scenarioFile = `${workspaceId}/scenarios/${scenarioId}/scenario.json`;
+    const before = commitCount(repo);
+    // PlanAlign marks the scenario running and starts writing the run's config.
+    await editScenario(machineA, workspaceId, scenarioId, { status: 'running', description: 'simulating' });
+    const run = await addRun(machineA, workspaceId, scenarioId, { status: 'running' });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(commitCount(repo)).toBe(before);
+    expect(remoteFile(repo, scenarioFile)).not.toContain('simulating');
+    const status = await runCli(['--root', machineA, '--json', 'sync', 'status', '--offline']);
+    expect(JSON.parse(status.stdout).warnings.join('\n')).toContain('the scenario is still running');
+
+    // The run ends: scenario.json says completed, then run_metadata.json is written.
+    await editScenario(machineA, workspaceId, scenarioId, { status: 'completed' });
+    const metadataPath = path.join(machineA, run.files.find((f) => f.endsWith('run_metadata.json'))!);
+    const metadata = await readJson(metadataPath);
+    const finishedAt = Date.now();
+    await writeJson(`${metadataPath}.tmp`, { ...metadata, status: 'completed', completed_at: new Date().toISOString() });
+    await fsp.rename(`${metadataPath}.tmp`, metadataPath);
+    const relative = path.relative(machineA, metadataPath);
+    await until(() => (remoteFile(repo, relative) ?? '').includes('"completed"'), 15_000, 'the finished run on the remote');
+    process.stdout.write(`watch: a finished run reached the remote ${Date.now() - finishedAt} ms after its metadata was written\n`);
+    expect(remoteFile(repo, scenarioFile)).toContain('simulating');
+    expect(watcher.events.some((e) => e.type === 'synced' && e.trigger === 'run-finished')).toBe(true);
+  });
+
+  it('stops cleanly on SIGTERM, leaving no lock behind', async () => {
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    expect(watcher.events.at(-1)?.type).toBe('stopped');
+    expect(existsSync(path.join(machineA, '.git', 'planalign-sync', 'sync.lock'))).toBe(false);
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+  });
+
+  it('says once that it is offline, keeps the work committed, and a later sync sends it', async () => {
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    const port = Number(new URL(server.baseUrl).port);
+    const projectRoot = server.projectRoot;
+    await server.stop();
+    const file = path.join(machineA, generated.workspaceIds[0], 'base_config.yaml');
+    await fsp.appendFile(file, '# offline edit\n');
+    await until(() => watcher!.events.some((e) => e.type === 'offline'), 15_000, 'the offline notice');
+    await fsp.appendFile(file, '# second offline edit\n');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(watcher.events.filter((e) => e.type === 'offline')).toHaveLength(1);
+    expect(watcher.events.filter((e) => e.type === 'failed')).toHaveLength(0);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    const { startGitServer } = await import('@planalign/sync-tools/git-server');
+    server = await startGitServer({ projectRoot, port });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${generated.workspaceIds[0]}/base_config.yaml`)).toContain('# second offline edit');
+  });
+
+  it('killed with SIGKILL in the middle of syncs, leaves a root the next sync completes', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      watcher = startWatch(machineA, 50);
+      await watching(watcher);
+      const workspaceFile = path.join(machineA, generated.workspaceIds[round % 2], 'workspace.json');
+      await writeJson(workspaceFile, { ...(await readJson(workspaceFile)), description: `kill round ${round}` });
+      await new Promise((resolve) => setTimeout(resolve, 60 + round * 40));
+      watcher.child.kill('SIGKILL');
+      await watcher.exited;
+    }
+    watcher = null;
+    const push = await runCli(['--root', machineA, 'sync', 'push']);
+    expect(push.code, push.stderr).toBe(0);
+    expect(nativeGit(machineA, ['fsck', '--no-progress']).code).toBe(0);
+    expect(remoteFile(repo, `${generated.workspaceIds[1]}/workspace.json`)).toContain('kill round 5');
+    expect(nativeGit(machineA, ['status', '--porcelain']).stdout).toBe('');
+  });
+});

@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AsyncSubscription } from '@parcel/watcher';
+import { readSettings } from '../config/settings-file.js';
+import { SyncBusyError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
+import { readGitignore } from '../ignore/gitignore-template.js';
+import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
+import type { AutoSyncState } from '../models/auto-sync.js';
+import { SyncService } from '../sync/sync-service.js';
+import { placeOf } from '../workspace/paths.js';
+import { watchRoot } from './root-watcher.js';
+
+/** Why an automatic sync ran. */
+export type AutoSyncTrigger = 'start' | 'change' | 'run-finished' | 'interval' | 'retry';
+
+export type AutoSyncEvent =
+  | { type: 'watching'; root: string; interval_minutes: number }
+  | { type: 'syncing'; trigger: AutoSyncTrigger }
+  | { type: 'synced'; trigger: AutoSyncTrigger; message: string }
+  | { type: 'offline'; message: string; retry_at: string }
+  | { type: 'failed'; trigger: AutoSyncTrigger; code: string; message: string }
+  | { type: 'stopped' };
+
+export type SyncOperationRunner = (operation: 'push' | 'pull', work: (service: SyncService) => Promise<{ message: string }>) => Promise<{ message: string }>;
+
+export interface AutoSyncOptions {
+  /** quiet time after the last change before pushing (default 2 s): a burst of writes makes one commit */
+  debounceMs?: number;
+  /** a stream of changes that never goes quiet is still pushed this often (default 30 s) */
+  maxWaitMs?: number;
+  /** a run that just finished is pushed after this short pause (default 200 ms) */
+  runFinishedDelayMs?: number;
+  /** pull once when starting (default true) */
+  pullOnStart?: boolean;
+  /** runs one sync; the API passes its operation runner so its clients see the progress */
+  perform?: SyncOperationRunner;
+  onEvent?: (event: AutoSyncEvent) => void;
+}
+
+const FINISHED_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+const FIRST_RETRY_MS = 15_000;
+const BUSY_RETRY_MS = 3_000;
+
+const defaultRunner: (root: string) => SyncOperationRunner = (root) => (_operation, work) => work(new SyncService(root));
+
+/**
+ * Keeps a root in sync by itself: pushes a short while after synced files change (at once when
+ * a run finishes), syncs every `auto_sync_interval_minutes`, and backs off while the remote is
+ * unreachable (offline is normal, not an error storm). One sync at a time; the root's lock
+ * serialises it with the CLI and the API.
+ */
+export class AutoSync {
+  private subscription: AsyncSubscription | null = null;
+  private rules: SyncRules = compileSyncRules(null);
+  private intervalMs = 15 * 60_000;
+  private timer: NodeJS.Timeout | null = null;
+  private pending: { trigger: AutoSyncTrigger; at: number; firstChangeAt: number | null } | null = null;
+  private running: Promise<void> | null = null;
+  /** changes seen while a sync ran (and whether a run finished among them): looked at once it ends */
+  private changedDuringSync = false;
+  private runFinishedDuringSync = false;
+  private retryDelayMs = FIRST_RETRY_MS;
+  private stopped = false;
+  private readonly perform: SyncOperationRunner;
+  private readonly current: AutoSyncState = {
+    watching: false,
+    syncing: false,
+    interval_minutes: 15,
+    last_run_at: null,
+    last_outcome: null,
+    last_message: null,
+    next_run_at: null,
+    offline: false,
+  };
+
+  constructor(
+    readonly root: string,
+    private readonly options: AutoSyncOptions = {},
+  ) {
+    this.perform = options.perform ?? defaultRunner(root);
+  }
+
+  get state(): AutoSyncState {
+    return { ...this.current };
+  }
+
+  private emit(event: AutoSyncEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private async loadSettings(): Promise<void> {
+    const settings = await readSettings(this.root);
+    if (!settings) throw new SyncNotInitializedError(`Sync is not set up for ${this.root}. Run 'planalign sync init --remote <url>' first.`);
+    this.rules = compileSyncRules(await readGitignore(this.root), settings.sync);
+    this.intervalMs = settings.sync.auto_sync_interval_minutes * 60_000;
+    this.current.interval_minutes = settings.sync.auto_sync_interval_minutes;
+  }
+
+  async start(): Promise<void> {
+    await this.loadSettings();
+    this.subscription = await watchRoot(
+      this.root,
+      () => this.rules,
+      (paths) => this.onChanges(paths),
+      (error) => this.emit({ type: 'failed', trigger: 'change', code: 'watcher', message: `Watching ${this.root} failed: ${error.message}` }),
+    );
+    this.current.watching = true;
+    this.emit({ type: 'watching', root: this.root, interval_minutes: this.current.interval_minutes });
+    if (this.options.pullOnStart ?? true) this.schedule('start', 0);
+    else this.schedule('interval', this.intervalMs);
+  }
+
+  /** Stops watching and waits for a sync under way, so nothing is left half-done and the lock is released. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+    await this.subscription?.unsubscribe();
+    this.subscription = null;
+    await this.running;
+    this.current.watching = false;
+    this.current.next_run_at = null;
+    this.emit({ type: 'stopped' });
+  }
+
+  /** Syncs as soon as possible (the dashboard's "sync now" while auto-sync is on). */
+  syncSoon(trigger: AutoSyncTrigger = 'change'): void {
+    this.schedule(trigger, 0);
+  }
+
+  private onChanges(paths: string[]): void {
+    if (this.stopped) return;
+    const runFinished = paths.some((p) => this.isFinishedRun(p));
+    if (this.running) {
+      this.changedDuringSync = true;
+      this.runFinishedDuringSync ||= runFinished;
+      return;
+    }
+    if (runFinished) {
+      this.schedule('run-finished', this.options.runFinishedDelayMs ?? 200);
+      return;
+    }
+    const now = Date.now();
+    const firstChangeAt = this.pending?.firstChangeAt ?? now;
+    const quiet = this.options.debounceMs ?? 2_000;
+    const cap = firstChangeAt + (this.options.maxWaitMs ?? 30_000) - now;
+    this.schedule('change', Math.max(0, Math.min(quiet, cap)), firstChangeAt);
+  }
+
+  /** run_metadata.json is written once, atomically, when a run ends. */
+  private isFinishedRun(relativePath: string): boolean {
+    if (placeOf(relativePath).file !== 'run') return false;
+    try {
+      const metadata = JSON.parse(readFileSync(path.join(this.root, relativePath), 'utf8')) as { status?: unknown };
+      return typeof metadata.status === 'string' && FINISHED_STATUSES.has(metadata.status);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Sets the one timer: an earlier need replaces a later one, never the other way round,
+   * except that a new change pushes a pending change's time back (the debounce).
+   */
+  private schedule(trigger: AutoSyncTrigger, delayMs: number, firstChangeAt: number | null = null): void {
+    if (this.stopped) return;
+    const at = Date.now() + delayMs;
+    const debouncing = trigger === 'change' && this.pending?.trigger === 'change';
+    if (this.pending && this.pending.at <= at && !debouncing) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.pending = { trigger, at, firstChangeAt };
+    this.current.next_run_at = new Date(at).toISOString();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const due = this.pending!;
+      this.pending = null;
+      this.running = this.run(due.trigger).finally(() => {
+        this.running = null;
+      });
+    }, delayMs);
+  }
+
+  private async run(trigger: AutoSyncTrigger): Promise<void> {
+    this.changedDuringSync = false;
+    this.runFinishedDuringSync = false;
+    let next = this.intervalMs;
+    try {
+      await this.loadSettings();
+      // A change may be the sync's own checkout, or already pushed by someone else: only push real work.
+      if (trigger !== 'change' || (await this.hasLocalWork())) await this.sync(trigger);
+    } catch (error) {
+      next = this.settleFailure(trigger, error);
+    } finally {
+      this.current.syncing = false;
+    }
+    if (this.runFinishedDuringSync) this.schedule('run-finished', this.options.runFinishedDelayMs ?? 200);
+    else if (this.changedDuringSync) this.schedule('change', this.options.debounceMs ?? 2_000);
+    else this.schedule(this.current.offline ? 'retry' : 'interval', next);
+  }
+
+  private async sync(trigger: AutoSyncTrigger): Promise<void> {
+    this.current.syncing = true;
+    this.emit({ type: 'syncing', trigger });
+    const result = await this.perform(trigger === 'start' ? 'pull' : 'push', (service) => (trigger === 'start' ? service.pull() : service.push()));
+    this.record('synced', result.message);
+    this.retryDelayMs = FIRST_RETRY_MS;
+    this.emit({ type: 'synced', trigger, message: result.message });
+  }
+
+  /** How long until the next try after a failed sync: offline backs off, busy retries soon. */
+  private settleFailure(trigger: AutoSyncTrigger, error: unknown): number {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: string }).code ?? 'unexpected';
+    if (error instanceof SyncNetworkError) {
+      const next = Math.min(this.retryDelayMs, this.intervalMs);
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.intervalMs);
+      const wasOffline = this.current.offline;
+      this.record('offline', message);
+      if (!wasOffline) this.emit({ type: 'offline', message, retry_at: new Date(Date.now() + next).toISOString() });
+      return next;
+    }
+    if (error instanceof SyncBusyError || code === 'busy') return BUSY_RETRY_MS;
+    this.record('failed', message);
+    this.emit({ type: 'failed', trigger, code, message });
+    return this.intervalMs;
+  }
+
+  private record(outcome: 'synced' | 'offline' | 'failed', message: string): void {
+    this.current.last_run_at = new Date().toISOString();
+    this.current.last_outcome = outcome;
+    this.current.last_message = message;
+    this.current.offline = outcome === 'offline';
+  }
+
+  private async hasLocalWork(): Promise<boolean> {
+    const status = await new SyncService(this.root).status({ offline: true });
+    return status.local_changes > 0 || status.ahead > 0;
+  }
+}

@@ -1,0 +1,16 @@
+import * as z from 'zod';
+
+/** What automatic sync is doing on this root, for the dashboard and `sync watch`. */
+export const AutoSyncState = z.object({
+  /** a watcher is running on this root (in this process) */
+  watching: z.boolean(),
+  syncing: z.boolean(),
+  interval_minutes: z.number().int().positive(),
+  last_run_at: z.string().nullable(),
+  last_outcome: z.enum(['synced', 'offline', 'failed']).nullable(),
+  last_message: z.string().nullable(),
+  next_run_at: z.string().nullable(),
+  /** the remote was unreachable at the last try; retries back off up to the interval */
+  offline: z.boolean(),
+});
+export type AutoSyncState = z.infer<typeof AutoSyncState>;
