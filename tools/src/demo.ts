@@ -48,9 +48,11 @@ function flag(name: string): string | undefined {
 /** Serves machine B's dashboard until Ctrl-C or SIGTERM. */
 async function serveDashboard(machineB: string): Promise<void> {
   const requested = flag('--port') ?? '8765';
-  const api = await startApiProcess({ root: machineB, port: Number(requested) }).catch(() =>
+  // Without the usual pull on start, so the change from machine A waits for the Sync button.
+  const args = ['--no-pull-on-start'];
+  const api = await startApiProcess({ root: machineB, port: Number(requested), args }).catch(() =>
     // the usual port is taken (another demo, or Studio): any free one will do
-    startApiProcess({ root: machineB, port: 0 }),
+    startApiProcess({ root: machineB, port: 0, args }),
   );
   process.stdout.write(
     `\nMachine B's dashboard: ${api.url}/\n` +

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { errorHandler, HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
+import { AutoSyncSupervisor } from './auto-sync.js';
 import { OperationRunner } from './operations.js';
 import { syncRoutes } from './routes.js';
 import { requireToken, sameSiteOnly, type SecurityOptions } from './security.js';
@@ -13,8 +14,9 @@ export interface AppOptions extends SecurityOptions {
 }
 
 /** The Express application: security first, then the routes, then one error format for all. */
-export function createApp(options: AppOptions): { app: Express; runner: OperationRunner } {
+export function createApp(options: AppOptions): { app: Express; runner: OperationRunner; autoSync: AutoSyncSupervisor } {
   const runner = new OperationRunner(options.root);
+  const autoSync = new AutoSyncSupervisor(runner);
   const app = express();
   app.disable('x-powered-by');
   // The dashboard's files hold no data and must load before it can ask for the token.
@@ -25,9 +27,9 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   app.get('/api/openapi.json', (_request, response) => {
     response.json(document);
   });
-  app.use('/api/sync', syncRoutes(runner));
+  app.use('/api/sync', syncRoutes(runner, autoSync));
   app.use('/api', (_request, _response, next) => next(new HttpError(404, 'not_found', 'No such API route; see /api/openapi.json.')));
   if (options.staticDir) app.use(express.static(options.staticDir));
   app.use(errorHandler);
-  return { app, runner };
+  return { app, runner, autoSync };
 }

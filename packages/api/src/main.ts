@@ -4,8 +4,8 @@ import { findDashboard } from './dashboard.js';
 import { startApiServer } from './server.js';
 
 /**
- * `planalign-sync-api [--root DIR] [--host H] [--port N] [--ui DIR | --no-ui]`: the API for
- * PlanAlign Studio, and the dashboard at / when it is built.
+ * `planalign-sync-api [--root DIR] [--host H] [--port N] [--ui DIR | --no-ui] [--no-pull-on-start]`:
+ * the API for PlanAlign Studio, and the dashboard at / when it is built.
  */
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -29,6 +29,7 @@ try {
     token: process.env.PLANALIGN_SYNC_API_TOKEN || undefined,
     allowedOrigins: process.env.PLANALIGN_SYNC_API_CORS?.split(',').filter(Boolean),
     staticDir,
+    pullOnStart: !process.argv.includes('--no-pull-on-start'),
   });
   process.stdout.write(`planalign-sync API listening on ${url} (OpenAPI: ${url}/api/openapi.json)\n`);
   process.stdout.write(staticDir ? `Dashboard: ${url}/\n` : 'No dashboard build found; serving the API only.\n');

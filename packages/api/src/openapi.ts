@@ -11,11 +11,13 @@ import {
   SyncLogEntry,
   SyncStatus,
   WorkspaceSyncState,
+  AutoSyncState,
 } from '@planalign/sync-core';
 import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
 
 const schemas = {
   SyncStatus,
+  AutoSyncState,
   WorkspaceSyncState,
   SyncLogEntry,
   SyncConfig,
@@ -87,6 +89,7 @@ export function openApiDocument(): object {
         get: operation('Sync settings (never a secret)', ref('SyncConfig')),
         put: operation('Change sync settings', ref('SyncConfig'), 'ConfigUpdate'),
       },
+      '/api/sync/auto': { get: operation('Automatic sync in this server: watching, last and next run, offline', ref('AutoSyncState')) },
       '/api/sync/conflicts': { get: operation('Open conflicts and past backups', ref('ConflictList')) },
       '/api/sync/conflicts/show': {
         get: operation('Both versions of a file', ref('ConflictDetail'), undefined, [{ name: 'path', in: 'query', required: true, schema: { type: 'string' } }]),

@@ -1,7 +1,8 @@
 import { Router, type Request } from 'express';
 import type * as z from 'zod';
-import { SyncConfig, SyncService, readSettings, writeSettings } from '@planalign/sync-core';
+import { SyncConfig, SyncService, assertRemoteUrlIsSafe, readSettings, writeSettings } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
+import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { OperationRunner } from './operations.js';
 import { ConfigUpdate, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
 
@@ -15,7 +16,7 @@ function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
  * The sync routes: thin over the core. Reads run directly; anything that changes the root
  * goes through the runner, which reports progress and refuses a second one at once.
  */
-export function syncRoutes(runner: OperationRunner): Router {
+export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor): Router {
   const router = Router();
   const service = () => new SyncService(runner.root);
 
@@ -48,7 +49,14 @@ export function syncRoutes(runner: OperationRunner): Router {
 
   router.post('/init', async (request, response) => {
     const options = body(InitRequest, request);
-    response.json(await runner.run('init', (sync) => sync.init(options)));
+    const result = await runner.run('init', (sync) => sync.init(options));
+    // the remote's settings may have auto-sync on
+    await autoSync.reconcile();
+    response.json(result);
+  });
+
+  router.get('/auto', async (_request, response) => {
+    response.json(await autoSync.state());
   });
 
   router.get('/config', async (_request, response) => {
@@ -60,19 +68,22 @@ export function syncRoutes(runner: OperationRunner): Router {
     const parsed = body(ConfigUpdate, request);
     // Only the fields sent: the schema's defaults must not overwrite settings left out.
     const update = Object.fromEntries(Object.entries(parsed).filter(([key]) => key in (request.body as object)));
-    const result = await runner.run('config', async (sync) => {
-      const current = (await readSettings(runner.root))?.sync ?? SyncConfig.parse({});
-      const next = SyncConfig.safeParse({ ...current, ...update });
-      if (!next.success) throw validationError(next.error, 'settings');
-      // A new remote or branch goes through init, which checks the URL and connects.
-      if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
+    const current = (await readSettings(runner.root))?.sync ?? SyncConfig.parse({});
+    const next = SyncConfig.safeParse({ ...current, ...update });
+    if (!next.success) throw validationError(next.error, 'settings');
+    if (next.data.remote) assertRemoteUrlIsSafe(next.data.remote, 'remote');
+    // A new remote or branch goes through init, which checks the URL and connects; other
+    // settings are one atomic file write, which a sync under way does not mind.
+    if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
+      await runner.run('config', async (sync) => {
         await writeSettings(runner.root, { ...next.data, remote: current.remote, branch: current.branch });
-        await sync.init({ remote: next.data.remote, branch: next.data.branch });
-      } else {
-        await writeSettings(runner.root, next.data);
-      }
-      return { message: 'Settings saved.', config: (await readSettings(runner.root))!.sync };
-    });
+        return sync.init({ remote: next.data.remote!, branch: next.data.branch });
+      });
+    } else {
+      await writeSettings(runner.root, next.data);
+    }
+    const result = { config: (await readSettings(runner.root))!.sync };
+    await autoSync.reconcile();
     response.json(result.config);
   });
 

@@ -5,6 +5,8 @@ import { createApp, type AppOptions } from './app.js';
 export interface ServerOptions extends AppOptions {
   host?: string;
   port?: number;
+  /** pull from the remote when starting (default true); auto-sync runs whenever the settings ask for it */
+  pullOnStart?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -18,18 +20,23 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   if (!LOOPBACK.has(host) && !options.token) {
     throw new Error(`Refusing to listen on ${host} without a token: set PLANALIGN_SYNC_API_TOKEN, or listen on 127.0.0.1.`);
   }
-  const { app } = createApp(options);
+  const { app, autoSync } = createApp(options);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   const { port } = server.address() as AddressInfo;
+  // Studio starts this server: bring other machines' work down, and keep syncing if asked to.
+  const started = autoSync.start({ pull: options.pullOnStart ?? true });
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await started;
+      await autoSync.stop();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -222,6 +223,48 @@ describe('API access rules', () => {
       expect(preflight.status).toBe(204);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe("Studio's automatic sync", () => {
+  it('pulls when the server starts, pushes changes while auto_sync is on, and stops when it is turned off', async () => {
+    const git = await startGitServer();
+    const url = await git.createRepo('auto', { defaultBranch: 'main' });
+    const machineA = await tempRoot('auto-a');
+    const machineB = await tempRoot('auto-b');
+    const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    await new SyncService(machineA).init({ remote: url });
+    await new SyncService(machineA).push();
+    await new SyncService(machineB).init({ remote: url });
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    await editScenario(machineA, workspaceId, scenarioId, { description: 'while Studio was closed' });
+    await new SyncService(machineA).push();
+
+    const api = await startApiServer({ root: machineB });
+    const readB = async () => JSON.parse(await fsp.readFile(path.join(machineB, workspaceId, 'scenarios', scenarioId, 'scenario.json'), 'utf8'));
+    try {
+      await expect.poll(async () => (await readB()).description, { timeout: 15_000 }).toBe('while Studio was closed');
+      expect((await call(api.url, 'GET', '/api/sync/auto')).body.watching).toBe(false);
+
+      const on = await call(api.url, 'PUT', '/api/sync/config', { auto_sync: true });
+      expect(on.status).toBe(200);
+      expect((await call(api.url, 'GET', '/api/sync/auto')).body).toMatchObject({ watching: true, interval_minutes: 15 });
+      await editScenario(machineB, workspaceId, scenarioId, { description: 'edited with Studio open' });
+      const remoteScenario = () =>
+        spawnSync('git', ['-C', git.repoPath('auto'), 'show', `main:${workspaceId}/scenarios/${scenarioId}/scenario.json`], { encoding: 'utf8' }).stdout;
+      await expect.poll(remoteScenario, { timeout: 15_000 }).toContain('edited with Studio open');
+      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/auto')).body.last_outcome, { timeout: 5_000 }).toBe('synced');
+
+      await call(api.url, 'PUT', '/api/sync/config', { auto_sync: false });
+      expect((await call(api.url, 'GET', '/api/sync/auto')).body.watching).toBe(false);
+      await editScenario(machineB, workspaceId, scenarioId, { description: 'after auto-sync was turned off' });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(remoteScenario()).toContain('edited with Studio open');
+    } finally {
+      await api.close();
+      await git.stop();
     }
   });
 });

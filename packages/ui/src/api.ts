@@ -1,4 +1,5 @@
 import type {
+  AutoSyncState,
   ConflictDetail,
   ConflictList,
   ConflictResolution,
@@ -12,7 +13,7 @@ import type {
   SyncStatus,
 } from '@planalign/sync-core';
 
-export type { ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
+export type { AutoSyncState, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
 export type WorkspaceSyncState = SyncStatus['workspaces'][number];
 export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
 
@@ -85,6 +86,9 @@ export class SyncApi {
 
   status(offline = false) {
     return this.request<SyncStatus>('GET', `/status${offline ? '?offline=true' : ''}`);
+  }
+  autoSync() {
+    return this.request<AutoSyncState>('GET', '/auto');
   }
   log(limit = 50) {
     return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);

@@ -1,5 +1,5 @@
 import { inject, reactive } from 'vue';
-import { SyncApi, type OperationEvent, type OperationName, type SyncStatus } from './api.js';
+import { SyncApi, type AutoSyncState, type OperationEvent, type OperationName, type SyncStatus } from './api.js';
 import { explainError } from './format.js';
 
 export interface RunningOperation {
@@ -31,6 +31,8 @@ const OPERATION_LABELS: Record<OperationName, string> = {
 export function createSyncStore(api = new SyncApi()) {
   const state = reactive({
     status: null as SyncStatus | null,
+    /** automatic sync in the server, when sync is set up */
+    auto: null as AutoSyncState | null,
     loading: true,
     /** why the status could not be read; the page shows it instead of stale data */
     loadError: null as Notice | null,
@@ -60,6 +62,7 @@ export function createSyncStore(api = new SyncApi()) {
     refreshing ??= (async () => {
       try {
         state.status = await api.status(options.offline);
+        state.auto = state.status.is_initialized ? await api.autoSync() : null;
         state.loadError = null;
         state.needsToken = false;
       } catch (error) {

@@ -136,6 +136,15 @@ describe('the sync dashboard in a browser', () => {
     expect(saved).toContain('auto_sync_interval_minutes: 5');
     expect(saved).toContain('conflict_strategy: ask-user');
     expect(saved).toContain(`remote: ${remote}`);
+
+    // the server now syncs by itself, and the page says so; it can be turned off in one click
+    const auto = page.getByTestId('auto-sync');
+    await expect.poll(() => auto.textContent(), { timeout: 10_000 }).toContain('Auto-sync on');
+    await expect.poll(() => auto.textContent(), { timeout: 10_000 }).toMatch(/every 5 min/);
+    await screenshot(page, 'auto-sync-on');
+    await auto.getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(() => auto.textContent()).toContain('Auto-sync off');
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toContain('auto_sync: false');
   });
 
   it('shows a conflict side by side and resolves it with one click', async () => {
