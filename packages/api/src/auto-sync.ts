@@ -1,5 +1,10 @@
-import { AutoSync, AutoSyncState, SyncService, readSettings, redactUrl } from '@planalign/sync-core';
+import { AutoSync, AutoSyncState, SyncService, readSettings, redactUrl, type SyncConfig } from '@planalign/sync-core';
 import type { OperationRunner } from './operations.js';
+
+/** The root's auto_sync, or any workspace's own `auto_sync: true`. */
+function wantsWatcher(settings: SyncConfig): boolean {
+  return settings.auto_sync || Object.values(settings.workspaces).some((w) => w.auto_sync === true);
+}
 
 /**
  * Studio's automatic sync: the server pulls once when it starts, and runs the root's watcher
@@ -23,7 +28,7 @@ export class AutoSyncSupervisor {
     try {
       const settings = await readSettings(this.runner.root).catch(() => null);
       if (!settings?.sync.remote) return;
-      if (settings.sync.auto_sync) await this.reconcile();
+      if (wantsWatcher(settings.sync)) await this.reconcile();
       else if (options.pull) await this.runner.run('pull', (sync) => sync.pull());
     } catch (error) {
       this.report('start', error);
@@ -34,12 +39,13 @@ export class AutoSyncSupervisor {
   reconcile(): Promise<void> {
     this.reconciling = this.reconciling.catch(() => undefined).then(async () => {
       const settings = await readSettings(this.runner.root).catch(() => null);
-      const wanted = Boolean(settings?.sync.auto_sync && settings.sync.remote);
+      const wanted = Boolean(settings?.sync.remote && wantsWatcher(settings.sync));
       const interval = settings?.sync.auto_sync_interval_minutes ?? null;
       if (this.auto && (!wanted || interval !== this.intervalMinutes)) await this.stopWatcher();
       if (wanted && !this.auto) {
         this.auto = new AutoSync(this.runner.root, {
           pullOnStart: this.pullOnStart,
+          everyWorkspace: false,
           perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<{ message: string }>),
           onEvent: (event) => {
             if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));

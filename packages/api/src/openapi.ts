@@ -8,12 +8,13 @@ import {
   PushResult,
   RestoreResult,
   SyncConfig,
+  WorkspaceSelection,
   SyncLogEntry,
   SyncStatus,
   WorkspaceSyncState,
   AutoSyncState,
 } from '@planalign/sync-core';
-import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
+import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
 
 const schemas = {
   SyncStatus,
@@ -34,6 +35,8 @@ const schemas = {
   ConfigUpdate,
   ResolveRequest,
   RestoreRequest,
+  WorkspaceSelection,
+  WorkspaceSelectionRequest,
   Error: ErrorBody,
 } as const;
 
@@ -77,6 +80,11 @@ export function openApiDocument(): object {
     paths: {
       '/api/sync/status': { get: operation('Sync state of the root and of each workspace', ref('SyncStatus'), undefined, [offline]) },
       '/api/sync/workspaces': { get: operation('Each workspace with its sync state', { type: 'array', items: ref('WorkspaceSyncState') }, undefined, [offline]) },
+      '/api/sync/workspaces/{id}': {
+        put: operation('Include a workspace in sync or exclude it (by id or name)', ref('WorkspaceSelection'), 'WorkspaceSelectionRequest', [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        ]),
+      },
       '/api/sync/log': {
         get: operation('Sync history, newest first', { type: 'array', items: ref('SyncLogEntry') }, undefined, [
           { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 } },

@@ -35,3 +35,7 @@ export const ErrorBody = z.object({
     conflicting_files: z.array(z.string()).optional(),
   }),
 });
+
+export const WorkspaceSelectionRequest = z.strictObject({
+  sync_enabled: z.boolean(),
+});

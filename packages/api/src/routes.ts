@@ -4,7 +4,7 @@ import { SyncConfig, SyncService, assertRemoteUrlIsSafe, readSettings, writeSett
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { OperationRunner } from './operations.js';
-import { ConfigUpdate, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest } from './requests.js';
+import { ConfigUpdate, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
 
 function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
   const parsed = schema.safeParse(request.body ?? {});
@@ -26,6 +26,13 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
 
   router.get('/workspaces', async (request, response) => {
     response.json((await service().status({ offline: request.query.offline === 'true' })).workspaces);
+  });
+
+  router.put('/workspaces/:id', async (request, response) => {
+    const { sync_enabled } = body(WorkspaceSelectionRequest, request);
+    const result = await service().setWorkspaceSync(String(request.params.id), sync_enabled);
+    await autoSync.reconcile();
+    response.json(result);
   });
 
   router.get('/log', async (request, response) => {

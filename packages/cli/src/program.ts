@@ -211,6 +211,21 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
       }),
     );
 
+  for (const [name, enabled, description] of [
+    ['exclude', false, "stop syncing a workspace: its changes stay on this machine (what the remote has stays there)"],
+    ['include', true, 'sync an excluded workspace again'],
+  ] as const) {
+    sync
+      .command(`${name} <workspace>`)
+      .description(`${description}; <workspace> is its name or id`)
+      .action((workspace: string) =>
+        execute(async (globals, progress) => {
+          const result = await service(globals, progress).setWorkspaceSync(workspace, enabled);
+          return { json: result, text: result.message };
+        }),
+      );
+  }
+
   sync
     .command('watch')
     .description('sync by itself in the foreground: pull now, push after changes and when runs finish, and on the interval')

@@ -37,7 +37,7 @@ export function stateBadge(workspace: WorkspaceSyncState): string {
     case 'conflict':
       return '⚠ conflict';
     case 'local_only':
-      return '○ local only';
+      return workspace.sync_enabled ? '○ local only' : '○ excluded';
   }
 }
 

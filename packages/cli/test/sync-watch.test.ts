@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings, writeSettings } from '@planalign/sync-core';
 import type { GitServer } from '@planalign/sync-tools/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, nativeGit, readJson, remoteFile, remoteFiles, runCli, twoMachines, writeJson } from './harness.js';
@@ -125,7 +126,26 @@ describe('planalign sync watch', () => {
     await until(() => (remoteFile(repo, relative) ?? '').includes('"completed"'), 4_000, 'the finished run on the remote');
     process.stdout.write(`watch: a finished run reached the remote ${Date.now() - finishedAt} ms after its metadata was written\n`);
     expect(remoteFile(repo, scenarioFile)).toContain('simulating');
-    expect(watcher.events.some((e) => e.type === 'synced' && e.trigger === 'run-finished'), JSON.stringify(watcher.events)).toBe(true);
+    // the push reached the remote before the watcher reports it done
+    await until(() => watcher!.events.some((e) => e.type === 'synced' && e.trigger === 'run-finished'), 5_000, 'the run-finished sync to be reported');
+  });
+
+  it("leaves a workspace with auto_sync: false for a manual push", async () => {
+    const [automatic, manual] = generated.workspaceIds;
+    const settings = (await readSettings(machineA))!.sync;
+    await writeSettings(machineA, { ...settings, workspaces: { ...settings.workspaces, [manual]: { auto_sync: false } } });
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    for (const id of [manual, automatic]) {
+      const file = path.join(machineA, id, 'workspace.json');
+      await writeJson(file, { ...(await readJson(file)), description: `watched edit of ${id}` });
+    }
+    await until(() => (remoteFile(repo, `${automatic}/workspace.json`) ?? '').includes('watched edit'), 15_000, 'the automatic workspace on the remote');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(remoteFile(repo, `${manual}/workspace.json`)).not.toContain('watched edit');
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${manual}/workspace.json`)).toContain('watched edit');
+    await writeSettings(machineA, settings);
   });
 
   it('stops cleanly on SIGTERM, leaving no lock behind', async () => {

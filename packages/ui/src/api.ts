@@ -87,6 +87,9 @@ export class SyncApi {
   status(offline = false) {
     return this.request<SyncStatus>('GET', `/status${offline ? '?offline=true' : ''}`);
   }
+  setWorkspaceSync(id: string, enabled: boolean) {
+    return this.request<{ id: string; name: string; sync_enabled: boolean; message: string }>('PUT', `/workspaces/${encodeURIComponent(id)}`, { sync_enabled: enabled });
+  }
   autoSync() {
     return this.request<AutoSyncState>('GET', '/auto');
   }

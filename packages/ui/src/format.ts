@@ -3,7 +3,7 @@ import { ApiError, type WorkspaceSyncState } from './api.js';
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
 /** The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Pull available, ⚠ Conflict, ○ Not synced. */
-export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes'>): { icon: string; label: string; tone: BadgeTone } {
+export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled'>): { icon: string; label: string; tone: BadgeTone } {
   switch (workspace.state) {
     case 'synced':
       return { icon: '✓', label: 'Synced', tone: 'ok' };
@@ -14,7 +14,7 @@ export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'ch
     case 'conflict':
       return { icon: '⚠', label: 'Conflict', tone: 'conflict' };
     case 'local_only':
-      return { icon: '○', label: 'Not synced', tone: 'local' };
+      return { icon: '○', label: workspace.sync_enabled ? 'Not synced' : 'Not synced (excluded)', tone: 'local' };
   }
 }
 

@@ -174,6 +174,17 @@ describe('the sync dashboard in a browser', () => {
     await expect.poll(() => badge(workspaceId).textContent(), { timeout: 15_000 }).toContain('Synced');
   });
 
+  it('excludes a workspace from sync from its card, and includes it again', async () => {
+    const workspaceId = generated.workspaceIds[1];
+    await card(workspaceId).getByRole('button', { name: /Stop syncing/ }).click();
+    await expect.poll(() => badge(workspaceId).textContent()).toContain('Not synced (excluded)');
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toMatch(new RegExp(`${workspaceId}:\\s+enabled: false`));
+    await screenshot(page, 'excluded');
+    await card(workspaceId).getByRole('button', { name: /Sync .* again/ }).click();
+    await expect.poll(() => badge(workspaceId).textContent()).not.toContain('excluded');
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${workspaceId}:`);
+  });
+
   it('asks for the access token of a server started with one, and keeps it out of lasting storage', async () => {
     const guarded = await startApiProcess({ root: machineB, env: { PLANALIGN_SYNC_API_TOKEN: 'dashboard-token-4821' } });
     const tab = await browser.newPage();

@@ -32,6 +32,11 @@ export interface AutoSyncOptions {
   runFinishedDelayMs?: number;
   /** pull once when starting (default true) */
   pullOnStart?: boolean;
+  /**
+   * Push every workspace that does not opt out (`sync watch`, default), or only those the
+   * settings put under auto-sync (`auto_sync`, or a workspace's own `auto_sync: true`).
+   */
+  everyWorkspace?: boolean;
   /** runs one sync; the API passes its operation runner so its clients see the progress */
   perform?: SyncOperationRunner;
   onEvent?: (event: AutoSyncEvent) => void;
@@ -53,6 +58,7 @@ export class AutoSync {
   private subscription: AsyncSubscription | null = null;
   private rules: SyncRules = compileSyncRules(null);
   private intervalMs = 15 * 60_000;
+  private rootAutoSync = false;
   private timer: NodeJS.Timeout | null = null;
   private pending: { trigger: AutoSyncTrigger; at: number; firstChangeAt: number | null } | null = null;
   private running: Promise<void> | null = null;
@@ -93,6 +99,7 @@ export class AutoSync {
     if (!settings) throw new SyncNotInitializedError(`Sync is not set up for ${this.root}. Run 'planalign sync init --remote <url>' first.`);
     this.rules = compileSyncRules(await readGitignore(this.root), settings.sync);
     this.intervalMs = settings.sync.auto_sync_interval_minutes * 60_000;
+    this.rootAutoSync = settings.sync.auto_sync;
     this.current.interval_minutes = settings.sync.auto_sync_interval_minutes;
   }
 
@@ -202,7 +209,8 @@ export class AutoSync {
   private async sync(trigger: AutoSyncTrigger): Promise<void> {
     this.current.syncing = true;
     this.emit({ type: 'syncing', trigger });
-    const result = await this.perform(trigger === 'start' ? 'pull' : 'push', (service) => (trigger === 'start' ? service.pull() : service.push()));
+    const automatic = { everyWorkspace: this.options.everyWorkspace === false ? this.rootAutoSync : true };
+    const result = await this.perform(trigger === 'start' ? 'pull' : 'push', (service) => (trigger === 'start' ? service.pull() : service.push({ automatic })));
     this.record('synced', result.message);
     this.retryDelayMs = FIRST_RETRY_MS;
     this.emit({ type: 'synced', trigger, message: result.message });

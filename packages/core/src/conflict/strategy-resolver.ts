@@ -22,14 +22,15 @@ export interface SideInfo {
  */
 export function createStrategyResolver(options: {
   repo: GitRepository;
-  strategy: ConflictStrategy;
+  /** the strategy for each file: a workspace may have its own */
+  strategyFor: (filePath: string) => ConflictStrategy;
   ours: SideInfo;
   theirs: SideInfo;
   resolved: ResolvedConflict[];
   /** what the user already chose for some files (from `conflicts resolve`) */
   decisions?: Map<string, Decision>;
 }): { resolve: ConflictResolver; unresolved: FileConflict[] } {
-  const { repo, strategy, ours, theirs, resolved } = options;
+  const { repo, strategyFor, ours, theirs, resolved } = options;
   const decisions = options.decisions ?? new Map<string, Decision>();
   const unresolved: FileConflict[] = [];
   /** Keeps the whole version of the side that lost, byte for byte. */
@@ -37,7 +38,7 @@ export function createStrategyResolver(options: {
     saveBackup(repo.root, conflict.path, await repo.readBlob((localWins ? conflict.theirs : conflict.ours)!), {
       side: localWins ? 'remote' : 'local',
       reason: 'lost a conflict',
-      strategy,
+      strategy: strategyFor(conflict.path),
       commit: localWins ? theirs.commit : ours.commit,
     });
   const resolve: ConflictResolver = async (conflict) => {
@@ -53,6 +54,7 @@ export function createStrategyResolver(options: {
       resolved.push({ path: conflict.path, winner: decision, strategy: 'chosen', backup: record.id, keys: [] });
       return { oid: localWins ? conflict.ours : conflict.theirs };
     }
+    const strategy = strategyFor(conflict.path);
     const localPreferred =
       strategy === 'keep-local' ||
       (strategy !== 'keep-remote' && (await ours.changedAt(conflict.path)) >= (await theirs.changedAt(conflict.path)));

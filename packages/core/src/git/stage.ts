@@ -121,7 +121,7 @@ export async function stageWorkingTree(
  * out, when it has none), as if it had not changed; `held` names the folder held and why. Used for work that must not be committed
  * half-way, such as a scenario whose simulation is still running.
  */
-export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePath: string) => SkippedFile | null): Snapshot {
+export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePath: string) => SkippedFile | 'silent' | null): Snapshot {
   const changes: FileChange[] = [];
   const skipped = [...snapshot.skipped];
   const reported = new Set<string>();
@@ -135,7 +135,7 @@ export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePat
     const previous = index.entries.get(change.path);
     if (previous) snapshot.entries.set(change.path, previous);
     else snapshot.entries.delete(change.path);
-    if (!reported.has(hold.path)) {
+    if (hold !== 'silent' && !reported.has(hold.path)) {
       reported.add(hold.path);
       skipped.push(hold);
     }

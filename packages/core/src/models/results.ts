@@ -65,3 +65,11 @@ export const DisconnectResult = z.object({
   message: z.string(),
 });
 export type DisconnectResult = z.infer<typeof DisconnectResult>;
+
+export const WorkspaceSelection = z.object({
+  id: z.string(),
+  name: z.string(),
+  sync_enabled: z.boolean(),
+  message: z.string(),
+});
+export type WorkspaceSelection = z.infer<typeof WorkspaceSelection>;

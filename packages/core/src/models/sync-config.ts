@@ -4,6 +4,16 @@ export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local',
 export const ConflictStrategy = z.enum(CONFLICT_STRATEGIES);
 export type ConflictStrategy = z.infer<typeof ConflictStrategy>;
 
+/** Settings of one workspace that override the root's, under `sync.workspaces.<workspace id>`. */
+export const WorkspaceSettings = z.strictObject({
+  /** false: this workspace's files never leave the machine (what is already on the remote stays there) */
+  enabled: z.boolean().optional(),
+  conflict_strategy: ConflictStrategy.optional(),
+  /** false: automatic syncs leave this workspace's changes for a manual push */
+  auto_sync: z.boolean().optional(),
+});
+export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
+
 /** The `sync:` map of `.planalign-sync.yaml`. Never holds a secret. */
 export const SyncConfig = z
   .strictObject({
@@ -21,6 +31,10 @@ export const SyncConfig = z
     conflict_strategy: ConflictStrategy.default('last-write-wins'),
     /** Files above this size are left out with a warning rather than uploaded. */
     max_file_size_mb: z.number().positive().max(1024).default(10),
+    /** Sync only the newest N runs of each scenario (older ones stay on their machine); null: every run. */
+    max_runs_per_scenario: z.number().int().positive().nullable().default(null),
+    /** Per-workspace overrides, by workspace id. */
+    workspaces: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), WorkspaceSettings).default({}),
   });
 export type SyncConfig = z.infer<typeof SyncConfig>;
 

@@ -12,6 +12,8 @@ export const WorkspaceSyncState = z.object({
   /** Files changed here and not yet on the remote (uncommitted or committed but not pushed). */
   changes: z.number().int().nonnegative(),
   pull_available: z.boolean(),
+  /** false when the settings exclude this workspace: its files stay on this machine */
+  sync_enabled: z.boolean(),
   scenario_count: z.number().int().nonnegative(),
   run_count: z.number().int().nonnegative(),
   last_run_at: z.string().nullable(),

@@ -16,6 +16,7 @@ import type { ResolvedConflict } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
 import type { SyncContext } from './sync-context.js';
+import { strategyFor } from '../workspace/selection.js';
 
 export interface Integration {
   /** files of the working tree that changed */
@@ -31,14 +32,14 @@ export interface Integration {
  * three-way merge whose conflicts the strategy settles. Local changes must already be
  * committed.
  */
-export async function integrateRemote(context: SyncContext, remoteHead: string, strategy: ConflictStrategy): Promise<Integration> {
-  const integration = await integrate(context, remoteHead, strategy);
+export async function integrateRemote(context: SyncContext, remoteHead: string, strategy?: ConflictStrategy): Promise<Integration> {
+  const integration = await integrate(context, remoteHead, strategyFor(context.settings, strategy));
   // Whatever was waiting for a decision is settled once the remote is in.
   await clearOpenConflicts(context.repo.gitdir);
   return integration;
 }
 
-async function integrate(context: SyncContext, remoteHead: string, strategy: ConflictStrategy): Promise<Integration> {
+async function integrate(context: SyncContext, remoteHead: string, strategy: (filePath: string) => ConflictStrategy): Promise<Integration> {
   const { repo } = context;
   const head = await repo.resolveRef(context.branchRef);
   const remoteCommit = await repo.readCommit(remoteHead);
@@ -58,7 +59,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: Con
       const baseTree = bases.length > 0 ? (await repo.readCommit(bases[0])).tree : null;
       const resolver = createStrategyResolver({
         repo,
-        strategy,
+        strategyFor: strategy,
         ours: { commit: head, changedAt: (file) => lastChange(repo, onlyLocal, file) },
         theirs: { commit: remoteHead, changedAt: (file) => lastChange(repo, onlyRemote, file) },
         resolved,

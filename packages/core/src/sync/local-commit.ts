@@ -7,6 +7,7 @@ import type { SkippedFile } from '../models/results.js';
 import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
+import { selectionHold, type AutomaticSync } from '../workspace/selection.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
@@ -19,23 +20,32 @@ export interface LocalCommit {
   skipped: SkippedFile[];
 }
 
-/** The working tree as the next commit would take it: changes in running scenarios wait. */
-export async function stageLocalWork(root: string, scan: ScanResult, index: GitIndex, sink?: ObjectSink): Promise<Snapshot> {
-  const staged = await stageWorkingTree(root, scan, index, sink);
-  return holdBack(staged, index, runningScenarioHold(root, staged.changes.map((c) => c.path)));
+/**
+ * The working tree as the next commit would take it: changes in running scenarios wait, and
+ * what the settings leave out (excluded workspaces, older runs) stays as last committed.
+ */
+export async function stageLocalWork(
+  context: Pick<SyncContext, 'root' | 'settings'>,
+  scan: ScanResult,
+  index: GitIndex,
+  options: { sink?: ObjectSink; automatic?: AutomaticSync } = {},
+): Promise<Snapshot> {
+  const staged = await stageWorkingTree(context.root, scan, index, options.sink);
+  const selected = holdBack(staged, index, selectionHold(context.settings, scan, options));
+  return holdBack(selected, index, runningScenarioHold(context.root, selected.changes.map((c) => c.path)));
 }
 
 /**
  * Commits whatever changed in the working tree, so that no later merge or checkout can
  * overwrite it. Only changed files are read; files that fail their content check stay out.
  */
-export async function commitLocalChanges(context: SyncContext, explicitMessage?: string): Promise<LocalCommit> {
+export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: { automatic?: AutomaticSync } = {}): Promise<LocalCommit> {
   const { repo, root } = context;
   const [cache, index] = await Promise.all([ScanCache.load(repo.gitdir, context.rulesKey), readIndex(repo.gitdir)]);
   const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   await cache.save();
   const objects = new PackBuilder();
-  const snapshot = await stageLocalWork(root, scan, index, objects);
+  const snapshot = await stageLocalWork(context, scan, index, { sink: objects, automatic: options.automatic });
   const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
   const head = await repo.resolveRef(context.branchRef);
   const summary = await summarizeChanges(snapshot.changes, new NameBook(root));

@@ -15,6 +15,7 @@ import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { stageLocalWork } from './local-commit.js';
+import { workspaceEnabled } from '../workspace/selection.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -72,7 +73,7 @@ async function gatherStatus(
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   if (locked) await cache.save();
-  const snapshot = await stageLocalWork(root, scan, index);
+  const snapshot = await stageLocalWork(context, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
@@ -135,9 +136,10 @@ async function gatherStatus(
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
     const changes = localChangesByWorkspace.get(id) ?? 0;
     const pullAvailable = (remoteChangesByWorkspace.get(id) ?? 0) > 0;
+    const enabled = workspaceEnabled(context.settings, id);
     const state: WorkspaceSyncState['state'] = conflictWorkspaces.has(id)
       ? 'conflict'
-      : !context.settings.remote || (!remoteWorkspaces.has(id) && !pullAvailable)
+      : !enabled || !context.settings.remote || (!remoteWorkspaces.has(id) && !pullAvailable)
       ? 'local_only'
       : changes > 0
         ? 'push_needed'
@@ -155,6 +157,7 @@ async function gatherStatus(
       state,
       changes,
       pull_available: pullAvailable,
+      sync_enabled: enabled,
       scenario_count: counts.scenarios.size,
       run_count: counts.runs,
       last_run_at: lastRunAt,

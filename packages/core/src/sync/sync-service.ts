@@ -8,13 +8,14 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { blobAtPath, diffTrees, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { DisconnectResult, InitResult, PullResult, PushResult } from '../models/results.js';
+import type { DisconnectResult, InitResult, PullResult, PushResult, WorkspaceSelection } from '../models/results.js';
 import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
-import { NameBook } from '../workspace/names.js';
+import { findWorkspace, NameBook } from '../workspace/names.js';
+import type { AutomaticSync } from '../workspace/selection.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
@@ -105,7 +106,7 @@ export class SyncService {
       let integration: Integration | null = null;
       if (remoteHead) {
         this.progress('merge', 'Bringing down workspaces from the remote');
-        integration = await integrateRemote(context, remoteHead, context.settings.conflict_strategy);
+        integration = await integrateRemote(context, remoteHead);
         await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
       }
       const fromRemote = remoteTree ? countTree((await listTreeFiles(repo, remoteTree)).keys()) : null;
@@ -144,14 +145,15 @@ export class SyncService {
   }
 
   /** Commits local changes, integrates whatever the remote has, and pushes; retries when another machine pushed first. */
-  async push(options: { message?: string; strategy?: ConflictStrategy } = {}): Promise<PushResult> {
+  /** `automatic`: a sync nobody asked for (auto-sync), which carries only the workspaces auto-sync covers. */
+  async push(options: { message?: string; strategy?: ConflictStrategy; automatic?: AutomaticSync } = {}): Promise<PushResult> {
     const context = await loadSyncContext(this.root);
     const url = requireRemote(context);
-    const strategy = options.strategy ?? context.settings.conflict_strategy;
+    const strategy = options.strategy;
     return withRootLock(context.repo.gitdir, 'push', async () => {
       await this.recover(context);
       this.progress('commit', 'Committing local changes');
-      const local = await commitLocalChanges(context, options.message);
+      const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
       const resolved: PushResult['resolved_conflicts'] = [];
       const pulledChanges: PathChange[] = [];
       let pulledFirst = false;
@@ -225,11 +227,10 @@ export class SyncService {
   async pull(options: { strategy?: ConflictStrategy } = {}): Promise<PullResult> {
     const context = await loadSyncContext(this.root);
     const url = requireRemote(context);
-    const strategy = options.strategy ?? context.settings.conflict_strategy;
-    return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, strategy));
+    return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, options.strategy));
   }
 
-  private async pullLocked(context: SyncContext, url: string, strategy: ConflictStrategy): Promise<PullResult> {
+  private async pullLocked(context: SyncContext, url: string, strategy?: ConflictStrategy): Promise<PullResult> {
     await this.recover(context);
     this.progress('commit', 'Committing local changes');
     const local = await commitLocalChanges(context);
@@ -256,6 +257,32 @@ export class SyncService {
       skipped: local.skipped,
       message: summary.message,
     };
+  }
+
+  /**
+   * Includes a workspace in sync or excludes it (`sync.workspaces.<id>.enabled` in the shared
+   * settings). An excluded workspace's files stay here; what the remote already has stays there.
+   */
+  async setWorkspaceSync(workspace: string, enabled: boolean): Promise<WorkspaceSelection> {
+    const context = await loadSyncContext(this.root);
+    const found = await findWorkspace(this.root, workspace);
+    return withRootLock(context.repo.gitdir, enabled ? 'include' : 'exclude', async () => {
+      const settings = (await readSettings(this.root))!.sync;
+      const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
+      const overrides = enabled ? others : { ...others, enabled: false };
+      const workspaces = { ...settings.workspaces };
+      if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
+      else delete workspaces[found.id];
+      await writeSettings(this.root, { ...settings, workspaces });
+      return {
+        id: found.id,
+        name: found.name,
+        sync_enabled: enabled,
+        message: enabled
+          ? `"${found.name}" syncs again from the next push.`
+          : `"${found.name}" is no longer synced: its changes stay on this machine. What the remote already has stays there.`,
+      };
+    });
   }
 
   /** Open conflicts waiting for a decision, and past ones kept in backups. */
@@ -292,7 +319,7 @@ export class SyncService {
       const pending = (open?.files ?? []).filter((f) => !f.decision).map((f) => f.path);
       let pull: PullResult | null = null;
       if (open && pending.length === 0 && context.settings.remote) {
-        pull = await this.pullLocked(context, context.settings.remote, context.settings.conflict_strategy);
+        pull = await this.pullLocked(context, context.settings.remote);
       }
       const message = pull
         ? `Resolved. ${pull.message}`
@@ -402,6 +429,7 @@ export class SyncService {
         state: 'local_only',
         changes: 0,
         pull_available: false,
+        sync_enabled: true,
         scenario_count: inside.filter((q) => placeOf(q).file === 'scenario').length,
         run_count: inside.filter((q) => placeOf(q).file === 'run').length,
         last_run_at: null,

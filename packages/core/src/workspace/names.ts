@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { SyncConfigError } from '../errors.js';
 import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
 
 /**
@@ -56,4 +57,28 @@ export class NameBook {
     const parsed = RunMetadataFile.safeParse(await this.read(`${workspaceId}/scenarios/${scenarioId}/runs/${runId}/run_metadata.json`));
     return parsed.success ? parsed.data : null;
   }
+}
+
+/**
+ * The workspace a person means: its id (folder name) or its name, as shown by `status`.
+ * An unknown or ambiguous name is a configuration error that lists what there is.
+ */
+export async function findWorkspace(root: string, idOrName: string): Promise<{ id: string; name: string }> {
+  const names = new NameBook(root);
+  const folders = (await fsp.readdir(root, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && !d.name.startsWith('.'));
+  const workspaces: { id: string; name: string }[] = [];
+  for (const folder of folders) {
+    const workspace = await names.workspace(folder.name);
+    if (workspace) workspaces.push({ id: folder.name, name: workspace.name });
+  }
+  const byId = workspaces.find((w) => w.id === idOrName);
+  if (byId) return byId;
+  const byName = workspaces.filter((w) => w.name === idOrName);
+  if (byName.length === 1) return byName[0];
+  const known = workspaces.map((w) => `"${w.name}" (${w.id})`).join(', ') || 'none';
+  throw new SyncConfigError(
+    byName.length > 1
+      ? `Several workspaces are named "${idOrName}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`
+      : `No workspace "${idOrName}" in ${root}. Workspaces here: ${known}.`,
+  );
 }

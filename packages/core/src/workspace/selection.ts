@@ -1,0 +1,73 @@
+import type { SkippedFile } from '../models/results.js';
+import type { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
+import type { ScanResult } from './file-scan.js';
+import { placeOf } from './paths.js';
+
+/** A path held back from the next commit: reported with a reason, or silently (an excluded workspace). */
+export type Hold = (relativePath: string) => SkippedFile | 'silent' | null;
+
+/** Whether a workspace is synced at all (`sync.workspaces.<id>.enabled`, default true). */
+export function workspaceEnabled(settings: SyncConfig, workspaceId: string | null): boolean {
+  return !workspaceId || settings.workspaces[workspaceId]?.enabled !== false;
+}
+
+/** The conflict strategy for a path: an explicit choice, else its workspace's, else the root's. */
+export function strategyFor(settings: SyncConfig, explicit?: ConflictStrategy): (relativePath: string) => ConflictStrategy {
+  if (explicit) return () => explicit;
+  return (relativePath) => {
+    const workspaceId = placeOf(relativePath).workspaceId;
+    return (workspaceId && settings.workspaces[workspaceId]?.conflict_strategy) || settings.conflict_strategy;
+  };
+}
+
+/**
+ * Which workspaces an automatic sync carries: each one's own `auto_sync` when set, else
+ * `everyWorkspace` (true for `sync watch`, which was asked for explicitly; the root's
+ * `auto_sync` for the server's watcher).
+ */
+export interface AutomaticSync {
+  everyWorkspace: boolean;
+}
+
+export function autoSyncs(settings: SyncConfig, workspaceId: string | null, automatic: AutomaticSync): boolean {
+  return !workspaceId || (settings.workspaces[workspaceId]?.auto_sync ?? automatic.everyWorkspace);
+}
+
+/**
+ * Runs beyond the newest `max_runs_per_scenario` of their scenario (newest by when their
+ * metadata was written): they stay on this machine. Runs already on the remote stay there.
+ */
+function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
+  const limit = settings.max_runs_per_scenario;
+  const held = new Set<string>();
+  if (limit === null) return held;
+  const runsByScenario = new Map<string, { folder: string; writtenAt: bigint }[]>();
+  for (const [relative, file] of scan.files) {
+    const place = placeOf(relative);
+    if (place.file !== 'run') continue;
+    const scenario = `${place.workspaceId}/scenarios/${place.scenarioId}`;
+    const runs = runsByScenario.get(scenario) ?? [];
+    runs.push({ folder: `${scenario}/runs/${place.runId}`, writtenAt: file.stat.mtimeNs });
+    runsByScenario.set(scenario, runs);
+  }
+  for (const runs of runsByScenario.values()) {
+    runs.sort((a, b) => (a.writtenAt < b.writtenAt ? 1 : a.writtenAt > b.writtenAt ? -1 : a.folder < b.folder ? 1 : -1));
+    for (const run of runs.slice(limit)) held.add(run.folder);
+  }
+  return held;
+}
+
+/**
+ * What the settings keep out of a commit: excluded workspaces, runs beyond the per-scenario
+ * limit and, for an automatic sync, workspaces whose `auto_sync` is off.
+ */
+export function selectionHold(settings: SyncConfig, scan: ScanResult, options: { automatic?: AutomaticSync } = {}): Hold {
+  const older = olderRuns(settings, scan);
+  return (relativePath) => {
+    const place = placeOf(relativePath);
+    if (!workspaceEnabled(settings, place.workspaceId)) return 'silent';
+    if (options.automatic && !autoSyncs(settings, place.workspaceId, options.automatic)) return 'silent';
+    if (place.runId && older.has(`${place.workspaceId}/scenarios/${place.scenarioId}/runs/${place.runId}`)) return 'silent';
+    return null;
+  };
+}
