@@ -13,7 +13,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
-import { renderAutoSyncEvent, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
+import { renderAutoSyncEvent, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -125,7 +125,8 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .description('commit local changes, merge remote ones, and upload')
     .option('-m, --message <message>', 'commit message (default: describes what changed)')
     .addOption(strategyOption())
-    .action((options: { message?: string; strategy?: ConflictStrategy }) =>
+    .option('--remote <name>', 'only this remote (origin or a team remote; default: every remote)')
+    .action((options: { message?: string; strategy?: ConflictStrategy; remote?: string }) =>
       execute(async (globals, progress) => {
         const sync = service(globals, progress);
         const result = await withConflictPrompt(globals, sync, () => sync.push(options));
@@ -137,7 +138,8 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .command('pull')
     .description('download and merge remote changes (local work is committed first)')
     .addOption(strategyOption())
-    .action((options: { strategy?: ConflictStrategy }) =>
+    .option('--remote <name>', 'only this remote (origin or a team remote; default: every remote)')
+    .action((options: { strategy?: ConflictStrategy; remote?: string }) =>
       execute(async (globals, progress) => {
         const sync = service(globals, progress);
         const result = await withConflictPrompt(globals, sync, () => sync.pull(options));
@@ -225,6 +227,38 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         }),
       );
   }
+
+  const remote = sync.command('remote').description('origin and team remotes, each carrying its own workspaces');
+  remote
+    .command('list', { isDefault: true })
+    .description('the remotes and the workspaces each carries')
+    .action(() =>
+      execute(async (globals, progress) => {
+        const list = await service(globals, progress).listRemotes();
+        return { json: list, text: renderRemotes(list) };
+      }),
+    );
+  remote
+    .command('add <name> <url>')
+    .description('share workspaces through another remote (a team repository)')
+    .option('--workspaces <list>', 'comma-separated workspace names or ids it carries')
+    .option('--branch <name>', 'its branch (default: main)')
+    .action((name: string, url: string, options: { workspaces?: string; branch?: string }) =>
+      execute(async (globals, progress) => {
+        const workspaces = options.workspaces?.split(',').map((w) => w.trim()).filter(Boolean);
+        const list = await service(globals, progress).addRemote(name, url, { branch: options.branch, workspaces });
+        return { json: list, text: list.message };
+      }),
+    );
+  remote
+    .command('remove <name>')
+    .description('stop syncing with a team remote (its repository is left alone)')
+    .action((name: string) =>
+      execute(async (globals, progress) => {
+        const list = await service(globals, progress).removeRemote(name);
+        return { json: list, text: list.message };
+      }),
+    );
 
   sync
     .command('watch')

@@ -1,4 +1,4 @@
-import type { AutoSyncEvent, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { AutoSyncEvent, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -123,6 +123,7 @@ export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): str
   switch (event.type) {
     case 'watching':
       return `${time}  Watching ${event.root} (sync every ${plural(event.interval_minutes, 'minute')} and after changes; Ctrl-C stops)`;
+    case 'noticed':
     case 'syncing':
       return null;
     case 'synced':
@@ -134,4 +135,14 @@ export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): str
     case 'stopped':
       return `${time}  Stopped watching.`;
   }
+}
+
+export function renderRemotes(list: RemoteList): string {
+  if (list.remotes.length === 0) return "No remotes: run 'planalign sync init --remote <url>' first.";
+  return list.remotes
+    .map((remote) => {
+      const carries = remote.workspaces === null ? 'every synced workspace' : remote.workspaces.length ? remote.workspaces.map((w) => w.name).join(', ') : 'no workspaces yet';
+      return `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carries}`;
+    })
+    .join('\n');
 }

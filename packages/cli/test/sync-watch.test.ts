@@ -98,6 +98,25 @@ describe('planalign sync watch', () => {
     expect(commitCount(repo)).toBe(before + 2);
   });
 
+  it('is not woken by databases, exports and logs being written', async () => {
+    watcher = startWatch(machineA, 200);
+    await watching(watcher);
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
+    const scenarioDir = path.join(machineA, workspaceId, 'scenarios', scenarioId);
+    for (let i = 0; i < 20; i += 1) {
+      await fsp.appendFile(path.join(scenarioDir, 'simulation.duckdb'), Buffer.alloc(64 * 1024, i));
+      await fsp.writeFile(path.join(scenarioDir, `export-${i}.xlsx`), 'x');
+      await fsp.appendFile(path.join(scenarioDir, 'simulation.log'), `year ${i}\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(watcher.events.filter((e) => e.type === 'noticed' || (e.type === 'syncing' && e.trigger !== 'start'))).toEqual([]);
+    // while a synced file does wake it
+    await fsp.appendFile(path.join(machineA, workspaceId, 'base_config.yaml'), '# noticed\n');
+    await until(() => watcher!.events.some((e) => e.type === 'noticed'), 5_000, 'the change to be noticed');
+    await until(() => (remoteFile(repo, `${workspaceId}/base_config.yaml`) ?? '').includes('# noticed'), 10_000, 'the noticed change on the remote');
+  });
+
   it('holds a running scenario back until its run finishes, then pushes the run promptly', async () => {
     // a long debounce, so only the finished-run path can push within it
     watcher = startWatch(machineA, 5_000);

@@ -15,6 +15,8 @@ export type AutoSyncTrigger = 'start' | 'change' | 'run-finished' | 'interval' |
 
 export type AutoSyncEvent =
   | { type: 'watching'; root: string; interval_minutes: number }
+  /** synced files changed (ignored ones never make this event) */
+  | { type: 'noticed'; paths: string[] }
   | { type: 'syncing'; trigger: AutoSyncTrigger }
   | { type: 'synced'; trigger: AutoSyncTrigger; message: string }
   | { type: 'offline'; message: string; retry_at: string }
@@ -138,6 +140,7 @@ export class AutoSync {
 
   private onChanges(paths: string[]): void {
     if (this.stopped) return;
+    this.emit({ type: 'noticed', paths: paths.slice(0, 20) });
     const runFinished = paths.some((p) => this.isFinishedRun(p));
     if (this.running) {
       this.changedDuringSync = true;

@@ -37,6 +37,7 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
   const parsed = SyncSettingsFile.safeParse(raw);
   if (!parsed.success) throw new SyncConfigError(describeIssues(fileLabel, parsed.error));
   if (parsed.data.sync.remote) assertRemoteUrlIsSafe(parsed.data.sync.remote, `${fileLabel}: sync.remote`);
+  for (const [name, remote] of Object.entries(parsed.data.sync.remotes)) assertRemoteUrlIsSafe(remote.url, `${fileLabel}: sync.remotes.${name}.url`);
   return parsed.data;
 }
 

@@ -50,9 +50,17 @@ export interface TransferProgress {
 
 export interface RemoteOptions {
   url: string;
+  /** the remote's branch */
   branch: string;
+  /** the local ref pushed to it (default refs/heads/<branch>) */
+  localRef?: string;
+  /** where its commit is recorded here (default refs/remotes/origin/<branch>) */
+  trackingRef?: string;
   onProgress?: (progress: TransferProgress) => void;
 }
+
+const localRefOf = (options: RemoteOptions) => options.localRef ?? `refs/heads/${options.branch}`;
+const trackingRefOf = (options: RemoteOptions) => options.trackingRef ?? `refs/remotes/${REMOTE_NAME}/${options.branch}`;
 
 export class GitRepository {
   readonly gitdir: string;
@@ -273,13 +281,13 @@ export class GitRepository {
    * the pack is stored and the commit is readable.
    */
   async fetch(options: RemoteOptions): Promise<string | null> {
-    const trackingRef = `refs/remotes/${REMOTE_NAME}/${options.branch}`;
+    const trackingRef = trackingRefOf(options);
     if (remoteKind(options.url) === 'ssh') return this.fetchOverSsh(options, trackingRef);
     const remoteHead = await this.remoteBranchHead(options);
     if (remoteHead === null) return null;
     if (!(await this.hasCommit(remoteHead))) {
       options.onProgress?.({ phase: 'Receiving objects', loaded: 0 });
-      const haves = [await this.resolveRef(`refs/heads/${options.branch}`), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
+      const haves = [await this.resolveRef(localRefOf(options)), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
       let pack: Buffer | null;
       try {
         pack = await fetchPack(options.url, [remoteHead], [...new Set(haves)]);
@@ -314,7 +322,7 @@ export class GitRepository {
   async push(options: RemoteOptions): Promise<boolean> {
     if (remoteKind(options.url) === 'ssh') return this.pushOverSsh(options);
     const ref = `refs/heads/${options.branch}`;
-    const head = await this.resolveRef(ref);
+    const head = await this.resolveRef(localRefOf(options));
     if (!head) return true;
     const session = await openReceivePack(options.url);
     const remoteOld = session.advertisement.refs.get(ref) ?? null;
@@ -337,7 +345,7 @@ export class GitRepository {
     options.onProgress?.({ phase: 'Uploading', loaded: objects.length, total: objects.length });
     const refusal = await session.update(ref, remoteOld ?? ZERO_OID, head, pack.pack().bytes);
     if (refusal === null) {
-      await this.writeRef(`refs/remotes/${REMOTE_NAME}/${options.branch}`, head);
+      await this.writeRef(trackingRefOf(options), head);
       return true;
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
@@ -377,9 +385,9 @@ export class GitRepository {
 
   private async pushOverSsh(options: RemoteOptions): Promise<boolean> {
     try {
-      await this.nativeTransport(['push', options.url, `refs/heads/${options.branch}:refs/heads/${options.branch}`], options.url);
-      const head = await this.resolveRef(`refs/heads/${options.branch}`);
-      if (head) await this.writeRef(`refs/remotes/${REMOTE_NAME}/${options.branch}`, head);
+      await this.nativeTransport(['push', options.url, `${localRefOf(options)}:refs/heads/${options.branch}`], options.url);
+      const head = await this.resolveRef(localRefOf(options));
+      if (head) await this.writeRef(trackingRefOf(options), head);
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'PushRejectedError') return false;

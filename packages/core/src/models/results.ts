@@ -20,6 +20,15 @@ export const ResolvedConflict = z.object({
 });
 export type ResolvedConflict = z.infer<typeof ResolvedConflict>;
 
+/** What a push or pull did with one team remote. */
+export const RemoteExchange = z.object({
+  name: z.string(),
+  pushed: z.boolean(),
+  /** files of this root changed by what came from it */
+  files_changed: z.number().int().nonnegative(),
+});
+export type RemoteExchange = z.infer<typeof RemoteExchange>;
+
 export const InitResult = z.object({
   root: z.string(),
   remote_url: z.string().nullable(),
@@ -42,6 +51,7 @@ export const PushResult = z.object({
   pulled_first: z.boolean(),
   resolved_conflicts: z.array(ResolvedConflict),
   skipped: z.array(SkippedFile),
+  remotes: z.array(RemoteExchange),
   message: z.string(),
 });
 export type PushResult = z.infer<typeof PushResult>;
@@ -55,6 +65,7 @@ export const PullResult = z.object({
   committed_local_changes: z.boolean(),
   resolved_conflicts: z.array(ResolvedConflict),
   skipped: z.array(SkippedFile),
+  remotes: z.array(RemoteExchange),
   message: z.string(),
 });
 export type PullResult = z.infer<typeof PullResult>;
@@ -73,3 +84,16 @@ export const WorkspaceSelection = z.object({
   message: z.string(),
 });
 export type WorkspaceSelection = z.infer<typeof WorkspaceSelection>;
+
+/** A remote of this root: origin carries every synced workspace, a team remote only its own. */
+export const RemoteInfo = z.object({
+  name: z.string(),
+  url: z.string(),
+  branch: z.string(),
+  /** the workspaces it carries; null for origin, which carries all */
+  workspaces: z.array(z.object({ id: z.string(), name: z.string() })).nullable(),
+});
+export type RemoteInfo = z.infer<typeof RemoteInfo>;
+
+export const RemoteList = z.object({ remotes: z.array(RemoteInfo), message: z.string() });
+export type RemoteList = z.infer<typeof RemoteList>;

@@ -14,15 +14,27 @@ export const WorkspaceSettings = z.strictObject({
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 
+const BRANCH_NAME = z
+  .string()
+  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name such as "main"');
+
+/** Another remote (a team's), carrying only the workspaces mapped to it; under `sync.remotes.<name>`. */
+export const RemoteSettings = z.strictObject({
+  url: z.string().min(1),
+  branch: BRANCH_NAME.default('main'),
+  /** ids of the workspaces this remote carries */
+  workspaces: z.array(z.string().min(1)).default([]),
+});
+export type RemoteSettings = z.infer<typeof RemoteSettings>;
+
+export const REMOTE_NAME_PATTERN = /^(?!origin$)[a-z0-9][a-z0-9_-]{0,39}$/;
+
 /** The `sync:` map of `.planalign-sync.yaml`. Never holds a secret. */
 export const SyncConfig = z
   .strictObject({
     enabled: z.boolean().default(true),
     remote: z.string().min(1).nullable().default(null),
-    branch: z
-      .string()
-      .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name such as "main"')
-      .default('main'),
+    branch: BRANCH_NAME.default('main'),
     auto_sync: z.boolean().default(false),
     /** Minutes between automatic syncs when auto_sync is on. */
     auto_sync_interval_minutes: z.number().int().min(1).max(1440).default(15),
@@ -33,6 +45,8 @@ export const SyncConfig = z
     max_file_size_mb: z.number().positive().max(1024).default(10),
     /** Sync only the newest N runs of each scenario (older ones stay on their machine); null: every run. */
     max_runs_per_scenario: z.number().int().positive().nullable().default(null),
+    /** Team remotes beside `remote`, by name; each carries only its workspaces. */
+    remotes: z.record(z.string().regex(REMOTE_NAME_PATTERN, 'a remote name: lowercase letters, digits, "-" or "_", not "origin"'), RemoteSettings).default({}),
     /** Per-workspace overrides, by workspace id. */
     workspaces: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), WorkspaceSettings).default({}),
   });

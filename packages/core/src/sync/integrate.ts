@@ -109,7 +109,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
  * version of the file differs from its first parent's (so last-write-wins compares the edits
  * themselves, not whatever was committed last on each machine).
  */
-async function lastChange(repo: GitRepository, sideCommits: string[], filePath: string): Promise<number> {
+export async function lastChange(repo: GitRepository, sideCommits: string[], filePath: string): Promise<number> {
   const commits = await Promise.all(sideCommits.map((oid) => repo.readCommit(oid)));
   commits.sort((a, b) => b.committedAt - a.committedAt);
   for (const commit of commits) {
@@ -134,7 +134,7 @@ const pendingFile = (repo: GitRepository) => path.join(stateDir(repo.gitdir), 'c
  * (they would beat the newer remote version in the next merge), so an interrupted move is
  * finished by the next run before anything else (resumeCheckout).
  */
-async function checkOut(repo: GitRepository, branchRef: string, from: string | null, to: string, commit: string) {
+export async function checkOut(repo: GitRepository, branchRef: string, from: string | null, to: string, commit: string) {
   const pending: PendingCheckout = { from, to, commit, branchRef };
   await fsp.mkdir(stateDir(repo.gitdir), { recursive: true });
   await writeFileAtomic(pendingFile(repo), JSON.stringify(pending));

@@ -8,8 +8,8 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { blobAtPath, diffTrees, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { DisconnectResult, InitResult, PullResult, PushResult, WorkspaceSelection } from '../models/results.js';
-import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
+import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, WorkspaceSelection } from '../models/results.js';
+import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
@@ -23,6 +23,7 @@ import { appendJournal, readJournal, readLocalState, writeLocalState } from './j
 import { readIndex } from '../git/index-file.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
+import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
 import { computeStatus } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
@@ -146,41 +147,25 @@ export class SyncService {
 
   /** Commits local changes, integrates whatever the remote has, and pushes; retries when another machine pushed first. */
   /** `automatic`: a sync nobody asked for (auto-sync), which carries only the workspaces auto-sync covers. */
-  async push(options: { message?: string; strategy?: ConflictStrategy; automatic?: AutomaticSync } = {}): Promise<PushResult> {
+  async push(options: { message?: string; strategy?: ConflictStrategy; automatic?: AutomaticSync; remote?: string } = {}): Promise<PushResult> {
     const context = await loadSyncContext(this.root);
     const url = requireRemote(context);
     const strategy = options.strategy;
+    const targets = selectRemotes(context, options.remote);
     return withRootLock(context.repo.gitdir, 'push', async () => {
       await this.recover(context);
       this.progress('commit', 'Committing local changes');
       const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
       const resolved: PushResult['resolved_conflicts'] = [];
       const pulledChanges: PathChange[] = [];
-      let pulledFirst = false;
+      const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy }, resolved, pulledChanges);
+      let pulledFirst = pulledChanges.length > 0;
       let pushed = false;
-      let upToDate = false;
       let remoteHead: string | null = null;
-      for (let attempt = 1; attempt <= PUSH_ATTEMPTS && !pushed && !upToDate; attempt += 1) {
-        this.progress('fetch', 'Checking the remote for changes');
-        remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
-        if (remoteHead) {
-          const integration = await integrateRemote(context, remoteHead, strategy);
-          resolved.push(...integration.resolved);
-          pulledChanges.push(...integration.applied);
-          if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
-        }
-        const head = await context.repo.resolveRef(context.branchRef);
-        if (!head || head === remoteHead) {
-          upToDate = true;
-          break;
-        }
-        this.progress('push', 'Uploading');
-        pushed = await context.repo.push({ url, branch: context.branch, onProgress: this.transferProgress('push') });
-      }
-      if (!pushed && !upToDate) {
-        throw new SyncNetworkError(
-          `The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here; run 'planalign sync push' again.`,
-        );
+      if (targets.origin) {
+        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges);
+        ({ pushed, remoteHead } = origin);
+        pulledFirst ||= origin.pulledFirst;
       }
       const head = await context.repo.resolveRef(context.branchRef);
       // Counted from the index, which matches HEAD: it includes what was merged from the remote.
@@ -188,12 +173,19 @@ export class SyncService {
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
       // Remote work merged on the way is history too: the log shows it as a pull.
-      const pulled = await this.journalPull(context, pulledChanges, remoteHead, now);
+      const pulled = await this.journalPull(context, pulledChanges, targets.origin && remoteHead === null, now, remoteHead);
       // What this push carried: the difference between the remote before it and now.
       const carried = pushed && head ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree) : [];
       const summary = await summarizeChanges(toFileChanges(carried), new NameBook(this.root));
       const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
-      const message = pushed ? `Synced ${totals}` : pulled.workspaces.length > 0 ? `${pulled.message}; nothing to push: ${totals}` : `Everything is up to date: ${totals}`;
+      const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
+      const teamNote = toTeams.length > 0 ? ` (shared with ${toTeams.join(', ')})` : '';
+      const message =
+        pushed || toTeams.length > 0
+          ? `Synced ${totals}${teamNote}`
+          : pulled.workspaces.length > 0
+            ? `${pulled.message}; nothing to push: ${totals}`
+            : `Everything is up to date: ${totals}`;
       if (pushed) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
@@ -218,34 +210,85 @@ export class SyncService {
         pulled_first: pulledFirst,
         resolved_conflicts: resolved,
         skipped: local.skipped,
+        remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length })),
         message,
       };
     });
   }
 
-  /** Fetches and merges the remote's changes, committing local work first so nothing is overwritten. */
-  async pull(options: { strategy?: ConflictStrategy } = {}): Promise<PullResult> {
-    const context = await loadSyncContext(this.root);
-    const url = requireRemote(context);
-    return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, options.strategy));
+  /** Merges the remote's changes and pushes, again when another machine pushed in between. */
+  private async pushToOrigin(context: SyncContext, url: string, strategy: ConflictStrategy | undefined, resolved: ResolvedConflict[], pulledChanges: PathChange[]) {
+    let pulledFirst = false;
+    let remoteHead: string | null = null;
+    for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
+      this.progress('fetch', 'Checking the remote for changes');
+      remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+      if (remoteHead) {
+        const integration = await integrateRemote(context, remoteHead, strategy);
+        resolved.push(...integration.resolved);
+        pulledChanges.push(...integration.applied);
+        if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
+      }
+      const head = await context.repo.resolveRef(context.branchRef);
+      if (!head || head === remoteHead) return { pushed: false, remoteHead, pulledFirst };
+      this.progress('push', 'Uploading');
+      if (await context.repo.push({ url, branch: context.branch, onProgress: this.transferProgress('push') })) return { pushed: true, remoteHead, pulledFirst };
+    }
+    throw new SyncNetworkError(
+      `The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here; run 'planalign sync push' again.`,
+    );
   }
 
-  private async pullLocked(context: SyncContext, url: string, strategy?: ConflictStrategy): Promise<PullResult> {
+  /** Exchanges with each team remote in turn; what they bring lands in this root's branch. */
+  private async exchangeWithTeams(
+    context: SyncContext,
+    teams: [string, RemoteSettings][],
+    options: { push: boolean; strategy?: ConflictStrategy },
+    resolved: ResolvedConflict[],
+    pulledChanges: PathChange[],
+  ): Promise<TeamExchange[]> {
+    const exchanges: TeamExchange[] = [];
+    for (const [name, remote] of teams) {
+      this.progress(options.push ? 'push' : 'fetch', `Syncing with "${name}"`);
+      const exchange = await exchangeWithTeamRemote(context, name, remote, { ...options, onProgress: this.transferProgress(options.push ? 'push' : 'fetch') });
+      resolved.push(...exchange.resolved);
+      pulledChanges.push(...exchange.applied);
+      exchanges.push(exchange);
+    }
+    return exchanges;
+  }
+
+  /** Fetches and merges the remote's changes, committing local work first so nothing is overwritten. */
+  async pull(options: { strategy?: ConflictStrategy; remote?: string } = {}): Promise<PullResult> {
+    const context = await loadSyncContext(this.root);
+    const url = requireRemote(context);
+    const targets = selectRemotes(context, options.remote);
+    return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, options.strategy, targets));
+  }
+
+  private async pullLocked(context: SyncContext, url: string, strategy?: ConflictStrategy, targets = selectRemotes(context)): Promise<PullResult> {
     await this.recover(context);
     this.progress('commit', 'Committing local changes');
     const local = await commitLocalChanges(context);
-    this.progress('fetch', 'Downloading changes');
-    const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+    const resolved: ResolvedConflict[] = [];
+    const applied: PathChange[] = [];
+    const teams = await this.exchangeWithTeams(context, targets.teams, { push: false, strategy }, resolved, applied);
+    let remoteHead: string | null = null;
     let integration: Integration | null = null;
-    if (remoteHead) {
-      this.progress('merge', 'Merging');
-      integration = await integrateRemote(context, remoteHead, strategy);
+    if (targets.origin) {
+      this.progress('fetch', 'Downloading changes');
+      remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+      if (remoteHead) {
+        this.progress('merge', 'Merging');
+        integration = await integrateRemote(context, remoteHead, strategy);
+        resolved.push(...integration.resolved);
+        applied.push(...integration.applied);
+      }
     }
-    const applied = integration?.applied ?? [];
     const now = new Date().toISOString();
     await writeLocalState(context.repo.gitdir, { last_sync: now });
-    const summary = await this.journalPull(context, applied, remoteHead, now, integration?.head ?? null);
-    await this.journalConflicts(context, integration?.resolved ?? []);
+    const summary = await this.journalPull(context, applied, targets.origin && remoteHead === null && teams.length === 0, now, integration?.head ?? null);
+    await this.journalConflicts(context, resolved);
     return {
       commit: integration?.head ?? (await context.repo.resolveRef(context.branchRef)),
       updated_workspaces: summary.workspaces,
@@ -253,8 +296,9 @@ export class SyncService {
       new_runs: summary.addedRuns,
       files_changed: applied.length,
       committed_local_changes: local.commit !== null,
-      resolved_conflicts: integration?.resolved ?? [],
+      resolved_conflicts: resolved,
       skipped: local.skipped,
+      remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length })),
       message: summary.message,
     };
   }
@@ -283,6 +327,58 @@ export class SyncService {
           : `"${found.name}" is no longer synced: its changes stay on this machine. What the remote already has stays there.`,
       };
     });
+  }
+
+  /** Origin and the team remotes, with the workspaces each carries. */
+  async listRemotes(message = ''): Promise<RemoteList> {
+    const context = await loadSyncContext(this.root);
+    const names = new NameBook(this.root);
+    const remotes: RemoteInfo[] = [];
+    if (context.settings.remote) remotes.push({ name: 'origin', url: context.settings.remote, branch: context.branch, workspaces: null });
+    for (const [name, remote] of Object.entries(context.settings.remotes)) {
+      const workspaces = await Promise.all(remote.workspaces.map(async (id) => ({ id, name: await names.workspaceName(id) })));
+      remotes.push({ name, url: remote.url, branch: remote.branch, workspaces });
+    }
+    return { remotes, message: message || `${plural(remotes.length, 'remote')}.` };
+  }
+
+  /**
+   * Adds (or changes) a team remote carrying the given workspaces (names or ids). The next push
+   * shares them there; a teammate with only that remote gets exactly those.
+   */
+  async addRemote(name: string, url: string, options: { branch?: string; workspaces?: string[] } = {}): Promise<RemoteList> {
+    const context = await loadSyncContext(this.root);
+    if (!REMOTE_NAME_PATTERN.test(name)) {
+      throw new SyncConfigError(`"${name}" cannot name a remote: use lowercase letters, digits, "-" or "_" (and not "origin", which is the remote set by init).`);
+    }
+    assertRemoteUrlIsSafe(url, 'the remote URL');
+    const branch = options.branch ?? 'main';
+    if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`--branch "${branch}" is not a valid branch name.`);
+    const workspaces = await Promise.all((options.workspaces ?? []).map((w) => findWorkspace(this.root, w)));
+    await withRootLock(context.repo.gitdir, 'remote', async () => {
+      const settings = (await readSettings(this.root))!.sync;
+      await writeSettings(this.root, { ...settings, remotes: { ...settings.remotes, [name]: { url, branch, workspaces: workspaces.map((w) => w.id) } } });
+    });
+    const carried = workspaces.length ? workspaces.map((w) => `"${w.name}"`).join(', ') : 'no workspaces yet (add them with --workspaces)';
+    return this.listRemotes(`Remote "${name}" carries ${carried}; the next push shares them there.`);
+  }
+
+  /** Removes a team remote from this root; its repository and what it holds are left alone. */
+  async removeRemote(name: string): Promise<RemoteList> {
+    const context = await loadSyncContext(this.root);
+    const remote = context.settings.remotes[name];
+    if (!remote) {
+      throw new SyncConfigError(`There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`);
+    }
+    await withRootLock(context.repo.gitdir, 'remote', async () => {
+      const settings = (await readSettings(this.root))!.sync;
+      const { [name]: _removed, ...remotes } = settings.remotes;
+      await writeSettings(this.root, { ...settings, remotes });
+      const refs = teamRefs(name, remote.branch);
+      await context.repo.deleteRef(refs.line).catch(() => undefined);
+      await context.repo.deleteRef(refs.tracking).catch(() => undefined);
+    });
+    return this.listRemotes(`Removed the remote "${name}"; its repository was not touched.`);
   }
 
   /** Open conflicts waiting for a decision, and past ones kept in backups. */
@@ -376,9 +472,9 @@ export class SyncService {
   }
 
   /** Records remote changes brought here as a `pull` entry; returns their summary and the pull's message. */
-  private async journalPull(context: SyncContext, applied: PathChange[], remoteHead: string | null, timestamp: string, commit: string | null = remoteHead) {
+  private async journalPull(context: SyncContext, applied: PathChange[], remoteEmpty: boolean, timestamp: string, commit: string | null) {
     const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
-    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteHead === null);
+    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteEmpty);
     if (applied.length > 0) {
       await appendJournal(context.repo.gitdir, {
         timestamp,
@@ -473,4 +569,16 @@ function pullMessage(workspaces: number, scenarios: number, runs: number, remote
   if (workspaces === 0) return 'Already up to date.';
   const extras = [scenarios > 0 ? `${plural(scenarios, 'new scenario')}` : null, runs > 0 ? `${plural(runs, 'new run')}` : null].filter(Boolean);
   return `Updated ${plural(workspaces, 'workspace')}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
+}
+
+/** The remotes an operation talks to: all (origin and every team remote), or the one named. */
+function selectRemotes(context: SyncContext, only?: string): { origin: boolean; teams: [string, RemoteSettings][] } {
+  const teams = Object.entries(context.settings.remotes);
+  if (!only) return { origin: true, teams };
+  if (only === 'origin') return { origin: true, teams: [] };
+  const team = teams.find(([name]) => name === only);
+  if (!team) {
+    throw new SyncConfigError(`--remote "${only}" is not a remote of this root: use origin${teams.map(([name]) => `, ${name}`).join('')} (see 'planalign sync remote list').`);
+  }
+  return { origin: false, teams: [team] };
 }

@@ -1,0 +1,109 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GitServer } from '@planalign/sync-tools/git-server';
+import { editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { nativeGit, readJson, remoteFile, remoteFiles, runCli, runJson, tempDir, twoMachines } from './harness.js';
+
+/** An owner with a personal remote and a team remote; a teammate who has only the team remote. */
+describe('several remotes', () => {
+  let server: GitServer;
+  let personal: string;
+  let team: string;
+  let owner: string;
+  let teammate: string;
+  let generated: GeneratedRoot;
+  let shared: string;
+  let privateOne: string;
+  const teamRepo = () => server.repoPath('team');
+  const scenarioOf = async (root: string, workspaceId: string) => (await fsp.readdir(path.join(root, workspaceId, 'scenarios')))[0];
+
+  beforeAll(async () => {
+    ({ server, url: personal, machineA: owner, generated } = await twoMachines('personal'));
+    team = await server.createRepo('team', { defaultBranch: 'main' });
+    teammate = path.join(await tempDir('teammate'), 'workspaces');
+    [shared, privateOne] = generated.workspaceIds;
+    expect((await runCli(['--root', owner, 'sync', 'init', '--remote', personal])).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a team remote carries only the workspaces mapped to it; the personal one carries all', async () => {
+    const sharedName = (await readJson(path.join(owner, shared, 'workspace.json'))).name;
+    const added = await runJson(['--root', owner, 'sync', 'remote', 'add', 'team', team, '--workspaces', sharedName]);
+    expect(added.code, JSON.stringify(added.body)).toBe(0);
+    expect(added.body.remotes.map((r: { name: string }) => r.name)).toEqual(['origin', 'team']);
+    expect(added.body.remotes[1].workspaces).toEqual([{ id: shared, name: sharedName }]);
+
+    const push = await runJson(['--root', owner, 'sync', 'push']);
+    expect(push.code, JSON.stringify(push.body)).toBe(0);
+    expect(push.body.remotes).toEqual([{ name: 'team', pushed: true, files_changed: 0 }]);
+    const teamFiles = remoteFiles(teamRepo());
+    const topLevel = [...new Set(teamFiles.map((f) => f.split('/')[0]))].sort();
+    expect(topLevel).toEqual(['.gitignore', '.planalign-sync.yaml', shared].sort());
+    expect(remoteFile(teamRepo(), '.planalign-sync.yaml')).toContain(`remote: ${team}`);
+    expect(remoteFile(teamRepo(), '.planalign-sync.yaml')).not.toContain(personal);
+    const personalTop = new Set(remoteFiles(server.repoPath('personal')).map((f) => f.split('/')[0]));
+    expect(personalTop.has(shared) && personalTop.has(privateOne)).toBe(true);
+    // native git can read what was sent
+    expect(nativeGit(teamRepo(), ['fsck', '--no-progress']).code).toBe(0);
+  });
+
+  it('a teammate with only the team remote gets exactly the shared workspace, and their edit comes back to the owner', async () => {
+    const init = await runJson(['--root', teammate, 'sync', 'init', '--remote', team]);
+    expect(init.code, JSON.stringify(init.body)).toBe(0);
+    const folders = (await fsp.readdir(teammate)).filter((f) => !f.startsWith('.'));
+    expect(folders).toEqual([shared]);
+
+    const scenarioId = await scenarioOf(teammate, shared);
+    await editScenario(teammate, shared, scenarioId, { description: 'from the teammate' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
+
+    const pull = await runJson(['--root', owner, 'sync', 'pull']);
+    expect(pull.code, JSON.stringify(pull.body)).toBe(0);
+    expect(pull.body.remotes).toEqual([{ name: 'team', pushed: false, files_changed: 1 }]);
+    expect((await readJson(path.join(owner, shared, 'scenarios', scenarioId, 'scenario.json'))).description).toBe('from the teammate');
+    expect(nativeGit(owner, ['status', '--porcelain']).stdout).toBe('');
+
+    // the owner's next push brings it to the personal remote too
+    expect((await runCli(['--root', owner, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(server.repoPath('personal'), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('from the teammate');
+  });
+
+  it('edits on both sides of the team remote merge by key, and the owner can sync with one remote only', async () => {
+    const scenarioId = await scenarioOf(owner, shared);
+    await editScenario(owner, shared, scenarioId, { name: 'Owner renamed it' });
+    await editScenario(teammate, shared, scenarioId, { status: 'queued' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
+
+    const onlyTeam = await runJson(['--root', owner, 'sync', 'push', '--remote', 'team']);
+    expect(onlyTeam.code, JSON.stringify(onlyTeam.body)).toBe(0);
+    const merged = await readJson(path.join(owner, shared, 'scenarios', scenarioId, 'scenario.json'));
+    expect(merged).toMatchObject({ name: 'Owner renamed it', status: 'queued' });
+    // --remote team left the personal remote alone
+    expect(remoteFile(server.repoPath('personal'), `${shared}/scenarios/${scenarioId}/scenario.json`)).not.toContain('Owner renamed it');
+
+    expect((await runCli(['--root', teammate, 'sync', 'pull'])).code).toBe(0);
+    expect(await readJson(path.join(teammate, shared, 'scenarios', scenarioId, 'scenario.json'))).toMatchObject({ name: 'Owner renamed it', status: 'queued' });
+
+    const unknown = await runJson(['--root', owner, 'sync', 'push', '--remote', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.body.error.message).toContain('origin, team');
+  });
+
+  it('lists and removes remotes, refusing names and URLs that cannot work', async () => {
+    const list = await runCli(['--root', owner, 'sync', 'remote', 'list']);
+    expect(list.stdout).toMatch(/^origin .*\n +carries every synced workspace\nteam /m);
+    const badName = await runJson(['--root', owner, 'sync', 'remote', 'add', 'origin', team]);
+    expect(badName.code).toBe(2);
+    const leaky = await runJson(['--root', owner, 'sync', 'remote', 'add', 'other', 'https://me:tok3n@example.com/x.git']);
+    expect(leaky.code).toBe(2);
+    expect(JSON.stringify(leaky.body)).not.toContain('tok3n');
+    const removed = await runJson(['--root', owner, 'sync', 'remote', 'remove', 'team']);
+    expect(removed.code).toBe(0);
+    expect(removed.body.remotes.map((r: { name: string }) => r.name)).toEqual(['origin']);
+    expect(remoteFiles(teamRepo()).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { stringify } from 'yaml';
+import { createStrategyResolver } from '../conflict/strategy-resolver.js';
+import { mergeTrees } from '../conflict/three-way-merge.js';
+import { SETTINGS_FILE } from '../config/settings-file.js';
+import { SyncConflictError, SyncNetworkError } from '../errors.js';
+import { writeLooseObject } from '../git/objects.js';
+import type { GitRepository, TransferProgress, TreeItem } from '../git/repository.js';
+import { composeRootTree } from '../git/tree-compose.js';
+import type { PathChange } from '../git/tree-diff.js';
+import { GITIGNORE_FILE } from '../ignore/gitignore-template.js';
+import type { ResolvedConflict } from '../models/results.js';
+import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
+import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
+import { commitIdentity } from './identity.js';
+import { checkOut, lastChange } from './integrate.js';
+import type { SyncContext } from './sync-context.js';
+
+/** What one exchange with a team remote did. */
+export interface TeamExchange {
+  remote: string;
+  /** files of this root changed by what came from the remote */
+  applied: PathChange[];
+  pushed: boolean;
+  resolved: ResolvedConflict[];
+}
+
+const ATTEMPTS = 5;
+/** How far back a side's history is searched for when it last changed a file (last-write-wins). */
+const HISTORY_DEPTH = 200;
+
+/** Refs of a team remote: its fetched head, and our line of commits exchanged with it. */
+export const teamRefs = (name: string, branch: string) => ({ tracking: `refs/remotes/${name}/${branch}`, line: `refs/planalign/remotes/${name}` });
+
+async function firstParents(repo: GitRepository, tip: string | null, depth: number): Promise<string[]> {
+  const commits: string[] = [];
+  for (let oid = tip; oid && commits.length < depth; oid = (await repo.readCommit(oid)).parents[0] ?? null) commits.push(oid);
+  return commits;
+}
+
+/**
+ * A team remote's tree carries only the workspaces mapped to it, at the top level as in a root,
+ * with settings of its own (its URL as the remote), so a teammate who has only that remote can
+ * `init` from it. Exchanging with it is a three-way merge between our side (the last tree we
+ * exchanged, with the mapped workspaces as this root has them now) and the remote's, by the same
+ * rules as any merge; the merged workspaces then come back into this root as one commit.
+ * Workspaces the remote carries for others are left as they are on both sides.
+ */
+export async function exchangeWithTeamRemote(
+  context: SyncContext,
+  name: string,
+  remote: RemoteSettings,
+  options: { push: boolean; strategy?: ConflictStrategy; onProgress?: (progress: TransferProgress) => void },
+): Promise<TeamExchange> {
+  const { repo } = context;
+  const refs = teamRefs(name, remote.branch);
+  const mapped = new Set(remote.workspaces.filter((id) => workspaceEnabled(context.settings, id)));
+  const carried = (entry: string) => mapped.has(entry);
+  const transport = { url: remote.url, branch: remote.branch, localRef: refs.line, trackingRef: refs.tracking, onProgress: options.onProgress };
+  const resolved: ResolvedConflict[] = [];
+  const applied: PathChange[] = [];
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+    const theirs = await repo.fetch(transport);
+    const ours = await repo.resolveRef(refs.line);
+    const mainHead = await repo.resolveRef(context.branchRef);
+    const mainTree = mainHead ? (await repo.readCommit(mainHead)).tree : null;
+    const theirsTree = theirs ? (await repo.readCommit(theirs)).tree : null;
+    const oursTree = ours ? (await repo.readCommit(ours)).tree : null;
+
+    const projected = await composeRootTree(repo, oursTree ?? theirsTree, mainTree, carried, await teamRootFiles(repo, oursTree ?? theirsTree, mainTree, remote));
+    let merged = projected;
+    let oursIsBehind = false;
+    if (theirs && theirsTree) {
+      const histories = ours ? await repo.compareHistories(ours, theirs) : { onlyLocal: [], onlyRemote: await firstParents(repo, theirs, HISTORY_DEPTH), bases: [] };
+      oursIsBehind = ours !== null && histories.bases.includes(ours);
+      const baseTree = histories.bases[0] ? (await repo.readCommit(histories.bases[0])).tree : null;
+      const mainHistory = await firstParents(repo, mainHead, HISTORY_DEPTH);
+      const resolver = createStrategyResolver({
+        repo,
+        strategyFor: strategyFor(context.settings, options.strategy),
+        ours: { commit: mainHead ?? theirs, changedAt: (file) => lastChange(repo, mainHistory, file) },
+        theirs: { commit: theirs, changedAt: (file) => lastChange(repo, histories.onlyRemote, file) },
+        resolved,
+      });
+      merged = await mergeTrees(repo, baseTree, projected, theirsTree, resolver.resolve);
+      if (resolver.unresolved.length > 0) {
+        const files = resolver.unresolved.map((c) => c.path);
+        throw new SyncConflictError(
+          `${files.length} file${files.length === 1 ? '' : 's'} changed both here and on the remote "${name}": ${files.slice(0, 5).join(', ')}. ` +
+            `Nothing was changed. Sync again with --strategy keep-local|keep-remote|last-write-wins.`,
+          files,
+        );
+      }
+    }
+
+    // What came from the team goes into this root's branch, as one commit.
+    const nextMainTree = await composeRootTree(repo, mainTree, merged, carried);
+    if (nextMainTree !== mainTree && (mainTree !== null || mapped.size > 0)) {
+      const commit = await repo.writeCommit({
+        tree: nextMainTree,
+        parents: mainHead ? [mainHead] : [],
+        message: `Merge changes from the remote "${name}"`,
+        author: await commitIdentity(repo),
+      });
+      const moved = await checkOut(repo, context.branchRef, mainTree, nextMainTree, commit);
+      applied.push(...moved.applied);
+    }
+
+    if (!options.push || merged === theirsTree) {
+      if (options.push && theirs) await repo.writeRef(refs.line, theirs);
+      return { remote: name, applied, pushed: false, resolved };
+    }
+    const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
+    const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${context.root}`, author: await commitIdentity(repo) });
+    await repo.writeRef(refs.line, commit);
+    if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved };
+    // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
+    if (ours) await repo.writeRef(refs.line, ours);
+    else await repo.deleteRef(refs.line);
+  }
+  throw new SyncNetworkError(`The remote "${name}" kept changing while pushing (${ATTEMPTS} attempts). Your work is committed here; push again.`);
+}
+
+/** The settings and ignore rules at the top of a team remote: its own, or made for it from this root's. */
+async function teamRootFiles(repo: GitRepository, teamTree: string | null, mainTree: string | null, remote: RemoteSettings): Promise<TreeItem[]> {
+  const existing = new Set(teamTree ? (await repo.readTree(teamTree)).map((item) => item.name) : []);
+  const files: TreeItem[] = [];
+  if (!existing.has(SETTINGS_FILE)) {
+    const settings = `# planalign-sync settings of a shared remote. Never put a token here.\n${stringify({ version: 1, sync: { remote: remote.url, branch: remote.branch } })}`;
+    files.push({ name: SETTINGS_FILE, mode: '100644', type: 'blob', oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(settings)) });
+  }
+  const ignore = !existing.has(GITIGNORE_FILE) && mainTree ? (await repo.readTree(mainTree)).find((item) => item.name === GITIGNORE_FILE) : undefined;
+  if (ignore) files.push(ignore);
+  return files;
+}
