@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   AutoSync,
+  RegenRunner,
+  RegenService,
   CONFLICT_STRATEGIES,
   EXIT_CODES,
   SyncConfigError,
@@ -13,7 +15,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
-import { renderAutoSyncEvent, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
+import { renderAutoSyncEvent, renderJob, renderRegenOverview, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -257,6 +259,83 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
       execute(async (globals, progress) => {
         const list = await service(globals, progress).removeRemote(name);
         return { json: list, text: list.message };
+      }),
+    );
+
+  sync
+    .command('regenerate [workspace] [scenario]')
+    .description('rebuild results sync leaves behind (simulation.duckdb) for runs completed elsewhere; names or ids')
+    .option('--all-missing', 'every run whose results are not on this machine')
+    .option('--detach', 'only queue the jobs; a runner (the API server, or a later regenerate) works through them')
+    .action((workspace: string | undefined, scenario: string | undefined, options: { allMissing?: boolean; detach?: boolean }) =>
+      execute(async (globals, progress) => {
+        const root = resolveWorkspacesRoot(globals.root);
+        const regen = new RegenService(root);
+        const added = await regen.enqueue({ workspace, scenario, allMissing: options.allMissing });
+        const queued = added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${added.length} job${added.length === 1 ? '' : 's'}.`;
+        if (options.detach) return { json: await regen.overview(), text: [queued, ...added.map(renderJob)].join('\n') };
+        const runner = new RegenRunner(root, {
+          onEvent: (event) => {
+            if (event.type !== 'job') return;
+            if (event.job.status === 'running') progress.bar(event.job.label, event.job.progress);
+            else if (event.job.status !== 'queued' && !globals.json) {
+              progress.clear();
+              process.stdout.write(`${renderJob(event.job)}\n`);
+            }
+          },
+        });
+        if (!(await runner.start())) {
+          return { json: await regen.overview(), text: `${queued} Another process is working through the queue; follow it with 'planalign sync jobs'.` };
+        }
+        // Ctrl-C stops the commands under way; their jobs stay queued for the next runner.
+        const interrupted = new Promise<'stop'>((resolve) => {
+          process.once('SIGINT', () => resolve('stop'));
+          process.once('SIGTERM', () => resolve('stop'));
+        });
+        await Promise.race([runner.untilIdle(), interrupted]);
+        await runner.stop();
+        const overview = await regen.overview();
+        const failed = overview.jobs.filter((j) => added.some((a) => a.id === j.id) && j.status === 'failed');
+        return {
+          json: overview,
+          text: failed.length > 0 ? `${failed.length} job${failed.length === 1 ? '' : 's'} failed; see 'planalign sync jobs log <id>'.` : added.length > 0 ? 'Done.' : queued,
+          exitCode: failed.length > 0 ? EXIT_CODES.unexpected : EXIT_CODES.ok,
+        };
+      }),
+    );
+
+  const jobs = sync.command('jobs').description('the regeneration queue: list, cancel, retry, log');
+  jobs
+    .command('list', { isDefault: true })
+    .description('missing results and regeneration jobs')
+    .action(() =>
+      execute(async (globals) => {
+        const overview = await new RegenService(resolveWorkspacesRoot(globals.root)).overview();
+        return { json: overview, text: renderRegenOverview(overview) };
+      }),
+    );
+  for (const [name, description] of [
+    ['cancel', 'cancel a queued or running job (its partial database is removed)'],
+    ['retry', 'queue a failed or cancelled job again'],
+  ] as const) {
+    jobs
+      .command(`${name} <id>`)
+      .description(description)
+      .action((id: string) =>
+        execute(async (globals) => {
+          const regen = new RegenService(resolveWorkspacesRoot(globals.root));
+          const job = name === 'cancel' ? await regen.cancel(id) : await regen.retry(id);
+          return { json: job, text: renderJob(job) };
+        }),
+      );
+  }
+  jobs
+    .command('log <id>')
+    .description("a job's output")
+    .action((id: string) =>
+      execute(async (globals) => {
+        const log = await new RegenService(resolveWorkspacesRoot(globals.root)).log(id);
+        return { json: { id, log }, text: log.trimEnd() };
       }),
     );
 

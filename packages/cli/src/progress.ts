@@ -31,6 +31,16 @@ export class TerminalProgress {
     this.shown = true;
   }
 
+  /** A bar for a long job: `▶ "Baseline" in "Q4" [██████░░░░] 60 %`. */
+  bar(label: string, fraction: number): void {
+    if (!this.enabled) return;
+    const width = 20;
+    const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+    const text = `▶ ${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${Math.round(fraction * 100)} %`;
+    this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns || 80) - 1)}`);
+    this.shown = true;
+  }
+
   clear(): void {
     if (this.shown) this.stream.write('\r\x1b[2K');
     this.shown = false;

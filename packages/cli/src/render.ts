@@ -1,4 +1,4 @@
-import type { AutoSyncEvent, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { AutoSyncEvent, RegenJob, RegenOverview, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -57,12 +57,16 @@ export function renderStatus(root: string, status: SyncStatus): string {
     lines.push(`Local changes: ${plural(status.local_changes, 'file')} · ahead ${status.ahead} · behind ${status.behind}`);
     lines.push(`Last sync: ${status.last_sync ? `${formatTimestamp(status.last_sync)} (${timeAgo(status.last_sync)})` : 'never'}`);
     lines.push(`Conflicts: ${status.conflicts.length === 0 ? 'none' : status.conflicts.join(', ')}`);
+    if (status.missing_results > 0) {
+      lines.push(`Results not on this machine: ${plural(status.missing_results, 'run')} (rebuild with 'planalign sync regenerate --all-missing')`);
+    }
   }
   if (status.workspaces.length > 0) {
     lines.push('');
     const width = Math.max(...status.workspaces.map((w) => stateBadge(w).length));
     for (const workspace of status.workspaces) {
-      lines.push(`  ${stateBadge(workspace).padEnd(width)}  ${workspace.name} (${plural(workspace.scenario_count, 'scenario')})`);
+      const missing = workspace.missing_results > 0 ? `; results of ${plural(workspace.missing_results, 'run')} not here` : '';
+      lines.push(`  ${stateBadge(workspace).padEnd(width)}  ${workspace.name} (${plural(workspace.scenario_count, 'scenario')}${missing})`);
       for (const problem of workspace.problems) lines.push(`      ! ${problem}`);
     }
   }
@@ -145,4 +149,29 @@ export function renderRemotes(list: RemoteList): string {
       return `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carries}`;
     })
     .join('\n');
+}
+
+const JOB_MARKS: Record<RegenJob['status'], string> = { queued: '…', running: '▶', succeeded: '✓', failed: '✗', cancelled: '○' };
+
+/** One line per job: `✓ 3f2a9c1e  "Baseline" in "Q4 Projections", 2026-2028  succeeded in 12.4 s`. */
+export function renderJob(job: RegenJob): string {
+  const detail =
+    job.status === 'running'
+      ? `${Math.round(job.progress * 100)} %`
+      : job.status === 'succeeded'
+        ? `rebuilt in ${(job.duration_seconds ?? 0).toFixed(1)} s`
+        : job.status === 'queued'
+          ? 'queued'
+          : `${job.status}${job.message ? `: ${job.message}` : ''}`;
+  return `${JOB_MARKS[job.status]} ${job.id}  ${job.label}  ${detail}`;
+}
+
+export function renderRegenOverview(overview: RegenOverview): string {
+  const lines: string[] = [];
+  lines.push(overview.missing.length === 0 ? 'Every completed run has its results on this machine.' : `Results not on this machine: ${plural(overview.missing.length, 'run')}.`);
+  if (overview.jobs.length > 0) {
+    lines.push('', `Jobs${overview.runner_active ? ' (a runner is working through them)' : ''}:`);
+    for (const job of overview.jobs) lines.push(`  ${renderJob(job)}`);
+  }
+  return lines.join('\n');
 }

@@ -5,3 +5,4 @@ export * from './results.js';
 export * from './planalign.js';
 export * from './conflicts.js';
 export * from './auto-sync.js';
+export * from './regen.js';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RegenerateSettings } from './regen.js';
 
 export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local', 'keep-remote'] as const;
 export const ConflictStrategy = z.enum(CONFLICT_STRATEGIES);
@@ -55,5 +56,6 @@ export type SyncConfig = z.infer<typeof SyncConfig>;
 export const SyncSettingsFile = z.strictObject({
   version: z.literal(1),
   sync: SyncConfig.default(SyncConfig.parse({})),
+  regenerate: RegenerateSettings.default(RegenerateSettings.parse({})),
 });
 export type SyncSettingsFile = z.infer<typeof SyncSettingsFile>;

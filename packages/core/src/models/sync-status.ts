@@ -19,6 +19,8 @@ export const WorkspaceSyncState = z.object({
   last_run_at: z.string().nullable(),
   /** Files of this workspace that could not be read (e.g. half-written JSON). */
   problems: z.array(z.string()),
+  /** completed runs whose results (simulation.duckdb) are not on this machine: `sync regenerate` rebuilds them */
+  missing_results: z.number().int().nonnegative(),
 });
 export type WorkspaceSyncState = z.infer<typeof WorkspaceSyncState>;
 
@@ -43,6 +45,8 @@ export const SyncStatus = z.object({
   local: TreeCounts,
   remote: TreeCounts.nullable(),
   workspaces: z.array(WorkspaceSyncState),
+  /** completed runs whose results are not on this machine, over all workspaces */
+  missing_results: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;

@@ -39,20 +39,12 @@ export function lockPath(gitdir: string): string {
 }
 
 /**
- * One sync at a time per root, shared by the CLI, the API and the watcher: an exclusive
- * lock file inside `.git/` that records its owner. A caller waits up to `timeoutMs`.
+ * Takes an exclusive lock file that records its owner, unless a live process holds it: then
+ * null. A lock left by a process that is gone is removed first. The returned function releases it.
  */
-export async function withRootLock<T>(
-  gitdir: string,
-  operation: string,
-  work: () => Promise<T>,
-  timeoutMs = Number(process.env.PLANALIGN_SYNC_LOCK_TIMEOUT_MS ?? 60_000),
-): Promise<T> {
-  const file = lockPath(gitdir);
+export async function tryLock(file: string, operation: string): Promise<(() => Promise<void>) | null> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), operation, started_at: new Date().toISOString() };
-  let delay = 25;
   for (;;) {
     try {
       const handle = await fsp.open(file, 'wx');
@@ -64,21 +56,11 @@ export async function withRootLock<T>(
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await isStale(file)) {
-        await fsp.rm(file, { force: true });
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const holder = await fsp.readFile(file, 'utf8').then((t) => JSON.parse(t) as LockOwner).catch(() => null);
-        throw new SyncBusyError(
-          `Another sync${holder ? ` (${holder.operation}, process ${holder.pid})` : ''} is running on this root. Wait for it to finish and try again.`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 500);
+      if (!(await isStale(file))) return null;
+      await fsp.rm(file, { force: true });
     }
   }
-  const release = () => {
+  const releaseNow = () => {
     try {
       // Synchronous so it also runs from an 'exit' handler.
       rmSync(file, { force: true });
@@ -86,11 +68,49 @@ export async function withRootLock<T>(
       // already gone
     }
   };
-  process.once('exit', release);
-  try {
-    return await work();
-  } finally {
-    process.removeListener('exit', release);
+  process.once('exit', releaseNow);
+  return async () => {
+    process.removeListener('exit', releaseNow);
     await fsp.rm(file, { force: true });
+  };
+}
+
+/** Who holds a lock file, for messages. */
+export async function lockHolder(file: string): Promise<{ pid: number; operation: string } | null> {
+  return fsp.readFile(file, 'utf8').then((t) => JSON.parse(t) as LockOwner).catch(() => null);
+}
+
+/** Runs `work` holding a lock file, waiting up to `timeoutMs` for it. */
+export async function withFileLock<T>(file: string, operation: string, work: () => Promise<T>, timeoutMs: number, busyMessage: (holder: string) => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 25;
+  for (;;) {
+    const release = await tryLock(file, operation);
+    if (release) {
+      try {
+        return await work();
+      } finally {
+        await release();
+      }
+    }
+    if (Date.now() >= deadline) {
+      const holder = await lockHolder(file);
+      throw new SyncBusyError(busyMessage(holder ? ` (${holder.operation}, process ${holder.pid})` : ''));
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 500);
   }
+}
+
+/**
+ * One sync at a time per root, shared by the CLI, the API and the watcher: an exclusive
+ * lock file inside `.git/` that records its owner. A caller waits up to `timeoutMs`.
+ */
+export function withRootLock<T>(
+  gitdir: string,
+  operation: string,
+  work: () => Promise<T>,
+  timeoutMs = Number(process.env.PLANALIGN_SYNC_LOCK_TIMEOUT_MS ?? 60_000),
+): Promise<T> {
+  return withFileLock(lockPath(gitdir), operation, work, timeoutMs, (holder) => `Another sync${holder} is running on this root. Wait for it to finish and try again.`);
 }

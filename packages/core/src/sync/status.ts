@@ -15,6 +15,7 @@ import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { stageLocalWork } from './local-commit.js';
+import { findMissingResults } from '../regen/missing-results.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
@@ -131,6 +132,8 @@ async function gatherStatus(
   }
   // Workspaces known only on the remote are listed too, as pull available.
   const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
+  const missingByWorkspace = new Map<string, number>();
+  for (const missing of await findMissingResults(root)) missingByWorkspace.set(missing.workspace_id, (missingByWorkspace.get(missing.workspace_id) ?? 0) + 1);
   const workspaces: WorkspaceSyncState[] = [];
   for (const id of allIds.sort()) {
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
@@ -162,6 +165,7 @@ async function gatherStatus(
       run_count: counts.runs,
       last_run_at: lastRunAt,
       problems: problemsByWorkspace.get(id) ?? [],
+      missing_results: missingByWorkspace.get(id) ?? 0,
     });
   }
   return {
@@ -177,6 +181,7 @@ async function gatherStatus(
     local: countTree(localPaths),
     remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : null,
     workspaces,
+    missing_results: [...missingByWorkspace.values()].reduce((a, b) => a + b, 0),
     warnings,
   };
 }

@@ -530,6 +530,7 @@ export class SyncService {
         run_count: inside.filter((q) => placeOf(q).file === 'run').length,
         last_run_at: null,
         problems: [],
+        missing_results: 0,
       });
     }
     const state = await readLocalState(`${this.root}/.git`);
@@ -546,6 +547,7 @@ export class SyncService {
       local: countTree(paths),
       remote: null,
       workspaces,
+      missing_results: 0,
       warnings: [],
     };
   }
