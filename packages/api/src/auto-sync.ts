@@ -43,7 +43,7 @@ export class AutoSyncSupervisor {
       const interval = settings?.sync.auto_sync_interval_minutes ?? null;
       if (this.auto && (!wanted || interval !== this.intervalMinutes)) await this.stopWatcher();
       if (wanted && !this.auto) {
-        this.auto = new AutoSync(this.runner.root, {
+        const auto = new AutoSync(this.runner.root, {
           pullOnStart: this.pullOnStart,
           everyWorkspace: false,
           perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<{ message: string }>),
@@ -51,8 +51,10 @@ export class AutoSyncSupervisor {
             if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));
           },
         });
+        // Kept only once it runs: a watcher that could not start is tried again next time.
+        await auto.start();
+        this.auto = auto;
         this.intervalMinutes = interval;
-        await this.auto.start();
       }
     });
     return this.reconciling;
@@ -63,6 +65,7 @@ export class AutoSyncSupervisor {
     const settings = await readSettings(this.runner.root).catch(() => null);
     return AutoSyncState.parse({
       watching: false,
+      configured: settings?.sync.auto_sync ?? false,
       syncing: false,
       interval_minutes: settings?.sync.auto_sync_interval_minutes ?? 15,
       last_run_at: null,

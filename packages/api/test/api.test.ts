@@ -130,6 +130,10 @@ describe('the sync API over real HTTP', () => {
     const leaky = await call(api.url, 'PUT', '/api/sync/config', { remote: 'https://me:s3cret-token@example.com/r.git' });
     expect(leaky.status).toBe(422);
     expect(JSON.stringify(leaky.body)).not.toContain('s3cret-token');
+    const leakyTeam = await call(api.url, 'PUT', '/api/sync/config', { remotes: { team: { url: 'https://bob:t3am-token@example.com/t.git' } } });
+    expect(leakyTeam.status).toBe(422);
+    expect(JSON.stringify(leakyTeam.body)).not.toContain('t3am-token');
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain('t3am-token');
     await call(api.url, 'PUT', '/api/sync/config', { conflict_strategy: 'last-write-wins', auto_sync: false });
   });
 

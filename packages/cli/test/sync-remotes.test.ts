@@ -39,7 +39,7 @@ describe('several remotes', () => {
 
     const push = await runJson(['--root', owner, 'sync', 'push']);
     expect(push.code, JSON.stringify(push.body)).toBe(0);
-    expect(push.body.remotes).toEqual([{ name: 'team', pushed: true, files_changed: 0 }]);
+    expect(push.body.remotes).toEqual([{ name: 'team', pushed: true, files_changed: 0, error: null }]);
     const teamFiles = remoteFiles(teamRepo());
     const topLevel = [...new Set(teamFiles.map((f) => f.split('/')[0]))].sort();
     expect(topLevel).toEqual(['.gitignore', '.planalign-sync.yaml', shared].sort());
@@ -63,7 +63,7 @@ describe('several remotes', () => {
 
     const pull = await runJson(['--root', owner, 'sync', 'pull']);
     expect(pull.code, JSON.stringify(pull.body)).toBe(0);
-    expect(pull.body.remotes).toEqual([{ name: 'team', pushed: false, files_changed: 1 }]);
+    expect(pull.body.remotes).toEqual([{ name: 'team', pushed: false, files_changed: 1, error: null }]);
     expect((await readJson(path.join(owner, shared, 'scenarios', scenarioId, 'scenario.json'))).description).toBe('from the teammate');
     expect(nativeGit(owner, ['status', '--porcelain']).stdout).toBe('');
 
@@ -91,6 +91,35 @@ describe('several remotes', () => {
     const unknown = await runJson(['--root', owner, 'sync', 'push', '--remote', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.body.error.message).toContain('origin, team');
+  });
+
+  it("after a pull, the teammate's later edits are not undone by the owner's next push", async () => {
+    const scenarioId = await scenarioOf(owner, shared);
+    await editScenario(teammate, shared, scenarioId, { description: 'T1' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', owner, 'sync', 'pull'])).code).toBe(0);
+    await editScenario(teammate, shared, scenarioId, { description: 'T3' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
+    // the owner never touched the file: their push must carry the teammate's newest edit, not T1
+    expect((await runCli(['--root', owner, 'sync', 'push', '--strategy', 'ask-user'])).code).toBe(0);
+    expect(remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('"T3"');
+    expect((await readJson(path.join(owner, shared, 'scenarios', scenarioId, 'scenario.json'))).description).toBe('T3');
+  });
+
+  it('a team remote that cannot be reached is reported while origin still syncs', async () => {
+    const settings = path.join(owner, '.planalign-sync.yaml');
+    const before = await fsp.readFile(settings, 'utf8');
+    expect((await runCli(['--root', owner, 'sync', 'remote', 'add', 'offline', 'http://127.0.0.1:9/nowhere.git', '--workspaces', shared])).code).toBe(0);
+    const file = path.join(owner, privateOne, 'workspace.json');
+    await fsp.writeFile(file, JSON.stringify({ ...(await readJson(file)), description: 'while a team remote is down' }, null, 2));
+    const push = await runJson(['--root', owner, 'sync', 'push']);
+    expect(push.code, JSON.stringify(push.body)).toBe(0);
+    expect(push.body.remotes.find((r: { name: string }) => r.name === 'offline').error).toMatch(/reach|connect/i);
+    expect(remoteFile(server.repoPath('personal'), `${privateOne}/workspace.json`)).toContain('while a team remote is down');
+    // asked for alone, its failure is the command's
+    expect((await runJson(['--root', owner, 'sync', 'push', '--remote', 'offline'])).code).toBe(4);
+    expect((await runCli(['--root', owner, 'sync', 'remote', 'remove', 'offline'])).code).toBe(0);
+    expect(await fsp.readFile(settings, 'utf8')).toBe(before);
   });
 
   it('lists and removes remotes, refusing names and URLs that cannot work', async () => {

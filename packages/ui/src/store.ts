@@ -57,9 +57,21 @@ export function createSyncStore(api = new SyncApi()) {
   }
 
   let refreshing: Promise<void> | null = null;
-  /** Reads the status; `offline` answers from the last sync without asking the remote. */
+  let again: Promise<void> | null = null;
+  /**
+   * Reads the status; `offline` answers from the last sync without asking the remote. Asked
+   * while a read is under way, it reads once more after it, so a change just made is never
+   * hidden behind an answer that started before it.
+   */
   function refresh(options: { offline?: boolean } = {}): Promise<void> {
-    refreshing ??= (async () => {
+    if (refreshing) {
+      again ??= refreshing.then(() => {
+        again = null;
+        return refresh(options);
+      });
+      return again;
+    }
+    refreshing = (async () => {
       try {
         state.status = await api.status(options.offline);
         state.auto = state.status.is_initialized ? await api.autoSync() : null;

@@ -72,6 +72,7 @@ export class AutoSync {
   private readonly perform: SyncOperationRunner;
   private readonly current: AutoSyncState = {
     watching: false,
+    configured: false,
     syncing: false,
     interval_minutes: 15,
     last_run_at: null,
@@ -102,6 +103,7 @@ export class AutoSync {
     this.rules = compileSyncRules(await readGitignore(this.root), settings.sync);
     this.intervalMs = settings.sync.auto_sync_interval_minutes * 60_000;
     this.rootAutoSync = settings.sync.auto_sync;
+    this.current.configured = settings.sync.auto_sync;
     this.current.interval_minutes = settings.sync.auto_sync_interval_minutes;
   }
 
@@ -185,6 +187,11 @@ export class AutoSync {
       this.timer = null;
       const due = this.pending!;
       this.pending = null;
+      // One sync at a time: a need that comes due during one is looked at when it ends.
+      if (this.running) {
+        this.changedDuringSync = true;
+        return;
+      }
       this.running = this.run(due.trigger).finally(() => {
         this.running = null;
       });

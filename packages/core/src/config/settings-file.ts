@@ -60,6 +60,9 @@ export function describeIssues(fileLabel: string, error: z.ZodError): string {
  */
 export async function writeSettings(root: string, sync: SyncConfig): Promise<void> {
   const validated = SyncConfig.parse(sync);
+  // The file is pushed to every machine: no URL with a secret in it is ever written.
+  if (validated.remote) assertRemoteUrlIsSafe(validated.remote, 'sync.remote');
+  for (const [name, remote] of Object.entries(validated.remotes)) assertRemoteUrlIsSafe(remote.url, `sync.remotes.${name}.url`);
   const file = settingsPath(root);
   let existing: string | null = null;
   try {

@@ -4,6 +4,8 @@ import * as z from 'zod';
 export const AutoSyncState = z.object({
   /** a watcher is running on this root (in this process) */
   watching: z.boolean(),
+  /** the root's `auto_sync` setting (a workspace's own `auto_sync: true` can run the watcher without it) */
+  configured: z.boolean(),
   syncing: z.boolean(),
   interval_minutes: z.number().int().positive(),
   last_run_at: z.string().nullable(),

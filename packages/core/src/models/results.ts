@@ -26,6 +26,8 @@ export const RemoteExchange = z.object({
   pushed: z.boolean(),
   /** files of this root changed by what came from it */
   files_changed: z.number().int().nonnegative(),
+  /** why it could not sync this time (the other remotes did) */
+  error: z.string().nullable(),
 });
 export type RemoteExchange = z.infer<typeof RemoteExchange>;
 

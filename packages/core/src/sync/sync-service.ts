@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
-import { SyncConfigError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
+import { SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
 import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { blobAtPath, diffTrees, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
@@ -158,7 +158,7 @@ export class SyncService {
       const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
       const resolved: PushResult['resolved_conflicts'] = [];
       const pulledChanges: PathChange[] = [];
-      const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy }, resolved, pulledChanges);
+      const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy, alone: !targets.origin }, resolved, pulledChanges);
       let pulledFirst = pulledChanges.length > 0;
       let pushed = false;
       let remoteHead: string | null = null;
@@ -210,7 +210,7 @@ export class SyncService {
         pulled_first: pulledFirst,
         resolved_conflicts: resolved,
         skipped: local.skipped,
-        remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length })),
+        remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length, error: t.error })),
         message,
       };
     });
@@ -243,17 +243,25 @@ export class SyncService {
   private async exchangeWithTeams(
     context: SyncContext,
     teams: [string, RemoteSettings][],
-    options: { push: boolean; strategy?: ConflictStrategy },
+    /** `alone`: this remote is all the operation talks to, so its failure is the operation's */
+    options: { push: boolean; strategy?: ConflictStrategy; alone?: boolean },
     resolved: ResolvedConflict[],
     pulledChanges: PathChange[],
   ): Promise<TeamExchange[]> {
     const exchanges: TeamExchange[] = [];
     for (const [name, remote] of teams) {
       this.progress(options.push ? 'push' : 'fetch', `Syncing with "${name}"`);
-      const exchange = await exchangeWithTeamRemote(context, name, remote, { ...options, onProgress: this.transferProgress(options.push ? 'push' : 'fetch') });
-      resolved.push(...exchange.resolved);
-      pulledChanges.push(...exchange.applied);
-      exchanges.push(exchange);
+      try {
+        const exchange = await exchangeWithTeamRemote(context, name, remote, { ...options, onProgress: this.transferProgress(options.push ? 'push' : 'fetch') });
+        resolved.push(...exchange.resolved);
+        pulledChanges.push(...exchange.applied);
+        exchanges.push(exchange);
+      } catch (error) {
+        // One team remote that is down, refuses us or conflicts must not keep the others
+        // (and origin) from syncing: it is reported, and tried again next time.
+        if (!(error instanceof SyncError) || options.alone) throw error;
+        exchanges.push({ remote: name, applied: [], pushed: false, resolved: [], error: redactUrl(error.message) });
+      }
     }
     return exchanges;
   }
@@ -272,7 +280,7 @@ export class SyncService {
     const local = await commitLocalChanges(context);
     const resolved: ResolvedConflict[] = [];
     const applied: PathChange[] = [];
-    const teams = await this.exchangeWithTeams(context, targets.teams, { push: false, strategy }, resolved, applied);
+    const teams = await this.exchangeWithTeams(context, targets.teams, { push: false, strategy, alone: !targets.origin }, resolved, applied);
     let remoteHead: string | null = null;
     let integration: Integration | null = null;
     if (targets.origin) {
@@ -298,7 +306,7 @@ export class SyncService {
       committed_local_changes: local.commit !== null,
       resolved_conflicts: resolved,
       skipped: local.skipped,
-      remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length })),
+      remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length, error: t.error })),
       message: summary.message,
     };
   }

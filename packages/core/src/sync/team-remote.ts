@@ -22,6 +22,8 @@ export interface TeamExchange {
   applied: PathChange[];
   pushed: boolean;
   resolved: ResolvedConflict[];
+  /** why the exchange failed (unreachable, refused, conflict); the other remotes still sync */
+  error: string | null;
 }
 
 const ATTEMPTS = 5;
@@ -106,13 +108,16 @@ export async function exchangeWithTeamRemote(
     }
 
     if (!options.push || merged === theirsTree) {
-      if (options.push && theirs) await repo.writeRef(refs.line, theirs);
-      return { remote: name, applied, pushed: false, resolved };
+      // Their commit is merged here now: the next exchange starts from it, so what they changed
+      // is not taken for our change (nor ours undone by an old base); what we have and they do
+      // not is in this root's branch and goes out with the next push.
+      if (theirs) await repo.writeRef(refs.line, theirs);
+      return { remote: name, applied, pushed: false, resolved, error: null };
     }
     const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
     const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${context.root}`, author: await commitIdentity(repo) });
     await repo.writeRef(refs.line, commit);
-    if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved };
+    if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved, error: null };
     // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
     if (ours) await repo.writeRef(refs.line, ours);
     else await repo.deleteRef(refs.line);
