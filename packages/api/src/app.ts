@@ -3,6 +3,7 @@ import { errorHandler, HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { AutoSyncSupervisor } from './auto-sync.js';
 import { OperationRunner } from './operations.js';
+import { RegenSupervisor } from './regen.js';
 import { syncRoutes } from './routes.js';
 import { requireToken, sameSiteOnly, type SecurityOptions } from './security.js';
 
@@ -14,9 +15,10 @@ export interface AppOptions extends SecurityOptions {
 }
 
 /** The Express application: security first, then the routes, then one error format for all. */
-export function createApp(options: AppOptions): { app: Express; runner: OperationRunner; autoSync: AutoSyncSupervisor } {
+export function createApp(options: AppOptions): { app: Express; runner: OperationRunner; autoSync: AutoSyncSupervisor; regen: RegenSupervisor } {
   const runner = new OperationRunner(options.root);
   const autoSync = new AutoSyncSupervisor(runner);
+  const regen = new RegenSupervisor(runner);
   const app = express();
   app.disable('x-powered-by');
   // The dashboard's files hold no data and must load before it can ask for the token.
@@ -27,9 +29,9 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   app.get('/api/openapi.json', (_request, response) => {
     response.json(document);
   });
-  app.use('/api/sync', syncRoutes(runner, autoSync));
+  app.use('/api/sync', syncRoutes(runner, autoSync, regen));
   app.use('/api', (_request, _response, next) => next(new HttpError(404, 'not_found', 'No such API route; see /api/openapi.json.')));
   if (options.staticDir) app.use(express.static(options.staticDir));
   app.use(errorHandler);
-  return { app, runner, autoSync };
+  return { app, runner, autoSync, regen };
 }

@@ -13,12 +13,17 @@ import {
   SyncStatus,
   WorkspaceSyncState,
   AutoSyncState,
+  RegenJob,
+  RegenOverview,
 } from '@planalign/sync-core';
-import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
+import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, RegenRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
 
 const schemas = {
   SyncStatus,
   AutoSyncState,
+  RegenOverview,
+  RegenJob,
+  RegenRequest,
   WorkspaceSyncState,
   SyncLogEntry,
   SyncConfig,
@@ -104,6 +109,15 @@ export function openApiDocument(): object {
       },
       '/api/sync/conflicts/resolve': { post: operation('Choose a version', ref('ConflictResolution'), 'ResolveRequest') },
       '/api/sync/conflicts/restore': { post: operation('Put a kept version back', ref('RestoreResult'), 'RestoreRequest') },
+      '/api/sync/regen': {
+        get: operation('Results not on this machine, and the regeneration jobs', ref('RegenOverview')),
+        post: operation('Queue the rebuild of missing results (a workspace, a scenario, or all_missing)', { type: 'object', properties: { jobs: { type: 'array', items: ref('RegenJob') } } }, 'RegenRequest'),
+      },
+      '/api/sync/regen/{id}/cancel': { post: operation('Cancel a queued or running job', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
+      '/api/sync/regen/{id}/retry': { post: operation('Queue a failed or cancelled job again', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
+      '/api/sync/regen/{id}/log': {
+        get: operation("A job's output", { type: 'object', properties: { id: { type: 'string' }, log: { type: 'string' } } }, undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]),
+      },
       '/api/sync/events': {
         get: {
           summary: 'Progress of running operations (server-sent events: started, progress, finished, failed)',

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SyncService, redactUrl, type SyncProgress } from '@planalign/sync-core';
+import { SyncService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
 import { HttpError } from './http-errors.js';
 
 export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
@@ -9,7 +9,9 @@ export type OperationEvent =
   | { type: 'started'; operation: OperationName }
   | ({ type: 'progress'; operation: OperationName } & SyncProgress)
   | { type: 'finished'; operation: OperationName; message: string }
-  | { type: 'failed'; operation: OperationName; code: string; message: string };
+  | { type: 'failed'; operation: OperationName; code: string; message: string }
+  /** a regeneration job changed (queued, progress, finished) */
+  | { type: 'regen'; job: RegenJob };
 
 /**
  * Runs the operations that change a root, one at a time: a second push while one runs is
@@ -33,7 +35,8 @@ export class OperationRunner {
     return () => this.events.off('event', listener);
   }
 
-  private emit(event: OperationEvent): void {
+  /** Sends an event to every listener (regeneration progress goes out this way too). */
+  emit(event: OperationEvent): void {
     this.events.emit('event', event);
   }
 

@@ -39,3 +39,9 @@ export const ErrorBody = z.object({
 export const WorkspaceSelectionRequest = z.strictObject({
   sync_enabled: z.boolean(),
 });
+
+export const RegenRequest = z.strictObject({
+  workspace: z.string().min(1).max(500).optional(),
+  scenario: z.string().min(1).max(500).optional(),
+  all_missing: z.boolean().optional(),
+});

@@ -3,8 +3,9 @@ import type * as z from 'zod';
 import { SyncConfig, SyncService, assertRemoteUrlIsSafe, readSettings, writeSettings } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
+import type { RegenSupervisor } from './regen.js';
 import type { OperationRunner } from './operations.js';
-import { ConfigUpdate, InitRequest, PullRequest, PushRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
+import { ConfigUpdate, InitRequest, PullRequest, PushRequest, RegenRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
 
 function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
   const parsed = schema.safeParse(request.body ?? {});
@@ -16,7 +17,7 @@ function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
  * The sync routes: thin over the core. Reads run directly; anything that changes the root
  * goes through the runner, which reports progress and refuses a second one at once.
  */
-export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor): Router {
+export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor, regen: RegenSupervisor): Router {
   const router = Router();
   const service = () => new SyncService(runner.root);
 
@@ -115,6 +116,33 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   router.post('/conflicts/restore', async (request, response) => {
     const { backup_id } = body(RestoreRequest, request);
     response.json(await runner.run('restore', (sync) => sync.restore(backup_id)));
+  });
+
+  router.get('/regen', async (_request, response) => {
+    response.json(await regen.service.overview());
+  });
+
+  router.post('/regen', async (request, response) => {
+    const { workspace, scenario, all_missing } = body(RegenRequest, request);
+    const jobs = await regen.service.enqueue({ workspace, scenario, allMissing: all_missing });
+    for (const job of jobs) runner.emit({ type: 'regen', job });
+    await regen.ensureRunning();
+    response.json({ jobs });
+  });
+
+  for (const action of ['cancel', 'retry'] as const) {
+    router.post(`/regen/:id/${action}`, async (request, response) => {
+      const id = String(request.params.id);
+      const job = action === 'cancel' ? await regen.service.cancel(id) : await regen.service.retry(id);
+      runner.emit({ type: 'regen', job });
+      if (action === 'retry') await regen.ensureRunning();
+      response.json(job);
+    });
+  }
+
+  router.get('/regen/:id/log', async (request, response) => {
+    const id = String(request.params.id);
+    response.json({ id, log: await regen.service.log(id) });
   });
 
   /** Progress of running operations, as server-sent events. */

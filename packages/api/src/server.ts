@@ -20,19 +20,20 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   if (!LOOPBACK.has(host) && !options.token) {
     throw new Error(`Refusing to listen on ${host} without a token: set PLANALIGN_SYNC_API_TOKEN, or listen on 127.0.0.1.`);
   }
-  const { app, autoSync } = createApp(options);
+  const { app, autoSync, regen } = createApp(options);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   const { port } = server.address() as AddressInfo;
   // Studio starts this server: bring other machines' work down, and keep syncing if asked to.
-  const started = autoSync.start({ pull: options.pullOnStart ?? true });
+  const started = Promise.all([autoSync.start({ pull: options.pullOnStart ?? true }), regen.resume()]);
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: async () => {
       await started;
       await autoSync.stop();
+      await regen.stop();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncService } from '@planalign/sync-core';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import { startApiServer } from '../src/server.js';
 
 const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-api-${name}-`)), 'workspaces');
@@ -266,6 +267,59 @@ describe("Studio's automatic sync", () => {
       await editScenario(machineB, workspaceId, scenarioId, { description: 'after auto-sync was turned off' });
       await new Promise((resolve) => setTimeout(resolve, 3000));
       expect(remoteScenario()).toContain('edited with Studio open');
+    } finally {
+      await api.close();
+      await git.stop();
+    }
+  });
+});
+
+describe('regeneration over HTTP', () => {
+  it('lists missing results, rebuilds them with progress events, and cancels and retries jobs', async () => {
+    const git = await startGitServer();
+    const url = await git.createRepo('regen', { defaultBranch: 'main' });
+    const machineA = await tempRoot('regen-a');
+    const machineB = await tempRoot('regen-b');
+    await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    await new SyncService(machineA).init({ remote: url });
+    await new SyncService(machineA).push();
+    await new SyncService(machineB).init({ remote: url });
+    await configureSimulator(machineB);
+    const api = await startApiServer({ root: machineB });
+    try {
+      const before = await call(api.url, 'GET', '/api/sync/regen');
+      expect(before.status).toBe(200);
+      const missing = before.body.missing as { workspace_id: string; scenario_id: string; run_id: string }[];
+      expect(missing.length).toBeGreaterThan(0);
+      expect((await call(api.url, 'GET', '/api/sync/status?offline=true')).body.missing_results).toBe(missing.length);
+
+      const slow = missing[0];
+      await setSimulatorBehaviour(path.join(machineB, slow.workspace_id, 'scenarios', slow.scenario_id, 'runs', slow.run_id), 'slow');
+      const events = await fetch(`${api.url}/api/sync/events`);
+      const reader = events.body!.getReader();
+      let stream = '';
+      const queued = await call(api.url, 'POST', '/api/sync/regen', { all_missing: true });
+      expect(queued.status).toBe(200);
+      expect(queued.body.jobs).toHaveLength(missing.length);
+      const slowJob = queued.body.jobs.find((j: { run_id: string }) => j.run_id === slow.run_id);
+      while (!/"type":"regen".*"status":"running".*"progress":0\.[1-9]/.test(stream)) stream += Buffer.from((await reader.read()).value!).toString();
+      const cancelled = await call(api.url, 'POST', `/api/sync/regen/${slowJob.id}/cancel`, {});
+      expect(cancelled.status).toBe(200);
+      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'succeeded' || j.status === 'cancelled'), { timeout: 30_000 }).toBe(true);
+      await reader.cancel();
+      const after = await call(api.url, 'GET', '/api/sync/regen');
+      expect(after.body.jobs.find((j: { id: string }) => j.id === slowJob.id).status).toBe('cancelled');
+      expect(after.body.missing.map((m: { run_id: string }) => m.run_id)).toEqual([slow.run_id]);
+
+      await setSimulatorBehaviour(path.join(machineB, slow.workspace_id, 'scenarios', slow.scenario_id, 'runs', slow.run_id), 'normal');
+      expect((await call(api.url, 'POST', `/api/sync/regen/${slowJob.id}/retry`, {})).body.status).toBe('queued');
+      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.missing.length, { timeout: 15_000 }).toBe(0);
+      const log = await call(api.url, 'GET', `/api/sync/regen/${slowJob.id}/log`);
+      expect(log.body.log).toContain('Simulating year');
+
+      expect((await call(api.url, 'POST', '/api/sync/regen', {})).status).toBe(422);
+      expect((await call(api.url, 'POST', '/api/sync/regen', { workspace: 'nope' })).status).toBe(422);
+      expect((await call(api.url, 'POST', '/api/sync/regen/zzz/cancel', {})).status).toBe(422);
     } finally {
       await api.close();
       await git.stop();

@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import type { GitServer } from '@planalign/sync-tools/git-server';
+import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, readJson, runCli, runJson, twoMachines } from './harness.js';
 
-const SIMULATOR = fileURLToPath(new URL('./fixtures/simulator.mjs', import.meta.url));
 
 interface Job {
   id: string;
@@ -53,10 +51,8 @@ describe('planalign sync regenerate', () => {
     return count;
   }
 
-  async function setRunBehaviour(workspaceId: string, scenarioId: string, runId: string, behaviour: string) {
-    const config = path.join(machineB, workspaceId, 'scenarios', scenarioId, 'runs', runId, 'config.yaml');
-    await fsp.appendFile(config, `test_behaviour: ${behaviour}\n`);
-  }
+  const setRunBehaviour = (workspaceId: string, scenarioId: string, runId: string, behaviour: 'fail' | 'slow' | 'normal') =>
+    setSimulatorBehaviour(runDir({ scenario_id: scenarioId, run_id: runId }, workspaceId), behaviour);
 
   beforeAll(async () => {
     let url: string;
@@ -64,10 +60,7 @@ describe('planalign sync regenerate', () => {
     expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);
-    const settingsFile = path.join(machineB, '.planalign-sync.yaml');
-    const document = parseDocument(await fsp.readFile(settingsFile, 'utf8'));
-    document.set('regenerate', { command: `"${process.execPath}" "${SIMULATOR}" {start_year}-{end_year} --config {config} --database {database}` });
-    await fsp.writeFile(settingsFile, document.toString());
+    await configureSimulator(machineB);
   });
 
   afterAll(async () => {
@@ -143,7 +136,7 @@ describe('planalign sync regenerate', () => {
     await new Promise((resolve) => runner.once('exit', resolve));
     expect((await jobs()).find((j) => j.run_id === target.run_id)?.status).toBe('running');
 
-    await fsp.writeFile(path.join(runDir(target, target.workspace_id), 'config.yaml'), (await fsp.readFile(path.join(runDir(target, target.workspace_id), 'config.yaml'), 'utf8')).replace('test_behaviour: slow', ''));
+    await setRunBehaviour(target.workspace_id, target.scenario_id, target.run_id, 'normal');
     const again = await runJson(['--root', machineB, 'sync', 'regenerate', target.workspace_id, target.scenario_id]);
     expect(again.code, JSON.stringify(again.body)).toBe(0);
     const job = (await jobs()).find((j) => j.run_id === target.run_id && j.status === 'succeeded');

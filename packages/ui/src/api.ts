@@ -1,5 +1,7 @@
 import type {
   AutoSyncState,
+  RegenJob,
+  RegenOverview,
   ConflictDetail,
   ConflictList,
   ConflictResolution,
@@ -13,7 +15,7 @@ import type {
   SyncStatus,
 } from '@planalign/sync-core';
 
-export type { AutoSyncState, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
+export type { AutoSyncState, RegenJob, RegenOverview, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
 export type WorkspaceSyncState = SyncStatus['workspaces'][number];
 export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
 
@@ -23,7 +25,8 @@ export type OperationEvent =
   | { type: 'started'; operation: OperationName }
   | ({ type: 'progress'; operation: OperationName } & SyncProgress)
   | { type: 'finished'; operation: OperationName; message: string }
-  | { type: 'failed'; operation: OperationName; code: string; message: string };
+  | { type: 'failed'; operation: OperationName; code: string; message: string }
+  | { type: 'regen'; job: RegenJob };
 
 /** An error answer of the API: `{error: {code, message}}` and its status. */
 export class ApiError extends Error {
@@ -89,6 +92,21 @@ export class SyncApi {
   }
   setWorkspaceSync(id: string, enabled: boolean) {
     return this.request<{ id: string; name: string; sync_enabled: boolean; message: string }>('PUT', `/workspaces/${encodeURIComponent(id)}`, { sync_enabled: enabled });
+  }
+  regen() {
+    return this.request<RegenOverview>('GET', '/regen');
+  }
+  rebuild(target: { workspace?: string; scenario?: string; all_missing?: boolean }) {
+    return this.request<{ jobs: RegenJob[] }>('POST', '/regen', target);
+  }
+  cancelJob(id: string) {
+    return this.request<RegenJob>('POST', `/regen/${encodeURIComponent(id)}/cancel`, {});
+  }
+  retryJob(id: string) {
+    return this.request<RegenJob>('POST', `/regen/${encodeURIComponent(id)}/retry`, {});
+  }
+  jobLog(id: string) {
+    return this.request<{ id: string; log: string }>('GET', `/regen/${encodeURIComponent(id)}/log`);
   }
   autoSync() {
     return this.request<AutoSyncState>('GET', '/auto');

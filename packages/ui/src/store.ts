@@ -1,5 +1,5 @@
 import { inject, reactive } from 'vue';
-import { SyncApi, type AutoSyncState, type OperationEvent, type OperationName, type SyncStatus } from './api.js';
+import { SyncApi, type AutoSyncState, type OperationEvent, type OperationName, type RegenJob, type SyncStatus } from './api.js';
 import { explainError } from './format.js';
 
 export interface RunningOperation {
@@ -39,10 +39,19 @@ export function createSyncStore(api = new SyncApi()) {
     running: null as RunningOperation | null,
     notice: null as Notice | null,
     needsToken: false,
+    /** regeneration jobs as the server reports them live, by id */
+    jobs: {} as Record<string, RegenJob>,
     refreshedAt: 0,
   });
 
   function onEvent(event: OperationEvent): void {
+    if (event.type === 'regen') {
+      const finished = event.job.status !== 'running' && event.job.status !== 'queued' && state.jobs[event.job.id]?.status === 'running';
+      state.jobs[event.job.id] = event.job;
+      // a rebuilt run changes what is missing
+      if (finished) void refresh();
+      return;
+    }
     if (event.type === 'hello') {
       state.running = event.running ? { name: event.running, message: `${OPERATION_LABELS[event.running]}…`, fraction: null } : null;
     } else if (event.type === 'started') {

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SyncService } from '@planalign/sync-core';
 import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { launchChromium, screenshot } from './browser.js';
 
@@ -183,6 +184,30 @@ describe('the sync dashboard in a browser', () => {
     await card(workspaceId).getByRole('button', { name: /Sync .* again/ }).click();
     await expect.poll(() => badge(workspaceId).textContent()).not.toContain('excluded');
     expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${workspaceId}:`);
+  });
+
+  it('rebuilds results that are not on this computer, with live progress and a log', async () => {
+    await configureSimulator(machineB);
+    const missingLink = card(generated.workspaceIds[0]).getByRole('link', { name: /Results of \d+ runs? not on this computer/ });
+    await expect.poll(() => missingLink.isVisible(), { timeout: 10_000 }).toBe(true);
+    // the current run of the first scenario listed takes its time, so its progress can be watched
+    const { missing } = await (await fetch(`${api.url}/api/sync/regen`)).json() as { missing: { workspace_id: string; scenario_id: string; run_id: string }[] };
+    const first = missing[0];
+    await setSimulatorBehaviour(path.join(machineB, first.workspace_id, 'scenarios', first.scenario_id, 'runs', first.run_id), 'slow');
+
+    await missingLink.click();
+    await expect.poll(() => page.getByTestId('missing-results').isVisible()).toBe(true);
+    await page.getByTestId('missing-results').getByRole('button', { name: /^Rebuild / }).first().click();
+    const running = page.locator('[data-testid="job"][data-job-status="running"]');
+    await expect.poll(() => running.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => Number((await running.locator('.job-status').textContent())?.match(/(\d+) %/)?.[1] ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    await screenshot(page, 'results');
+    await expect.poll(() => page.locator('[data-testid="job"][data-job-status="succeeded"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('[data-testid="job"][data-job-status="running"], [data-testid="job"][data-job-status="queued"]').count(), { timeout: 30_000 }).toBe(0);
+    await page.locator('[data-testid="job"]').first().getByRole('button', { name: 'Log' }).click();
+    await expect.poll(() => page.getByTestId('job-log').textContent()).toContain('Simulating year');
+    expect(existsSync(path.join(machineB, first.workspace_id, 'scenarios', first.scenario_id, 'runs', first.run_id, 'simulation.duckdb'))).toBe(true);
+    await page.getByRole('link', { name: 'Workspaces' }).click();
   });
 
   it('asks for the access token of a server started with one, and keeps it out of lasting storage', async () => {
