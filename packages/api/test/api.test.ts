@@ -232,16 +232,22 @@ describe('API access rules', () => {
   });
 });
 
+/** A remote, machine A with demo workspaces pushed to it, and machine B set up from it. */
+async function syncedPair(name: string) {
+  const git = await startGitServer();
+  const url = await git.createRepo(name, { defaultBranch: 'main' });
+  const machineA = await tempRoot(`${name}-a`);
+  const machineB = await tempRoot(`${name}-b`);
+  const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+  await new SyncService(machineA).init({ remote: url });
+  await new SyncService(machineA).push();
+  await new SyncService(machineB).init({ remote: url });
+  return { git, url, machineA, machineB, generated };
+}
+
 describe("Studio's automatic sync", () => {
   it('pulls when the server starts, pushes changes while auto_sync is on, and stops when it is turned off', async () => {
-    const git = await startGitServer();
-    const url = await git.createRepo('auto', { defaultBranch: 'main' });
-    const machineA = await tempRoot('auto-a');
-    const machineB = await tempRoot('auto-b');
-    const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
-    await new SyncService(machineA).init({ remote: url });
-    await new SyncService(machineA).push();
-    await new SyncService(machineB).init({ remote: url });
+    const { git, machineA, machineB, generated } = await syncedPair('auto');
     const workspaceId = generated.workspaceIds[0];
     const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios')))[0];
     await editScenario(machineA, workspaceId, scenarioId, { description: 'while Studio was closed' });
@@ -276,14 +282,7 @@ describe("Studio's automatic sync", () => {
 
 describe('regeneration over HTTP', () => {
   it('lists missing results, rebuilds them with progress events, and cancels and retries jobs', async () => {
-    const git = await startGitServer();
-    const url = await git.createRepo('regen', { defaultBranch: 'main' });
-    const machineA = await tempRoot('regen-a');
-    const machineB = await tempRoot('regen-b');
-    await generateWorkspaces({ root: machineA, ...PRESETS.demo });
-    await new SyncService(machineA).init({ remote: url });
-    await new SyncService(machineA).push();
-    await new SyncService(machineB).init({ remote: url });
+    const { git, machineB } = await syncedPair('regen');
     await configureSimulator(machineB);
     const api = await startApiServer({ root: machineB });
     try {
