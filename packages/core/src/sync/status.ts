@@ -15,7 +15,7 @@ import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { stageLocalWork } from './local-commit.js';
-import { findMissingResults } from '../regen/missing-results.js';
+import { countMissingResults } from '../regen/missing-results.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
@@ -132,8 +132,7 @@ async function gatherStatus(
   }
   // Workspaces known only on the remote are listed too, as pull available.
   const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
-  const missingByWorkspace = new Map<string, number>();
-  for (const missing of await findMissingResults(root)) missingByWorkspace.set(missing.workspace_id, (missingByWorkspace.get(missing.workspace_id) ?? 0) + 1);
+  const missingByWorkspace = await countMissingResults(root);
   const workspaces: WorkspaceSyncState[] = [];
   for (const id of allIds.sort()) {
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
