@@ -15,6 +15,7 @@ import {
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
+import { untilStopSignal } from './signals.js';
 import { renderAutoSyncEvent, renderJob, renderRegenOverview, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
@@ -288,11 +289,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           return { json: await regen.overview(), text: `${queued} Another process is working through the queue; follow it with 'planalign sync jobs'.` };
         }
         // Ctrl-C stops the commands under way; their jobs stay queued for the next runner.
-        const interrupted = new Promise<'stop'>((resolve) => {
-          process.once('SIGINT', () => resolve('stop'));
-          process.once('SIGTERM', () => resolve('stop'));
-        });
-        await Promise.race([runner.untilIdle(), interrupted]);
+        await Promise.race([runner.untilIdle(), untilStopSignal()]);
         await runner.stop();
         const overview = await regen.overview();
         const failed = overview.jobs.filter((j) => added.some((a) => a.id === j.id) && j.status === 'failed');
@@ -356,11 +353,8 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           },
         });
         await auto.start();
-        // Ctrl-C or a service manager's SIGTERM: let a sync under way finish, then stop cleanly.
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        // Let a sync under way finish, then stop cleanly.
+        await untilStopSignal();
         await auto.stop();
         return { json: undefined, text: '' };
       }),

@@ -117,16 +117,16 @@ export async function stageWorkingTree(
 }
 
 /**
- * Takes changes back out of a snapshot: a held path keeps its committed version (or stays
- * out, when it has none), as if it had not changed; `held` names the folder held and why. Used for work that must not be committed
- * half-way, such as a scenario whose simulation is still running.
+ * Takes changes back out of a snapshot: a held path keeps its committed version (or stays out,
+ * when it has none), as if it had not changed. `held` names the folder held and why (reported
+ * once per folder), or 'silent'. Used for work that must not be committed half-way, such as a
+ * scenario whose simulation is still running, and for what the settings leave out.
  */
 export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePath: string) => SkippedFile | 'silent' | null): Snapshot {
   const changes: FileChange[] = [];
   const skipped = [...snapshot.skipped];
   const reported = new Set<string>();
   for (const change of snapshot.changes) {
-    // reported once per held folder, not once per file in it
     const hold = held(change.path);
     if (hold === null) {
       changes.push(change);

@@ -145,12 +145,15 @@ export class SyncService {
     }
   }
 
-  /** Commits local changes, integrates whatever the remote has, and pushes; retries when another machine pushed first. */
-  /** `automatic`: a sync nobody asked for (auto-sync), which carries only the workspaces auto-sync covers. */
+  /**
+   * Commits local changes, exchanges with the team remotes, integrates whatever origin has, and
+   * pushes; retries when another machine pushed first. `automatic`: a sync nobody asked for
+   * (auto-sync), which carries only the workspaces auto-sync covers.
+   */
   async push(options: { message?: string; strategy?: ConflictStrategy; automatic?: AutomaticSync; remote?: string } = {}): Promise<PushResult> {
     const context = await loadSyncContext(this.root);
     const url = requireRemote(context);
-    const strategy = options.strategy;
+    const { strategy } = options;
     const targets = selectRemotes(context, options.remote);
     return withRootLock(context.repo.gitdir, 'push', async () => {
       await this.recover(context);
@@ -318,22 +321,29 @@ export class SyncService {
   async setWorkspaceSync(workspace: string, enabled: boolean): Promise<WorkspaceSelection> {
     const context = await loadSyncContext(this.root);
     const found = await findWorkspace(this.root, workspace);
-    return withRootLock(context.repo.gitdir, enabled ? 'include' : 'exclude', async () => {
-      const settings = (await readSettings(this.root))!.sync;
+    await this.changeSettings(context, enabled ? 'include' : 'exclude', (settings) => {
       const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
       const overrides = enabled ? others : { ...others, enabled: false };
       const workspaces = { ...settings.workspaces };
       if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
       else delete workspaces[found.id];
-      await writeSettings(this.root, { ...settings, workspaces });
-      return {
-        id: found.id,
-        name: found.name,
-        sync_enabled: enabled,
-        message: enabled
-          ? `"${found.name}" syncs again from the next push.`
-          : `"${found.name}" is no longer synced: its changes stay on this machine. What the remote already has stays there.`,
-      };
+      return { ...settings, workspaces };
+    });
+    return {
+      id: found.id,
+      name: found.name,
+      sync_enabled: enabled,
+      message: enabled
+        ? `"${found.name}" syncs again from the next push.`
+        : `"${found.name}" is no longer synced: its changes stay on this machine. What the remote already has stays there.`,
+    };
+  }
+
+  /** Rewrites the shared settings under the root's lock, from what the file holds at that moment. */
+  private async changeSettings(context: SyncContext, operation: string, change: (settings: SyncConfig) => SyncConfig, andThen?: () => Promise<void>): Promise<void> {
+    await withRootLock(context.repo.gitdir, operation, async () => {
+      await writeSettings(this.root, change((await readSettings(this.root))!.sync));
+      await andThen?.();
     });
   }
 
@@ -363,10 +373,10 @@ export class SyncService {
     const branch = options.branch ?? 'main';
     if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`--branch "${branch}" is not a valid branch name.`);
     const workspaces = await Promise.all((options.workspaces ?? []).map((w) => findWorkspace(this.root, w)));
-    await withRootLock(context.repo.gitdir, 'remote', async () => {
-      const settings = (await readSettings(this.root))!.sync;
-      await writeSettings(this.root, { ...settings, remotes: { ...settings.remotes, [name]: { url, branch, workspaces: workspaces.map((w) => w.id) } } });
-    });
+    await this.changeSettings(context, 'remote', (settings) => ({
+      ...settings,
+      remotes: { ...settings.remotes, [name]: { url, branch, workspaces: workspaces.map((w) => w.id) } },
+    }));
     const carried = workspaces.length ? workspaces.map((w) => `"${w.name}"`).join(', ') : 'no workspaces yet (add them with --workspaces)';
     return this.listRemotes(`Remote "${name}" carries ${carried}; the next push shares them there.`);
   }
@@ -378,14 +388,19 @@ export class SyncService {
     if (!remote) {
       throw new SyncConfigError(`There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`);
     }
-    await withRootLock(context.repo.gitdir, 'remote', async () => {
-      const settings = (await readSettings(this.root))!.sync;
-      const { [name]: _removed, ...remotes } = settings.remotes;
-      await writeSettings(this.root, { ...settings, remotes });
-      const refs = teamRefs(name, remote.branch);
-      await context.repo.deleteRef(refs.line).catch(() => undefined);
-      await context.repo.deleteRef(refs.tracking).catch(() => undefined);
-    });
+    const refs = teamRefs(name, remote.branch);
+    await this.changeSettings(
+      context,
+      'remote',
+      (settings) => {
+        const { [name]: _removed, ...remotes } = settings.remotes;
+        return { ...settings, remotes };
+      },
+      async () => {
+        await context.repo.deleteRef(refs.line).catch(() => undefined);
+        await context.repo.deleteRef(refs.tracking).catch(() => undefined);
+      },
+    );
     return this.listRemotes(`Removed the remote "${name}"; its repository was not touched.`);
   }
 
