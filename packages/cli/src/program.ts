@@ -9,6 +9,7 @@ import {
   SyncConfigError,
   SyncConflictError,
   SyncService,
+  TeamService,
   readSettings,
   resolveWorkspacesRoot,
   type ConflictStrategy,
@@ -16,6 +17,8 @@ import {
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
 import { untilStopSignal } from './signals.js';
+import { addTeamCommands } from './team-commands.js';
+import { renderWorkspaceHistory } from './render-team.js';
 import { renderAutoSyncEvent, renderJob, renderRegenOverview, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
 
 export interface GlobalOptions {
@@ -103,7 +106,9 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .description('set up sync for the workspaces root and bring down what the remote already has')
     .option('--remote <url>', 'Git remote URL, e.g. https://github.com/you/planalign-workspaces.git')
     .option('--branch <name>', 'branch to sync (default: main)')
-    .action((options: { remote?: string; branch?: string }) =>
+    .option('--author <name>', 'your name on the changes teammates see (default: your Git identity)')
+    .option('--email <email>', 'your e-mail address on them')
+    .action((options: { remote?: string; branch?: string; author?: string; email?: string }) =>
       execute(async (globals, progress) => {
         const root = resolveWorkspacesRoot(globals.root);
         let remote = options.remote;
@@ -118,7 +123,9 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           remote = await ask('Git remote URL (e.g. https://github.com/you/planalign-workspaces.git): ');
           if (!remote) throw new SyncConfigError('No remote URL given: nothing was changed.');
         }
-        const result = await service(globals, progress).init({ remote, branch: options.branch });
+        if (options.email && !options.author) throw new SyncConfigError('--email goes with --author <name>: give both, or set them later with \'planalign sync author\'.');
+        const author = options.author ? { name: options.author, email: options.email } : undefined;
+        const result = await service(globals, progress).init({ remote, branch: options.branch, author });
         return { json: result, text: result.message };
       }),
     );
@@ -207,10 +214,15 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
 
   sync
     .command('log')
-    .description("this root's sync history, newest first")
+    .description("this root's sync history, newest first; with --workspace, who changed that workspace and when")
     .option('--limit <n>', 'how many entries', parseLimit, 20)
-    .action((options: { limit: number }) =>
+    .option('--workspace <name-or-id>', "a workspace's changes and contributors, from every machine's history")
+    .action((options: { limit: number; workspace?: string }) =>
       execute(async (globals, progress) => {
+        if (options.workspace) {
+          const history = await new TeamService(resolveWorkspacesRoot(globals.root)).history(options.workspace, { limit: options.limit });
+          return { json: history, text: renderWorkspaceHistory(history) };
+        }
         const entries = await service(globals, progress).log({ limit: options.limit });
         return { json: entries, text: renderLog(entries) };
       }),
@@ -359,6 +371,8 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         return { json: undefined, text: '' };
       }),
     );
+
+  addTeamCommands(sync, execute);
 
   sync
     .command('disconnect')

@@ -10,3 +10,5 @@ export { SyncService, type SyncProgress, type SyncPhase, type SyncServiceOptions
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';
 export { RegenService } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';
+export { TeamService } from './team/team-service.js';
+export { buildShareLink, parseShareSource } from './team/share-link.js';

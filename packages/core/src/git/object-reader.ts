@@ -276,19 +276,23 @@ export function parseTree(content: Buffer): { mode: string; name: string; oid: s
 }
 
 /** Parses the headers and message of a commit object. */
-export function parseCommit(content: Buffer): { tree: string; parents: string[]; author: string; committedAt: number; message: string } {
+export function parseCommit(content: Buffer): { tree: string; parents: string[]; author: string; authorEmail: string; committedAt: number; message: string } {
   const text = content.toString('utf8');
   const split = text.indexOf('\n\n');
   const headers = (split === -1 ? text : text.slice(0, split)).split('\n');
   let tree = '';
   const parents: string[] = [];
   let author = '';
+  let authorEmail = '';
   let committedAt = 0;
   for (const line of headers) {
     if (line.startsWith('tree ')) tree = line.slice(5);
     else if (line.startsWith('parent ')) parents.push(line.slice(7));
-    else if (line.startsWith('author ')) author = line.slice(7, line.indexOf(' <'));
+    else if (line.startsWith('author ')) {
+      author = line.slice(7, line.indexOf(' <'));
+      authorEmail = line.slice(line.indexOf(' <') + 2, line.indexOf('>'));
+    }
     else if (line.startsWith('committer ')) committedAt = Number(line.split(' ').at(-2));
   }
-  return { tree, parents, author, committedAt, message: split === -1 ? '' : text.slice(split + 2) };
+  return { tree, parents, author, authorEmail, committedAt, message: split === -1 ? '' : text.slice(split + 2) };
 }

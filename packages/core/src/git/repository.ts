@@ -33,6 +33,7 @@ export interface CommitInfo {
   /** seconds since the epoch */
   committedAt: number;
   author: string;
+  authorEmail: string;
 }
 
 export interface TreeItem {
@@ -56,6 +57,11 @@ export interface RemoteOptions {
   localRef?: string;
   /** where its commit is recorded here (default refs/remotes/origin/<branch>) */
   trackingRef?: string;
+  /**
+   * A commit the remote is known to hold (e.g. the tip of its main branch): when the branch is
+   * new there, a push sends only what this commit does not already have.
+   */
+  basis?: string | null;
   onProgress?: (progress: TransferProgress) => void;
 }
 
@@ -132,6 +138,30 @@ export class GitRepository {
 
   async writeRef(ref: string, oid: string): Promise<void> {
     await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
+  }
+
+  /** Refs under a prefix (e.g. `refs/heads/workspaces`), full name → commit. */
+  async listRefs(prefix: string): Promise<Map<string, string>> {
+    const names = await isogit.listRefs({ ...this.base, filepath: prefix }).catch(() => [] as string[]);
+    const refs = new Map<string, string>();
+    for (const name of names) {
+      const oid = await this.resolveRef(`${prefix}/${name}`);
+      if (oid) refs.set(`${prefix}/${name}`, oid);
+    }
+    return refs;
+  }
+
+  /** The remote's refs under a prefix, from one small request. */
+  async listRemoteRefs(url: string, prefix: string): Promise<Map<string, string>> {
+    if (remoteKind(url) === 'ssh') {
+      const result = await this.nativeTransport(['ls-remote', url, `${prefix}/*`], url);
+      return new Map(result.split('\n').filter((l) => l.trim()).map((l) => { const [oid, ref] = l.split(/\s+/); return [ref, oid] as [string, string]; }));
+    }
+    try {
+      return new Map([...(await listRemoteRefs(url))].filter(([ref]) => ref.startsWith(`${prefix}/`)));
+    } catch (error) {
+      throw translateRemoteError(error, url);
+    }
   }
 
   async deleteRef(ref: string): Promise<void> {
@@ -329,10 +359,11 @@ export class GitRepository {
     if (remoteOld === head) return true;
     // A remote tip we do not have, or that our branch does not contain, means someone pushed first.
     if (remoteOld && !(await this.hasCommit(remoteOld))) return false;
-    const { onlyLocal, onlyRemote } = remoteOld ? await this.compareHistories(head, remoteOld) : { onlyLocal: await this.history(head), onlyRemote: [] };
-    if (onlyRemote.length > 0) return false;
+    const basis = remoteOld ?? (options.basis && (await this.hasCommit(options.basis)) ? options.basis : null);
+    const { onlyLocal, onlyRemote } = basis ? await this.compareHistories(head, basis) : { onlyLocal: await this.history(head), onlyRemote: [] };
+    if (remoteOld && onlyRemote.length > 0) return false;
     options.onProgress?.({ phase: 'Collecting changes', loaded: 0 });
-    const remoteTree = remoteOld ? (await this.readCommit(remoteOld)).tree : null;
+    const remoteTree = basis ? (await this.readCommit(basis)).tree : null;
     const objects = await collectObjectsToSend(this, onlyLocal, remoteTree);
     const pack = new PackBuilder();
     let loaded = 0;

@@ -45,6 +45,11 @@ export function statMatches(entry: IndexEntry, stat: FileStat, indexWrittenAtNs:
   return stat.mtimeNs + racyWindow(indexWrittenAtNs) < indexWrittenAtNs;
 }
 
+/** An entry with no stat data: the next scan reads the file and compares it for itself. */
+export function entryWithoutStat(relativePath: string, oid: string): IndexEntry {
+  return { path: relativePath, oid, mode: REGULAR_FILE, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
+}
+
 export function entryFromStat(relativePath: string, oid: string, stat: FileStat): IndexEntry {
   return { path: relativePath, oid, mode: REGULAR_FILE, ...stat };
 }

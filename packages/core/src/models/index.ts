@@ -6,3 +6,4 @@ export * from './planalign.js';
 export * from './conflicts.js';
 export * from './auto-sync.js';
 export * from './regen.js';
+export * from './team.js';

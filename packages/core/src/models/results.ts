@@ -31,6 +31,17 @@ export const RemoteExchange = z.object({
 });
 export type RemoteExchange = z.infer<typeof RemoteExchange>;
 
+/** What a push or pull did with one workspace branch shared through origin. */
+export const BranchExchange = z.object({
+  workspace_id: z.string(),
+  branch: z.string(),
+  pushed: z.boolean(),
+  /** files of the branch changed by what came from the remote */
+  files_changed: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+});
+export type BranchExchange = z.infer<typeof BranchExchange>;
+
 export const InitResult = z.object({
   root: z.string(),
   remote_url: z.string().nullable(),
@@ -54,6 +65,8 @@ export const PushResult = z.object({
   resolved_conflicts: z.array(ResolvedConflict),
   skipped: z.array(SkippedFile),
   remotes: z.array(RemoteExchange),
+  /** workspace branches exchanged with origin */
+  branches: z.array(BranchExchange).default([]),
   message: z.string(),
 });
 export type PushResult = z.infer<typeof PushResult>;
@@ -68,6 +81,8 @@ export const PullResult = z.object({
   resolved_conflicts: z.array(ResolvedConflict),
   skipped: z.array(SkippedFile),
   remotes: z.array(RemoteExchange),
+  /** workspace branches exchanged with origin */
+  branches: z.array(BranchExchange).default([]),
   message: z.string(),
 });
 export type PullResult = z.infer<typeof PullResult>;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Signature } from '../git/objects.js';
 import type { GitRepository } from '../git/repository.js';
 import { nativeGitAvailable, runNativeGit } from '../git/native-git.js';
+import { SyncConfigError } from '../errors.js';
 
 async function globalGitConfig(key: string): Promise<string | null> {
   if (!nativeGitAvailable()) return null;
@@ -25,4 +26,17 @@ export async function commitIdentity(repo: GitRepository, now: Date = new Date()
     (await globalGitConfig('user.email')) ||
     `${os.userInfo().username}@${os.hostname()}`;
   return { name, email, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: now.getTimezoneOffset() };
+}
+
+/**
+ * Sets the name (and e-mail) this root's commits carry, in `.git/config`: a choice of this
+ * machine, never pushed.
+ */
+export async function setRootAuthor(repo: GitRepository, author: { name: string; email?: string }): Promise<void> {
+  const name = author.name.trim();
+  if (!name || /[<>\n]/.test(name) || name.length > 100) throw new SyncConfigError(`--author "${author.name}" is not a usable name: give a name without '<', '>' or line breaks.`);
+  const email = author.email?.trim();
+  if (email !== undefined && !/^[^\s<>@]+@[^\s<>@]+$/.test(email)) throw new SyncConfigError(`--email "${author.email}" is not an e-mail address.`);
+  await repo.setConfig('user.name', name);
+  if (email) await repo.setConfig('user.email', email);
 }

@@ -17,6 +17,8 @@ import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
 import type { SyncContext } from './sync-context.js';
 import { strategyFor } from '../workspace/selection.js';
+import { composeRootTree } from '../git/tree-compose.js';
+import { readWorkspaceLines, setWorkspaceLine } from '../team/branch-state.js';
 
 export interface Integration {
   /** files of the working tree that changed */
@@ -122,8 +124,11 @@ export async function lastChange(repo: GitRepository, sideCommits: string[], fil
 interface PendingCheckout {
   from: string | null;
   to: string;
-  commit: string;
-  branchRef: string;
+  /** the branch moved to `commit` once the files are in place; null when no branch moves */
+  branchRef: string | null;
+  commit: string | null;
+  /** a workspace folder moving to another of its lines, and the line it shows afterwards */
+  folder?: { workspace: string; line: string | null; updateIndex: boolean };
 }
 
 const pendingFile = (repo: GitRepository) => path.join(stateDir(repo.gitdir), 'checkout.json');
@@ -132,10 +137,33 @@ const pendingFile = (repo: GitRepository) => path.join(stateDir(repo.gitdir), 'c
  * Moves the working tree, the branch and the index from one tree to another. The move is
  * recorded first: files half-way between two versions must never be taken for local edits
  * (they would beat the newer remote version in the next merge), so an interrupted move is
- * finished by the next run before anything else (resumeCheckout).
+ * finished by the next run before anything else (resumeCheckout). Workspaces showing one of
+ * their branches keep their folder: only the index follows.
  */
 export async function checkOut(repo: GitRepository, branchRef: string, from: string | null, to: string, commit: string) {
-  const pending: PendingCheckout = { from, to, commit, branchRef };
+  return runCheckout(repo, { from, to, commit, branchRef });
+}
+
+/**
+ * Shows another line of one workspace in its folder: the files move from one line's version
+ * of the workspace to the other's, and the machine records which line it shows, as one
+ * resumable step. `updateIndex` when the folder returns to the main line the index follows.
+ */
+export async function switchWorkspaceFolder(
+  repo: GitRepository,
+  workspace: string,
+  fromLineTree: string | null,
+  toLineTree: string | null,
+  /** `move`: a branch that moves to a commit in the same step (the folder's line advancing) */
+  options: { line: string | null; updateIndex: boolean; move?: { ref: string; commit: string } },
+) {
+  const only = (name: string) => name === workspace;
+  const [from, to] = await Promise.all([composeRootTree(repo, null, fromLineTree, only), composeRootTree(repo, null, toLineTree, only)]);
+  const { line, updateIndex, move } = options;
+  return runCheckout(repo, { from, to, branchRef: move?.ref ?? null, commit: move?.commit ?? null, folder: { workspace, line, updateIndex } });
+}
+
+async function runCheckout(repo: GitRepository, pending: PendingCheckout) {
   await fsp.mkdir(stateDir(repo.gitdir), { recursive: true });
   await writeFileAtomic(pendingFile(repo), JSON.stringify(pending));
   const result = await finishCheckout(repo, pending);
@@ -146,10 +174,18 @@ export async function checkOut(repo: GitRepository, branchRef: string, from: str
 async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
   const applied = await diffTrees(repo, pending.from, pending.to);
   const index = await readIndex(repo.gitdir);
-  const { backedUp } = await applyTreeChanges(repo, applied, index.entries);
+  const { folder } = pending;
+  const lines = await readWorkspaceLines(repo.gitdir);
+  const onBranch = (p: string) => {
+    const workspace = placeOf(p).workspaceId;
+    return !!workspace && !!lines[workspace];
+  };
+  const entries = folder && !folder.updateIndex ? new Map(index.entries) : index.entries;
+  const { backedUp } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch);
   // Files, then branch, then index: the index never runs ahead of its branch.
-  await repo.writeRef(pending.branchRef, pending.commit);
-  await writeIndex(repo.gitdir, index.entries.values());
+  if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit);
+  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values());
+  if (folder) await setWorkspaceLine(repo.gitdir, folder.workspace, folder.line);
   return { applied, backedUp };
 }
 

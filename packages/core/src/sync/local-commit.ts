@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { readIndex, writeIndex, type GitIndex } from '../git/index-file.js';
 import type { ObjectSink } from '../git/objects.js';
 import { holdBack, stageWorkingTree, type FileChange, type Snapshot } from '../git/stage.js';
@@ -8,6 +9,7 @@ import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { selectionHold, type AutomaticSync } from '../workspace/selection.js';
+import { branchHold, readWorkspaceLines } from '../team/branch-state.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
@@ -22,7 +24,8 @@ export interface LocalCommit {
 
 /**
  * The working tree as the next commit would take it: changes in running scenarios wait, and
- * what the settings leave out (excluded workspaces, older runs) stays as last committed.
+ * what the settings leave out (excluded workspaces, older runs) and workspaces showing one of
+ * their branches stay as last committed.
  */
 export async function stageLocalWork(
   context: Pick<SyncContext, 'root' | 'settings'>,
@@ -32,7 +35,8 @@ export async function stageLocalWork(
 ): Promise<Snapshot> {
   const staged = await stageWorkingTree(context.root, scan, index, options.sink);
   const selected = holdBack(staged, index, selectionHold(context.settings, scan, options));
-  return holdBack(selected, index, runningScenarioHold(context.root, selected.changes.map((c) => c.path)));
+  const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
+  return holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path)));
 }
 
 /**

@@ -24,6 +24,8 @@ import { readIndex } from '../git/index-file.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
 import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
+import { exchangeWorkspaceBranches } from '../team/branches.js';
+import { setRootAuthor } from './identity.js';
 import { computeStatus } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
@@ -65,7 +67,7 @@ export class SyncService {
   }
 
   /** Creates or updates this root's sync set-up and, when the remote already holds workspaces, brings them here. */
-  async init(options: { remote?: string | null; branch?: string } = {}): Promise<InitResult> {
+  async init(options: { remote?: string | null; branch?: string; author?: { name: string; email?: string } } = {}): Promise<InitResult> {
     if (options.remote) assertRemoteUrlIsSafe(options.remote, '--remote');
     if (options.branch !== undefined) {
       const checked = SyncConfig.shape.branch.safeParse(options.branch);
@@ -78,6 +80,8 @@ export class SyncService {
     const branch = options.branch ?? existing?.sync.branch ?? 'main';
     const remote = options.remote ?? existing?.sync.remote ?? null;
     if (createdRepository) await repo.init(branch);
+    // Before the first commit, so that it already carries the name people chose.
+    if (options.author) await setRootAuthor(repo, options.author);
     return withRootLock(repo.gitdir, 'init', async () => {
       await resumeCheckout(repo);
       if (!(await repo.resolveRef(`refs/heads/${branch}`))) await repo.setHeadBranch(branch);
@@ -152,9 +156,9 @@ export class SyncService {
    */
   async push(options: { message?: string; strategy?: ConflictStrategy; automatic?: AutomaticSync; remote?: string } = {}): Promise<PushResult> {
     const context = await loadSyncContext(this.root);
-    const url = requireRemote(context);
-    const { strategy } = options;
     const targets = selectRemotes(context, options.remote);
+    const url = targets.origin ? requireRemote(context) : '';
+    const { strategy } = options;
     return withRootLock(context.repo.gitdir, 'push', async () => {
       await this.recover(context);
       this.progress('commit', 'Committing local changes');
@@ -170,6 +174,7 @@ export class SyncService {
         ({ pushed, remoteHead } = origin);
         pulledFirst ||= origin.pulledFirst;
       }
+      const branches = targets.origin ? await this.exchangeBranches(context, { push: true, strategy }) : [];
       const head = await context.repo.resolveRef(context.branchRef);
       // Counted from the index, which matches HEAD: it includes what was merged from the remote.
       const synced = countTree((await readIndex(context.repo.gitdir)).entries.keys());
@@ -214,6 +219,7 @@ export class SyncService {
         resolved_conflicts: resolved,
         skipped: local.skipped,
         remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length, error: t.error })),
+        branches,
         message,
       };
     });
@@ -269,11 +275,17 @@ export class SyncService {
     return exchanges;
   }
 
+  /** Brings the workspace branches level with origin, after its main line. */
+  private async exchangeBranches(context: SyncContext, options: { push: boolean; strategy?: ConflictStrategy }) {
+    this.progress(options.push ? 'push' : 'fetch', 'Syncing workspace branches');
+    return exchangeWorkspaceBranches(context, options);
+  }
+
   /** Fetches and merges the remote's changes, committing local work first so nothing is overwritten. */
   async pull(options: { strategy?: ConflictStrategy; remote?: string } = {}): Promise<PullResult> {
     const context = await loadSyncContext(this.root);
-    const url = requireRemote(context);
     const targets = selectRemotes(context, options.remote);
+    const url = targets.origin ? requireRemote(context) : '';
     return withRootLock(context.repo.gitdir, 'pull', () => this.pullLocked(context, url, options.strategy, targets));
   }
 
@@ -296,6 +308,7 @@ export class SyncService {
         applied.push(...integration.applied);
       }
     }
+    const branches = targets.origin ? await this.exchangeBranches(context, { push: false, strategy }) : [];
     const now = new Date().toISOString();
     await writeLocalState(context.repo.gitdir, { last_sync: now });
     const summary = await this.journalPull(context, applied, targets.origin && remoteHead === null && teams.length === 0, now, integration?.head ?? null);
@@ -310,6 +323,7 @@ export class SyncService {
       resolved_conflicts: resolved,
       skipped: local.skipped,
       remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length, error: t.error })),
+      branches,
       message: summary.message,
     };
   }
@@ -599,7 +613,8 @@ function pullMessage(workspaces: number, scenarios: number, runs: number, remote
 /** The remotes an operation talks to: all (origin and every team remote), or the one named. */
 function selectRemotes(context: SyncContext, only?: string): { origin: boolean; teams: [string, RemoteSettings][] } {
   const teams = Object.entries(context.settings.remotes);
-  if (!only) return { origin: true, teams };
+  // A root that only shares through team remotes (say, after an import) syncs with those.
+  if (!only) return { origin: !!context.settings.remote || teams.length === 0, teams };
   if (only === 'origin') return { origin: true, teams: [] };
   const team = teams.find(([name]) => name === only);
   if (!team) {

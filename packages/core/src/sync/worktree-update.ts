@@ -6,7 +6,7 @@ import { RootWriter } from '../fs/safe-path.js';
 import type { IndexEntry } from '../git/index-file.js';
 import { hashObject } from '../git/objects.js';
 import type { GitRepository } from '../git/repository.js';
-import { entryFromStat } from '../git/stage.js';
+import { entryFromStat, entryWithoutStat } from '../git/stage.js';
 import type { PathChange } from '../git/tree-diff.js';
 import { toFileStat } from '../workspace/file-scan.js';
 
@@ -22,11 +22,18 @@ export async function applyTreeChanges(
   repo: GitRepository,
   changes: PathChange[],
   entries: Map<string, IndexEntry>,
+  /** paths whose working file belongs to another line (a workspace showing a branch): only the index follows */
+  indexOnly: (relativePath: string) => boolean = () => false,
 ): Promise<{ backedUp: string[] }> {
   const backedUp: string[] = [];
   const writer = new RootWriter(repo.root);
   for (const [position, change] of changes.entries()) {
     if (position % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+    if (indexOnly(change.path)) {
+      if (change.after === null) entries.delete(change.path);
+      else entries.set(change.path, entryWithoutStat(change.path, change.after));
+      continue;
+    }
     const target = writer.prepare(change.path);
     let current: Buffer | null = null;
     try {

@@ -1,0 +1,257 @@
+import { SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
+import { redactUrl } from '../git/remote-url.js';
+import { diffTrees } from '../git/tree-diff.js';
+import type { BranchExchange } from '../models/results.js';
+import type { ConflictStrategy } from '../models/sync-config.js';
+import type { Author, BranchList, BranchResult, WorkspaceBranch } from '../models/team.js';
+import { checkOut, switchWorkspaceFolder } from '../sync/integrate.js';
+import type { SyncContext } from '../sync/sync-context.js';
+import { workspaceEnabled } from '../workspace/selection.js';
+import { assertBranchName, branchRefs, LOCAL_BRANCHES_PREFIX, REMOTE_BRANCHES_PREFIX, TRACKING_BRANCHES_PREFIX } from './branch-state.js';
+import { lineTip, mergeCommit, mergeWorkspace, saveWorkspaceWork, shownLine, workspaceTree, type LineTip } from './workspace-lines.js';
+
+const ATTEMPTS = 5;
+/** How far back a line is searched for its last change to the workspace. */
+const LAST_CHANGE_DEPTH = 500;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+interface Named {
+  id: string;
+  name: string;
+}
+
+/** Starts a branch of a workspace from the line its folder shows, and shows it. */
+export async function createBranch(context: SyncContext, workspace: Named, branch: string): Promise<BranchResult> {
+  assertBranchName(branch, context.branch);
+  const refs = branchRefs(workspace.id, branch);
+  if ((await context.repo.resolveRef(refs.local)) || (await context.repo.resolveRef(refs.tracking))) {
+    throw new SyncConfigError(`"${workspace.name}" already has a branch "${branch}": switch to it with 'planalign sync branch switch "${workspace.name}" ${branch}'.`);
+  }
+  await saveWorkspaceWork(context, workspace.id);
+  const from = await lineTip(context, workspace.id, await shownLine(context, workspace.id));
+  if (!from.commit) throw new SyncConfigError(`"${workspace.name}" has nothing committed yet: run 'planalign sync push' (or pull) once first.`);
+  await context.repo.writeRef(refs.local, from.commit);
+  await switchWorkspaceFolder(context.repo, workspace.id, from.tree, from.tree, { line: branch, updateIndex: false });
+  return {
+    workspace_id: workspace.id,
+    workspace_name: workspace.name,
+    branch,
+    files_changed: 0,
+    resolved_conflicts: [],
+    message: `Started branch "${branch}" of "${workspace.name}"; its folder now shows it. Changes you make stay on the branch until you merge it.`,
+  };
+}
+
+/**
+ * Shows another line of the workspace in its folder. What the folder held is committed to the
+ * line it showed first; a branch only a teammate has is fetched.
+ */
+export async function switchBranch(context: SyncContext, workspace: Named, branch: string): Promise<BranchResult> {
+  const current = await shownLine(context, workspace.id);
+  const result = (files: number, message: string): BranchResult => ({
+    workspace_id: workspace.id,
+    workspace_name: workspace.name,
+    branch,
+    files_changed: files,
+    resolved_conflicts: [],
+    message,
+  });
+  if (branch === current) return result(0, `"${workspace.name}" already shows ${describeLine(context, branch)}.`);
+  const target = await findLine(context, workspace, branch);
+  await saveWorkspaceWork(context, workspace.id);
+  const from = await lineTip(context, workspace.id, current);
+  const toMain = branch === context.branch;
+  const moved = await switchWorkspaceFolder(context.repo, workspace.id, from.tree, target.tree, { line: toMain ? null : branch, updateIndex: toMain });
+  return result(moved.applied.length, `"${workspace.name}" now shows ${describeLine(context, branch)} (${plural(moved.applied.length, 'file')} changed in its folder).`);
+}
+
+/**
+ * Merges a branch of the workspace back into its main line, then shows the main line. Only
+ * that workspace is merged; the rest of the root is untouched.
+ */
+export async function mergeBranch(context: SyncContext, workspace: Named, branch: string, strategy?: ConflictStrategy): Promise<BranchResult> {
+  if (branch === context.branch) throw new SyncConfigError(`"${branch}" is the main line: name the branch to merge into it.`);
+  await findLine(context, workspace, branch);
+  await saveWorkspaceWork(context, workspace.id);
+  // Saving may have moved the branch: merge what it holds now.
+  const shown = await lineTip(context, workspace.id, await shownLine(context, workspace.id));
+  const tip = await lineTip(context, workspace.id, branch);
+  const main = await lineTip(context, workspace.id, context.branch);
+  if (!main.commit || !main.tree || !tip.commit) throw new SyncConfigError(`Nothing is committed on the main line yet: run 'planalign sync push' once first.`);
+  const merge = await mergeWorkspace(context, workspace.id, main.commit, tip.commit, {
+    strategy,
+    describe: `the main line and the branch "${branch}" of "${workspace.name}"`,
+  });
+  let files = 0;
+  if (!merge.alreadyMerged) {
+    const commit = await mergeCommit(context, merge.tree, [main.commit, tip.commit], `Merge branch "${branch}" into "${workspace.name}"`);
+    files += (await checkOut(context.repo, context.branchRef, main.tree, merge.tree, commit)).applied.length;
+  }
+  // The folder shows the main line again, now with the branch's work in it.
+  const mainNow = await lineTip(context, workspace.id, context.branch);
+  if (shown.ref !== mainNow.ref) {
+    files = (await switchWorkspaceFolder(context.repo, workspace.id, shown.tree, mainNow.tree, { line: null, updateIndex: true })).applied.length;
+  }
+  const settled = merge.resolved.filter((r) => r.winner !== 'merged').length;
+  return {
+    workspace_id: workspace.id,
+    workspace_name: workspace.name,
+    branch,
+    files_changed: files,
+    resolved_conflicts: merge.resolved,
+    message: merge.alreadyMerged
+      ? `The main line of "${workspace.name}" already has everything on "${branch}".`
+      : `Merged "${branch}" into "${workspace.name}"${settled ? ` (${plural(settled, 'conflict')} settled, the other side kept as a backup)` : ''}; push to share it.`,
+  };
+}
+
+/** The main line and every branch of a workspace, here and on origin, with who changed each last. */
+export async function listBranches(context: SyncContext, workspace: Named, options: { offline?: boolean } = {}): Promise<BranchList> {
+  const { repo } = context;
+  const current = await shownLine(context, workspace.id);
+  const local = await repo.listRefs(`${LOCAL_BRANCHES_PREFIX}/${workspace.id}`);
+  let remote = await repo.listRefs(`${TRACKING_BRANCHES_PREFIX}/${workspace.id}`);
+  let reachable: boolean | null = null;
+  if (context.settings.remote && !options.offline) {
+    try {
+      const advertised = await repo.listRemoteRefs(context.settings.remote, `${REMOTE_BRANCHES_PREFIX}/${workspace.id}`);
+      remote = new Map([...advertised].map(([ref, oid]) => [ref.replace(REMOTE_BRANCHES_PREFIX, TRACKING_BRANCHES_PREFIX), oid]));
+      reachable = true;
+    } catch (error) {
+      if (!(error instanceof SyncNetworkError)) throw error;
+      reachable = false;
+    }
+  }
+  const names = new Set([...local.keys(), ...remote.keys()].map((ref) => ref.split('/').pop()!));
+  const branches: WorkspaceBranch[] = [await describeBranch(context, workspace.id, context.branch, current, 'both', 0)];
+  for (const name of [...names].sort()) {
+    const refs = branchRefs(workspace.id, name);
+    const here = local.get(refs.local) ?? null;
+    const there = remote.get(refs.tracking) ?? null;
+    // A teammate's branch is fetched (mostly objects already here) to show who changed it.
+    if (there && reachable && !(await repo.hasCommit(there))) {
+      await repo.fetch({ url: context.settings.remote!, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking }).catch(() => null);
+    }
+    const known = there && (await repo.hasCommit(there)) ? there : null;
+    const ahead = here && known && here !== known ? (await repo.compareHistories(here, known)).onlyLocal.length : here && !there ? 1 : 0;
+    branches.push(await describeBranch(context, workspace.id, name, current, here && there ? 'both' : here ? 'local' : 'remote', ahead, here ?? known));
+  }
+  return {
+    workspace_id: workspace.id,
+    workspace_name: workspace.name,
+    current,
+    branches,
+    remote_reachable: reachable,
+    message: `"${workspace.name}" shows ${describeLine(context, current)}; ${plural(branches.length - 1, 'branch')} besides the main line.`,
+  };
+}
+
+async function describeBranch(
+  context: SyncContext,
+  workspace: string,
+  name: string,
+  current: string,
+  where: WorkspaceBranch['where'],
+  ahead: number,
+  tip?: string | null,
+): Promise<WorkspaceBranch> {
+  const commit = tip === undefined ? await context.repo.resolveRef(context.branchRef) : tip;
+  const last = commit ? await lastWorkspaceChange(context, workspace, commit) : null;
+  return {
+    name,
+    current: name === current,
+    where,
+    ahead,
+    commit,
+    last_changed_by: last?.author ?? null,
+    last_changed_at: last ? new Date(last.at * 1000).toISOString() : null,
+    last_message: last?.message.trim().split('\n')[0] ?? null,
+  };
+}
+
+/** The newest commit along a line's first parents that changed the workspace. */
+async function lastWorkspaceChange(context: SyncContext, workspace: string, tip: string): Promise<{ author: Author; at: number; message: string } | null> {
+  const { repo } = context;
+  let oid: string | undefined = tip;
+  for (let depth = 0; oid && depth < LAST_CHANGE_DEPTH; depth += 1) {
+    if (!(await repo.hasCommit(oid))) return null;
+    const commit = await repo.readCommit(oid);
+    const parent = commit.parents[0] ? await repo.readCommit(commit.parents[0]) : null;
+    if ((await workspaceTree(repo, commit.tree, workspace)) !== (await workspaceTree(repo, parent?.tree ?? null, workspace))) {
+      return { author: { name: commit.author, email: commit.authorEmail }, at: commit.committedAt, message: commit.message };
+    }
+    oid = commit.parents[0];
+  }
+  return null;
+}
+
+/** A line to switch to or merge: the main line, a branch here, or one fetched from origin. */
+async function findLine(context: SyncContext, workspace: Named, branch: string): Promise<LineTip> {
+  if (branch !== context.branch) assertBranchName(branch, context.branch);
+  const here = await lineTip(context, workspace.id, branch);
+  if (here.commit) return here;
+  const refs = branchRefs(workspace.id, branch);
+  if (context.settings.remote) {
+    const theirs = await context.repo.fetch({ url: context.settings.remote, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking });
+    if (theirs) {
+      await context.repo.writeRef(refs.local, theirs);
+      return lineTip(context, workspace.id, branch);
+    }
+  }
+  throw new SyncConfigError(`"${workspace.name}" has no branch "${branch}". See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+}
+
+const describeLine = (context: SyncContext, line: string) => (line === context.branch ? `its main line` : `the branch "${line}"`);
+
+/**
+ * Brings every local workspace branch level with origin: fetch, fast-forward or merge, and
+ * (for a push) upload. A branch that fails is reported; the others and the main line go on.
+ */
+export async function exchangeWorkspaceBranches(context: SyncContext, options: { push: boolean; strategy?: ConflictStrategy }): Promise<BranchExchange[]> {
+  const url = context.settings.remote;
+  if (!url) return [];
+  const exchanges: BranchExchange[] = [];
+  for (const ref of (await context.repo.listRefs(LOCAL_BRANCHES_PREFIX)).keys()) {
+    const [workspace, branch] = ref.slice(LOCAL_BRANCHES_PREFIX.length + 1).split('/');
+    if (!workspace || !branch || !workspaceEnabled(context.settings, workspace)) continue;
+    try {
+      exchanges.push(await exchangeBranch(context, url, workspace, branch, options));
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      exchanges.push({ workspace_id: workspace, branch, pushed: false, files_changed: 0, error: redactUrl(error.message) });
+    }
+  }
+  return exchanges;
+}
+
+async function exchangeBranch(context: SyncContext, url: string, workspace: string, branch: string, options: { push: boolean; strategy?: ConflictStrategy }): Promise<BranchExchange> {
+  const { repo } = context;
+  const refs = branchRefs(workspace, branch);
+  const shown = (await shownLine(context, workspace)) === branch;
+  if (shown) await saveWorkspaceWork(context, workspace);
+  const transport = { url, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking, basis: await repo.resolveRef(context.trackingRef) };
+  let files = 0;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+    const theirs = await repo.fetch(transport);
+    const ours = (await repo.resolveRef(refs.local))!;
+    let next = ours;
+    if (theirs && theirs !== ours) {
+      const merge = await mergeWorkspace(context, workspace, ours, theirs, { strategy: options.strategy, describe: `both sides of the branch "${branch}"` });
+      if (merge.fastForward) next = theirs;
+      else if (!merge.alreadyMerged) next = await mergeCommit(context, merge.tree, [ours, theirs], `Merge the remote's branch "${branch}"`);
+    }
+    if (next !== ours) {
+      const [before, after] = await Promise.all([repo.readCommit(ours), repo.readCommit(next)]);
+      if (shown) {
+        files += (await switchWorkspaceFolder(repo, workspace, before.tree, after.tree, { line: branch, updateIndex: false, move: { ref: refs.local, commit: next } })).applied.length;
+      } else {
+        files += (await diffTrees(repo, await workspaceTree(repo, before.tree, workspace), await workspaceTree(repo, after.tree, workspace))).length;
+        await repo.writeRef(refs.local, next);
+      }
+    }
+    if (!options.push || next === theirs) return { workspace_id: workspace, branch, pushed: false, files_changed: files, error: null };
+    if (await repo.push(transport)) return { workspace_id: workspace, branch, pushed: true, files_changed: files, error: null };
+  }
+  throw new SyncNetworkError(`The branch "${branch}" kept changing on the remote while pushing (${ATTEMPTS} attempts); push again.`);
+}
