@@ -15,8 +15,32 @@ import {
   AutoSyncState,
   RegenJob,
   RegenOverview,
+  BranchList,
+  BranchResult,
+  ShareLink,
+  ImportResult,
+  WorkspaceHistory,
+  ScenarioVersions,
+  ScenarioDiff,
+  ScenarioRestore,
+  Author,
 } from '@planalign/sync-core';
-import { ConfigUpdate, ErrorBody, InitRequest, PullRequest, PushRequest, RegenRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
+import {
+  AuthorUpdate,
+  BranchCreateRequest,
+  BranchMergeRequest,
+  ConfigUpdate,
+  ErrorBody,
+  ImportRequest,
+  InitRequest,
+  PullRequest,
+  PushRequest,
+  RegenRequest,
+  ResolveRequest,
+  RestoreRequest,
+  VersionRestoreRequest,
+  WorkspaceSelectionRequest,
+} from './requests.js';
 
 const schemas = {
   SyncStatus,
@@ -42,6 +66,20 @@ const schemas = {
   RestoreRequest,
   WorkspaceSelection,
   WorkspaceSelectionRequest,
+  BranchList,
+  BranchResult,
+  BranchCreateRequest,
+  BranchMergeRequest,
+  ShareLink,
+  ImportRequest,
+  ImportResult,
+  WorkspaceHistory,
+  ScenarioVersions,
+  ScenarioDiff,
+  ScenarioRestore,
+  VersionRestoreRequest,
+  Author,
+  AuthorUpdate,
   Error: ErrorBody,
 } as const;
 
@@ -52,6 +90,7 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const errors = {
   401: { description: 'token missing (when the server has one)', ...json(ref('Error')) },
   403: { description: 'wrong token, credentials refused by the remote, or a cross-site request', ...json(ref('Error')) },
+  404: { description: 'no such workspace, scenario, branch or version', ...json(ref('Error')) },
   409: { description: 'unresolved conflict, or sync not set up', ...json(ref('Error')) },
   422: { description: 'invalid request or settings', ...json(ref('Error')) },
   423: { description: 'another operation is running on this root', ...json(ref('Error')) },
@@ -66,6 +105,11 @@ function operation(summary: string, response: object, request?: SchemaName, para
     responses: { 200: { description: 'OK', ...json(response) }, ...errors },
   };
 }
+
+const pathParameter = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const workspaceId = pathParameter('id', 'workspace id or name');
+const scenarioId = pathParameter('scenario', 'scenario id or name');
+const branchName = pathParameter('branch', "branch name (the root's branch for the main line)");
 
 const offline = { name: 'offline', in: 'query', required: false, schema: { type: 'boolean' }, description: 'do not contact the remote' };
 
@@ -117,6 +161,47 @@ export function openApiDocument(): object {
       '/api/sync/regen/{id}/retry': { post: operation('Queue a failed or cancelled job again', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
       '/api/sync/regen/{id}/log': {
         get: operation("A job's output", { type: 'object', properties: { id: { type: 'string' }, log: { type: 'string' } } }, undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]),
+      },
+      '/api/sync/workspaces/{id}/branches': {
+        get: operation('The main line and branches of a workspace, with who changed each last', ref('BranchList'), undefined, [workspaceId, offline]),
+        post: operation("Start a branch from what the workspace's folder shows, and show it", ref('BranchResult'), 'BranchCreateRequest', [workspaceId]),
+      },
+      '/api/sync/workspaces/{id}/branches/{branch}/switch': {
+        post: operation("Show another line in the workspace's folder", ref('BranchResult'), undefined, [workspaceId, branchName]),
+      },
+      '/api/sync/workspaces/{id}/branches/{branch}/merge': {
+        post: operation('Merge a branch back into the main line', ref('BranchResult'), 'BranchMergeRequest', [workspaceId, branchName]),
+      },
+      '/api/sync/workspaces/{id}/share': {
+        get: operation('A sharing link for the workspace (never holds a secret)', ref('ShareLink'), undefined, [
+          workspaceId,
+          { name: 'remote', in: 'query', required: false, schema: { type: 'string' }, description: 'a team remote to share through (default origin)' },
+        ]),
+      },
+      '/api/sync/import': { post: operation('Bring a shared workspace into this root and into sync', ref('ImportResult'), 'ImportRequest') },
+      '/api/sync/workspaces/{id}/history': {
+        get: operation('Who changed the workspace and its scenarios, and when', ref('WorkspaceHistory'), undefined, [
+          workspaceId,
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+        ]),
+      },
+      '/api/sync/workspaces/{id}/scenarios/{scenario}/versions': {
+        get: operation("Every version of a scenario's configuration, newest first", ref('ScenarioVersions'), undefined, [workspaceId, scenarioId]),
+      },
+      '/api/sync/workspaces/{id}/scenarios/{scenario}/diff': {
+        get: operation('What changed between two versions', ref('ScenarioDiff'), undefined, [
+          workspaceId,
+          scenarioId,
+          { name: 'from', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', default: 'current' } },
+        ]),
+      },
+      '/api/sync/workspaces/{id}/scenarios/{scenario}/restore': {
+        post: operation('Put an old version of the configuration back (the current one is kept as a backup)', ref('ScenarioRestore'), 'VersionRestoreRequest', [workspaceId, scenarioId]),
+      },
+      '/api/sync/author': {
+        get: operation("Who this root's changes are recorded as", ref('Author')),
+        put: operation('Set the name and e-mail on this machine', ref('Author'), 'AuthorUpdate'),
       },
       '/api/sync/events': {
         get: {

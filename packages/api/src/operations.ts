@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { SyncService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
+import { SyncService, TeamService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
 import { HttpError } from './http-errors.js';
 
-export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
+export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import';
 
 /** What the dashboard sees of a running operation, as server-sent events. */
 export type OperationEvent =
@@ -40,15 +40,15 @@ export class OperationRunner {
     this.events.emit('event', event);
   }
 
-  async run<T extends { message: string }>(operation: OperationName, work: (service: SyncService) => Promise<T>): Promise<T> {
+  async run<T extends { message: string }>(operation: OperationName, work: (service: SyncService, team: TeamService) => Promise<T>): Promise<T> {
     if (this.current) {
       throw new HttpError(423, 'busy', `A ${this.current} is already running on this root; wait for it to finish.`);
     }
     this.current = operation;
     this.emit({ type: 'started', operation });
     try {
-      const service = new SyncService(this.root, { onProgress: (progress) => this.emit({ type: 'progress', operation, ...progress }) });
-      const result = await work(service);
+      const options = { onProgress: (progress: SyncProgress) => this.emit({ type: 'progress', operation, ...progress }) };
+      const result = await work(new SyncService(this.root, options), new TeamService(this.root, options));
       this.emit({ type: 'finished', operation, message: result.message });
       return result;
     } catch (error) {

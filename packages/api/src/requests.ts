@@ -45,3 +45,25 @@ export const RegenRequest = z.strictObject({
   scenario: z.string().min(1).max(500).optional(),
   all_missing: z.boolean().optional(),
 });
+
+const BranchName = z.string().min(1).max(63);
+
+export const BranchCreateRequest = z.strictObject({ name: BranchName });
+
+export const BranchMergeRequest = z.strictObject({ strategy: ConflictStrategy.optional() });
+
+export const ImportRequest = z.strictObject({
+  /** a sharing link (planalign://import?…) or a remote URL */
+  source: z.string().min(1).max(4000),
+  workspace: z.string().min(1).max(500).optional(),
+  strategy: ConflictStrategy.optional(),
+});
+
+export const VersionRestoreRequest = z.strictObject({
+  version: z.string().regex(/^[0-9a-fA-F]{4,40}$/, 'a version id from GET …/versions'),
+});
+
+export const AuthorUpdate = z.strictObject({
+  name: z.string().min(1).max(100),
+  email: z.string().min(3).max(200).optional(),
+});

@@ -7,7 +7,7 @@ import type { RegenSupervisor } from './regen.js';
 import type { OperationRunner } from './operations.js';
 import { ConfigUpdate, InitRequest, PullRequest, PushRequest, RegenRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
 
-function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
+export function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
   const parsed = schema.safeParse(request.body ?? {});
   if (!parsed.success) throw validationError(parsed.error, 'request body');
   return parsed.data;

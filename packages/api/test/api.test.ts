@@ -8,50 +8,7 @@ import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server
 import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import { startApiServer } from '../src/server.js';
-
-const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-api-${name}-`)), 'workspaces');
-
-async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-/** Collects server-sent events until `finished` or `failed`. */
-async function collectEvents(base: string): Promise<{ ready: Promise<void>; done: Promise<{ type: string; phase?: string }[]> }> {
-  const response = await fetch(`${base}/api/sync/events`);
-  const reader = response.body!.getReader();
-  const events: { type: string; phase?: string }[] = [];
-  let buffer = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const done = (async () => {
-    for (;;) {
-      const { value, done: ended } = await reader.read();
-      if (ended) return events;
-      buffer += Buffer.from(value).toString('utf8');
-      let split: number;
-      while ((split = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, split);
-        buffer = buffer.slice(split + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (!data) continue;
-        const event = JSON.parse(data.slice(6));
-        if (block.startsWith('event: hello')) markReady();
-        else events.push(event);
-        if (event.type === 'finished' || event.type === 'failed') {
-          await reader.cancel();
-          return events;
-        }
-      }
-    }
-  })();
-  return { ready, done };
-}
+import { call, collectEvents, syncedPair, tempRoot } from './http-helpers.js';
 
 describe('the sync API over real HTTP', () => {
   let git: GitServer;
@@ -233,18 +190,6 @@ describe('API access rules', () => {
 });
 
 /** A remote, machine A with demo workspaces pushed to it, and machine B set up from it. */
-async function syncedPair(name: string) {
-  const git = await startGitServer();
-  const url = await git.createRepo(name, { defaultBranch: 'main' });
-  const machineA = await tempRoot(`${name}-a`);
-  const machineB = await tempRoot(`${name}-b`);
-  const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
-  await new SyncService(machineA).init({ remote: url });
-  await new SyncService(machineA).push();
-  await new SyncService(machineB).init({ remote: url });
-  return { git, url, machineA, machineB, generated };
-}
-
 describe("Studio's automatic sync", () => {
   it('pulls when the server starts, pushes changes while auto_sync is on, and stops when it is turned off', async () => {
     const { git, machineA, machineB, generated } = await syncedPair('auto');
@@ -317,7 +262,7 @@ describe('regeneration over HTTP', () => {
       expect(log.body.log).toContain('Simulating year');
 
       expect((await call(api.url, 'POST', '/api/sync/regen', {})).status).toBe(422);
-      expect((await call(api.url, 'POST', '/api/sync/regen', { workspace: 'nope' })).status).toBe(422);
+      expect((await call(api.url, 'POST', '/api/sync/regen', { workspace: 'nope' })).status).toBe(404);
       expect((await call(api.url, 'POST', '/api/sync/regen/zzz/cancel', {})).status).toBe(422);
     } finally {
       await api.close();

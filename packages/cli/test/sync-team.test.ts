@@ -112,6 +112,8 @@ describe('working as a team', () => {
     const mainRemote = remoteHead(server.repoPath('ana'));
     await fsp.writeFile(overridesFile(ana), 'workforce:\n  target_growth_rate: 0.09\ncompensation:\n  merit_budget: 0.04\n');
     await editScenario(ana, shared, scenario, { description: 'what-if: fast growth' });
+    const onBranch = (await cli(ana, ['status', '--offline'])).body.workspaces.find((w: { id: string }) => w.id === shared);
+    expect(onBranch).toMatchObject({ branch: 'what-if', state: 'push_needed', changes: 2 });
     const push = await cli(ana, ['push']);
     expect(push.code, JSON.stringify(push.body)).toBe(0);
     expect(push.body.branches).toEqual([{ workspace_id: shared, branch: 'what-if', pushed: true, files_changed: 0, error: null }]);
@@ -132,9 +134,13 @@ describe('working as a team', () => {
     expect(switched.code, JSON.stringify(switched.body)).toBe(0);
     expect(switched.body.files_changed).toBe(2);
     expect((await readJson(scenarioFile(anaLaptop))).description).toBe('what-if: fast growth');
-    // On the branch, status reports nothing to push to the main line for this workspace.
-    const status = await cli(anaLaptop, ['status']);
-    expect(status.body.local_changes).toBe(0);
+    // On the branch, nothing waits to be pushed until the folder changes.
+    expect((await cli(anaLaptop, ['status'])).body.local_changes).toBe(0);
+    await fsp.writeFile(overridesFile(anaLaptop), 'workforce:\n  target_growth_rate: 0.09\ncompensation:\n  merit_budget: 0.05\n');
+    expect((await cli(anaLaptop, ['status'])).body.local_changes).toBe(1);
+    const laptopPush = await cli(anaLaptop, ['push']);
+    expect(laptopPush.code, JSON.stringify(laptopPush.body)).toBe(0);
+    expect(laptopPush.body.branches).toEqual([{ workspace_id: shared, branch: 'what-if', pushed: true, files_changed: 0, error: null }]);
     const back = await cli(anaLaptop, ['branch', 'switch', shared, 'main']);
     expect(back.code, JSON.stringify(back.body)).toBe(0);
     expect((await readJson(scenarioFile(anaLaptop))).description).toBe('Carl: retirement age 67');
@@ -159,7 +165,8 @@ describe('working as a team', () => {
     // The branch won the key both changed; the main line's other edit survived.
     expect(scenarioNow.description).toBe('what-if: fast growth');
     expect(scenarioNow.name).toBe('Baseline (reviewed)');
-    expect(await fsp.readFile(overridesFile(ana), 'utf8')).toContain('0.09');
+    // Both machines' work on the branch came in: Ana's growth rate and the laptop's merit budget.
+    expect(await fsp.readFile(overridesFile(ana), 'utf8')).toBe('workforce:\n  target_growth_rate: 0.09\ncompensation:\n  merit_budget: 0.05\n');
     const conflict = merged.body.resolved_conflicts.find((r: { path: string }) => r.path.endsWith('scenario.json'));
     expect(conflict).toMatchObject({ winner: 'remote', strategy: 'keep-remote', keys: ['description'] });
     const backups = await cli(ana, ['conflicts']);

@@ -60,6 +60,12 @@ export class SyncConfigError extends SyncError {
   override readonly httpStatus: number = 422;
 }
 
+/** A workspace, scenario, branch or version that does not exist: usage error, HTTP 404. */
+export class SyncNotFoundError extends SyncConfigError {
+  override readonly code: string = 'not_found';
+  override readonly httpStatus: number = 404;
+}
+
 /** The root has no sync repository yet. */
 export class SyncNotInitializedError extends SyncError {
   override readonly code: string = 'not_initialized';

@@ -86,6 +86,8 @@ export function explainError(error: unknown): { title: string; detail: string } 
       return { title: 'A sync is already running.', detail: 'Wait for it to finish, then try again.' };
     case 'not_initialized':
       return { title: 'Sync is not set up yet.', detail: 'Connect a remote first.' };
+    case 'not_found':
+      return { title: 'That is no longer there.', detail: error.message };
     case 'invalid_configuration':
     case 'invalid_request':
       return { title: 'That setting was not accepted.', detail: error.message };

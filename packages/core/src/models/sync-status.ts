@@ -21,6 +21,8 @@ export const WorkspaceSyncState = z.object({
   problems: z.array(z.string()),
   /** completed runs whose results (simulation.duckdb) are not on this machine: `sync regenerate` rebuilds them */
   missing_results: z.number().int().nonnegative(),
+  /** the branch this machine shows in the workspace's folder; null for its main line */
+  branch: z.string().nullable().default(null),
 });
 export type WorkspaceSyncState = z.infer<typeof WorkspaceSyncState>;
 

@@ -17,6 +17,8 @@ import type { SyncContext } from './sync-context.js';
 import { stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
 import { workspaceEnabled } from '../workspace/selection.js';
+import { readWorkspaceLines } from '../team/branch-state.js';
+import { unsyncedOnBranch } from '../team/workspace-lines.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -109,6 +111,14 @@ async function gatherStatus(
     for (const change of await diffTrees(repo, tracking ? baseTree : null, headTree)) changedHere.add(change.path);
   }
   for (const p of changedHere) bump(localChangesByWorkspace, p);
+  // A workspace showing a branch: what that branch has here and not on the remote.
+  const lines = await readWorkspaceLines(repo.gitdir);
+  let branchChanges = 0;
+  for (const [workspace, branch] of Object.entries(lines)) {
+    const unsynced = await unsyncedOnBranch(context, workspace, branch, scan);
+    localChangesByWorkspace.set(workspace, unsynced);
+    branchChanges += unsynced;
+  }
   const remoteChangesByWorkspace = new Map<string, number>();
   if (tracking && behind > 0) for (const change of await diffTrees(repo, baseTree, trackingTree)) bump(remoteChangesByWorkspace, change.path);
   const remoteWorkspaces = new Set(trackingTree ? (await repo.readTree(trackingTree)).filter((i) => i.type === 'tree').map((i) => i.name) : []);
@@ -165,13 +175,14 @@ async function gatherStatus(
       last_run_at: lastRunAt,
       problems: problemsByWorkspace.get(id) ?? [],
       missing_results: missingByWorkspace.get(id) ?? 0,
+      branch: lines[id] ?? null,
     });
   }
   return {
     is_initialized: true,
     remote_url: context.settings.remote,
     branch: context.branch,
-    local_changes: snapshot.changes.length,
+    local_changes: snapshot.changes.length + branchChanges,
     ahead,
     behind,
     last_sync: state.last_sync,

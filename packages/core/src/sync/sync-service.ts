@@ -188,12 +188,17 @@ export class SyncService {
       const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
       const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
       const teamNote = toTeams.length > 0 ? ` (shared with ${toTeams.join(', ')})` : '';
+      const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
+      const branchNote = branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '';
+      const branchErrors = branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('');
       const message =
-        pushed || toTeams.length > 0
+        (pushed || toTeams.length > 0
           ? `Synced ${totals}${teamNote}`
           : pulled.workspaces.length > 0
             ? `${pulled.message}; nothing to push: ${totals}`
-            : `Everything is up to date: ${totals}`;
+            : branchesPushed.length > 0
+              ? `Main line up to date: ${totals}`
+              : `Everything is up to date: ${totals}`) + branchNote + branchErrors;
       if (pushed) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
@@ -324,7 +329,10 @@ export class SyncService {
       skipped: local.skipped,
       remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length, error: t.error })),
       branches,
-      message: summary.message,
+      message:
+        summary.message +
+        branches.filter((b) => b.files_changed > 0).map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`).join('') +
+        branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join(''),
     };
   }
 
@@ -568,6 +576,7 @@ export class SyncService {
         last_run_at: null,
         problems: [],
         missing_results: 0,
+        branch: null,
       });
     }
     const state = await readLocalState(`${this.root}/.git`);

@@ -1,4 +1,4 @@
-import { SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
+import { SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError } from '../errors.js';
 import { redactUrl } from '../git/remote-url.js';
 import { diffTrees } from '../git/tree-diff.js';
 import type { BranchExchange } from '../models/results.js';
@@ -199,7 +199,7 @@ async function findLine(context: SyncContext, workspace: Named, branch: string):
       return lineTip(context, workspace.id, branch);
     }
   }
-  throw new SyncConfigError(`"${workspace.name}" has no branch "${branch}". See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+  throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}". See its branches with 'planalign sync branch list "${workspace.name}"'.`);
 }
 
 const describeLine = (context: SyncContext, line: string) => (line === context.branch ? `its main line` : `the branch "${line}"`);

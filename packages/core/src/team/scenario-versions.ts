@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { parseDocument } from 'yaml';
 import { saveBackup } from '../conflict/backups.js';
-import { SyncConfigError } from '../errors.js';
+import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { GitRepository } from '../git/repository.js';
 import type { ConfigChange, ScenarioDiff, ScenarioRestore, ScenarioVersion, ScenarioVersions } from '../models/team.js';
@@ -97,7 +97,7 @@ export async function scenarioVersions(context: SyncContext, where: Located): Pr
   const tip = await lineTip(context, where.workspace.id, await shownLine(context, where.workspace.id));
   const onDisk = fingerprint(await configOnDisk(context.root, folder));
   const found = tip.commit ? await changesAlongLine(repo, tip.commit, async (tree) => fingerprint(await configAt(repo, tree, folder))) : [];
-  if (found.length === 0 && !onDisk) throw new SyncConfigError(`No scenario "${where.scenario}" in "${where.workspace.name}", here or in its history.`);
+  if (found.length === 0 && !onDisk) throw new SyncNotFoundError(`No scenario "${where.scenario}" in "${where.workspace.name}", here or in its history.`);
   const versions: ScenarioVersion[] = [];
   for (const { commit, after } of found) {
     if (after === null) continue;
@@ -129,11 +129,10 @@ async function versionFiles(context: SyncContext, where: Located, version: strin
   if (version === CURRENT) return (await configOnDisk(context.root, folder)) ?? new Map();
   const known = (await scenarioVersions(context, where)).versions;
   const matches = version.length >= 4 ? known.filter((v) => v.commit.startsWith(version.toLowerCase())) : [];
-  if (matches.length !== 1) {
-    throw new SyncConfigError(
-      matches.length > 1
-        ? `Version "${version}" is ambiguous: give more of its id.`
-        : `"${version}" is not a version of this scenario: use 'current' or an id from 'planalign sync history'${known.length ? ` (newest: ${known[0].version})` : ''}.`,
+  if (matches.length > 1) throw new SyncConfigError(`Version "${version}" is ambiguous: give more of its id.`);
+  if (matches.length === 0) {
+    throw new SyncNotFoundError(
+      `"${version}" is not a version of this scenario: use 'current' or an id from 'planalign sync history'${known.length ? ` (newest: ${known[0].version})` : ''}.`,
     );
   }
   return (await configAt(context.repo, (await context.repo.readCommit(matches[0].commit)).tree, folder)) ?? new Map();

@@ -1,7 +1,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readSettings, writeSettings } from '../config/settings-file.js';
-import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
+import { SyncConfigError, SyncNotFoundError, SyncNotInitializedError } from '../errors.js';
 import { redactUrl } from '../git/remote-url.js';
 import { blobAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
@@ -173,11 +173,8 @@ export class TeamService {
     if (byId) return byId;
     const byName = available.filter((w) => w.name === wanted);
     if (byName.length === 1) return byName[0];
-    throw new SyncConfigError(
-      byName.length > 1
-        ? `Several workspaces on the remote are named "${wanted}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`
-        : `${redactUrl(url)} has no workspace "${wanted}". It has ${listed}.`,
-    );
+    if (byName.length > 1) throw new SyncConfigError(`Several workspaces on the remote are named "${wanted}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`);
+    throw new SyncNotFoundError(`${redactUrl(url)} has no workspace "${wanted}". It has ${listed}.`);
   }
 
   async history(workspace: string, options: { limit?: number } = {}): Promise<WorkspaceHistory> {

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
 import { mergeTrees } from '../conflict/three-way-merge.js';
 import { SyncConflictError } from '../errors.js';
 import type { GitIndex } from '../git/index-file.js';
+import { hashObject } from '../git/objects.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { GitRepository } from '../git/repository.js';
 import { entryWithoutStat, holdBack, stageWorkingTree } from '../git/stage.js';
@@ -15,7 +18,7 @@ import { commitIdentity } from '../sync/identity.js';
 import { lastChange } from '../sync/integrate.js';
 import { commitLocalChanges } from '../sync/local-commit.js';
 import type { SyncContext } from '../sync/sync-context.js';
-import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { NameBook } from '../workspace/names.js';
 import { strategyFor } from '../workspace/selection.js';
@@ -84,6 +87,35 @@ async function commitBranchWork(context: SyncContext, workspace: string, branch:
   const commit = await repo.writeCommit({ tree, parents: [tip.commit], message: `${message} (branch ${branch})`, author: await commitIdentity(repo) });
   await repo.writeRef(tip.ref, commit);
   return commit;
+}
+
+/**
+ * Files of a workspace showing a branch that the remote's copy of the branch does not have
+ * yet: edits not committed, and commits not pushed. Only that workspace's files are read.
+ */
+export async function unsyncedOnBranch(context: SyncContext, workspace: string, branch: string, scan: ScanResult): Promise<number> {
+  const { repo, root } = context;
+  const tip = await lineTip(context, workspace, branch);
+  const tipFolder = await workspaceTree(repo, tip.tree, workspace);
+  const committed = new Map((await diffTrees(repo, null, tipFolder, workspace)).map((c) => [c.path, c.after!]));
+  const changed = new Set<string>();
+  const prefix = `${workspace}/`;
+  for (const relative of scan.files.keys()) {
+    if (!relative.startsWith(prefix)) continue;
+    let oid: string | null = null;
+    try {
+      oid = hashObject('blob', readFileSync(path.join(root, relative)));
+    } catch {
+      continue;
+    }
+    if (committed.get(relative) !== oid) changed.add(relative);
+  }
+  for (const relative of committed.keys()) if (!scan.files.has(relative)) changed.add(relative);
+  // Never pushed: everything it changed from the main line as the remote has it.
+  const remoteCopy = (await repo.resolveRef(branchRefs(workspace, branch).tracking)) ?? (await repo.resolveRef(context.trackingRef));
+  const remoteTree = remoteCopy && (await repo.hasCommit(remoteCopy)) ? (await repo.readCommit(remoteCopy)).tree : null;
+  for (const change of await diffTrees(repo, await workspaceTree(repo, remoteTree, workspace), tipFolder, workspace)) changed.add(change.path);
+  return changed.size;
 }
 
 export interface WorkspaceMerge {

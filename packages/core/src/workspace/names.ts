@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { SyncConfigError } from '../errors.js';
+import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
 
 /**
@@ -76,9 +76,6 @@ export async function findWorkspace(root: string, idOrName: string): Promise<{ i
   const byName = workspaces.filter((w) => w.name === idOrName);
   if (byName.length === 1) return byName[0];
   const known = workspaces.map((w) => `"${w.name}" (${w.id})`).join(', ') || 'none';
-  throw new SyncConfigError(
-    byName.length > 1
-      ? `Several workspaces are named "${idOrName}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`
-      : `No workspace "${idOrName}" in ${root}. Workspaces here: ${known}.`,
-  );
+  if (byName.length > 1) throw new SyncConfigError(`Several workspaces are named "${idOrName}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`);
+  throw new SyncNotFoundError(`No workspace "${idOrName}" in ${root}. Workspaces here: ${known}.`);
 }
