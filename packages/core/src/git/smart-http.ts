@@ -1,6 +1,7 @@
 import { SyncNetworkError } from '../errors.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
 import { RemoteHttpError, translateRemoteError } from './error-translation.js';
+import { redactUrl } from './remote-url.js';
 
 /**
  * Git's smart-HTTP protocol (version 0), as much as sync needs: list the remote's refs,
@@ -50,15 +51,18 @@ class AuthorizedClient {
 
   async request(target: string, init: { method: string; headers?: Record<string, string>; body?: Buffer }): Promise<Buffer> {
     for (;;) {
+      const stall = new StallGuard(this.url);
       let response: Response;
       try {
         response = await fetch(target, {
           method: init.method,
           headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.header() },
           body: init.body,
+          signal: stall.signal,
         });
       } catch (error) {
-        throw translateRemoteError(error, this.url);
+        stall.stop();
+        throw stall.error ?? translateRemoteError(error, this.url);
       }
       if (response.status === 401 && !this.credentials && !this.askedHelper) {
         this.askedHelper = true;
@@ -66,11 +70,72 @@ class AuthorizedClient {
         if (this.credentials) continue;
       }
       if (response.status === 401 && this.credentials) await reportToHelper(this.url, this.credentials, false);
-      if (!response.ok) throw translateRemoteError(new RemoteHttpError(response.status), this.url);
+      if (!response.ok) {
+        stall.stop();
+        await response.body?.cancel().catch(() => undefined);
+        throw translateRemoteError(new RemoteHttpError(response.status), this.url);
+      }
       if (this.credentials) await reportToHelper(this.url, this.credentials, true);
-      return Buffer.from(await response.arrayBuffer());
+      return stall.readBody(response);
     }
   }
+}
+
+/**
+ * Gives up on a remote that stops sending: a slow link is fine as long as bytes keep coming,
+ * but one silent for `PLANALIGN_SYNC_STALL_TIMEOUT_MS` (default 60 s) is reported as a
+ * network error instead of hanging an auto-sync forever.
+ */
+class StallGuard {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  error: SyncNetworkError | null = null;
+  private readonly limitMs = stallTimeoutMs();
+
+  constructor(private readonly url: string) {
+    this.restart();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private restart(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.error = new SyncNetworkError(`The remote ${redactUrl(this.url)} stopped answering for ${(this.limitMs / 1000).toFixed(this.limitMs < 10_000 ? 1 : 0)} s. Nothing was changed here; try again later.`);
+      this.controller.abort(this.error);
+    }, this.limitMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  async readBody(response: Response): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    try {
+      if (response.body) {
+        const reader = response.body.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          this.restart();
+          chunks.push(Buffer.from(value));
+        }
+      }
+    } catch (error) {
+      throw this.error ?? translateRemoteError(error, this.url);
+    } finally {
+      this.stop();
+    }
+    return Buffer.concat(chunks);
+  }
+}
+
+function stallTimeoutMs(): number {
+  const configured = Number(process.env.PLANALIGN_SYNC_STALL_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0 ? configured : 60_000;
 }
 
 export interface RefAdvertisement {
