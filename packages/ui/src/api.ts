@@ -1,5 +1,10 @@
 import type {
+  Author,
   AutoSyncState,
+  BranchList,
+  BranchResult,
+  ConflictStrategy,
+  ImportResult,
   RegenJob,
   RegenOverview,
   ConflictDetail,
@@ -9,15 +14,25 @@ import type {
   PullResult,
   PushResult,
   RestoreResult,
+  ScenarioDiff,
+  ScenarioRestore,
+  ScenarioVersions,
+  ShareLink,
   SyncConfig,
   SyncLogEntry,
   SyncProgress,
   SyncStatus,
+  WorkspaceHistory,
 } from '@planalign/sync-core';
 
 export type { AutoSyncState, RegenJob, RegenOverview, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
+export type { Author, BranchList, BranchResult, ConflictStrategy, ImportResult, ScenarioDiff, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory };
 export type WorkspaceSyncState = SyncStatus['workspaces'][number];
-export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config';
+export type WorkspaceBranch = BranchList['branches'][number];
+export type ScenarioVersion = ScenarioVersions['versions'][number];
+export type ConfigChange = ScenarioDiff['changes'][number];
+export type AuthorSetting = Author & { configured: boolean };
+export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import';
 
 /** The server-sent events of `GET /api/sync/events`. */
 export type OperationEvent =
@@ -41,6 +56,9 @@ export class ApiError extends Error {
 }
 
 const TOKEN_KEY = 'planalign-sync-token';
+
+const workspaceRoute = (id: string) => `/workspaces/${encodeURIComponent(id)}`;
+const scenarioRoute = (workspaceId: string, scenarioId: string) => `${workspaceRoute(workspaceId)}/scenarios/${encodeURIComponent(scenarioId)}`;
 
 /**
  * The dashboard's only way to the sync core: the API over HTTP, on the origin that served the page.
@@ -140,6 +158,47 @@ export class SyncApi {
   }
   restoreBackup(backupId: string) {
     return this.request<RestoreResult>('POST', '/conflicts/restore', { backup_id: backupId });
+  }
+
+  branches(workspaceId: string) {
+    return this.request<BranchList>('GET', `${workspaceRoute(workspaceId)}/branches`);
+  }
+  createBranch(workspaceId: string, name: string) {
+    return this.request<BranchResult>('POST', `${workspaceRoute(workspaceId)}/branches`, { name });
+  }
+  /** `branch` is the main line's name to show the main line again. */
+  switchBranch(workspaceId: string, branch: string) {
+    return this.request<BranchResult>('POST', `${workspaceRoute(workspaceId)}/branches/${encodeURIComponent(branch)}/switch`, {});
+  }
+  /** Without a strategy the root's conflict setting applies. */
+  mergeBranch(workspaceId: string, branch: string, strategy?: ConflictStrategy) {
+    return this.request<BranchResult>('POST', `${workspaceRoute(workspaceId)}/branches/${encodeURIComponent(branch)}/merge`, strategy ? { strategy } : {});
+  }
+  /** Through origin, or through the team remote named `remote`. */
+  share(workspaceId: string, remote?: string) {
+    return this.request<ShareLink>('GET', `${workspaceRoute(workspaceId)}/share${remote ? `?remote=${encodeURIComponent(remote)}` : ''}`);
+  }
+  importWorkspace(source: string, workspace?: string) {
+    return this.request<ImportResult>('POST', '/import', workspace ? { source, workspace } : { source });
+  }
+  workspaceHistory(workspaceId: string, limit = 50) {
+    return this.request<WorkspaceHistory>('GET', `${workspaceRoute(workspaceId)}/history?limit=${limit}`);
+  }
+  scenarioVersions(workspaceId: string, scenarioId: string) {
+    return this.request<ScenarioVersions>('GET', `${scenarioRoute(workspaceId, scenarioId)}/versions`);
+  }
+  /** `to` is a version or 'current', what the folder holds now. */
+  diffScenario(workspaceId: string, scenarioId: string, from: string, to = 'current') {
+    return this.request<ScenarioDiff>('GET', `${scenarioRoute(workspaceId, scenarioId)}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  }
+  restoreScenario(workspaceId: string, scenarioId: string, version: string) {
+    return this.request<ScenarioRestore>('POST', `${scenarioRoute(workspaceId, scenarioId)}/restore`, { version });
+  }
+  author() {
+    return this.request<AuthorSetting>('GET', '/author');
+  }
+  setAuthor(author: { name: string; email?: string }) {
+    return this.request<AuthorSetting>('PUT', '/author', author);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ApiError, type WorkspaceSyncState } from './api.js';
+import { ApiError, type WorkspaceBranch, type WorkspaceSyncState } from './api.js';
 
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
@@ -47,7 +47,7 @@ export function exactTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function scenarioLine(workspace: WorkspaceSyncState, now = Date.now()): string {
   const runs = workspace.last_run_at ? `Last run: ${timeAgo(workspace.last_run_at, now)}` : 'No runs yet';
@@ -64,7 +64,7 @@ export function shortRemote(url: string | null | undefined): string {
  * What went wrong, in words for someone who does not use Git: what happened and what to do.
  * The server's own message (which names the file or setting) follows when it adds something.
  */
-export function explainError(error: unknown): { title: string; detail: string } {
+export function explainError(error: unknown, failedTo?: string): { title: string; detail: string } {
   if (!(error instanceof ApiError)) return { title: 'Something went wrong.', detail: error instanceof Error ? error.message : String(error) };
   switch (error.code) {
     case 'api_unreachable':
@@ -87,11 +87,50 @@ export function explainError(error: unknown): { title: string; detail: string } 
     case 'not_initialized':
       return { title: 'Sync is not set up yet.', detail: 'Connect a remote first.' };
     case 'not_found':
-      return { title: 'That is no longer there.', detail: error.message };
+      return { title: failedTo ? `Could not ${failedTo}.` : 'That is no longer there.', detail: error.message };
     case 'invalid_configuration':
     case 'invalid_request':
-      return { title: 'That setting was not accepted.', detail: error.message };
+      return { title: failedTo ? `Could not ${failedTo}.` : 'That setting was not accepted.', detail: error.message };
     default:
       return { title: 'Something went wrong.', detail: error.message };
   }
+}
+
+/**
+ * A file of a workspace as people know it: "Baseline › scenario.json" rather than two UUIDs.
+ * `scenarios` maps scenario ids to their names.
+ */
+export function workspaceFileLabel(file: string, scenarios: ReadonlyMap<string, string> = new Map()): string {
+  const inScenario = /^[^/]+\/scenarios\/([^/]+)\/(.+)$/.exec(file);
+  if (inScenario) return `${scenarios.get(inScenario[1]) ?? 'Scenario'} › ${inScenario[2]}`;
+  return file.replace(/^[^/]+\//, '');
+}
+
+/**
+ * A merge stopped because the branch and the main line changed the same setting: nothing was
+ * merged, and the way on is to say which line wins.
+ */
+export function explainMergeConflict(error: ApiError, branch: string, scenarios: ReadonlyMap<string, string>): { title: string; detail: string } {
+  const files = error.conflictingFiles.map((file) => workspaceFileLabel(file, scenarios));
+  return {
+    title: `The branch "${branch}" and the main line changed the same ${files.length === 1 ? 'file' : 'files'}.`,
+    detail:
+      `${files.length ? `Changed on both: ${files.join(', ')}. ` : ''}Nothing was merged. ` +
+      'Choose “Main line wins” or “Branch wins” (or “Newest change wins”) and merge again; the other version is kept as a backup.',
+  };
+}
+
+/** Where a branch is, in words: only here, only on the remote, or both. */
+export function branchPlace(branch: Pick<WorkspaceBranch, 'where' | 'ahead'>): string {
+  // a branch only here counts as ahead whatever it holds: what matters is that a sync shares it
+  if (branch.where === 'local') return 'Only on this computer · sync to share it';
+  if (branch.where === 'remote') return 'On the remote, from a teammate';
+  return branch.ahead > 0 ? `Here and on the remote · ${plural(branch.ahead, 'change')} to sync` : 'Here and on the remote';
+}
+
+/** A setting's value in a comparison: text as written, numbers and lists as JSON, nothing as a dash. */
+export function settingValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value === '' ? '""' : value;
+  return JSON.stringify(value);
 }

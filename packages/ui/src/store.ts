@@ -22,6 +22,9 @@ const OPERATION_LABELS: Record<OperationName, string> = {
   resolve: 'Applying your choice',
   restore: 'Restoring',
   config: 'Saving settings',
+  branch: 'Changing branch',
+  merge: 'Merging the branch',
+  import: 'Importing the workspace',
 };
 
 /**

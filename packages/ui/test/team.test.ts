@@ -1,0 +1,296 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SyncService, TeamService } from '@planalign/sync-core';
+import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
+import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { editScenario, generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
+import { launchChromium, screenshot } from './browser.js';
+
+/**
+ * Team work in the dashboard: machine A (Ana, through the core) and machine B (Bea, in the
+ * browser, served by the real API binary) share a real Git remote; a third, empty machine
+ * imports a workspace from the link B copies.
+ */
+describe('team work in the dashboard', () => {
+  let git: GitServer;
+  let remote: string;
+  let machineA: string;
+  let machineB: string;
+  let machineC: string;
+  let workspace: string;
+  let workspaceName: string;
+  let ownWorkspace: string;
+  let scenario: string;
+  let scenarioName: string;
+  let api: ApiProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let sharedLink = '';
+
+  const description = async (root: string) => JSON.parse(await fsp.readFile(path.join(root, workspace, 'scenarios', scenario, 'scenario.json'), 'utf8')).description as string;
+  const detail = () => page.getByTestId('workspace-detail');
+  const branchRow = (name: string) => page.locator(`[data-testid="branch"][data-branch="${name}"]`);
+  const branchNotice = () => page.getByTestId('branches').getByTestId('notice').first();
+  const syncNow = async () => {
+    await detail().getByRole('button', { name: 'Sync', exact: true }).click();
+    await expect.poll(() => page.getByTestId('notice').first().textContent(), { timeout: 30_000 }).toMatch(/Synced|Pushed|up to date/i);
+    await expect.poll(() => detail().getByTestId('sync-badge').textContent(), { timeout: 15_000 }).toContain('Synced');
+  };
+
+  beforeAll(async () => {
+    const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-ui-team-'));
+    git = await startGitServer();
+    remote = await git.createRepo('team', { defaultBranch: 'main' });
+    machineA = path.join(base, 'a', 'workspaces');
+    machineB = path.join(base, 'b', 'workspaces');
+    machineC = path.join(base, 'c', 'workspaces');
+    await fsp.mkdir(machineC, { recursive: true });
+    const generated = await generateWorkspaces({ root: machineA, ...PRESETS.demo });
+    workspace = generated.workspaceIds[0];
+    workspaceName = JSON.parse(await fsp.readFile(path.join(machineA, workspace, 'workspace.json'), 'utf8')).name;
+    scenario = (await fsp.readdir(path.join(machineA, workspace, 'scenarios'))).sort()[0];
+    scenarioName = JSON.parse(await fsp.readFile(path.join(machineA, workspace, 'scenarios', scenario, 'scenario.json'), 'utf8')).name;
+
+    // Ana sets sync up and makes the first change; every commit of A carries her name
+    const before = { ...process.env };
+    process.env.PLANALIGN_SYNC_AUTHOR_NAME = 'Ana Lima';
+    process.env.PLANALIGN_SYNC_AUTHOR_EMAIL = 'ana@example.com';
+    try {
+      const a = new SyncService(machineA);
+      await a.init({ remote });
+      await editScenario(machineA, workspace, scenario, { description: 'Ana: first review' });
+      await a.push();
+    } finally {
+      for (const key of ['PLANALIGN_SYNC_AUTHOR_NAME', 'PLANALIGN_SYNC_AUTHOR_EMAIL']) {
+        if (before[key] === undefined) delete process.env[key];
+        else process.env[key] = before[key];
+      }
+    }
+    await new SyncService(machineB).init({ remote });
+    // Bea has just made a workspace of her own: it is not on the remote yet
+    const own = await generateWorkspaces({ root: path.join(base, 'b-new', 'workspaces'), workspaces: 1, scenarios: 1, runs: 0, seed: 99 });
+    ownWorkspace = own.workspaceIds[0];
+    await fsp.rename(path.join(own.root, ownWorkspace), path.join(machineB, ownWorkspace));
+    const ownFile = path.join(machineB, ownWorkspace, 'workspace.json');
+    await fsp.writeFile(ownFile, JSON.stringify({ ...JSON.parse(await fsp.readFile(ownFile, 'utf8')), name: 'Bea’s sandbox' }, null, 2));
+
+    // B's name comes from the dashboard, not from the environment
+    api = await startApiProcess({ root: machineB, env: { PLANALIGN_SYNC_AUTHOR_NAME: '', PLANALIGN_SYNC_AUTHOR_EMAIL: '' } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    page = await context.newPage();
+    await page.goto(`${api.url}/?refresh=1`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await git?.stop();
+  });
+
+  it('opens a workspace’s details from its card, and records changes under the name Bea sets', async () => {
+    // a workspace only on this computer cannot be shared yet, and the page says so
+    await page.getByRole('link', { name: 'Details of Bea’s sandbox' }).click();
+    await expect.poll(() => page.getByTestId('not-on-remote').textContent()).toContain('Not on the remote yet');
+    expect(await page.getByTestId('share').getByLabel('Sharing link').inputValue()).toContain(`workspace=${ownWorkspace}`);
+    await page.getByRole('link', { name: '← All workspaces' }).click();
+
+    await page.getByRole('link', { name: `Details of ${workspaceName}` }).click();
+    await expect.poll(() => detail().getByRole('heading', { name: workspaceName, level: 1 }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail-heading');
+    await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
+    await expect.poll(() => branchRow('main').textContent()).toContain('Last changed by Ana Lima, ');
+
+    const author = page.getByTestId('author');
+    await author.getByRole('button', { name: 'Change' }).click();
+    await author.getByLabel('Your name').fill('Bea <Costa>');
+    await author.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => author.getByText('without “<” or “>”').isVisible()).toBe(true);
+    await author.getByLabel('Your name').fill('Bea Costa');
+    await author.getByLabel('E-mail (optional)').fill('bea@example.com');
+    await author.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => author.textContent()).toContain('recorded as Bea Costa');
+  });
+
+  it('starts a branch, checking its name as it is typed, and shares it with a sync', async () => {
+    const name = page.getByLabel('Start a branch');
+    const help = page.locator('#new-branch-help');
+    for (const [typed, problem] of [
+      ['-what-if', 'Start with a letter or a digit.'],
+      ['what if', 'no spaces'],
+      ['what..if', 'Two dots in a row'],
+      ['main', 'is the main line'],
+      ['x'.repeat(64), 'at most 63'],
+    ]) {
+      await name.fill(typed);
+      await expect.poll(() => help.textContent()).toContain(problem);
+      expect(await name.getAttribute('aria-invalid')).toBe('true');
+    }
+    await name.fill('what-if');
+    await expect.poll(() => help.textContent()).toContain('Starts from what the folder shows now');
+    await page.getByRole('button', { name: 'Start branch' }).click();
+    await expect.poll(() => branchNotice().textContent()).toContain('Started branch "what-if"');
+    await expect.poll(() => branchRow('what-if').textContent()).toContain('Shown here');
+    await expect.poll(() => detail().getByTestId('branch-badge').textContent()).toContain('what-if');
+    await expect.poll(() => branchRow('what-if').textContent()).toContain('Only on this computer');
+
+    // Bea tries the what-if in PlanAlign: the scenario file changes on disk, on the branch
+    await editScenario(machineB, workspace, scenario, { description: 'Bea: what if growth doubles' });
+    await expect.poll(() => detail().getByTestId('sync-badge').textContent(), { timeout: 15_000 }).toContain('↑ 1 change');
+    await syncNow();
+    await expect.poll(() => branchRow('what-if').textContent(), { timeout: 15_000 }).toContain('Here and on the remote');
+    await expect.poll(() => branchRow('what-if').textContent()).toContain('Last changed by Bea Costa, just now');
+    // Ana's machine sees Bea's branch on the remote
+    const onA = await new TeamService(machineA).branches(workspace);
+    expect(onA.branches.find((b) => b.name === 'what-if')).toMatchObject({ where: 'remote', last_changed_by: { name: 'Bea Costa' } });
+
+    // the card in the list says which branch the folder shows
+    await page.getByRole('link', { name: '← All workspaces' }).click();
+    const card = page.locator(`[data-testid="workspace-card"][data-workspace-id="${workspace}"]`);
+    await expect.poll(() => card.getByTestId('branch-badge').textContent()).toContain('what-if');
+    await screenshot(page, 'team-card-branch');
+    await card.getByRole('link', { name: `Details of ${workspaceName}` }).click();
+    await expect.poll(() => branchRow('what-if').isVisible()).toBe(true);
+  });
+
+  it('switches back to the main line, then merges the branch, choosing which line wins', async () => {
+    await branchRow('main').getByRole('button', { name: 'Switch to the main line' }).click();
+    await expect.poll(() => branchNotice().textContent()).toContain('now shows its main line');
+    await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
+    expect(await description(machineB)).toBe('Ana: first review');
+    await expect.poll(() => detail().getByTestId('branch-badge').count()).toBe(0);
+
+    // the main line changes the same setting meanwhile
+    await editScenario(machineB, workspace, scenario, { description: 'Bea: main line edit' });
+    await branchRow('what-if').getByRole('button', { name: 'Merge what-if into the main line' }).click();
+    const form = branchRow('what-if').locator('form');
+    await form.getByRole('radio', { name: /Stop and tell me/ }).check();
+    await form.getByRole('button', { name: 'Merge what-if' }).click();
+    const stopped = form.getByTestId('notice');
+    await expect.poll(() => stopped.textContent(), { timeout: 15_000 }).toContain('changed the same file');
+    const said = (await stopped.textContent()) ?? '';
+    expect(said).toContain(`${scenarioName} › scenario.json`);
+    expect(said).toContain('Nothing was merged');
+    expect(said).toContain('Branch wins');
+    expect(await description(machineB)).toBe('Bea: main line edit');
+    await screenshot(page, 'team-merge-conflict');
+
+    await form.getByRole('radio', { name: /Branch wins/ }).check();
+    await form.getByRole('button', { name: 'Merge what-if' }).click();
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Merged "what-if"');
+    expect(await description(machineB)).toBe('Bea: what if growth doubles');
+    await syncNow();
+  });
+
+  it('shows who changed the workspace, how often, when and in which scenarios', async () => {
+    const people = page.getByTestId('contributor');
+    await expect.poll(async () => (await people.allTextContents()).join(' | '), { timeout: 15_000 }).toMatch(/Bea Costa.*\| .*Ana Lima|Ana Lima.*\| .*Bea Costa/);
+    const bea = people.filter({ hasText: 'Bea Costa' });
+    expect(await bea.textContent()).toMatch(/\d+ changes? · last just now/);
+    expect(await bea.textContent()).toContain(scenarioName);
+    await expect.poll(() => page.getByTestId('recent-changes').locator('li').first().textContent()).toContain('Bea Costa');
+  });
+
+  it('lists the versions of a scenario, compares one with now, and restores it after confirming', async () => {
+    await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenarioName });
+    const versions = page.getByTestId('version');
+    await expect.poll(() => versions.count()).toBeGreaterThanOrEqual(3);
+    // what the merge brought from the branch is what the folder holds
+    await expect.poll(() => versions.filter({ hasText: 'Current' }).textContent()).toContain('(branch what-if)');
+    const anas = versions.filter({ hasText: 'Ana Lima' }).first();
+    const anaVersion = (await anas.getAttribute('data-version'))!;
+
+    await anas.getByRole('button', { name: `Compare version ${anaVersion} with now` }).click();
+    const diff = page.getByTestId('scenario-diff');
+    await expect.poll(() => diff.isVisible()).toBe(true);
+    const row = diff.getByTestId('change').filter({ hasText: 'description' });
+    await expect.poll(() => row.textContent()).toMatch(/scenario\.json\s*description\s*Changed\s*Ana: first review\s*→ Bea: what if growth doubles/);
+    await diff.getByText('Show as a patch').click();
+    await expect.poll(() => diff.locator('pre').textContent()).toContain('-  "description": "Ana: first review"');
+
+    await anas.getByRole('button', { name: `Restore version ${anaVersion}` }).click();
+    const confirm = page.getByRole('group', { name: `Restore version ${anaVersion}?` });
+    await expect.poll(() => confirm.textContent()).toContain('kept as a backup');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Restore this version');
+    expect(await description(machineB)).toBe('Bea: what if growth doubles');
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await screenshot(page, 'team-detail');
+    await confirm.getByRole('button', { name: 'Restore this version' }).click();
+    await expect.poll(() => page.getByTestId('scenario-history').getByTestId('notice').textContent()).toContain(`Restored version ${anaVersion}`);
+    expect(await description(machineB)).toBe('Ana: first review');
+    await expect.poll(() => diff.textContent()).toContain('No setting differs');
+    await syncNow();
+    // the restore is the newest version; Ana's, which it brought back, is the same as now
+    await expect.poll(() => versions.first().textContent()).toContain('Current');
+    expect(await versions.filter({ hasText: 'Ana Lima' }).first().textContent()).toContain('Same as now');
+  });
+
+  it('copies the share link, and an empty second computer imports the workspace from it', async () => {
+    const share = page.getByTestId('share');
+    await expect.poll(() => share.textContent()).toContain('On the remote');
+    sharedLink = await share.getByLabel('Sharing link').inputValue();
+    expect(sharedLink).toMatch(new RegExp(`^planalign://import\\?remote=.+&branch=main&workspace=${workspace}`));
+    await share.getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => share.getByTestId('copy-status').textContent()).toContain('Copied to the clipboard.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sharedLink);
+
+    const other = await startApiProcess({ root: machineC });
+    const tab = await context.newPage();
+    try {
+      await tab.goto(`${other.url}/`);
+      await tab.getByRole('button', { name: 'Import a shared workspace' }).click();
+      const dialog = tab.getByTestId('import-dialog');
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      const source = dialog.getByLabel('Sharing link or repository address');
+      await source.fill(sharedLink.replace('remote=http%3A%2F%2F', 'remote=http%3A%2F%2Fbea%3As3cret%40'));
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await expect.poll(() => dialog.textContent()).toContain('This link carries a password or token');
+      expect(existsSync(path.join(machineC, '.git'))).toBe(false);
+
+      await source.fill(sharedLink);
+      await expect.poll(() => dialog.textContent()).toContain(`“${workspaceName}”`);
+      await screenshot(tab, 'team-import');
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await expect.poll(() => tab.getByTestId('notice').first().textContent(), { timeout: 30_000 }).toContain(`Imported "${workspaceName}"`);
+      await expect.poll(() => dialog.isVisible()).toBe(false);
+      await expect.poll(() => tab.getByTestId('workspace-card').count()).toBe(1);
+      expect(await description(machineC)).toBe('Ana: first review');
+      expect((await fsp.readdir(machineC)).filter((f) => !f.startsWith('.'))).toEqual([workspace]);
+      await screenshot(tab, 'team-imported');
+      // this computer has no remote of its own: it shares through the one the link named
+      await tab.getByRole('link', { name: `Details of ${workspaceName}` }).click();
+      await expect.poll(() => tab.getByTestId('share').textContent()).toContain('On the remote');
+      expect(await tab.getByTestId('share').getByLabel('Sharing link').inputValue()).toBe(sharedLink);
+    } finally {
+      await tab.close();
+      await other.stop();
+    }
+  });
+
+  it('fits a 390 px screen and works from the keyboard', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await expect.poll(() => branchRow('what-if').isVisible()).toBe(true);
+    await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenarioName });
+    await page.getByTestId('versions').getByRole('button', { name: /^Compare version/ }).first().click();
+    await expect.poll(() => page.getByTestId('change').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'team-narrow');
+
+    // from the heading the view starts on, Tab reaches the branch form; Enter starts the branch
+    await page.locator('#detail-heading').focus();
+    let reached = '';
+    for (let step = 0; step < 40 && reached !== 'new-branch'; step += 1) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.id ?? '');
+    }
+    expect(reached).toBe('new-branch');
+    await page.keyboard.type('from-keyboard');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => branchNotice().textContent()).toContain('Started branch "from-keyboard"');
+  });
+});
