@@ -26,6 +26,7 @@ import { withRootLock } from './lock.js';
 import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
 import { exchangeWorkspaceBranches } from '../team/branches.js';
 import { setRootAuthor } from './identity.js';
+import { assertSyncRepository } from './remote-check.js';
 import { computeStatus } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
@@ -88,10 +89,11 @@ export class SyncService {
       let remoteHead: string | null = null;
       let remoteTree: string | null = null;
       if (remote) {
-        await repo.setRemote(remote);
         this.progress('fetch', 'Looking for workspaces on the remote');
         remoteHead = await repo.fetch({ url: remote, branch, onProgress: this.transferProgress('fetch') });
         remoteTree = remoteHead ? (await repo.readCommit(remoteHead)).tree : null;
+        if (remoteTree) await assertSyncRepository(repo, remoteTree, remote, branch);
+        await repo.setRemote(remote);
       } else if (await repo.remoteUrl()) {
         await repo.removeRemote();
       }

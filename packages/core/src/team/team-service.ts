@@ -220,6 +220,10 @@ export class TeamService {
     for (const id of folders) if ((await names.scenario(found.id, id))?.name === scenario) byName.push(id);
     if (byName.length === 1) return { workspace: found, scenario: byName[0] };
     if (byName.length > 1) throw new SyncConfigError(`Several scenarios of "${found.name}" are named "${scenario}": use the id of the one you mean: ${byName.join(', ')}.`);
+    // Not here any more: its history is looked up by id, which must be one folder name.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(scenario) || scenario.includes('..')) {
+      throw new SyncNotFoundError(`No scenario "${scenario}" in "${found.name}".`);
+    }
     return { workspace: found, scenario };
   }
 }
