@@ -128,6 +128,8 @@ describe('working as a team', () => {
     expect(list.body.current).toBe('main');
     const whatIf = list.body.branches.find((b: { name: string }) => b.name === 'what-if');
     expect(whatIf).toMatchObject({ where: 'remote', current: false, last_changed_by: { name: 'Ana Lima' } });
+    // The main line's last change was Ana's own edit, not a merge made on some machine.
+    expect(list.body.branches[0]).toMatchObject({ name: 'main', last_changed_by: { name: 'Ana Lima' } });
     expect((await readJson(scenarioFile(anaLaptop))).description).not.toBe('what-if: fast growth');
 
     const switched = await cli(anaLaptop, ['branch', 'switch', shared, 'what-if']);
@@ -235,5 +237,15 @@ describe('working as a team', () => {
     expect((await fsp.readdir(fresh)).filter((f) => !f.startsWith('.'))).toEqual([shared]);
     expect(existsSync(path.join(fresh, '.planalign-sync.yaml'))).toBe(true);
     expect((await cli(fresh, ['pull'])).code).toBe(0);
+    // It syncs through the team remote the import added: status and share know that remote.
+    const stateOf = async () => (await cli(fresh, ['status', '--offline'])).body.workspaces.find((w: { id: string }) => w.id === shared);
+    expect(await stateOf()).toMatchObject({ state: 'synced', changes: 0 });
+    await editScenario(fresh, shared, scenario, { description: 'Dana was here' });
+    expect(await stateOf()).toMatchObject({ state: 'push_needed', changes: 1 });
+    expect((await cli(fresh, ['push'])).code).toBe(0);
+    expect(await stateOf()).toMatchObject({ state: 'synced', changes: 0 });
+    const share = await cli(fresh, ['share', shared]);
+    expect(share.code, JSON.stringify(share.body)).toBe(0);
+    expect(share.body).toMatchObject({ remote_url: url, on_remote: true });
   });
 });

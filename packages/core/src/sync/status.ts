@@ -18,7 +18,8 @@ import { stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 import { readWorkspaceLines } from '../team/branch-state.js';
-import { unsyncedOnBranch } from '../team/workspace-lines.js';
+import { unsyncedOnBranch, workspaceTree } from '../team/workspace-lines.js';
+import { teamRefs } from './team-remote.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -119,6 +120,20 @@ async function gatherStatus(
     localChangesByWorkspace.set(workspace, unsynced);
     branchChanges += unsynced;
   }
+  // A root that shares only through team remotes: each workspace against the remote carrying it.
+  const teamCarried = new Map<string, string | null>();
+  if (!context.settings.remote) {
+    for (const [name, remote] of Object.entries(context.settings.remotes)) {
+      const tip = await repo.resolveRef(teamRefs(name, remote.branch).tracking);
+      const tree = tip && (await repo.hasCommit(tip)) ? (await repo.readCommit(tip)).tree : null;
+      for (const workspace of remote.workspaces) teamCarried.set(workspace, await workspaceTree(repo, tree, workspace));
+    }
+    for (const [workspace, theirs] of teamCarried) {
+      const changed = new Set(snapshot.changes.map((c) => c.path).filter((p) => placeOf(p).workspaceId === workspace));
+      for (const change of await diffTrees(repo, theirs, await workspaceTree(repo, headTree, workspace), workspace)) changed.add(change.path);
+      if (!lines[workspace]) localChangesByWorkspace.set(workspace, changed.size);
+    }
+  }
   const remoteChangesByWorkspace = new Map<string, number>();
   if (tracking && behind > 0) for (const change of await diffTrees(repo, baseTree, trackingTree)) bump(remoteChangesByWorkspace, change.path);
   const remoteWorkspaces = new Set(trackingTree ? (await repo.readTree(trackingTree)).filter((i) => i.type === 'tree').map((i) => i.name) : []);
@@ -149,9 +164,10 @@ async function gatherStatus(
     const changes = localChangesByWorkspace.get(id) ?? 0;
     const pullAvailable = (remoteChangesByWorkspace.get(id) ?? 0) > 0;
     const enabled = workspaceEnabled(context.settings, id);
+    const onRemote = context.settings.remote ? remoteWorkspaces.has(id) || pullAvailable : !!teamCarried.get(id);
     const state: WorkspaceSyncState['state'] = conflictWorkspaces.has(id)
       ? 'conflict'
-      : !enabled || !context.settings.remote || (!remoteWorkspaces.has(id) && !pullAvailable)
+      : !enabled || !onRemote
       ? 'local_only'
       : changes > 0
         ? 'push_needed'

@@ -134,7 +134,9 @@ export async function listBranches(context: SyncContext, workspace: Named, optio
       await repo.fetch({ url: context.settings.remote!, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking }).catch(() => null);
     }
     const known = there && (await repo.hasCommit(there)) ? there : null;
-    const ahead = here && known && here !== known ? (await repo.compareHistories(here, known)).onlyLocal.length : here && !there ? 1 : 0;
+    // Never pushed: its commits that the remote's main line does not have.
+    const basis = known ?? (here && !there ? await repo.resolveRef(context.trackingRef) : null);
+    const ahead = here && basis && here !== basis ? (await repo.compareHistories(here, basis)).onlyLocal.length : 0;
     branches.push(await describeBranch(context, workspace.id, name, current, here && there ? 'both' : here ? 'local' : 'remote', ahead, here ?? known));
   }
   return {
@@ -170,18 +172,24 @@ async function describeBranch(
   };
 }
 
-/** The newest commit along a line's first parents that changed the workspace. */
+/**
+ * The newest commit of a line that changed the workspace. A merge that only brought in what
+ * one parent already had is not a change of its own: the search goes on into that parent, so
+ * the teammate who made the change is named, not whoever merged it.
+ */
 async function lastWorkspaceChange(context: SyncContext, workspace: string, tip: string): Promise<{ author: Author; at: number; message: string } | null> {
   const { repo } = context;
   let oid: string | undefined = tip;
   for (let depth = 0; oid && depth < LAST_CHANGE_DEPTH; depth += 1) {
     if (!(await repo.hasCommit(oid))) return null;
     const commit = await repo.readCommit(oid);
-    const parent = commit.parents[0] ? await repo.readCommit(commit.parents[0]) : null;
-    if ((await workspaceTree(repo, commit.tree, workspace)) !== (await workspaceTree(repo, parent?.tree ?? null, workspace))) {
+    const mine = await workspaceTree(repo, commit.tree, workspace);
+    const parents = await Promise.all(commit.parents.map(async (p) => ({ oid: p, folder: await workspaceTree(repo, (await repo.readCommit(p)).tree, workspace) })));
+    const same = parents.find((p) => p.folder === mine);
+    if (!same && (parents.length > 0 || mine !== null)) {
       return { author: { name: commit.author, email: commit.authorEmail }, at: commit.committedAt, message: commit.message };
     }
-    oid = commit.parents[0];
+    oid = same?.oid;
   }
   return null;
 }

@@ -14,16 +14,35 @@ export async function changesAlongLine(
   repo: GitRepository,
   tip: string,
   subject: (rootTree: string | null) => Promise<string | null>,
-): Promise<{ commit: CommitInfo; before: string | null; after: string | null }[]> {
-  const found: { commit: CommitInfo; before: string | null; after: string | null }[] = [];
-  for (const oid of await repo.history(tip)) {
-    const commit = await repo.readCommit(oid);
+): Promise<{ commit: CommitInfo; before: string | null; after: string | null; generation: number }[]> {
+  const found: { commit: CommitInfo; before: string | null; after: string | null; generation: number }[] = [];
+  const commits = new Map<string, CommitInfo>();
+  for (const oid of await repo.history(tip)) commits.set(oid, await repo.readCommit(oid));
+  // Commits of the same second are ordered by ancestry: a commit comes after its parents.
+  const generations = new Map<string, number>();
+  const generation = (oid: string): number => {
+    const known = generations.get(oid);
+    if (known !== undefined) return known;
+    const stack = [oid];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const pending = (commits.get(top)?.parents ?? []).filter((p) => commits.has(p) && !generations.has(p));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      generations.set(top, 1 + Math.max(0, ...(commits.get(top)?.parents ?? []).map((p) => generations.get(p) ?? 0)));
+    }
+    return generations.get(oid)!;
+  };
+  for (const commit of commits.values()) {
     const after = await subject(commit.tree);
-    const parents = await Promise.all(commit.parents.map(async (p) => subject((await repo.readCommit(p)).tree)));
+    const parents = await Promise.all(commit.parents.map(async (p) => subject((commits.get(p) ?? (await repo.readCommit(p))).tree)));
     if (parents.length === 0 ? after === null : parents.includes(after)) continue;
-    found.push({ commit, before: parents[0] ?? null, after });
+    found.push({ commit, before: parents[0] ?? null, after, generation: generation(commit.oid) });
   }
-  return found.sort((a, b) => b.commit.committedAt - a.commit.committedAt);
+  return found.sort((a, b) => b.commit.committedAt - a.commit.committedAt || b.generation - a.generation);
 }
 
 /** Who changed a workspace and its scenarios, and when, from the history of the line it shows. */

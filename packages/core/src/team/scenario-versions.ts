@@ -109,7 +109,8 @@ export async function scenarioVersions(context: SyncContext, where: Located): Pr
       timestamp: new Date(commit.committedAt * 1000).toISOString(),
       message: commit.message.trim().split('\n')[0],
       files: [...(files?.keys() ?? [])].sort(),
-      current: after === onDisk,
+      // The newest version with the folder's content is the current one; older equal ones are not.
+      current: after === onDisk && !versions.some((v) => v.current),
     });
   }
   const name = await scenarioName(context, where, found[0]?.commit.tree ?? null);

@@ -64,9 +64,12 @@ export class TeamService {
   async share(workspace: string, options: { remote?: string } = {}): Promise<ShareLink> {
     const context = await loadSyncContext(this.root);
     const found = await findWorkspace(this.root, workspace);
-    const team = options.remote && options.remote !== 'origin' ? context.settings.remotes[options.remote] : null;
-    if (options.remote && options.remote !== 'origin' && !team) {
-      throw new SyncConfigError(`--remote "${options.remote}" is not a remote of this root (see 'planalign sync remote list').`);
+    // Without a choice: origin, or (in a root that only shares through team remotes) the one carrying it.
+    const carrier = !options.remote && !context.settings.remote ? Object.entries(context.settings.remotes).find(([, r]) => r.workspaces.includes(found.id))?.[0] : undefined;
+    const chosen = options.remote ?? carrier;
+    const team = chosen && chosen !== 'origin' ? context.settings.remotes[chosen] : null;
+    if (chosen && chosen !== 'origin' && !team) {
+      throw new SyncConfigError(`--remote "${chosen}" is not a remote of this root (see 'planalign sync remote list').`);
     }
     const remote = team ? team.url : context.settings.remote;
     const branch = team ? team.branch : context.branch;
@@ -75,9 +78,9 @@ export class TeamService {
       throw new SyncConfigError(`"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}"' and push first.`);
     }
     if (team && !team.workspaces.includes(found.id)) {
-      throw new SyncConfigError(`The remote "${options.remote}" does not carry "${found.name}": add it with 'planalign sync remote add ${options.remote} ${team.url} --workspaces ${found.id}'.`);
+      throw new SyncConfigError(`The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${found.id}'.`);
     }
-    const tracking = await context.repo.resolveRef(team ? teamRefs(options.remote!, branch).tracking : context.trackingRef);
+    const tracking = await context.repo.resolveRef(team ? teamRefs(chosen!, branch).tracking : context.trackingRef);
     const onRemote = tracking ? (await blobAtPath(context.repo, (await context.repo.readCommit(tracking)).tree, `${found.id}/workspace.json`)) !== null : false;
     const link = buildShareLink({ remote, branch, workspace: found.id, name: found.name });
     return {

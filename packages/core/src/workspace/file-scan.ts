@@ -47,6 +47,13 @@ const OPERATIONS_PER_SLICE = 2_000;
  * Directory listings and lstat are synchronous calls in slices: for metadata that the
  * kernel has cached they cost a few microseconds, against tens for a promise round trip.
  */
+/**
+ * Names that are not valid UTF-8 come back from the file system with U+FFFD in them: they
+ * cannot be opened by that name nor stored the same way on every machine, so they are reported.
+ */
+const UNDECODABLE = '\uFFFD';
+const NOT_UTF8_NAME = 'its name is not valid UTF-8 text: rename it to sync it';
+
 export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<ScanResult> {
   const files = new Map<string, ScannedFile>();
   const skipped: SkippedFile[] = [];
@@ -63,12 +70,20 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
     await breathe();
     if (!listing) continue;
     seen.add(folder);
-    for (const name of listing.folders) folders.push(folder ? `${folder}/${name}` : name);
+    for (const name of listing.folders) {
+      const relative = folder ? `${folder}/${name}` : name;
+      if (name.includes(UNDECODABLE)) skipped.push({ path: relative, reason: NOT_UTF8_NAME });
+      else folders.push(relative);
+    }
     for (const name of listing.links) {
       skipped.push({ path: folder ? `${folder}/${name}` : name, reason: 'symbolic link: never followed or synced' });
     }
     for (const name of listing.files) {
       const relative = folder ? `${folder}/${name}` : name;
+      if (name.includes(UNDECODABLE)) {
+        skipped.push({ path: relative, reason: NOT_UTF8_NAME });
+        continue;
+      }
       const stat = lstatSync(path.join(root, relative), { bigint: true, throwIfNoEntry: false });
       await breathe();
       if (!stat || !stat.isFile()) continue;
