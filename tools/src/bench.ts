@@ -13,7 +13,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot }
  * and whether any ignored database was opened.
  *
  *   npm run bench                 typical and large roots
- *   npm run bench -- --typical    typical root only
+ *   npm run bench -- --typical    typical root only (--large, --huge: 100,000 runs; they combine)
  *   npm run bench -- --runs 5     repetitions per measurement (median reported)
  */
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
@@ -85,6 +85,42 @@ async function databaseOpens(root: string, ...args: string[]): Promise<number | 
   return text.split('\n').filter((line) => /\.(duckdb|parquet|xlsx)"/.test(line)).length;
 }
 
+interface BytesRead {
+  /** from files (not sockets or pipes) */
+  total: number;
+  /** from ignored outputs: databases, spreadsheets, parquet, logs */
+  ignored: number;
+}
+
+/** Bytes a command reads from files, counted with strace (read and pread calls, by the file each was on). */
+async function bytesRead(cwd: string, command: string, args: string[]): Promise<BytesRead | null> {
+  if (!existsSync('/usr/bin/strace')) return null;
+  const trace = path.join(os.tmpdir(), `planalign-strace-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await run('/usr/bin/strace', ['-f', '-qq', '-y', '-e', 'trace=read,pread64', '-e', 'signal=none', '-o', trace, command, ...args], { cwd });
+  const totals: BytesRead = { total: 0, ignored: 0 };
+  for (const line of (await fsp.readFile(trace, 'utf8')).split('\n')) {
+    const match = /read(?:64)?\(\d+<(\/[^>]*)>.*\)\s+=\s+(\d+)/.exec(line);
+    if (!match) continue;
+    const bytes = Number(match[2]);
+    totals.total += bytes;
+    if (/\.(duckdb|duckdb\.wal|xlsx|parquet|log)$/.test(match[1])) totals.ignored += bytes;
+  }
+  await fsp.rm(trace, { force: true });
+  return totals;
+}
+
+/** One incremental push's reads: planalign-sync's against native git's add, commit and push of the same change. */
+async function incrementalReads(syncRoot: string, gitRoot: string, generated: GeneratedRoot, round: number): Promise<{ sync: BytesRead | null; git: BytesRead | null }> {
+  await editOnce(syncRoot, generated, round);
+  await editOnce(gitRoot, generated, round);
+  const sync = await bytesRead(syncRoot, process.execPath, [CLI, '--root', syncRoot, 'sync', 'push']);
+  const add = await bytesRead(gitRoot, 'git', ['add', '-A']);
+  const commit = await bytesRead(gitRoot, 'git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', `reads ${round}`]);
+  const push = await bytesRead(gitRoot, 'git', ['push', '-q', 'origin', 'main']);
+  const git = add && commit && push ? { total: add.total + commit.total + push.total, ignored: add.ignored + commit.ignored + push.ignored } : null;
+  return { sync, git };
+}
+
 interface ApiTimes {
   first: number;
   online: number;
@@ -124,12 +160,14 @@ async function editOnce(root: string, generated: GeneratedRoot, round: number): 
   await addRun(root, workspaceId, scenarioId, { seed: 1000 + round, status: 'completed' });
 }
 
-async function benchRoot(name: 'typical' | 'large', runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null; api: ApiTimes }> {
+type RootName = 'typical' | 'large' | 'huge';
+
+async function benchRoot(name: RootName, runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null; api: ApiTimes; reads: { sync: BytesRead | null; git: BytesRead | null } }> {
   const rows: Row[] = [];
   const source = path.join(base, `${name}-source`);
   const generated = await generateWorkspaces({ root: source, ...PRESETS[name] });
   process.stderr.write(`${name}: ${generated.workspaces} workspaces, ${generated.scenarios} scenarios, ${generated.runs} runs, ${generated.syncableFiles} synced files\n`);
-  const firstPushRuns = name === 'large' ? 1 : runs;
+  const firstPushRuns = name === 'typical' ? runs : 1;
 
   // First push, from a fresh copy each time.
   const firstSync: Sample[] = [];
@@ -211,7 +249,13 @@ async function benchRoot(name: 'typical' | 'large', runs: number, server: GitSer
   const api = await apiStatusTimes(syncB, runs);
   await editOnce(syncA, generated, runs + 1);
   const opens = await databaseOpens(syncA, 'sync', 'push');
-  return { rows, opens, api };
+  // native git catches up with that edit before both are measured on the next one
+  await editOnce(gitA, generated, runs + 1);
+  await git(gitA, 'add', '-A');
+  await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'catch up');
+  await git(gitA, 'push', '-q', 'origin', 'main');
+  const reads = await incrementalReads(syncA, gitA, generated, runs + 2);
+  return { rows, opens, api, reads };
 }
 
 function table(rows: Row[]): string {
@@ -234,23 +278,26 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runsIndex = args.indexOf('--runs');
   const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
-  const roots: ('typical' | 'large')[] = args.includes('--typical') ? ['typical'] : args.includes('--large') ? ['large'] : ['typical', 'large'];
+  const chosen = (['typical', 'large', 'huge'] as const).filter((name) => args.includes(`--${name}`));
+  const roots: RootName[] = chosen.length > 0 ? [...chosen] : ['typical', 'large'];
   const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-bench-'));
   const server = await startGitServer({ projectRoot: path.join(base, 'server') });
   const rows: Row[] = [];
   try {
     for (const name of roots) {
-      const result = await benchRoot(name, name === 'large' ? Math.min(runs, 3) : runs, server, base);
+      const result = await benchRoot(name, name === 'typical' ? runs : Math.min(runs, name === 'huge' ? 1 : 3), server, base);
       rows.push(...result.rows);
       process.stdout.write(`${table(rows.filter((r) => r.root === name))}\n`);
       process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n`);
+      const mb = (reads: BytesRead | null) => (reads ? `${(reads.total / 1048576).toFixed(2)} MB (${(reads.ignored / 1048576).toFixed(2)} MB of ignored outputs)` : 'not measured (no strace)');
+      process.stdout.write(`${name}: read from files by one incremental push: planalign-sync ${mb(result.reads.sync)}, native git ${mb(result.reads.git)}\n`);
       const seconds = (value: number) => `${value.toFixed(3)} s`;
       process.stdout.write(
         `${name}: API GET /api/sync/status: first ${seconds(result.api.first)}, then ${seconds(result.api.online)} (median; asks the remote), ` +
           `${seconds(result.api.offline)} with ?offline=true\n\n`,
       );
     }
-    process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs (large root: first push once).\n`);
+    process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs (large and huge roots: first push once).\n`);
   } finally {
     await server.stop();
     await fsp.rm(base, { recursive: true, force: true });

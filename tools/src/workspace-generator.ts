@@ -32,6 +32,7 @@ export const PRESETS = {
   demo: { workspaces: 2, scenarios: 5, runs: 9 },
   typical: { workspaces: 3, scenarios: 12, runs: 45 },
   large: { workspaces: 50, scenarios: 1000, runs: 10000 },
+  huge: { workspaces: 100, scenarios: 5000, runs: 100000 },
 } satisfies Record<string, Omit<GenerateOptions, 'root'>>;
 
 const WORKSPACE_NAMES = ['Q4 Projections', 'Baseline 2026', 'Board Review', 'Union Negotiation', 'Merger Planning', 'Retirement Wave', 'Regional Expansion', 'Cost Containment'];

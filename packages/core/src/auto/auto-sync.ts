@@ -252,7 +252,6 @@ export class AutoSync {
   }
 
   private async hasLocalWork(): Promise<boolean> {
-    const status = await new SyncService(this.root).status({ offline: true });
-    return status.local_changes > 0 || status.ahead > 0;
+    return new SyncService(this.root).hasLocalWork();
   }
 }

@@ -227,3 +227,21 @@ async function remoteCounts(context: SyncContext, tracking: string, trackingTree
   return counts;
 }
 
+
+/**
+ * Whether a push would have anything to send: changed files, commits the remote does not have,
+ * or a workspace branch ahead of its remote copy. The part of status auto-sync needs after each
+ * change, without counting, naming or asking the remote.
+ */
+export async function hasLocalWork(context: SyncContext): Promise<boolean> {
+  const { repo } = context;
+  const [cache, index] = await Promise.all([ScanCache.load(repo.gitdir, context.rulesKey), readIndex(repo.gitdir)]);
+  const scan = await scanSyncedFiles(context.root, context.rules, context.maxFileBytes, cache);
+  if ((await stageLocalWork(context, scan, index)).changes.length > 0) return true;
+  const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
+  if (head && head !== tracking) return true;
+  for (const [workspace, branch] of Object.entries(await readWorkspaceLines(repo.gitdir))) {
+    if ((await unsyncedOnBranch(context, workspace, branch, scan)) > 0) return true;
+  }
+  return false;
+}

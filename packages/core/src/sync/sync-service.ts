@@ -27,7 +27,7 @@ import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remo
 import { exchangeWorkspaceBranches } from '../team/branches.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
-import { computeStatus } from './status.js';
+import { computeStatus, hasLocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
@@ -488,6 +488,11 @@ export class SyncService {
       throw error;
     }
     return computeStatus(context, options);
+  }
+
+  /** Whether a push would send anything (auto-sync asks this after each change). */
+  async hasLocalWork(): Promise<boolean> {
+    return hasLocalWork(await loadSyncContext(this.root));
   }
 
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
@@ -7,6 +7,14 @@ import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalig
  * Display names of workspaces, scenarios and runs, read tolerantly from PlanAlign's JSON
  * (a missing or broken file falls back to the folder's id) and cached for one operation.
  */
+function readSmallFile(file: string): Uint8Array | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
 export class NameBook {
   private readonly cache = new Map<string, Promise<Record<string, unknown> | null>>();
 
@@ -20,7 +28,9 @@ export class NameBook {
     let pending = this.cache.get(relativePath);
     if (!pending) {
       pending = (async () => {
-        let content: Uint8Array | null = await fsp.readFile(path.join(this.root, relativePath)).catch(() => null);
+        // Read synchronously: these files are small, and thousands of awaited reads in a row
+        // (one per scenario on a large root) would spend most of their time waiting.
+        let content: Uint8Array | null = readSmallFile(path.join(this.root, relativePath));
         if (!content && this.fallback) content = await this.fallback(relativePath).catch(() => null);
         if (!content) return null;
         try {
