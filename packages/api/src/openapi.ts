@@ -166,6 +166,13 @@ export function openApiDocument(): object {
         get: operation('The main line and branches of a workspace, with who changed each last', ref('BranchList'), undefined, [workspaceId, offline]),
         post: operation("Start a branch from what the workspace's folder shows, and show it", ref('BranchResult'), 'BranchCreateRequest', [workspaceId]),
       },
+      '/api/sync/workspaces/{id}/branches/{branch}': {
+        delete: operation('Delete a branch here and on the remote (?force=true for one never merged)', ref('BranchResult'), undefined, [
+          workspaceId,
+          branchName,
+          { name: 'force', in: 'query', required: false, schema: { type: 'boolean' } },
+        ]),
+      },
       '/api/sync/workspaces/{id}/branches/{branch}/switch': {
         post: operation("Show another line in the workspace's folder", ref('BranchResult'), undefined, [workspaceId, branchName]),
       },

@@ -34,6 +34,11 @@ export function teamRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json(await runner.run('merge', (_sync, t) => t.mergeBranch(param(request, 'id'), param(request, 'branch'), { strategy })));
   });
 
+  router.delete('/workspaces/:id/branches/:branch', async (request, response) => {
+    const force = request.query.force === 'true';
+    response.json(await runner.run('branch', (_sync, t) => t.deleteBranch(param(request, 'id'), param(request, 'branch'), { force })));
+  });
+
   router.get('/workspaces/:id/share', async (request, response) => {
     const remote = typeof request.query.remote === 'string' ? request.query.remote : undefined;
     response.json(await team().share(param(request, 'id'), { remote }));

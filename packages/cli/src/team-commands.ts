@@ -55,6 +55,17 @@ export function addTeamCommands(sync: Command, execute: Execute): void {
       }),
     );
 
+  branch
+    .command('delete <workspace> <name>')
+    .description('delete a branch here and on the remote (one with work the main line lacks needs --force)')
+    .option('--force', 'delete it even though its work was never merged')
+    .action((workspace: string, name: string, options: { force?: boolean }) =>
+      execute(async (globals, progress) => {
+        const result = await team(globals, progress).deleteBranch(workspace, name, options);
+        return { json: result, text: result.message };
+      }),
+    );
+
   sync
     .command('share <workspace>')
     .description('print a link a teammate imports the workspace with (names the remote, branch and workspace; never a token)')

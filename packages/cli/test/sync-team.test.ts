@@ -175,6 +175,20 @@ describe('working as a team', () => {
     expect(JSON.stringify(backups.body)).toContain(conflict.backup);
     expect((await cli(ana, ['push'])).code).toBe(0);
     expect(remoteFile(server.repoPath('ana'), `${shared}/scenarios/${scenario}/overrides.yaml`)).toContain('0.09');
+
+    // A merged branch can go; one with unmerged work only with --force.
+    const deleted = await cli(ana, ['branch', 'delete', shared, 'what-if']);
+    expect(deleted.code, JSON.stringify(deleted.body)).toBe(0);
+    expect(remoteHead(server.repoPath('ana'), `workspaces/${shared}/what-if`)).toBeNull();
+    expect((await cli(ana, ['branch', 'list', shared])).body.branches.map((b: { name: string }) => b.name)).toEqual(['main']);
+    expect((await cli(ana, ['branch', 'create', shared, 'scratch'])).code).toBe(0);
+    await editScenario(ana, shared, scenario, { description: 'scratch idea' });
+    expect((await cli(ana, ['branch', 'switch', shared, 'main'])).code).toBe(0);
+    const refused = await runCli(['--root', ana, 'sync', 'branch', 'delete', shared, 'scratch'], as(''));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/has 1 commit the main line .* does not have: merge it first, or delete it with --force/);
+    expect((await cli(ana, ['branch', 'delete', shared, 'scratch', '--force'])).code).toBe(0);
+    expect((await readJson(scenarioFile(ana))).description).toBe('what-if: fast growth');
   });
 
   it("a scenario's history lists every version across machines; diff shows the settings; restore puts an old one back", async () => {

@@ -383,6 +383,22 @@ export class GitRepository {
     throw new SyncError(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`);
   }
 
+  /** Deletes a branch on the remote (if it is there); false when it moved since we last saw it. */
+  async deleteRemoteBranch(options: RemoteOptions, expected: string | null): Promise<boolean> {
+    const ref = `refs/heads/${options.branch}`;
+    if (remoteKind(options.url) === 'ssh') {
+      await this.nativeTransport(['push', options.url, `:${ref}`], options.url);
+      return true;
+    }
+    const session = await openReceivePack(options.url);
+    const current = session.advertisement.refs.get(ref) ?? null;
+    if (current === null) return true;
+    if (expected !== null && current !== expected) return false;
+    const refusal = await session.update(ref, current, ZERO_OID, Buffer.alloc(0));
+    if (refusal !== null) throw new SyncError(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`);
+    return true;
+  }
+
   // ---- SSH remotes, through the native git transport ----------------------------------
 
   private async nativeTransport(args: string[], url: string): Promise<string> {

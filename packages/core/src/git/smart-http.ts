@@ -229,7 +229,8 @@ export async function openReceivePack(url: string): Promise<ReceivePackSession> 
   return {
     advertisement: { refs, capabilities },
     async update(ref, oldOid, newOid, pack) {
-      const wanted = ['report-status', 'side-band-64k', 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
+      const deleting = /^0+$/.test(newOid);
+      const wanted = ['report-status', 'side-band-64k', ...(deleting ? ['delete-refs'] : []), 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
       const command = pktLine(`${oldOid} ${newOid} ${ref}\0${wanted.join(' ')}\n`);
       const response = await client.request(`${base}/git-receive-pack`, {
         method: 'POST',

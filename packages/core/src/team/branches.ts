@@ -106,6 +106,47 @@ export async function mergeBranch(context: SyncContext, workspace: Named, branch
   };
 }
 
+/**
+ * Deletes a branch here and on origin. A branch whose work the main line does not have is kept
+ * unless `force`: its commits would be gone. The folder must not be showing it.
+ */
+export async function deleteBranch(context: SyncContext, workspace: Named, branch: string, options: { force?: boolean } = {}): Promise<BranchResult> {
+  if (branch === context.branch) throw new SyncConfigError(`"${branch}" is the main line; it cannot be deleted.`);
+  assertBranchName(branch, context.branch);
+  if ((await shownLine(context, workspace.id)) === branch) {
+    throw new SyncConfigError(`"${workspace.name}" shows "${branch}" now: switch to another line first ('planalign sync branch switch "${workspace.name}" main').`);
+  }
+  const { repo } = context;
+  const refs = branchRefs(workspace.id, branch);
+  const here = await repo.resolveRef(refs.local);
+  const there = await repo.resolveRef(refs.tracking);
+  if (!here && !there) throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here. See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+  const main = await repo.resolveRef(context.branchRef);
+  for (const tip of [here, there]) {
+    if (!tip || !main || options.force || !(await repo.hasCommit(tip))) continue;
+    const unmerged = (await repo.compareHistories(tip, main)).onlyLocal.length;
+    if (unmerged > 0) {
+      throw new SyncConfigError(
+        `"${branch}" has ${plural(unmerged, 'commit')} the main line of "${workspace.name}" does not have: merge it first, or delete it with --force (its work is then gone).`,
+      );
+    }
+  }
+  if (context.settings.remote) {
+    const deleted = await repo.deleteRemoteBranch({ url: context.settings.remote, branch: refs.remoteBranch }, there);
+    if (!deleted) throw new SyncConfigError(`Someone changed "${branch}" on the remote since this machine last synced: pull, look, and delete it again.`);
+  }
+  await repo.deleteRef(refs.local);
+  await repo.deleteRef(refs.tracking);
+  return {
+    workspace_id: workspace.id,
+    workspace_name: workspace.name,
+    branch,
+    files_changed: 0,
+    resolved_conflicts: [],
+    message: `Deleted the branch "${branch}" of "${workspace.name}"${context.settings.remote ? ' here and on the remote' : ''}.`,
+  };
+}
+
 /** The main line and every branch of a workspace, here and on origin, with who changed each last. */
 export async function listBranches(context: SyncContext, workspace: Named, options: { offline?: boolean } = {}): Promise<BranchList> {
   const { repo } = context;

@@ -13,7 +13,7 @@ import { loadSyncContext, type SyncContext } from '../sync/sync-context.js';
 import { SyncService, type SyncServiceOptions } from '../sync/sync-service.js';
 import { teamRefs } from '../sync/team-remote.js';
 import { findWorkspace, NameBook } from '../workspace/names.js';
-import { createBranch, listBranches, mergeBranch, switchBranch } from './branches.js';
+import { createBranch, deleteBranch, listBranches, mergeBranch, switchBranch } from './branches.js';
 import { workspaceHistory } from './contributors.js';
 import { diffScenarioVersions, restoreScenarioVersion, scenarioVersions } from './scenario-versions.js';
 import { buildShareLink, parseShareSource, remoteNameFor, sameRemote } from './share-link.js';
@@ -58,6 +58,10 @@ export class TeamService {
 
   async mergeBranch(workspace: string, branch: string, options: { strategy?: ConflictStrategy } = {}): Promise<BranchResult> {
     return this.locked('merge', async (context) => mergeBranch(context, await findWorkspace(this.root, workspace), branch, options.strategy));
+  }
+
+  async deleteBranch(workspace: string, branch: string, options: { force?: boolean } = {}): Promise<BranchResult> {
+    return this.locked('branch', async (context) => deleteBranch(context, await findWorkspace(this.root, workspace), branch, options));
   }
 
   /** A link naming the remote that carries the workspace (origin, or `remote`), its branch and the workspace. */
