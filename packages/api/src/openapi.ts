@@ -23,6 +23,7 @@ import {
   ScenarioVersions,
   ScenarioDiff,
   ScenarioRestore,
+  ScenarioList,
   Author,
 } from '@planalign/sync-core';
 import {
@@ -77,6 +78,7 @@ const schemas = {
   ScenarioVersions,
   ScenarioDiff,
   ScenarioRestore,
+  ScenarioList,
   VersionRestoreRequest,
   Author,
   AuthorUpdate,
@@ -191,6 +193,9 @@ export function openApiDocument(): object {
           workspaceId,
           { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 } },
         ]),
+      },
+      '/api/sync/workspaces/{id}/scenarios': {
+        get: operation("The scenarios in the workspace's folder", ref('ScenarioList'), undefined, [workspaceId]),
       },
       '/api/sync/workspaces/{id}/scenarios/{scenario}/versions': {
         get: operation("Every version of a scenario's configuration, newest first", ref('ScenarioVersions'), undefined, [workspaceId, scenarioId]),

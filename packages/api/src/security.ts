@@ -37,7 +37,7 @@ export function requireToken(token: string | undefined): RequestHandler {
 /**
  * No CORS unless origins are configured; state-changing requests from another site are refused
  * (a page elsewhere must not push or pull through the user's browser), and must be JSON, which
- * a plain HTML form cannot send.
+ * a plain HTML form cannot send. A DELETE carries no body: no form can send one either.
  */
 export function sameSiteOnly(allowedOrigins: string[] = []): RequestHandler {
   return (request, response, next) => {
@@ -47,14 +47,14 @@ export function sameSiteOnly(allowedOrigins: string[] = []): RequestHandler {
       response.setHeader('Access-Control-Allow-Origin', origin!);
       response.setHeader('Vary', 'Origin');
       response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT');
+      response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
       if (request.method === 'OPTIONS') return void response.status(204).end();
     }
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return next();
     const site = request.headers['sec-fetch-site'];
     const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !allowed && hostOf(origin) !== request.headers.host);
     if (crossSite && !allowed) return next(new HttpError(403, 'cross_site', 'Requests that change sync state must come from the sync dashboard itself.'));
-    if (!request.is('application/json')) return next(new HttpError(415, 'json_required', 'Send the request body as application/json.'));
+    if (request.method !== 'DELETE' && !request.is('application/json')) return next(new HttpError(415, 'json_required', 'Send the request body as application/json.'));
     next();
   };
 }

@@ -59,6 +59,10 @@ export function teamRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json(await team().history(param(request, 'id'), { limit }));
   });
 
+  router.get('/workspaces/:id/scenarios', async (request, response) => {
+    response.json(await team().scenarios(param(request, 'id')));
+  });
+
   router.get('/workspaces/:id/scenarios/:scenario/versions', async (request, response) => {
     response.json(await team().scenarioVersions(param(request, 'id'), param(request, 'scenario')));
   });

@@ -82,6 +82,9 @@ describe('team routes over real HTTP', () => {
     expect(names).toEqual(expect.arrayContaining(['Ana Lima', 'Bea Costa']));
     expect(history.body.changes[0].author.name).toBe('Bea Costa');
 
+    const scenarios = await call(api.url, 'GET', `${base()}/scenarios`);
+    expect(scenarios.status).toBe(200);
+    expect(scenarios.body.scenarios.map((s: { id: string }) => s.id)).toContain(scenario);
     const versions = await call(api.url, 'GET', `${base()}/scenarios/${scenario}/versions`);
     expect(versions.status).toBe(200);
     const anaVersion = versions.body.versions.find((v: { author: { name: string } }) => v.author.name === 'Ana Lima');
@@ -120,6 +123,8 @@ describe('team routes over real HTTP', () => {
     expect((await call(api.url, 'POST', `${base()}/branches`, { name: 5 })).status).toBe(422);
     expect((await call(api.url, 'POST', `${base()}/branches`, { name: '../up' })).status).toBe(422);
     expect((await call(api.url, 'GET', '/api/sync/workspaces/no-such-workspace/branches')).status).toBe(404);
+    expect((await call(api.url, 'DELETE', `${base()}/branches/main`)).status).toBe(422);
+    expect((await call(api.url, 'DELETE', `${base()}/branches/never-made`)).status).toBe(404);
     expect((await call(api.url, 'POST', `${base()}/branches/nope/switch`, {})).status).toBe(404);
     expect((await call(api.url, 'POST', `${base()}/scenarios/${scenario}/restore`, { version: 'zz' })).status).toBe(422);
     expect((await call(api.url, 'POST', `${base()}/scenarios/${scenario}/restore`, { version: 'abcdef1234' })).status).toBe(404);

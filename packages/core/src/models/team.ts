@@ -155,3 +155,18 @@ export const ScenarioRestore = z.object({
   message: z.string(),
 });
 export type ScenarioRestore = z.infer<typeof ScenarioRestore>;
+
+/** The scenarios of a workspace as this machine has them. */
+export const ScenarioList = z.object({
+  workspace_id: z.string(),
+  workspace_name: z.string(),
+  scenarios: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.string().nullable(),
+      last_run_at: z.string().nullable(),
+    }),
+  ),
+});
+export type ScenarioList = z.infer<typeof ScenarioList>;

@@ -5,7 +5,7 @@ import { SyncConfigError, SyncNotFoundError, SyncNotInitializedError } from '../
 import { redactUrl } from '../git/remote-url.js';
 import { blobAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
-import type { Author, BranchList, BranchResult, ImportResult, ScenarioDiff, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory } from '../models/team.js';
+import type { Author, BranchList, BranchResult, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory } from '../models/team.js';
 import { commitIdentity, setRootAuthor } from '../sync/identity.js';
 import { withRootLock } from '../sync/lock.js';
 import { resumeCheckout } from '../sync/integrate.js';
@@ -187,6 +187,20 @@ export class TeamService {
   async history(workspace: string, options: { limit?: number } = {}): Promise<WorkspaceHistory> {
     const context = await loadSyncContext(this.root);
     return workspaceHistory(context, await findWorkspace(this.root, workspace), options);
+  }
+
+  /** The scenarios in the workspace's folder, by name. */
+  async scenarios(workspace: string): Promise<ScenarioList> {
+    const found = await findWorkspace(this.root, workspace);
+    const names = new NameBook(this.root);
+    const folders = await fsp.readdir(path.join(this.root, found.id, 'scenarios'), { withFileTypes: true }).catch(() => []);
+    const scenarios = [];
+    for (const folder of folders.filter((f) => f.isDirectory())) {
+      const file = await names.scenario(found.id, folder.name);
+      scenarios.push({ id: folder.name, name: file?.name ?? folder.name, status: file?.status ?? null, last_run_at: file?.last_run_at ?? null });
+    }
+    scenarios.sort((a, b) => a.name.localeCompare(b.name));
+    return { workspace_id: found.id, workspace_name: found.name, scenarios };
   }
 
   async scenarioVersions(workspace: string, scenario: string): Promise<ScenarioVersions> {
