@@ -81,12 +81,14 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     if (!next.success) throw validationError(next.error, 'settings');
     if (next.data.remote) assertRemoteUrlIsSafe(next.data.remote, 'remote');
     // A new remote or branch goes through init, which checks the URL and connects; other
-    // settings are one atomic file write, which a sync under way does not mind.
+    // settings are written under the root's lock (before sync is set up, as a plain file).
     if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
       await runner.run('config', async (sync) => {
         await writeSettings(runner.root, { ...next.data, remote: current.remote, branch: current.branch });
         return sync.init({ remote: next.data.remote!, branch: next.data.branch });
       });
+    } else if (current.remote) {
+      await service().updateSettings(next.data);
     } else {
       await writeSettings(runner.root, next.data);
     }

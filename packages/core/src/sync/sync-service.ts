@@ -363,6 +363,15 @@ export class SyncService {
     };
   }
 
+  /**
+   * Writes settings other than the remote and branch (which go through `init`), under the
+   * root's lock so that it cannot race with exclude, include or a remote being added.
+   */
+  async updateSettings(next: SyncConfig): Promise<void> {
+    const context = await loadSyncContext(this.root);
+    await this.changeSettings(context, 'config', (current) => ({ ...next, remote: current.remote, branch: current.branch }));
+  }
+
   /** Rewrites the shared settings under the root's lock, from what the file holds at that moment. */
   private async changeSettings(context: SyncContext, operation: string, change: (settings: SyncConfig) => SyncConfig, andThen?: () => Promise<void>): Promise<void> {
     await withRootLock(context.repo.gitdir, operation, async () => {
