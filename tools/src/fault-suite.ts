@@ -4,7 +4,7 @@ import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
+import { flagValue, killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
 import { startFaultProxy, type Fault } from './fault-proxy.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
@@ -341,10 +341,7 @@ async function settle(pair: Pair, workspace: string, why: string, must: Must): P
 // ---- command line -------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => {
-    const index = argv.indexOf(flag);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
+  const value = (flag: string) => flagValue(argv, flag);
   const kills = Number(value('--kills') ?? 300);
   const seed = Number(value('--seed') ?? 1);
   const verbose = argv.includes('--verbose');

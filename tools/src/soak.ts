@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startApiProcess } from './api-process.js';
-import { runPlanalign, spawnPlanalign, type CliRun } from './cli-runner.js';
+import { flagValue, runPlanalign, spawnPlanalign, type CliRun } from './cli-runner.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { startGitServer } from './git-server.js';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
@@ -290,10 +290,7 @@ export async function runSharedRootSoak(options: { seconds: number; seed?: numbe
 }
 
 async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => {
-    const index = argv.indexOf(flag);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
+  const value = (flag: string) => flagValue(argv, flag);
   const operations = Number(value('--operations') ?? 3000);
   const seconds = Number(value('--seconds') ?? 60);
   const seed = Number(value('--seed') ?? 1);

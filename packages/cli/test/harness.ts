@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { PLANALIGN_CLI, runPlanalign } from '@planalign/sync-tools/cli-runner';
 
-export const CLI = fileURLToPath(new URL('../bin/planalign.js', import.meta.url));
+export const CLI = PLANALIGN_CLI;
 
 export interface CliResult {
   code: number;
@@ -15,20 +15,9 @@ export interface CliResult {
 }
 
 /** Runs the real, built `planalign` binary in a child process. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, PLANALIGN_SYNC_TOKEN: '', GIT_TERMINAL_PROMPT: '0', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await runPlanalign(args, options);
+  return { code, stdout, stderr };
 }
 
 /** Runs the CLI with --json and parses what it printed. */

@@ -21,6 +21,15 @@ interface Named {
   name: string;
 }
 
+const branchResult = (workspace: Named, branch: string, files: number, message: string, resolved: BranchResult['resolved_conflicts'] = []): BranchResult => ({
+  workspace_id: workspace.id,
+  workspace_name: workspace.name,
+  branch,
+  files_changed: files,
+  resolved_conflicts: resolved,
+  message,
+});
+
 /** Starts a branch of a workspace from the line its folder shows, and shows it. */
 export async function createBranch(context: SyncContext, workspace: Named, branch: string): Promise<BranchResult> {
   assertBranchName(branch, context.branch);
@@ -33,14 +42,7 @@ export async function createBranch(context: SyncContext, workspace: Named, branc
   if (!from.commit) throw new SyncConfigError(`"${workspace.name}" has nothing committed yet: run 'planalign sync push' (or pull) once first.`);
   await context.repo.writeRef(refs.local, from.commit);
   await switchWorkspaceFolder(context.repo, workspace.id, from.tree, from.tree, { line: branch, updateIndex: false });
-  return {
-    workspace_id: workspace.id,
-    workspace_name: workspace.name,
-    branch,
-    files_changed: 0,
-    resolved_conflicts: [],
-    message: `Started branch "${branch}" of "${workspace.name}"; its folder now shows it. Changes you make stay on the branch until you merge it.`,
-  };
+  return branchResult(workspace, branch, 0, `Started branch "${branch}" of "${workspace.name}"; its folder now shows it. Changes you make stay on the branch until you merge it.`);
 }
 
 /**
@@ -49,21 +51,13 @@ export async function createBranch(context: SyncContext, workspace: Named, branc
  */
 export async function switchBranch(context: SyncContext, workspace: Named, branch: string): Promise<BranchResult> {
   const current = await shownLine(context, workspace.id);
-  const result = (files: number, message: string): BranchResult => ({
-    workspace_id: workspace.id,
-    workspace_name: workspace.name,
-    branch,
-    files_changed: files,
-    resolved_conflicts: [],
-    message,
-  });
-  if (branch === current) return result(0, `"${workspace.name}" already shows ${describeLine(context, branch)}.`);
+  if (branch === current) return branchResult(workspace, branch, 0, `"${workspace.name}" already shows ${describeLine(context, branch)}.`);
   const target = await findLine(context, workspace, branch);
   await saveWorkspaceWork(context, workspace.id);
   const from = await lineTip(context, workspace.id, current);
   const toMain = branch === context.branch;
   const moved = await switchWorkspaceFolder(context.repo, workspace.id, from.tree, target.tree, { line: toMain ? null : branch, updateIndex: toMain });
-  return result(moved.applied.length, `"${workspace.name}" now shows ${describeLine(context, branch)} (${plural(moved.applied.length, 'file')} changed in its folder).`);
+  return branchResult(workspace, branch, moved.applied.length, `"${workspace.name}" now shows ${describeLine(context, branch)} (${plural(moved.applied.length, 'file')} changed in its folder).`);
 }
 
 /**
@@ -94,16 +88,10 @@ export async function mergeBranch(context: SyncContext, workspace: Named, branch
     files = (await switchWorkspaceFolder(context.repo, workspace.id, shown.tree, mainNow.tree, { line: null, updateIndex: true })).applied.length;
   }
   const settled = merge.resolved.filter((r) => r.winner !== 'merged').length;
-  return {
-    workspace_id: workspace.id,
-    workspace_name: workspace.name,
-    branch,
-    files_changed: files,
-    resolved_conflicts: merge.resolved,
-    message: merge.alreadyMerged
-      ? `The main line of "${workspace.name}" already has everything on "${branch}".`
-      : `Merged "${branch}" into "${workspace.name}"${settled ? ` (${plural(settled, 'conflict')} settled, the other side kept as a backup)` : ''}; push to share it.`,
-  };
+  const message = merge.alreadyMerged
+    ? `The main line of "${workspace.name}" already has everything on "${branch}".`
+    : `Merged "${branch}" into "${workspace.name}"${settled ? ` (${plural(settled, 'conflict')} settled, the other side kept as a backup)` : ''}; push to share it.`;
+  return branchResult(workspace, branch, files, message, merge.resolved);
 }
 
 /**
@@ -137,14 +125,7 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
   }
   await repo.deleteRef(refs.local);
   await repo.deleteRef(refs.tracking);
-  return {
-    workspace_id: workspace.id,
-    workspace_name: workspace.name,
-    branch,
-    files_changed: 0,
-    resolved_conflicts: [],
-    message: `Deleted the branch "${branch}" of "${workspace.name}"${context.settings.remote ? ' here and on the remote' : ''}.`,
-  };
+  return branchResult(workspace, branch, 0, `Deleted the branch "${branch}" of "${workspace.name}"${context.settings.remote ? ' here and on the remote' : ''}.`);
 }
 
 /** The main line and every branch of a workspace, here and on origin, with who changed each last. */
