@@ -45,7 +45,8 @@ describe('hardening (fast subset of the fault and soak suites)', () => {
     const result = await runSharedRootSoak({ seconds: 8, seed: 3 });
     expect(result.cli_failures).toEqual([]);
     expect(result.api_failures).toEqual([]);
-    expect(result.cli_syncs).toBeGreaterThan(3);
+    expect(result.cli_syncs).toBeGreaterThan(0);
+    expect(result.api_syncs).toBeGreaterThan(0);
     expect(result.converged).toBe(true);
     expect(result.repositories_sound).toBe(true);
   }, 300_000);

@@ -66,6 +66,17 @@ export class SyncNotFoundError extends SyncConfigError {
   override readonly httpStatus: number = 404;
 }
 
+/** A branch with work the main line does not have, which deleting would throw away. */
+export class SyncUnmergedWorkError extends SyncConfigError {
+  override readonly code: string = 'unmerged_work';
+  constructor(
+    message: string,
+    readonly commits: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The root has no sync repository yet. */
 export class SyncNotInitializedError extends SyncError {
   override readonly code: string = 'not_initialized';

@@ -15,6 +15,7 @@ import type {
   PushResult,
   RestoreResult,
   ScenarioDiff,
+  ScenarioList,
   ScenarioRestore,
   ScenarioVersions,
   ShareLink,
@@ -26,9 +27,10 @@ import type {
 } from '@planalign/sync-core';
 
 export type { AutoSyncState, RegenJob, RegenOverview, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
-export type { Author, BranchList, BranchResult, ConflictStrategy, ImportResult, ScenarioDiff, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory };
+export type { Author, BranchList, BranchResult, ConflictStrategy, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory };
 export type WorkspaceSyncState = SyncStatus['workspaces'][number];
 export type WorkspaceBranch = BranchList['branches'][number];
+export type WorkspaceScenario = ScenarioList['scenarios'][number];
 export type ScenarioVersion = ScenarioVersions['versions'][number];
 export type ConfigChange = ScenarioDiff['changes'][number];
 export type AuthorSetting = Author & { configured: boolean };
@@ -174,6 +176,13 @@ export class SyncApi {
   mergeBranch(workspaceId: string, branch: string, strategy?: ConflictStrategy) {
     return this.request<BranchResult>('POST', `${workspaceRoute(workspaceId)}/branches/${encodeURIComponent(branch)}/merge`, strategy ? { strategy } : {});
   }
+  /**
+   * Here and on the remote. Refused while the branch has work the main line lacks, unless
+   * `force`: that work is then gone.
+   */
+  deleteBranch(workspaceId: string, branch: string, force = false) {
+    return this.request<BranchResult>('DELETE', `${workspaceRoute(workspaceId)}/branches/${encodeURIComponent(branch)}${force ? '?force=true' : ''}`);
+  }
   /** Through origin, or through the team remote named `remote`. */
   share(workspaceId: string, remote?: string) {
     return this.request<ShareLink>('GET', `${workspaceRoute(workspaceId)}/share${remote ? `?remote=${encodeURIComponent(remote)}` : ''}`);
@@ -183,6 +192,10 @@ export class SyncApi {
   }
   workspaceHistory(workspaceId: string, limit = 50) {
     return this.request<WorkspaceHistory>('GET', `${workspaceRoute(workspaceId)}/history?limit=${limit}`);
+  }
+  /** Every scenario in the workspace's folder on this computer, by name, whether or not it was ever synced. */
+  scenarios(workspaceId: string) {
+    return this.request<ScenarioList>('GET', `${workspaceRoute(workspaceId)}/scenarios`);
   }
   scenarioVersions(workspaceId: string, scenarioId: string) {
     return this.request<ScenarioVersions>('GET', `${scenarioRoute(workspaceId, scenarioId)}/versions`);

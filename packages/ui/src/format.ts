@@ -120,9 +120,19 @@ export function explainMergeConflict(error: ApiError, branch: string, scenarios:
   };
 }
 
+/**
+ * Whether the server refused to delete a branch because the main line lacks some of its work,
+ * and how many changes that is when it says. Only its message tells this refusal from others.
+ */
+export function unmergedWork(error: unknown): { changes: number | null } | null {
+  if (!(error instanceof ApiError) || error.code !== 'unmerged_work') return null;
+  const count = /has (\d+) commits? /.exec(error.message)?.[1];
+  return { changes: count === undefined ? null : Number(count) };
+}
+
 /** Where a branch is, in words: only here, only on the remote, or both. */
 export function branchPlace(branch: Pick<WorkspaceBranch, 'where' | 'ahead'>): string {
-  // a branch only here counts as ahead whatever it holds: what matters is that a sync shares it
+  // a branch only here is shared by the next sync, whatever it holds
   if (branch.where === 'local') return 'Only on this computer · sync to share it';
   if (branch.where === 'remote') return 'On the remote, from a teammate';
   return branch.ahead > 0 ? `Here and on the remote · ${plural(branch.ahead, 'change')} to sync` : 'Here and on the remote';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,8 @@ describe('team work in the dashboard', () => {
   const detail = () => page.getByTestId('workspace-detail');
   const branchRow = (name: string) => page.locator(`[data-testid="branch"][data-branch="${name}"]`);
   const branchNotice = () => page.getByTestId('branches').getByTestId('notice').first();
+  const scenarioPicker = () => page.getByLabel('Scenario', { exact: true });
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim());
   const syncNow = async () => {
     await detail().getByRole('button', { name: 'Sync', exact: true }).click();
     await expect.poll(() => page.getByTestId('notice').first().textContent(), { timeout: 30_000 }).toMatch(/Synced|Pushed|up to date/i);
@@ -104,6 +107,8 @@ describe('team work in the dashboard', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail-heading');
     await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
     await expect.poll(() => branchRow('main').textContent()).toContain('Last changed by Ana Lima, ');
+    // the scenario picked first is the one changed last
+    await expect.poll(() => scenarioPicker().inputValue()).toBe(scenario);
 
     const author = page.getByTestId('author');
     await author.getByRole('button', { name: 'Change' }).click();
@@ -224,9 +229,39 @@ describe('team work in the dashboard', () => {
     expect(await description(machineB)).toBe('Ana: first review');
     await expect.poll(() => diff.textContent()).toContain('No setting differs');
     await syncNow();
-    // the restore is the newest version; Ana's, which it brought back, is the same as now
+    // the restore is the newest version; Ana's, which it brought back, holds what the folder holds
     await expect.poll(() => versions.first().textContent()).toContain('Current');
-    expect(await versions.filter({ hasText: 'Ana Lima' }).first().textContent()).toContain('Same as now');
+    await anas.getByRole('button', { name: `Compare version ${anaVersion} with now` }).click();
+    await expect.poll(() => diff.textContent()).toContain('No setting differs');
+  });
+
+  it('picks from every scenario in the folder, one never synced too', async () => {
+    // a scenario just made in PlanAlign: no version or history has it
+    const fresh = randomUUID();
+    const folder = path.join(machineB, workspace, 'scenarios', fresh);
+    await fsp.mkdir(folder);
+    await fsp.writeFile(path.join(folder, 'scenario.json'), JSON.stringify({ id: fresh, workspace_id: workspace, name: 'Aardvark plan', status: 'not_run', last_run_at: null }, null, 2));
+    const names: string[] = [];
+    for (const id of await fsp.readdir(path.join(machineB, workspace, 'scenarios'))) {
+      names.push(JSON.parse(await fsp.readFile(path.join(machineB, workspace, 'scenarios', id, 'scenario.json'), 'utf8')).name);
+    }
+    names.sort((a, b) => a.localeCompare(b));
+    expect(names.length).toBeGreaterThan(2);
+    await expect.poll(() => scenarioPicker().locator('option').allTextContents(), { timeout: 15_000 }).toEqual(names);
+    // what people chose stays chosen while the list is read again
+    expect(await scenarioPicker().inputValue()).toBe(scenario);
+
+    await scenarioPicker().selectOption({ label: 'Aardvark plan' });
+    await expect.poll(() => page.getByTestId('scenario-history').textContent()).toContain('This scenario is in no version yet');
+    expect(await page.getByTestId('versions').count()).toBe(0);
+
+    // gone from the folder, gone from the picker, which falls back to the scenario changed last
+    await fsp.rm(folder, { recursive: true });
+    await expect.poll(() => scenarioPicker().locator('option').allTextContents(), { timeout: 15_000 }).toEqual(names.filter((n) => n !== 'Aardvark plan'));
+    await expect.poll(() => scenarioPicker().inputValue()).toBe(scenario);
+    await expect.poll(() => page.getByTestId('version').count()).toBeGreaterThan(1);
+    expect(await page.getByTestId('scenario-history').getByTestId('notice').count()).toBe(0);
+    await expect.poll(() => detail().getByTestId('sync-badge').textContent(), { timeout: 15_000 }).toContain('Synced');
   });
 
   it('copies the share link, and an empty second computer imports the workspace from it', async () => {
@@ -271,10 +306,64 @@ describe('team work in the dashboard', () => {
     }
   });
 
+  it('deletes a merged branch once confirmed, here and on the remote; Escape cancels', async () => {
+    const open = branchRow('what-if').getByRole('button', { name: 'Delete the branch what-if' });
+    // neither the main line nor the line shown can be deleted
+    expect(await branchRow('main').getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+    await open.click();
+    const confirm = page.getByRole('group', { name: 'Delete the branch what-if?' });
+    await expect.poll(() => confirm.textContent()).toContain('on this computer and on the remote, for everyone?');
+    expect(await focused()).toBe('Delete branch');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await focused()).toBe('Delete the branch what-if');
+
+    // all from the keyboard: open it again, then confirm
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused()).toBe('Delete branch');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the branch "what-if" of');
+    await expect.poll(() => branchRow('what-if').count()).toBe(0);
+    expect(await branchRow('main').textContent()).toContain('Shown here');
+    const onA = await new TeamService(machineA).branches(workspace);
+    expect(onA.branches.map((b) => b.name)).toEqual(['main']);
+  });
+
+  it('says when a branch has work the main line lacks, and deletes it only with “Delete anyway”', async () => {
+    await page.getByLabel('Start a branch').fill('dead-end');
+    await page.getByRole('button', { name: 'Start branch' }).click();
+    await expect.poll(() => branchRow('dead-end').textContent()).toContain('Shown here');
+    expect(await branchRow('dead-end').getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+    // an edit on the branch, kept on it when the folder goes back to the main line
+    await editScenario(machineB, workspace, scenario, { description: 'Bea: a dead end' });
+    await branchRow('main').getByRole('button', { name: 'Switch to the main line' }).click();
+    await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
+    const onMainLine = await description(machineB);
+    expect(onMainLine).not.toBe('Bea: a dead end');
+
+    await branchRow('dead-end').getByRole('button', { name: 'Delete the branch dead-end' }).click();
+    const confirm = page.getByRole('group', { name: 'Delete the branch dead-end?' });
+    await confirm.getByRole('button', { name: 'Delete branch' }).click();
+    await expect.poll(() => confirm.getByRole('alert').textContent()).toContain('“dead-end” has 1 change that the main line does not have.');
+    const said = (await confirm.textContent()) ?? '';
+    expect(said).toContain('throws that change away');
+    expect(said).toContain('merge the branch into the main line first');
+    expect(said).not.toContain('--force');
+    // nothing is deleted yet, and the safe choice has the focus
+    expect(await focused()).toBe('Keep the branch');
+    expect(await branchRow('dead-end').count()).toBe(1);
+    await screenshot(page, 'team-delete-unmerged');
+
+    await confirm.getByRole('button', { name: 'Delete anyway' }).click();
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the branch "dead-end" of');
+    await expect.poll(() => branchRow('dead-end').count()).toBe(0);
+    expect(await description(machineB)).toBe(onMainLine);
+  });
+
   it('fits a 390 px screen and works from the keyboard', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
-    await expect.poll(() => branchRow('what-if').isVisible()).toBe(true);
+    await expect.poll(() => branchRow('main').isVisible()).toBe(true);
     await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenarioName });
     await page.getByTestId('versions').getByRole('button', { name: /^Compare version/ }).first().click();
     await expect.poll(() => page.getByTestId('change').count()).toBeGreaterThan(0);

@@ -27,6 +27,7 @@ import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remo
 import { exchangeWorkspaceBranches } from '../team/branches.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
+import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import { computeStatus, hasLocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
@@ -44,8 +45,6 @@ export interface SyncServiceOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
 
-/** How many times a push is retried when another machine pushed in between. */
-const PUSH_ATTEMPTS = 5;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -237,6 +236,7 @@ export class SyncService {
     let pulledFirst = false;
     let remoteHead: string | null = null;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
+      if (attempt > 1) await pushRetryDelay(attempt);
       this.progress('fetch', 'Checking the remote for changes');
       remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
       if (remoteHead) {

@@ -13,6 +13,7 @@ import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js'
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { commitIdentity } from './identity.js';
 import { checkOut, lastChange } from './integrate.js';
+import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
 
 /** What one exchange with a team remote did. */
@@ -26,7 +27,6 @@ export interface TeamExchange {
   error: string | null;
 }
 
-const ATTEMPTS = 5;
 /** How far back a side's history is searched for when it last changed a file (last-write-wins). */
 const HISTORY_DEPTH = 200;
 
@@ -60,7 +60,8 @@ export async function exchangeWithTeamRemote(
   const transport = { url: remote.url, branch: remote.branch, localRef: refs.line, trackingRef: refs.tracking, onProgress: options.onProgress };
   const resolved: ResolvedConflict[] = [];
   const applied: PathChange[] = [];
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+  for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
+    if (attempt > 1) await pushRetryDelay(attempt);
     const theirs = await repo.fetch(transport);
     const ours = await repo.resolveRef(refs.line);
     const mainHead = await repo.resolveRef(context.branchRef);
@@ -122,7 +123,7 @@ export async function exchangeWithTeamRemote(
     if (ours) await repo.writeRef(refs.line, ours);
     else await repo.deleteRef(refs.line);
   }
-  throw new SyncNetworkError(`The remote "${name}" kept changing while pushing (${ATTEMPTS} attempts). Your work is committed here; push again.`);
+  throw new SyncNetworkError(`The remote "${name}" kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your work is committed here; push again.`);
 }
 
 /** The settings and ignore rules at the top of a team remote: its own, or made for it from this root's. */

@@ -1,16 +1,16 @@
-import { SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError } from '../errors.js';
+import { SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError, SyncUnmergedWorkError } from '../errors.js';
 import { redactUrl } from '../git/remote-url.js';
 import { diffTrees } from '../git/tree-diff.js';
 import type { BranchExchange } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { Author, BranchList, BranchResult, WorkspaceBranch } from '../models/team.js';
 import { checkOut, switchWorkspaceFolder } from '../sync/integrate.js';
+import { PUSH_ATTEMPTS, pushRetryDelay } from '../sync/push-race.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 import { assertBranchName, branchRefs, LOCAL_BRANCHES_PREFIX, REMOTE_BRANCHES_PREFIX, TRACKING_BRANCHES_PREFIX } from './branch-state.js';
 import { lineTip, mergeCommit, mergeWorkspace, saveWorkspaceWork, shownLine, workspaceTree, type LineTip } from './workspace-lines.js';
 
-const ATTEMPTS = 5;
 /** How far back a line is searched for its last change to the workspace. */
 const LAST_CHANGE_DEPTH = 500;
 
@@ -107,25 +107,37 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
   const { repo } = context;
   const refs = branchRefs(workspace.id, branch);
   const here = await repo.resolveRef(refs.local);
-  const there = await repo.resolveRef(refs.tracking);
+  // What the remote has now (a teammate may have pushed since), fetched so its work is checked too.
+  let there = await repo.resolveRef(refs.tracking);
+  let remoteReached = false;
+  if (context.settings.remote) {
+    try {
+      there = await repo.fetch({ url: context.settings.remote, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking });
+      remoteReached = true;
+    } catch (error) {
+      // Offline, a branch never pushed can still go; one the remote may have must wait.
+      if (!(error instanceof SyncNetworkError) || there) throw error;
+    }
+  }
   if (!here && !there) throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here. See its branches with 'planalign sync branch list "${workspace.name}"'.`);
   const main = await repo.resolveRef(context.branchRef);
   for (const tip of [here, there]) {
-    if (!tip || !main || options.force || !(await repo.hasCommit(tip))) continue;
+    if (!tip || !main || options.force) continue;
     const unmerged = (await repo.compareHistories(tip, main)).onlyLocal.length;
     if (unmerged > 0) {
-      throw new SyncConfigError(
+      throw new SyncUnmergedWorkError(
         `"${branch}" has ${plural(unmerged, 'commit')} the main line of "${workspace.name}" does not have: merge it first, or delete it with --force (its work is then gone).`,
+        unmerged,
       );
     }
   }
-  if (context.settings.remote) {
+  if (context.settings.remote && remoteReached) {
     const deleted = await repo.deleteRemoteBranch({ url: context.settings.remote, branch: refs.remoteBranch }, there);
     if (!deleted) throw new SyncConfigError(`Someone changed "${branch}" on the remote since this machine last synced: pull, look, and delete it again.`);
   }
   await repo.deleteRef(refs.local);
   await repo.deleteRef(refs.tracking);
-  return branchResult(workspace, branch, 0, `Deleted the branch "${branch}" of "${workspace.name}"${context.settings.remote ? ' here and on the remote' : ''}.`);
+  return branchResult(workspace, branch, 0, `Deleted the branch "${branch}" of "${workspace.name}"${remoteReached ? ' here and on the remote' : ''}.`);
 }
 
 /** The main line and every branch of a workspace, here and on origin, with who changed each last. */
@@ -262,7 +274,8 @@ async function exchangeBranch(context: SyncContext, url: string, workspace: stri
   if (shown) await saveWorkspaceWork(context, workspace);
   const transport = { url, branch: refs.remoteBranch, localRef: refs.local, trackingRef: refs.tracking, basis: await repo.resolveRef(context.trackingRef) };
   let files = 0;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+  for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
+    if (attempt > 1) await pushRetryDelay(attempt);
     const theirs = await repo.fetch(transport);
     const ours = (await repo.resolveRef(refs.local))!;
     let next = ours;
@@ -283,5 +296,5 @@ async function exchangeBranch(context: SyncContext, url: string, workspace: stri
     if (!options.push || next === theirs) return { workspace_id: workspace, branch, pushed: false, files_changed: files, error: null };
     if (await repo.push(transport)) return { workspace_id: workspace, branch, pushed: true, files_changed: files, error: null };
   }
-  throw new SyncNetworkError(`The branch "${branch}" kept changing on the remote while pushing (${ATTEMPTS} attempts); push again.`);
+  throw new SyncNetworkError(`The branch "${branch}" kept changing on the remote while pushing (${PUSH_ATTEMPTS} attempts); push again.`);
 }

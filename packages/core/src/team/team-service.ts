@@ -195,7 +195,7 @@ export class TeamService {
     const names = new NameBook(this.root);
     const folders = await fsp.readdir(path.join(this.root, found.id, 'scenarios'), { withFileTypes: true }).catch(() => []);
     const scenarios = [];
-    for (const folder of folders.filter((f) => f.isDirectory())) {
+    for (const folder of folders.filter((f) => f.isDirectory() && !f.name.startsWith('.'))) {
       const file = await names.scenario(found.id, folder.name);
       scenarios.push({ id: folder.name, name: file?.name ?? folder.name, status: file?.status ?? null, last_run_at: file?.last_run_at ?? null });
     }
