@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { looseObjectPath, type ObjectType } from './objects.js';
@@ -20,7 +20,6 @@ export const REF_DELTA = 7;
 
 interface Pack {
   file: string;
-  data: Buffer | null;
   /** fan-out table: objects whose first byte is <= i */
   fanout: Uint32Array;
   oids: Buffer;
@@ -71,7 +70,7 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
-function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'data' | 'packEnd'> {
+function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'packEnd'> {
   if (buffer.readUInt32BE(0) !== 0xff744f63 || buffer.readUInt32BE(4) !== 2) throw new Error(`${file}: unsupported pack index`);
   const fanout = new Uint32Array(256);
   for (let i = 0; i < 256; i += 1) fanout[i] = buffer.readUInt32BE(8 + i * 4);
@@ -137,6 +136,42 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   return result;
 }
 
+/**
+ * Open pack files, most recently used last. Packs never change once written (their name is
+ * their checksum), so a descriptor stays good; a few are kept open for the whole process.
+ */
+const openPacks = new Map<string, number>();
+const MAX_OPEN_PACKS = 8;
+
+function packDescriptor(file: string): number {
+  const known = openPacks.get(file);
+  if (known !== undefined) {
+    openPacks.delete(file);
+    openPacks.set(file, known);
+    return known;
+  }
+  const fd = openSync(file, 'r');
+  openPacks.set(file, fd);
+  if (openPacks.size > MAX_OPEN_PACKS) {
+    const [oldest, oldFd] = openPacks.entries().next().value!;
+    openPacks.delete(oldest);
+    closeSync(oldFd);
+  }
+  return fd;
+}
+
+/** Bytes [start, end) of a pack file. */
+function readPackRange(file: string, start: number, end: number): Buffer {
+  const buffer = Buffer.allocUnsafe(end - start);
+  const fd = packDescriptor(file);
+  for (let done = 0; done < buffer.length; ) {
+    const read = readSync(fd, buffer, done, buffer.length - done, start + done);
+    if (read === 0) throw new Error(`${file} ends before offset ${end}`);
+    done += read;
+  }
+  return buffer;
+}
+
 export class ObjectReader {
   private packs: Pack[] | null = null;
   /** delta bases read recently (a tree's entries often share one) */
@@ -158,7 +193,7 @@ export class ObjectReader {
       const packFile = path.join(folder, name.replace(/\.idx$/, '.pack'));
       try {
         const [index, stat] = await Promise.all([fsp.readFile(path.join(folder, name)), fsp.stat(packFile)]);
-        packs.push({ ...parseIndex(name, index), data: null, packEnd: stat.size - 20, file: packFile });
+        packs.push({ ...parseIndex(name, index), packEnd: stat.size - 20, file: packFile });
       } catch {
         // An index without its pack (an interrupted fetch) holds nothing readable.
       }
@@ -181,13 +216,14 @@ export class ObjectReader {
   }
 
   private async readPacked(pack: Pack, offset: number): Promise<RawObject> {
-    const data = pack.data ?? (pack.data = await fsp.readFile(pack.file));
-    const header = parsePackEntryHeader(data, offset);
-    const end = this.entryEnd(pack, offset);
-    const compressed = data.subarray(header.dataStart, end);
+    // Only this entry is read: a large root's pack is tens of MB, and one object needs a few hundred bytes.
+    const entry = readPackRange(pack.file, offset, this.entryEnd(pack, offset));
+    const header = parsePackEntryHeader(entry, 0);
+    const compressed = entry.subarray(header.dataStart);
     if (header.baseOffset !== undefined) {
-      const baseKey = `${pack.file}:${header.baseOffset}`;
-      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, header.baseOffset));
+      const baseOffset = offset + header.baseOffset;
+      const baseKey = `${pack.file}:${baseOffset}`;
+      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, baseOffset));
       this.remember(baseKey, base);
       return { type: base.type, content: applyDelta(base.content, inflateSync(compressed)) };
     }
