@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { flagValue, killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
+import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy, type Fault } from './fault-proxy.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
@@ -24,33 +23,11 @@ export const KNOWN_TOKEN = 'pst-fault-suite-4f1b9c2e7d';
 const AUTH = { username: 'planalign-sync', password: KNOWN_TOKEN };
 const ENV = { PLANALIGN_SYNC_TOKEN: KNOWN_TOKEN, PLANALIGN_SYNC_STALL_TIMEOUT_MS: '1500' };
 
-const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-faults-${name}-`)), 'workspaces');
+const tempRoot = (name: string) => suiteRoot('faults', name);
 const cli = (root: string, args: string[]) => runPlanalign(['--root', root, 'sync', ...args], { env: ENV });
-const fsck = (cwd: string) => spawnSync('git', ['fsck', '--no-dangling', '--no-progress'], { cwd, encoding: 'utf8' }).status === 0;
-const blobId = (content: Buffer) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 
 function scenarioIds(root: string, workspace: string): string[] {
   return readdirSync(path.join(root, workspace, 'scenarios')).sort();
-}
-
-/** Every blob reachable from any ref of a repository (history, branches, tracking refs). */
-function reachableBlobs(gitdirOrBare: string): Set<string> {
-  const result = spawnSync('git', ['rev-list', '--objects', '--all'], { cwd: gitdirOrBare, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return new Set(result.stdout.split('\n').map((line) => line.split(' ')[0]).filter(Boolean));
-}
-
-/** Blob ids of every file kept under a root's backups folder. */
-async function backupBlobs(root: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  const walk = async (folder: string) => {
-    for (const entry of await fsp.readdir(folder, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) ids.add(blobId(await fsp.readFile(full)));
-    }
-  };
-  await walk(path.join(root, '.planalign-sync-backups'));
-  return ids;
 }
 
 interface Pair {
@@ -142,7 +119,7 @@ export async function runNetworkFaults(options: { log?: (line: string) => void }
         ownEdits = [`${workspace}/scenarios/${other}/scenario.json`];
       }
       const root = testCase.operation === 'push' ? pair.a : pair.b;
-      const before = await snapshotFiles(root);
+      const before = await syncedFiles(root);
       if (testCase.fault === 'refused') await proxy.refuse();
       else proxy.setFault(testCase.fault);
       const faulted = await cli(root, [testCase.operation]);
@@ -150,7 +127,7 @@ export async function runNetworkFaults(options: { log?: (line: string) => void }
       proxy.setFault({ kind: 'none' });
       // A failed operation changes nothing; one that succeeded still keeps this machine's own edits.
       const intact = await filesKept(root, faulted.code === 0 ? new Map(ownEdits.map((file) => [file, before.get(file)!])) : before);
-      const sound = fsck(root) && fsck(pair.server.repoPath('network'));
+      const sound = fsckClean(root) && fsckClean(pair.server.repoPath('network'));
       const later = await cli(root, [testCase.operation]);
       const laterOk = later.code === 0 && (testCase.operation === 'pull' || (await remoteHas(pair.server.repoPath('network'), runOnA.files[0])));
       outcomes.push({
@@ -174,31 +151,14 @@ export async function runNetworkFaults(options: { log?: (line: string) => void }
   return outcomes;
 }
 
-const firstLine = (run: CliRun) => (run.stderr.trim() || run.stdout.trim()).split('\n')[0] ?? '';
-
 async function remoteHas(bare: string, file: string): Promise<boolean> {
   return spawnSync('git', ['cat-file', '-e', `main:${file}`], { cwd: bare }).status === 0;
 }
 
-/** The synced files of a root (JSON and YAML under workspace folders), path → content. */
-async function snapshotFiles(root: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const walk = async (folder: string) => {
-    for (const entry of await fsp.readdir(path.join(root, folder), { withFileTypes: true })) {
-      const relative = folder ? `${folder}/${entry.name}` : entry.name;
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) await walk(relative);
-      else if (/\.(json|ya?ml)$/.test(entry.name)) files.set(relative, await fsp.readFile(path.join(root, relative), 'utf8'));
-    }
-  };
-  await walk('');
-  return files;
-}
-
 /** Whether every file of the snapshot is still there with the same content. */
-async function filesKept(root: string, before: Map<string, string>): Promise<boolean> {
+async function filesKept(root: string, before: Map<string, Buffer>): Promise<boolean> {
   for (const [relative, content] of before) {
-    if ((await fsp.readFile(path.join(root, relative), 'utf8').catch(() => null)) !== content) return false;
+    if (!(await fsp.readFile(path.join(root, relative)).catch(() => null))?.equals(content)) return false;
   }
   return true;
 }
@@ -293,17 +253,16 @@ export async function runKillSuite(options: { rounds: number; seed?: number; max
 
       const status = await cli(root, ['status', '--offline']);
       if (status.code !== 0) failures.push(`round ${round} (${operation} killed after ${delay} ms): status exited ${status.code}: ${firstLine(status)}`);
-      if (!fsck(root)) failures.push(`round ${round} (${operation} killed after ${delay} ms): git fsck found a problem in ${root}`);
+      if (!fsckClean(root)) failures.push(`round ${round} (${operation} killed after ${delay} ms): git fsck found a problem in ${root}`);
       if (round % 10 === 0 || round === options.rounds) await settle(pair, workspace, `round ${round}`, must);
       options.log?.(`round ${round}: ${operation} killed after ${delay} ms`);
     }
-    if (!fsck(bare)) failures.push('git fsck found a problem in the remote');
+    if (!fsckClean(bare)) failures.push('git fsck found a problem in the remote');
 
     // Nothing lost: every run file written is in a history (either machine's or the remote's) or a backup.
-    const kept = new Set([...reachableBlobs(pair.a), ...reachableBlobs(pair.b), ...reachableBlobs(bare), ...(await backupBlobs(pair.a)), ...(await backupBlobs(pair.b))]);
+    const kept = new Set([...reachableObjects(pair.a), ...reachableObjects(pair.b), ...reachableObjects(bare), ...(await backupBlobs(pair.a)), ...(await backupBlobs(pair.b))]);
     const lost = written.filter((w) => !kept.has(w.blob)).map((w) => w.label);
-    const [onA, onB] = await Promise.all([snapshotFiles(pair.a), snapshotFiles(pair.b)]);
-    const converged = onA.size === onB.size && [...onA].every(([file, content]) => onB.get(file) === content);
+    const converged = sameFiles(await syncedFiles(pair.a), await syncedFiles(pair.b));
     return { rounds: options.rounds, killed_mid_operation: killedMid, by_operation: byOperation, failures, files_checked: written.length, files_lost: lost, converged, seconds: (Date.now() - started) / 1000 };
   } finally {
     await pair.server.stop();

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startApiProcess } from './api-process.js';
-import { flagValue, runPlanalign, spawnPlanalign, type CliRun } from './cli-runner.js';
+import { flagValue, runPlanalign, spawnPlanalign } from './cli-runner.js';
+import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { startGitServer } from './git-server.js';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
@@ -20,34 +18,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from 
  *   npm run soak -- --operations 600 --seconds 20 --seed 3
  */
 
-const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-soak-${name}-`)), 'workspaces');
-const blobId = (content: Buffer) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-const fsck = (cwd: string) => spawnSync('git', ['fsck', '--no-dangling', '--no-progress'], { cwd, encoding: 'utf8' }).status === 0;
-const firstLine = (run: CliRun) => (run.stderr.trim() || run.stdout.trim()).split('\n')[0] ?? '';
-
-function reachableBlobs(cwd: string): Set<string> {
-  const result = spawnSync('git', ['rev-list', '--objects', '--all'], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return new Set(result.stdout.split('\n').map((line) => line.split(' ')[0]).filter(Boolean));
-}
-
-async function filesUnder(root: string, folder: string, keep: (name: string) => boolean): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const walk = async (relative: string) => {
-    for (const entry of await fsp.readdir(path.join(root, relative), { withFileTypes: true }).catch(() => [])) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile() && keep(entry.name)) files.set(child, await fsp.readFile(path.join(root, child)));
-    }
-  };
-  await walk(folder);
-  return files;
-}
-
-/** What sync carries of a root: the workspace folders' JSON and YAML. */
-async function syncedFiles(root: string): Promise<Map<string, Buffer>> {
-  const all = await filesUnder(root, '', (name) => /\.(json|ya?ml)$/.test(name));
-  return new Map([...all].filter(([file]) => !file.startsWith('.')));
-}
+const tempRoot = (name: string) => suiteRoot('soak', name);
 
 export interface SoakResult {
   machines: number;
@@ -163,11 +134,11 @@ export async function runSoak(options: { operations: number; machines?: number; 
       }
     }
     const trees = await Promise.all(roots.map(syncedFiles));
-    const converged = trees.every((tree) => tree.size === trees[0].size && [...tree].every(([file, content]) => trees[0].get(file)?.equals(content)));
-    const kept = new Set<string>([...reachableBlobs(server.repoPath('soak'))]);
+    const converged = trees.every((tree) => sameFiles(tree, trees[0]));
+    const kept = new Set<string>([...reachableObjects(server.repoPath('soak'))]);
     for (const root of roots) {
-      for (const oid of reachableBlobs(root)) kept.add(oid);
-      for (const content of (await filesUnder(root, '.planalign-sync-backups', () => true)).values()) kept.add(blobId(content));
+      for (const oid of reachableObjects(root)) kept.add(oid);
+      for (const oid of await backupBlobs(root)) kept.add(oid);
     }
     const missing = [...handed.values()].filter((oid) => !kept.has(oid)).length;
     const sorted = [...durations].sort((a, b) => a - b);
@@ -181,7 +152,7 @@ export async function runSoak(options: { operations: number; machines?: number; 
       versions_checked: handed.size,
       versions_missing: missing,
       converged,
-      repositories_sound: [...roots, server.repoPath('soak')].every(fsck),
+      repositories_sound: [...roots, server.repoPath('soak')].every(fsckClean),
       seconds: (Date.now() - started) / 1000,
       median_operation_seconds: sorted[Math.floor(sorted.length / 2)] ?? 0,
     };
@@ -272,9 +243,8 @@ export async function runSharedRootSoak(options: { seconds: number; seed?: numbe
   const last = await cli(root, ['push']);
   if (last.code !== 0) cliFailures.push(`final push: exit ${last.code}: ${firstLine(last)}`);
   await cli(other, ['pull']);
-  const [mine, theirs] = await Promise.all([syncedFiles(root), syncedFiles(other)]);
-  const converged = mine.size === theirs.size && [...mine].every(([file, content]) => theirs.get(file)?.equals(content));
-  const sound = fsck(root) && fsck(server.repoPath('shared'));
+  const converged = sameFiles(await syncedFiles(root), await syncedFiles(other));
+  const sound = fsckClean(root) && fsckClean(server.repoPath('shared'));
   await server.stop();
   return {
     cli_syncs: cliSyncs,

@@ -41,15 +41,27 @@ export async function listTreeFiles(repo: GitRepository, tree: string): Promise<
   return files;
 }
 
-/** The blob at a path of a tree, or null. */
-export async function blobAtPath(repo: GitRepository, tree: string | null, filePath: string): Promise<string | null> {
+/** The entry at a path of a tree (a file or a folder), or null. */
+async function itemAtPath(repo: GitRepository, tree: string | null, filePath: string): Promise<TreeItem | null> {
   let current = tree;
   const parts = filePath.split('/');
   for (let i = 0; i < parts.length && current; i += 1) {
     const item = (await repo.readTree(current)).find((entry) => entry.name === parts[i]);
     if (!item) return null;
-    if (i === parts.length - 1) return item.type === 'blob' ? item.oid : null;
+    if (i === parts.length - 1) return item;
     current = item.type === 'tree' ? item.oid : null;
   }
   return null;
+}
+
+/** The blob at a path of a tree, or null. */
+export async function blobAtPath(repo: GitRepository, tree: string | null, filePath: string): Promise<string | null> {
+  const item = await itemAtPath(repo, tree, filePath);
+  return item?.type === 'blob' ? item.oid : null;
+}
+
+/** The folder (tree) at a path of a tree, or null. */
+export async function treeAtPath(repo: GitRepository, tree: string | null, folderPath: string): Promise<string | null> {
+  const item = await itemAtPath(repo, tree, folderPath);
+  return item?.type === 'tree' ? item.oid : null;
 }

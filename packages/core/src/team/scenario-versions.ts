@@ -7,6 +7,7 @@ import { saveBackup } from '../conflict/backups.js';
 import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { GitRepository } from '../git/repository.js';
+import { treeAtPath } from '../git/tree-diff.js';
 import type { ConfigChange, ScenarioDiff, ScenarioRestore, ScenarioVersion, ScenarioVersions } from '../models/team.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { changesAlongLine } from './contributors.js';
@@ -28,18 +29,8 @@ type ConfigFiles = Map<string, Buffer>;
 
 const folderOf = (workspace: string, scenario: string) => `${workspace}/scenarios/${scenario}`;
 
-async function treeAt(repo: GitRepository, rootTree: string | null, relative: string): Promise<string | null> {
-  let current = rootTree;
-  for (const part of relative.split('/')) {
-    if (!current) return null;
-    const item: { type: string; oid: string } | undefined = (await repo.readTree(current)).find((entry) => entry.name === part);
-    current = item?.type === 'tree' ? item.oid : null;
-  }
-  return current;
-}
-
 async function configAt(repo: GitRepository, rootTree: string | null, folder: string): Promise<ConfigFiles | null> {
-  const tree = await treeAt(repo, rootTree, folder);
+  const tree = await treeAtPath(repo, rootTree, folder);
   if (!tree) return null;
   const files: ConfigFiles = new Map();
   for (const item of await repo.readTree(tree)) {

@@ -10,7 +10,7 @@ import type { GitRepository } from '../git/repository.js';
 import { entryWithoutStat, holdBack, stageWorkingTree } from '../git/stage.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
-import { diffTrees } from '../git/tree-diff.js';
+import { diffTrees, treeAtPath } from '../git/tree-diff.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import { commitMessage, summarizeChanges } from '../sync/change-summary.js';
@@ -47,10 +47,8 @@ export async function shownLine(context: SyncContext, workspace: string): Promis
 }
 
 /** The id of a workspace's folder in a root tree, or null. */
-export async function workspaceTree(repo: GitRepository, rootTree: string | null, workspace: string): Promise<string | null> {
-  if (!rootTree) return null;
-  const item = (await repo.readTree(rootTree)).find((entry) => entry.name === workspace);
-  return item?.type === 'tree' ? item.oid : null;
+export function workspaceTree(repo: GitRepository, rootTree: string | null, workspace: string): Promise<string | null> {
+  return treeAtPath(repo, rootTree, workspace);
 }
 
 /**
