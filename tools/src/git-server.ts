@@ -19,6 +19,16 @@ export interface GitServerOptions {
   auth?: { username: string; password: string };
   /** a delay before each answer, standing for a slow network */
   latencyMs?: number;
+  /** told when `git http-backend` fails, with its exit status and what it wrote to stderr */
+  onBackendError?: (report: string) => void;
+}
+
+/** One request body the server took in: how it was framed and how large it was. */
+export interface ReceivedBody {
+  path: string;
+  /** the Content-Length header, or null for a chunked upload */
+  contentLength: number | null;
+  bytes: number;
 }
 
 export interface GitServer {
@@ -26,6 +36,8 @@ export interface GitServer {
   readonly projectRoot: string;
   /** how many requests were served */
   readonly requests: number;
+  /** the bodies of POST requests, oldest first */
+  readonly receivedBodies: readonly ReceivedBody[];
   createRepo(name: string, options?: { defaultBranch?: string }): Promise<string>;
   repoPath(name: string): string;
   setAuth(auth: { username: string; password: string } | undefined): void;
@@ -81,6 +93,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   await fsp.mkdir(projectRoot, { recursive: true });
   let auth = options.auth;
   let requests = 0;
+  const receivedBodies: ReceivedBody[] = [];
   let latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<Socket>();
   const backends = new Set<ChildProcess>();
@@ -122,7 +135,22 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       response.end();
     });
     backend.stdin.on('error', () => undefined);
-    backend.stderr.on('data', () => undefined);
+    let stderr = '';
+    backend.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    backend.on('exit', (code, signal) => {
+      if ((code !== 0 || stderr.trim()) && options.onBackendError) {
+        options.onBackendError(`${request.method} ${url.pathname}: git http-backend exited ${signal ?? code}${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+      }
+    });
+    if (request.method === 'POST') {
+      const body: ReceivedBody = { path: url.pathname, contentLength: request.headers['content-length'] ? Number(request.headers['content-length']) : null, bytes: 0 };
+      receivedBodies.push(body);
+      request.on('data', (chunk: Buffer) => {
+        body.bytes += chunk.length;
+      });
+    }
     request.pipe(backend.stdin);
     relayCgiResponse(backend, response);
   }
@@ -143,6 +171,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     get requests() {
       return requests;
     },
+    receivedBodies,
     repoPath: (name) => path.join(projectRoot, `${name}.git`),
     async createRepo(name, repoOptions = {}) {
       const repo = path.join(projectRoot, `${name}.git`);
@@ -172,7 +201,11 @@ async function main(argv: string[]): Promise<void> {
     return index >= 0 ? argv[index + 1] : undefined;
   };
   const repos = argv.flatMap((arg, i) => (arg === '--repo' ? [argv[i + 1]] : []));
-  const server = await startGitServer({ projectRoot: value('--root'), port: value('--port') ? Number(value('--port')) : 0 });
+  const server = await startGitServer({
+    projectRoot: value('--root'),
+    port: value('--port') ? Number(value('--port')) : 0,
+    onBackendError: (report) => process.stderr.write(`${report}\n`),
+  });
   process.stdout.write(`Git server listening on ${server.baseUrl}\n`);
   for (const name of repos) process.stdout.write(`${await server.createRepo(name)}\n`);
   const stop = () => {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import path from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { looseObjectPath, type ObjectType } from './objects.js';
 
 /**
@@ -23,6 +23,8 @@ interface Pack {
   /** fan-out table: objects whose first byte is <= i */
   fanout: Uint32Array;
   oids: Buffer;
+  /** each entry's CRC-32, in the order of `oids` */
+  crcs: Buffer;
   offsets: number[];
   /** every entry's offset, sorted, to know where each compressed entry ends */
   sortedOffsets: number[];
@@ -77,6 +79,7 @@ function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'packEnd'> {
   const count = fanout[255];
   const namesStart = 8 + 256 * 4;
   const oids = buffer.subarray(namesStart, namesStart + count * 20);
+  const crcs = buffer.subarray(namesStart + count * 20, namesStart + count * 24);
   const offsetsStart = namesStart + count * 20 + count * 4;
   const largeStart = offsetsStart + count * 4;
   const offsets: number[] = new Array(count);
@@ -84,7 +87,7 @@ function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'packEnd'> {
     const small = buffer.readUInt32BE(offsetsStart + i * 4);
     offsets[i] = small & 0x80000000 ? Number(buffer.readBigUInt64BE(largeStart + (small & 0x7fffffff) * 8)) : small;
   }
-  return { file, fanout, oids, offsets, sortedOffsets: [...offsets].sort((a, b) => a - b) };
+  return { file, fanout, oids, crcs, offsets, sortedOffsets: [...offsets].sort((a, b) => a - b) };
 }
 
 /** Applies a Git delta (copy/insert instructions) to its base. */
@@ -281,6 +284,25 @@ export class ObjectReader {
       this.invalidate();
     }
     throw new ObjectNotFoundError(oid);
+  }
+
+  /**
+   * The object's pack entry exactly as stored (type-and-size header, then compressed data),
+   * so a push can send it without inflating and compressing it again, as git does. Null when
+   * the object is loose or stored as a delta, or when the entry fails its CRC check (the
+   * caller then reads the object the usual way, which reports the damage).
+   */
+  async readPackEntry(oid: string): Promise<Buffer | null> {
+    const key = Buffer.from(oid, 'hex');
+    for (const pack of await this.loadPacks()) {
+      const index = ObjectReader.find(pack, key);
+      if (index < 0) continue;
+      const offset = pack.offsets[index];
+      const entry = readPackRange(pack.file, offset, this.entryEnd(pack, offset));
+      if (!PACK_TYPES[parsePackEntryHeader(entry, 0).typeCode]) return null;
+      return crc32(entry) === pack.crcs.readUInt32BE(index * 4) ? entry : null;
+    }
+    return null;
   }
 
   async has(oid: string): Promise<boolean> {

@@ -31,17 +31,64 @@ function entryHeader(type: ObjectType, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
+/** One pack entry: the type-and-size header, then the content compressed. */
+export function encodePackEntry(type: ObjectType, content: Uint8Array): Buffer {
+  return Buffer.concat([entryHeader(type, content.length), deflateSync(content, { level: 1 })]);
+}
+
+function packHeader(count: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(count, 8);
+  return header;
+}
+
+/** How much of a streamed pack is gathered before it is handed on: large enough for few writes, small enough to keep memory flat. */
+const STREAM_CHUNK_BYTES = 1 << 20;
+
+/**
+ * A pack of `count` entries produced one by one, in chunks of about 1 MB, with its checksum
+ * at the end: a push of 300,000 files holds one chunk in memory, not the whole pack, and the
+ * upload starts while the rest is still being read.
+ */
+export async function* streamPack(count: number, entries: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const checksum = createHash('sha1');
+  let chunk: Buffer[] = [packHeader(count)];
+  let chunkBytes = 12;
+  let written = 0;
+  const handOn = () => {
+    const bytes = Buffer.concat(chunk, chunkBytes);
+    checksum.update(bytes);
+    chunk = [];
+    chunkBytes = 0;
+    return bytes;
+  };
+  for await (const entry of entries) {
+    chunk.push(entry);
+    chunkBytes += entry.length;
+    written += 1;
+    if (chunkBytes >= STREAM_CHUNK_BYTES) yield handOn();
+  }
+  if (written !== count) throw new Error(`the pack announced ${count} objects but ${written} were given`);
+  if (chunkBytes > 0) yield handOn();
+  yield checksum.digest();
+}
+
 /**
  * Collects objects and builds one pack (version 2, no deltas) with its index. Storing
  * thousands of new files as one pack costs a few writes instead of several system calls per
  * object, and the same pack bytes are what a push sends.
  */
 export class PackBuilder implements ObjectSink {
-  private readonly objects: PendingObject[] = [];
+  /** objects held whole while they are few: a handful is stored loose */
+  private whole: PendingObject[] = [];
+  /** once there are enough for a pack, each object's entry, compressed as it arrives, so memory follows the pack's size */
+  private readonly entries: { oid: string; entry: Buffer }[] = [];
   private readonly seen = new Set<string>();
 
   get size(): number {
-    return this.objects.length;
+    return this.whole.length + this.entries.length;
   }
 
   has(oid: string): boolean {
@@ -57,39 +104,42 @@ export class PackBuilder implements ObjectSink {
   add(oid: string, type: ObjectType, content: Uint8Array): void {
     if (this.seen.has(oid)) return;
     this.seen.add(oid);
-    this.objects.push({ oid, type, content });
+    this.whole.push({ oid, type, content });
+    if (this.size >= PACK_THRESHOLD) this.compressHeld();
+  }
+
+  private compressHeld(): void {
+    for (const o of this.whole) this.entries.push({ oid: o.oid, entry: encodePackEntry(o.type, o.content) });
+    this.whole = [];
   }
 
   /** The pack file's bytes: header, entries, SHA-1 trailer. */
-  pack(): { bytes: Buffer; offsets: number[]; crcs: number[] } {
-    const header = Buffer.alloc(12);
-    header.write('PACK', 0, 'latin1');
-    header.writeUInt32BE(2, 4);
-    header.writeUInt32BE(this.objects.length, 8);
-    const entries = this.objects.map((o) => Buffer.concat([entryHeader(o.type, o.content.length), deflateSync(o.content, { level: 1 })]));
-    const offsets: number[] = [];
+  pack(): { bytes: Buffer; entries: PackIndexEntry[] } {
+    this.compressHeld();
+    const index: PackIndexEntry[] = [];
     let offset = 12;
-    for (const entry of entries) {
-      offsets.push(offset);
+    for (const { oid, entry } of this.entries) {
+      index.push({ oid, offset, crc: crc32(entry) });
       offset += entry.length;
     }
-    const body = Buffer.concat([header, ...entries]);
+    const body = Buffer.concat([packHeader(this.entries.length), ...this.entries.map((e) => e.entry)], offset);
     const checksum = createHash('sha1').update(body).digest();
-    return { bytes: Buffer.concat([body, checksum]), offsets, crcs: entries.map((e) => crc32(e)) };
+    return { bytes: Buffer.concat([body, checksum]), entries: index };
   }
 
   /** Stores the pack in `.git/objects/pack/`: pack first, index last, so a reader never finds an index without its pack. */
   async store(gitdir: string): Promise<string | null> {
-    if (this.objects.length === 0) return null;
-    const { bytes, offsets, crcs } = this.pack();
-    return storePack(gitdir, bytes, this.objects.map((o, i) => ({ oid: o.oid, offset: offsets[i], crc: crcs[i] })));
+    if (this.size === 0) return null;
+    const { bytes, entries } = this.pack();
+    return storePack(gitdir, bytes, entries);
   }
 
   /** Stores what was collected: loose when it is a handful, as one pack when it is many. */
   async flush(gitdir: string): Promise<void> {
-    if (this.objects.length >= PACK_THRESHOLD) await this.store(gitdir);
-    else await mapLimit(this.objects, 16, (o) => writeLooseObject(gitdir, o.type, o.content));
-    this.objects.length = 0;
+    if (this.entries.length > 0) await this.store(gitdir);
+    else await mapLimit(this.whole, 16, (o) => writeLooseObject(gitdir, o.type, o.content));
+    this.whole = [];
+    this.entries.length = 0;
     this.seen.clear();
   }
 }

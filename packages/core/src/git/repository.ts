@@ -8,9 +8,9 @@ import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
 import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type Signature } from './objects.js';
-import { PackBuilder, storePack } from './pack-writer.js';
+import { encodePackEntry, storePack, streamPack } from './pack-writer.js';
 import { ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
-import { collectObjectsToSend } from './push-objects.js';
+import { collectObjectsToSend, type ObjectRef } from './push-objects.js';
 import { fetchPack, listRemoteRefs, openReceivePack } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 
@@ -24,6 +24,9 @@ import { indexPack } from './pack-indexer.js';
  */
 export const REMOTE_NAME = 'origin';
 const ZERO_OID = '0000000000000000000000000000000000000000';
+
+/** What a ref deletion sends after its command: nothing. */
+async function* noPack(): AsyncGenerator<Buffer> {}
 
 export interface CommitInfo {
   oid: string;
@@ -365,22 +368,33 @@ export class GitRepository {
     options.onProgress?.({ phase: 'Collecting changes', loaded: 0 });
     const remoteTree = basis ? (await this.readCommit(basis)).tree : null;
     const objects = await collectObjectsToSend(this, onlyLocal, remoteTree);
-    const pack = new PackBuilder();
-    let loaded = 0;
-    for (const object of objects) {
-      const { type, content } = await this.readRawObject(object.oid);
-      pack.add(object.oid, type, content);
-      loaded += 1;
-      if (loaded % 500 === 0) options.onProgress?.({ phase: 'Packing', loaded, total: objects.length });
-    }
-    options.onProgress?.({ phase: 'Uploading', loaded: objects.length, total: objects.length });
-    const refusal = await session.update(ref, remoteOld ?? ZERO_OID, head, pack.pack().bytes);
+    options.onProgress?.({ phase: 'Uploading', loaded: 0, total: objects.length });
+    const refusal = await session.update(ref, remoteOld ?? ZERO_OID, head, streamPack(objects.length, this.packEntries(objects, options.onProgress)));
     if (refusal === null) {
       await this.writeRef(trackingRefOf(options), head);
       return true;
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
     throw new SyncError(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`);
+  }
+
+  /** Each object's pack entry for a push: copied from a local pack when stored there whole, else compressed afresh. */
+  private async *packEntries(objects: ObjectRef[], onProgress: RemoteOptions['onProgress']): AsyncGenerator<Buffer> {
+    let sent = 0;
+    for (const object of objects) {
+      let entry: Buffer;
+      try {
+        entry = (await this.objects.readPackEntry(object.oid)) ?? (await this.objects.read(object.oid).then(({ type, content }) => encodePackEntry(type, content)));
+      } catch (error) {
+        throw new SyncError(
+          `The ${object.type} ${object.oid} in ${this.gitdir} cannot be read (${(error as Error).message}). ` +
+            `Nothing was pushed and your workspace files are untouched; 'git -C ${this.root} fsck' lists what is damaged.`,
+        );
+      }
+      yield entry;
+      sent += 1;
+      if (sent % 2000 === 0) onProgress?.({ phase: 'Uploading', loaded: sent, total: objects.length });
+    }
   }
 
   /** Deletes a branch on the remote (if it is there); false when it moved since we last saw it. */
@@ -394,7 +408,7 @@ export class GitRepository {
     const current = session.advertisement.refs.get(ref) ?? null;
     if (current === null) return true;
     if (expected !== null && current !== expected) return false;
-    const refusal = await session.update(ref, current, ZERO_OID, Buffer.alloc(0));
+    const refusal = await session.update(ref, current, ZERO_OID, noPack());
     if (refusal !== null) throw new SyncError(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`);
     return true;
   }

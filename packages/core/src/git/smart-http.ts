@@ -49,22 +49,26 @@ class AuthorizedClient {
     return { Authorization: `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` };
   }
 
-  async request(target: string, init: { method: string; headers?: Record<string, string>; body?: Buffer }): Promise<Buffer> {
+  async request(target: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> }): Promise<Buffer> {
     for (;;) {
       const stall = new StallGuard(this.url);
+      const streamed = init.body instanceof ReadableStream ? init.body : null;
       let response: Response;
       try {
         response = await fetch(target, {
           method: init.method,
           headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.header() },
-          body: init.body,
+          // A remote taking in an upload is answering, however long the upload lasts.
+          body: streamed ? streamed.pipeThrough(stall.progressCounter()) : init.body,
+          ...(streamed ? { duplex: 'half' as const } : {}),
           signal: stall.signal,
         });
       } catch (error) {
         stall.stop();
         throw stall.error ?? translateRemoteError(error, this.url);
       }
-      if (response.status === 401 && !this.credentials && !this.askedHelper) {
+      // A streamed body is gone once sent; discovery, which always comes first, asks the helper.
+      if (response.status === 401 && !this.credentials && !this.askedHelper && !streamed) {
         this.askedHelper = true;
         this.credentials = await credentialsFromHelper(this.url);
         if (this.credentials) continue;
@@ -112,6 +116,16 @@ class StallGuard {
     clearTimeout(this.timer);
   }
 
+  /** Passes an upload through, counting each chunk the remote takes as a sign of life. */
+  progressCounter(): TransformStream<Uint8Array, Uint8Array> {
+    return new TransformStream({
+      transform: (chunk, controller) => {
+        this.restart();
+        controller.enqueue(chunk);
+      },
+    });
+  }
+
   async readBody(response: Response): Promise<Buffer> {
     const chunks: Buffer[] = [];
     try {
@@ -145,8 +159,50 @@ export interface RefAdvertisement {
 
 export interface ReceivePackSession {
   advertisement: RefAdvertisement;
-  /** Updates one ref with a pack; resolves to null on success or the remote's reason for refusing. */
-  update(ref: string, oldOid: string, newOid: string, pack: Buffer): Promise<string | null>;
+  /** Updates one ref with a pack (produced while it uploads); resolves to null on success or the remote's reason for refusing. */
+  update(ref: string, oldOid: string, newOid: string, pack: AsyncIterable<Buffer>): Promise<string | null>;
+}
+
+/** Requests up to this size are sent whole with a Content-Length; larger ones are streamed, as git does past `http.postBuffer`. */
+const POST_BUFFER_BYTES = 1 << 20;
+
+/**
+ * The request body: one buffer when it is small, else a stream that starts with what was
+ * already read and pulls the rest as the remote takes it. An error from `rest` itself (a
+ * damaged object, say) is kept so it is reported as what it is, not as a network failure.
+ */
+async function bufferOrStream(head: Buffer, rest: AsyncIterable<Buffer>): Promise<{ body: Buffer | ReadableStream<Uint8Array>; sourceError: () => unknown }> {
+  const iterator = rest[Symbol.asyncIterator]();
+  const gathered = [head];
+  let size = head.length;
+  let failure: unknown;
+  while (size <= POST_BUFFER_BYTES) {
+    const next = await iterator.next();
+    if (next.done) return { body: Buffer.concat(gathered), sourceError: () => undefined };
+    gathered.push(next.value);
+    size += next.value.length;
+  }
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const ready = gathered.shift();
+      if (ready) {
+        controller.enqueue(ready);
+        return;
+      }
+      try {
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  return { body, sourceError: () => failure };
 }
 
 /** Reads a service's ref advertisement (`info/refs`). */
@@ -232,11 +288,17 @@ export async function openReceivePack(url: string): Promise<ReceivePackSession> 
       const deleting = /^0+$/.test(newOid);
       const wanted = ['report-status', 'side-band-64k', ...(deleting ? ['delete-refs'] : []), 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
       const command = pktLine(`${oldOid} ${newOid} ${ref}\0${wanted.join(' ')}\n`);
-      const response = await client.request(`${base}/git-receive-pack`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-git-receive-pack-request', Accept: 'application/x-git-receive-pack-result' },
-        body: Buffer.concat([command, FLUSH, pack]),
-      });
+      const { body, sourceError } = await bufferOrStream(Buffer.concat([command, FLUSH]), pack);
+      let response: Buffer;
+      try {
+        response = await client.request(`${base}/git-receive-pack`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-git-receive-pack-request', Accept: 'application/x-git-receive-pack-result' },
+          body,
+        });
+      } catch (error) {
+        throw sourceError() ?? error;
+      }
       return parseReportStatus(response, wanted.includes('side-band-64k'), ref);
     },
   };
