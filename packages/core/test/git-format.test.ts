@@ -48,12 +48,15 @@ describe('Git formats written directly', () => {
     git(root, 'fsck', '--strict', '--no-progress');
   });
 
-  it('the index written here is read by native git, and native git\'s index is read here', async () => {
-    const root = await repoWithFiles(FILES);
+  it.each([
+    ['with a non-ASCII path', FILES],
+    ['with ASCII paths only', Object.fromEntries(Object.entries(FILES).filter(([name]) => /^[\x20-\x7e]+$/.test(name)))],
+  ])('the index written here is read by native git, and native git\'s index is read here (%s)', async (_, files: Record<string, string>) => {
+    const root = await repoWithFiles(files);
     const gitdir = path.join(root, '.git');
     git(root, 'add', '-A');
     const native = await readIndex(gitdir);
-    expect([...native.entries.keys()].sort()).toEqual(Object.keys(FILES).sort());
+    expect([...native.entries.keys()].sort()).toEqual(Object.keys(files).sort());
     const stagedNative = git(root, 'ls-files', '-s');
     const rewritten = [];
     for (const [name, entry] of native.entries) {

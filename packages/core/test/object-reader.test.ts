@@ -89,6 +89,20 @@ describe('reading objects and histories directly', () => {
     await expect(indexPack(damaged, () => Promise.reject(new Error('none')))).rejects.toThrow(/damaged/);
   });
 
+  it('indexes a thin pack, resolving deltas on objects the repository already has', async () => {
+    const root = await historyWithMerges();
+    const repo = new GitRepository(root);
+    const wanted = git(root, 'rev-list', '--objects', 'main~1..main').split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
+    const thin = spawnSync('git', ['pack-objects', '--thin', '--stdout', '--revs', '--delta-base-offset'], { cwd: root, input: 'main\n^main~1\n' }).stdout;
+    const bases: string[] = [];
+    const entries = await indexPack(thin, (oid) => {
+      bases.push(oid);
+      return repo.readRawObject(oid);
+    });
+    expect(bases.length).toBeGreaterThan(0);
+    expect(entries.map((e) => e.oid).sort()).toEqual([...wanted].sort());
+  });
+
   it('counts and finds bases correctly when every commit has the same timestamp', async () => {
     sameSecond = { GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z' };
     try {

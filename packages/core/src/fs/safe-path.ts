@@ -10,6 +10,8 @@ import { SyncError } from '../errors.js';
  */
 export class RootWriter {
   private readonly checkedFolders = new Set<string>(['']);
+  /** folders this writer made: nothing was in them before */
+  private readonly madeFolders = new Set<string>();
 
   constructor(readonly root: string) {}
 
@@ -26,10 +28,19 @@ export class RootWriter {
       const absolute = path.join(this.root, folder);
       const stat = lstatSync(absolute, { throwIfNoEntry: false });
       if (stat?.isSymbolicLink()) throw new SyncError(`Refusing to write "${relativePath}": ${folder} is a symbolic link.`);
-      if (!stat) mkdirSync(absolute);
+      if (!stat) {
+        mkdirSync(absolute);
+        this.madeFolders.add(folder);
+      }
       else if (!stat.isDirectory()) throw new SyncError(`Cannot write "${relativePath}": ${folder} is a file, not a folder.`);
       this.checkedFolders.add(folder);
     }
     return path.join(this.root, ...parts);
+  }
+
+  /** True when the file's folder was made by this writer, so no older file can be there (a clone need not look). */
+  inFolderItMade(relativePath: string): boolean {
+    const slash = relativePath.lastIndexOf('/');
+    return slash > 0 && this.madeFolders.has(relativePath.slice(0, slash));
   }
 }

@@ -84,39 +84,46 @@ export function parseIndex(buffer: Buffer): Map<string, IndexEntry> {
   return entries;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/**
+ * Entries in the order git keeps them: by the bytes of their UTF-8 paths. Plain string order
+ * is the same for ASCII paths, and much cheaper than comparing encoded bytes 6 million times
+ * for a root of 300,000 files; any other path is compared by its bytes.
+ */
+function sortedByPathBytes(entries: Iterable<IndexEntry>): { entry: IndexEntry; name: Buffer }[] {
+  const named = [...entries].map((entry) => ({ entry, name: Buffer.from(entry.path) }));
+  const ascii = named.every(({ entry, name }) => name.length === entry.path.length);
+  if (ascii) return named.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
+  return named.sort((a, b) => Buffer.compare(a.name, b.name));
 }
 
 export function serializeIndex(entries: Iterable<IndexEntry>): Buffer {
-  const sorted = [...entries].sort((a, b) => compareBytes(a.path, b.path));
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(12);
-  header.write(SIGNATURE, 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(sorted.length, 8);
-  parts.push(header);
-  for (const entry of sorted) {
-    const name = Buffer.from(entry.path);
-    const length = Math.ceil((62 + name.length + 1) / 8) * 8;
-    const record = Buffer.alloc(length);
-    record.writeUInt32BE(Number((entry.ctimeNs / NS) % BigInt(U32)), 0);
-    record.writeUInt32BE(Number(entry.ctimeNs % NS), 4);
-    record.writeUInt32BE(Number((entry.mtimeNs / NS) % BigInt(U32)), 8);
-    record.writeUInt32BE(Number(entry.mtimeNs % NS), 12);
-    record.writeUInt32BE(entry.dev % U32, 16);
-    record.writeUInt32BE(entry.ino % U32, 20);
-    record.writeUInt32BE(entry.mode, 24);
-    record.writeUInt32BE(entry.uid % U32, 28);
-    record.writeUInt32BE(entry.gid % U32, 32);
-    record.writeUInt32BE(entry.size % U32, 36);
-    record.write(entry.oid, 40, 'hex');
-    record.writeUInt16BE(Math.min(name.length, 0xfff), 60);
-    name.copy(record, 62);
-    parts.push(record);
+  const sorted = sortedByPathBytes(entries);
+  const recordLength = (name: Buffer) => Math.ceil((62 + name.length + 1) / 8) * 8;
+  const bodyLength = sorted.reduce((total, { name }) => total + recordLength(name), 12);
+  // One zeroed buffer for everything: records are padded with NULs.
+  const output = Buffer.alloc(bodyLength + 20);
+  output.write(SIGNATURE, 0, 'latin1');
+  output.writeUInt32BE(2, 4);
+  output.writeUInt32BE(sorted.length, 8);
+  let offset = 12;
+  for (const { entry, name } of sorted) {
+    output.writeUInt32BE(Number(entry.ctimeNs / NS) % U32, offset);
+    output.writeUInt32BE(Number(entry.ctimeNs % NS), offset + 4);
+    output.writeUInt32BE(Number(entry.mtimeNs / NS) % U32, offset + 8);
+    output.writeUInt32BE(Number(entry.mtimeNs % NS), offset + 12);
+    output.writeUInt32BE(entry.dev % U32, offset + 16);
+    output.writeUInt32BE(entry.ino % U32, offset + 20);
+    output.writeUInt32BE(entry.mode, offset + 24);
+    output.writeUInt32BE(entry.uid % U32, offset + 28);
+    output.writeUInt32BE(entry.gid % U32, offset + 32);
+    output.writeUInt32BE(entry.size % U32, offset + 36);
+    output.write(entry.oid, offset + 40, 'hex');
+    output.writeUInt16BE(Math.min(name.length, 0xfff), offset + 60);
+    name.copy(output, offset + 62);
+    offset += recordLength(name);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+  createHash('sha1').update(output.subarray(0, bodyLength)).digest().copy(output, bodyLength);
+  return output;
 }
 
 export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>): Promise<void> {

@@ -7,18 +7,30 @@ import type { PackIndexEntry } from './pack-writer.js';
 interface Entry {
   offset: number;
   typeCode: number;
-  data: Buffer;
+  /** where the compressed data starts */
+  dataStart: number;
   crc: number;
   baseOffset?: number;
   baseOid?: string;
-  resolved?: RawObject;
   oid?: string;
 }
 
+/** Inflates the entry at `start`; also says where its compressed data ends. */
+function inflateAt(pack: Buffer, start: number, end: number): { content: Buffer; next: number } {
+  // bytesWritten tells how much compressed input this entry used, hence where the next begins.
+  const { buffer, engine } = inflateSync(pack.subarray(start, end), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+  return { content: buffer, next: start + engine.bytesWritten };
+}
+
 /**
- * Indexes a pack received from a remote (what `git index-pack` does): walks its entries,
- * resolves deltas against bases in the pack (or already in the repository), and returns each
- * object's id, offset and CRC for the `.idx`. Refuses a pack whose checksum does not match.
+ * Indexes a pack received from a remote (what `git index-pack` does): returns each object's
+ * id, offset and CRC for the `.idx`. Refuses a pack whose checksum does not match.
+ *
+ * Like git, it keeps no object in memory longer than needed: a first pass finds each entry's
+ * bounds and hashes the whole objects; then every delta is resolved from its base, walking
+ * each base's descendants depth first, so memory follows the longest delta chain rather than
+ * the size of the pack (a clone of 400,000 objects). Bases outside the pack (a thin pack)
+ * come from `readExisting`.
  */
 export async function indexPack(pack: Buffer, readExisting: (oid: string) => Promise<RawObject>): Promise<PackIndexEntry[]> {
   if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new Error('the remote sent something that is not a pack');
@@ -28,60 +40,56 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     throw new Error('the received pack is damaged (checksum mismatch)');
   }
   const entries: Entry[] = [];
-  const byOffset = new Map<number, Entry>();
+  const deltasOnOffset = new Map<number, Entry[]>();
+  const deltasOnOid = new Map<string, Entry[]>();
   let position = 12;
   for (let i = 0; i < count; i += 1) {
     const offset = position;
     const header = parsePackEntryHeader(pack, offset);
-    const entry: Entry = { offset, typeCode: header.typeCode, data: Buffer.alloc(0), crc: 0, baseOffset: header.baseOffset, baseOid: header.baseOid };
-    position = header.dataStart;
-    // bytesWritten tells how much compressed input this entry used, hence where the next begins.
-    const { buffer, engine } = inflateSync(pack.subarray(position, trailer), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    position += engine.bytesWritten;
-    entry.data = buffer;
-    entry.crc = crc32(pack.subarray(offset, position));
+    const { content, next } = inflateAt(pack, header.dataStart, trailer);
+    position = next;
+    const entry: Entry = { offset, typeCode: header.typeCode, dataStart: header.dataStart, crc: crc32(pack.subarray(offset, position)), baseOffset: header.baseOffset, baseOid: header.baseOid };
     entries.push(entry);
-    byOffset.set(offset, entry);
-  }
-  const byOid = new Map<string, Entry>();
-  const missingBase = Symbol('missing base');
-  const resolve = async (entry: Entry, allowExisting: boolean): Promise<RawObject> => {
-    if (entry.resolved) return entry.resolved;
-    let resolved: RawObject;
-    if (entry.typeCode === OFS_DELTA || entry.typeCode === REF_DELTA) {
-      const baseEntry = entry.baseOffset !== undefined ? byOffset.get(entry.baseOffset) : byOid.get(entry.baseOid!);
-      if (!baseEntry && !allowExisting) throw missingBase;
-      const base = baseEntry ? await resolve(baseEntry, allowExisting) : await readExisting(entry.baseOid!);
-      resolved = { type: base.type, content: applyDelta(base.content, entry.data) };
-    } else {
-      const type = PACK_TYPES[entry.typeCode];
-      if (!type) throw new Error(`unsupported object type ${entry.typeCode} in the received pack`);
-      resolved = { type, content: entry.data };
+    if (header.baseOffset !== undefined) appendTo(deltasOnOffset, header.baseOffset, entry);
+    else if (header.baseOid !== undefined) appendTo(deltasOnOid, header.baseOid, entry);
+    else {
+      const type = PACK_TYPES[header.typeCode];
+      if (!type) throw new Error(`unsupported object type ${header.typeCode} in the received pack`);
+      entry.oid = hashObject(type, content);
     }
-    entry.resolved = resolved;
-    entry.oid = hashObject(resolved.type, resolved.content);
-    byOid.set(entry.oid, entry);
-    return resolved;
+  }
+
+  /** Resolves every delta built on `base` (found by offset or by id), then theirs. */
+  const resolveDeltasOf = (entry: Entry, base: RawObject): void => {
+    const children = [...(deltasOnOffset.get(entry.offset) ?? []), ...(deltasOnOid.get(entry.oid!) ?? [])];
+    for (const child of children) {
+      if (child.oid) continue;
+      const content = applyDelta(base.content, inflateAt(pack, child.dataStart, trailer).content);
+      child.oid = hashObject(base.type, content);
+      resolveDeltasOf(child, { type: base.type, content });
+    }
   };
-  // Passes until every delta found its base in the pack; what is left must be based on
-  // objects this repository already has (a thin pack).
-  let pending = entries;
-  for (;;) {
-    const waiting: Entry[] = [];
-    for (const entry of pending) {
-      try {
-        await resolve(entry, false);
-      } catch (error) {
-        if (error !== missingBase) throw error;
-        waiting.push(entry);
-      }
-    }
-    if (waiting.length === 0) break;
-    if (waiting.length === pending.length) {
-      for (const entry of waiting) await resolve(entry, true);
-      break;
-    }
-    pending = waiting;
+  for (const [index, entry] of entries.entries()) {
+    if (index % 5000 === 4999) await new Promise((resolve) => setImmediate(resolve));
+    if (entry.oid === undefined || entry.baseOffset !== undefined || entry.baseOid !== undefined) continue;
+    if (!deltasOnOffset.has(entry.offset) && !deltasOnOid.has(entry.oid)) continue;
+    resolveDeltasOf(entry, { type: PACK_TYPES[entry.typeCode]!, content: inflateAt(pack, entry.dataStart, trailer).content });
   }
+  // What is left is based on objects this repository already has (a thin pack).
+  for (const entry of entries) {
+    if (entry.oid !== undefined || entry.baseOid === undefined) continue;
+    const base = await readExisting(entry.baseOid);
+    const content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer).content);
+    entry.oid = hashObject(base.type, content);
+    resolveDeltasOf(entry, { type: base.type, content });
+  }
+  const unresolved = entries.find((e) => e.oid === undefined);
+  if (unresolved) throw new Error(`the received pack holds a delta at offset ${unresolved.offset} whose base is missing`);
   return entries.map((e) => ({ oid: e.oid!, offset: e.offset, crc: e.crc }));
+}
+
+function appendTo<K>(map: Map<K, Entry[]>, key: K, entry: Entry): void {
+  const list = map.get(key);
+  if (list) list.push(entry);
+  else map.set(key, [entry]);
 }

@@ -36,10 +36,12 @@ export async function applyTreeChanges(
     }
     const target = writer.prepare(change.path);
     let current: Buffer | null = null;
-    try {
-      current = readFileSync(target);
-    } catch {
-      // nothing there yet
+    if (!writer.inFolderItMade(change.path)) {
+      try {
+        current = readFileSync(target);
+      } catch {
+        // nothing there yet
+      }
     }
     if (current !== null) {
       const currentOid = hashObject('blob', current);
