@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '@planalign/sync-tools/fault-proxy';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { nativeGit, remoteHead, runCli, syncedTree, twoMachines, writeJson, type TwoMachines } from './harness.js';
 
@@ -52,6 +53,27 @@ describe('pushes larger than one request buffer', () => {
 
     expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);
     expect(await syncedTree(machineB)).toEqual(await syncedTree(machineA));
+  });
+
+  it('a server that refuses an upload as too large (HTTP 413) gets a message naming the limit, and the next push succeeds', async () => {
+    const { machineA, generated } = machines;
+    await writeIncompressible(path.join(machineA, generated.workspaceIds[0], 'assumptions', 'inputs-big.json'), 1_500_000);
+    const proxy = await startFaultProxy(server.baseUrl);
+    try {
+      proxy.setFault({ kind: 'status', status: 413, only: 'receive-pack' });
+      expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', `${proxy.baseUrl}/large-push.git`])).code).toBe(0);
+      const headBefore = remoteHead(server.repoPath('large-push'));
+      const refused = await runCli(['--root', machineA, 'sync', 'push']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/too large \(HTTP 413\).*client_max_body_size/s);
+      expect(remoteHead(server.repoPath('large-push'))).toBe(headBefore);
+      proxy.setFault({ kind: 'none' });
+      expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+      expect(remoteHead(server.repoPath('large-push'))).not.toBe(headBefore);
+    } finally {
+      await runCli(['--root', machineA, 'sync', 'init', '--remote', machines.url]);
+      await proxy.stop();
+    }
   });
 
   it('a small push goes as one request with a Content-Length', async () => {

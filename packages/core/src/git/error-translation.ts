@@ -58,6 +58,11 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
       `No Git repository found at ${remote} (HTTP 404). Check the URL (planalign sync init --remote <url>), that the repository exists, and that your token can see it.`,
     );
   }
+  if (status === 413) {
+    return new SyncError(
+      `The remote ${remote} refused the upload as too large (HTTP 413): a limit on request size in the server or a proxy in front of it (for nginx, client_max_body_size). Nothing changed on the remote and your local work is safe; raise that limit, then push again.`,
+    );
+  }
   if (typeof status === 'number' && status >= 500) {
     return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
   }

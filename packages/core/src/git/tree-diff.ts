@@ -60,6 +60,12 @@ export async function blobAtPath(repo: GitRepository, tree: string | null, fileP
   return item?.type === 'blob' ? item.oid : null;
 }
 
+/** The content of the file at a path of a tree, or null when there is none. */
+export async function fileAtPath(repo: GitRepository, tree: string | null, filePath: string): Promise<Uint8Array | null> {
+  const oid = await blobAtPath(repo, tree, filePath);
+  return oid ? repo.readBlob(oid) : null;
+}
+
 /** The folder (tree) at a path of a tree, or null. */
 export async function treeAtPath(repo: GitRepository, tree: string | null, folderPath: string): Promise<string | null> {
   const item = await itemAtPath(repo, tree, folderPath);

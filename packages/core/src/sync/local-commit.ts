@@ -39,14 +39,20 @@ export async function stageLocalWork(
   return holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path)));
 }
 
+/** The synced files as they are now (folder listings remembered in the scan cache), and the index to compare them with. */
+export async function scanWorkingTree(context: Pick<SyncContext, 'repo' | 'root' | 'rules' | 'rulesKey' | 'maxFileBytes'>): Promise<{ cache: ScanCache; index: GitIndex; scan: ScanResult }> {
+  const [cache, index] = await Promise.all([ScanCache.load(context.repo.gitdir, context.rulesKey), readIndex(context.repo.gitdir)]);
+  const scan = await scanSyncedFiles(context.root, context.rules, context.maxFileBytes, cache);
+  return { cache, index, scan };
+}
+
 /**
  * Commits whatever changed in the working tree, so that no later merge or checkout can
  * overwrite it. Only changed files are read; files that fail their content check stay out.
  */
 export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: { automatic?: AutomaticSync } = {}): Promise<LocalCommit> {
   const { repo, root } = context;
-  const [cache, index] = await Promise.all([ScanCache.load(repo.gitdir, context.rulesKey), readIndex(repo.gitdir)]);
-  const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
+  const { cache, index, scan } = await scanWorkingTree(context);
   await cache.save();
   const objects = new PackBuilder();
   const snapshot = await stageLocalWork(context, scan, index, { sink: objects, automatic: options.automatic });

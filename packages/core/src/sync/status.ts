@@ -1,11 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncBusyError, SyncNetworkError } from '../errors.js';
-import { readIndex, writeIndex } from '../git/index-file.js';
+import { writeIndex } from '../git/index-file.js';
 import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
-import { scanSyncedFiles } from '../workspace/file-scan.js';
-import { ScanCache } from '../workspace/scan-cache.js';
 import { NameBook } from '../workspace/names.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -14,7 +12,7 @@ import { withRootLock } from './lock.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
-import { stageLocalWork } from './local-commit.js';
+import { scanWorkingTree, stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 import { readWorkspaceLines } from '../team/branch-state.js';
@@ -67,15 +65,9 @@ async function gatherStatus(
   remoteReachable: boolean | null,
 ): Promise<SyncStatus> {
   const { repo, root } = context;
-  const [cache, index, state, open] = await Promise.all([
-    ScanCache.load(repo.gitdir, context.rulesKey),
-    readIndex(repo.gitdir),
-    readLocalState(repo.gitdir),
-    readOpenConflicts(repo.gitdir),
-  ]);
+  const [{ cache, index, scan }, state, open] = await Promise.all([scanWorkingTree(context), readLocalState(repo.gitdir), readOpenConflicts(repo.gitdir)]);
   const conflicts = (open?.files ?? []).map((f) => f.path);
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
-  const scan = await scanSyncedFiles(root, context.rules, context.maxFileBytes, cache);
   if (locked) await cache.save();
   const snapshot = await stageLocalWork(context, scan, index);
   if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
@@ -235,8 +227,7 @@ async function remoteCounts(context: SyncContext, tracking: string, trackingTree
  */
 export async function hasLocalWork(context: SyncContext): Promise<boolean> {
   const { repo } = context;
-  const [cache, index] = await Promise.all([ScanCache.load(repo.gitdir, context.rulesKey), readIndex(repo.gitdir)]);
-  const scan = await scanSyncedFiles(context.root, context.rules, context.maxFileBytes, cache);
+  const { index, scan } = await scanWorkingTree(context);
   if ((await stageLocalWork(context, scan, index)).changes.length > 0) return true;
   const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
   if (head && head !== tracking) return true;

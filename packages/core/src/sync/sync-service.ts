@@ -5,7 +5,7 @@ import { SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError }
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
 import { GitRepository, type TransferProgress } from '../git/repository.js';
-import { blobAtPath, diffTrees, listTreeFiles, type PathChange } from '../git/tree-diff.js';
+import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, WorkspaceSelection } from '../models/results.js';
@@ -101,8 +101,8 @@ export class SyncService {
       const base = existing?.sync ?? remoteSettings ?? SyncConfig.parse({});
       await writeSettings(this.root, { ...base, enabled: true, remote, branch });
       if (remoteTree && (await readGitignore(this.root)) === null) {
-        const oid = await blobAtPath(repo, remoteTree, GITIGNORE_FILE);
-        if (oid) await writeFileAtomic(path.join(this.root, GITIGNORE_FILE), await repo.readBlob(oid));
+        const rules = await fileAtPath(repo, remoteTree, GITIGNORE_FILE);
+        if (rules) await writeFileAtomic(path.join(this.root, GITIGNORE_FILE), rules);
       }
       await writeMergedGitignore(this.root);
 
@@ -141,10 +141,10 @@ export class SyncService {
 
   private async readRemoteSettings(repo: GitRepository, remoteTree: string | null): Promise<SyncConfig | null> {
     if (!remoteTree) return null;
-    const oid = await blobAtPath(repo, remoteTree, SETTINGS_FILE);
-    if (!oid) return null;
+    const content = await fileAtPath(repo, remoteTree, SETTINGS_FILE);
+    if (!content) return null;
     try {
-      return parseSettings(Buffer.from(await repo.readBlob(oid)).toString('utf8'), `${SETTINGS_FILE} on the remote`).sync;
+      return parseSettings(Buffer.from(content).toString('utf8'), `${SETTINGS_FILE} on the remote`).sync;
     } catch {
       return null;
     }

@@ -1,5 +1,5 @@
 import type { CommitInfo, GitRepository } from '../git/repository.js';
-import { blobAtPath, diffTrees } from '../git/tree-diff.js';
+import { diffTrees, fileAtPath } from '../git/tree-diff.js';
 import type { Contributor, WorkspaceChange, WorkspaceHistory } from '../models/team.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { NameBook } from '../workspace/names.js';
@@ -54,7 +54,7 @@ export async function workspaceHistory(context: SyncContext, workspace: { id: st
   const contributors = new Map<string, Contributor>();
   if (tip.commit) {
     // Names of scenarios deleted since are read from the commit that still had them.
-    const names = new NameBook(context.root, (relative) => readAt(repo, tip.tree, relative));
+    const names = new NameBook(context.root, (relative) => fileAtPath(repo, tip.tree, relative));
     for (const { commit, before, after } of await changesAlongLine(repo, tip.commit, (tree) => workspaceTree(repo, tree, workspace.id))) {
       const files = await diffTrees(repo, before, after, workspace.id);
       const scenarioIds = [...new Set(files.map((f) => placeOf(f.path).scenarioId).filter((s): s is string => !!s))];
@@ -82,13 +82,8 @@ export async function workspaceHistory(context: SyncContext, workspace: { id: st
   };
 }
 
-async function readAt(repo: GitRepository, tree: string | null, relative: string): Promise<Uint8Array | null> {
-  const oid = await blobAtPath(repo, tree, relative);
-  return oid ? repo.readBlob(oid) : null;
-}
-
 async function nameAt(repo: GitRepository, tree: string, workspace: string, scenario: string): Promise<string | null> {
-  const content = await readAt(repo, tree, `${workspace}/scenarios/${scenario}/scenario.json`);
+  const content = await fileAtPath(repo, tree, `${workspace}/scenarios/${scenario}/scenario.json`);
   try {
     const name = content ? (JSON.parse(Buffer.from(content).toString('utf8')) as { name?: unknown }).name : null;
     return typeof name === 'string' ? name : null;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncConfigError, SyncNotFoundError, SyncNotInitializedError } from '../errors.js';
 import { redactUrl } from '../git/remote-url.js';
-import { blobAtPath } from '../git/tree-diff.js';
+import { blobAtPath, fileAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { Author, BranchList, BranchResult, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory } from '../models/team.js';
 import { commitIdentity, setRootAuthor } from '../sync/identity.js';
@@ -161,10 +161,7 @@ export class TeamService {
     await repo.deleteRef(IMPORT_PROBE_REF);
     if (!head) throw new SyncConfigError(`${redactUrl(url)} has no branch "${branch}" yet: ask whoever shared it to push first.`);
     const tree = (await repo.readCommit(head)).tree;
-    const names = new NameBook('/nonexistent', async (relative) => {
-      const oid = await blobAtPath(repo, tree, relative);
-      return oid ? repo.readBlob(oid) : null;
-    });
+    const names = new NameBook('/nonexistent', (relative) => fileAtPath(repo, tree, relative));
     const available: { id: string; name: string }[] = [];
     for (const item of await repo.readTree(tree)) {
       if (item.type !== 'tree') continue;
