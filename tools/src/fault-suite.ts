@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,6 +76,8 @@ interface FaultCase {
   operation: 'push' | 'pull';
   fault: Fault | 'refused';
   expectedExit: number;
+  /** push a 2 MB file too, so the pack is streamed (chunked) rather than sent in one buffer */
+  largeUpload?: boolean;
 }
 
 const NETWORK_FAULTS: FaultCase[] = [
@@ -90,6 +93,9 @@ const NETWORK_FAULTS: FaultCase[] = [
   { name: 'HTTP 500 while fetching', operation: 'pull', fault: { kind: 'status', status: 500, only: 'upload-pack' }, expectedExit: 4 },
   { name: 'HTTP 401: the token expired', operation: 'push', fault: { kind: 'status', status: 401 }, expectedExit: 3 },
   { name: 'HTTP 401: the token expired', operation: 'pull', fault: { kind: 'status', status: 401 }, expectedExit: 3 },
+  // Last, so that no pull through the slow proxy has to bring these megabytes down.
+  { name: 'reset in the middle of a streamed 2 MB upload', operation: 'push', fault: { kind: 'reset-request', afterBytes: 1_500_000, only: 'receive-pack' }, expectedExit: 4, largeUpload: true },
+  { name: 'HTTP 413: upload too large for a proxy', operation: 'push', fault: { kind: 'status', status: 413, only: 'receive-pack' }, expectedExit: 1, largeUpload: true },
 ];
 
 /**
@@ -111,6 +117,12 @@ export async function runNetworkFaults(options: { log?: (line: string) => void }
       await editScenario(pair.a, workspace, scenario, { description: `A ${mark}` });
       const runOnA = await addRun(pair.a, workspace, scenario, { seed: 1000 + index });
       let ownEdits = [`${workspace}/scenarios/${scenario}/scenario.json`, ...runOnA.files];
+      if (testCase.largeUpload) {
+        const upload = `${workspace}/assumptions/upload-${index}.json`;
+        await fsp.mkdir(path.join(pair.a, workspace, 'assumptions'), { recursive: true });
+        await fsp.writeFile(path.join(pair.a, upload), JSON.stringify({ samples: randomBytes(1_500_000).toString('base64') }));
+        ownEdits.push(upload);
+      }
       if (testCase.operation === 'pull') {
         const ready = await cli(pair.a, ['push']);
         if (ready.code !== 0) throw new Error(`push before the fault failed: ${ready.stderr}`);

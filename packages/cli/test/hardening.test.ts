@@ -9,7 +9,7 @@ import { runSharedRootSoak, runSoak } from '@planalign/sync-tools/soak';
 describe('hardening (fast subset of the fault and soak suites)', () => {
   it('each network fault gives its exit code, keeps local work, and a later sync succeeds', async () => {
     const outcomes = await runNetworkFaults();
-    expect(outcomes.length).toBe(12);
+    expect(outcomes.length).toBe(14);
     for (const o of outcomes) {
       const label = `${o.operation} · ${o.fault}: ${o.message}`;
       expect(o.exit, label).toBe(o.expected_exit);
@@ -21,6 +21,7 @@ describe('hardening (fast subset of the fault and soak suites)', () => {
     // The messages name the class of problem in plain words.
     expect(outcomes.find((o) => o.fault.startsWith('HTTP 401'))?.message).toMatch(/refused the credentials/);
     expect(outcomes.find((o) => o.fault.startsWith('no answer'))?.message).toMatch(/stopped answering/);
+    expect(outcomes.find((o) => o.fault.startsWith('HTTP 413'))?.message).toMatch(/too large/);
   }, 180_000);
 
   it('SIGKILL at random moments of push, pull, branch switch and merge, and conflict resolution loses nothing', async () => {

@@ -66,7 +66,8 @@ export async function stageWorkingTree(
   /** where new file contents are stored; without one they are only hashed (a dry run) */
   sink?: ObjectSink,
 ): Promise<Snapshot> {
-  const refreshedIndex = new Map(index.entries);
+  // Copied only when a stat is refreshed: a copy of a 300,000-entry index is not free.
+  let refreshedIndex: Map<string, IndexEntry> | null = null;
   let refreshed = 0;
   const entries = new Map<string, IndexEntry>();
   const changes: FileChange[] = [];
@@ -101,6 +102,7 @@ export async function stageWorkingTree(
     const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length });
     entries.set(relative, entry);
     if (previous?.oid === oid) {
+      refreshedIndex ??= new Map(index.entries);
       refreshedIndex.set(relative, entry);
       refreshed += 1;
     }
@@ -118,7 +120,7 @@ export async function stageWorkingTree(
     changes.push({ path: relative, kind: 'deleted' });
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { entries, changes, skipped, refreshedIndex, refreshed };
+  return { entries, changes, skipped, refreshedIndex: refreshedIndex ?? index.entries, refreshed };
 }
 
 /**
