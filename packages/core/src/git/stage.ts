@@ -16,8 +16,9 @@ const REGULAR_FILE = 0o100644;
 const FINE_RACY_WINDOW_NS = 50_000_000n;
 const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
 
-function racyWindow(indexWrittenAtNs: bigint): bigint {
-  return indexWrittenAtNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : FINE_RACY_WINDOW_NS;
+/** Files modified before this instant can be trusted by their stat data. */
+function trustedBeforeNs(indexWrittenAtNs: bigint): bigint {
+  return indexWrittenAtNs - (indexWrittenAtNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : FINE_RACY_WINDOW_NS);
 }
 
 export type ChangeKind = 'added' | 'modified' | 'deleted';
@@ -40,9 +41,10 @@ export interface Snapshot {
   refreshed: number;
 }
 
-export function statMatches(entry: IndexEntry, stat: FileStat, indexWrittenAtNs: bigint): boolean {
+/** Whether a file's stat is the one the index recorded, and old enough to trust (`trustedBefore` from trustedBeforeNs, computed once per scan). */
+function statMatches(entry: IndexEntry, stat: FileStat, trustedBefore: bigint): boolean {
   if (entry.size !== stat.size || entry.mtimeNs !== stat.mtimeNs || entry.ino !== stat.ino % 0x1_0000_0000) return false;
-  return stat.mtimeNs + racyWindow(indexWrittenAtNs) < indexWrittenAtNs;
+  return stat.mtimeNs < trustedBefore;
 }
 
 /** An entry with no stat data: the next scan reads the file and compares it for itself. */
@@ -73,9 +75,10 @@ export async function stageWorkingTree(
   const changes: FileChange[] = [];
   const skipped: SkippedFile[] = [...scan.skipped];
   const toRead: string[] = [];
+  const trustedBefore = trustedBeforeNs(index.writtenAtNs);
   for (const [relative, file] of scan.files) {
     const previous = index.entries.get(relative);
-    if (previous && statMatches(previous, file.stat, index.writtenAtNs)) entries.set(relative, previous);
+    if (previous && statMatches(previous, file.stat, trustedBefore)) entries.set(relative, previous);
     else toRead.push(relative);
   }
   for (const [position, relative] of toRead.entries()) {
