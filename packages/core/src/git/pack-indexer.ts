@@ -59,15 +59,16 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     }
   }
 
-  /** Resolves every delta built on `base` (found by offset or by id), then theirs. */
+  /** Applies a delta entry to its base, names the object it makes, then resolves the deltas built on that object in turn. */
+  const resolveDelta = (entry: Entry, base: RawObject): void => {
+    const content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer).content);
+    entry.oid = hashObject(base.type, content);
+    resolveDeltasOf(entry, { type: base.type, content });
+  };
+  /** Resolves every delta built on `entry` (found by its offset or its id), whose object is `base`. */
   const resolveDeltasOf = (entry: Entry, base: RawObject): void => {
     const children = [...(deltasOnOffset.get(entry.offset) ?? []), ...(deltasOnOid.get(entry.oid!) ?? [])];
-    for (const child of children) {
-      if (child.oid) continue;
-      const content = applyDelta(base.content, inflateAt(pack, child.dataStart, trailer).content);
-      child.oid = hashObject(base.type, content);
-      resolveDeltasOf(child, { type: base.type, content });
-    }
+    for (const child of children) if (!child.oid) resolveDelta(child, base);
   };
   for (const [index, entry] of entries.entries()) {
     if (index % 5000 === 4999) await new Promise((resolve) => setImmediate(resolve));
@@ -78,10 +79,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
   // What is left is based on objects this repository already has (a thin pack).
   for (const entry of entries) {
     if (entry.oid !== undefined || entry.baseOid === undefined) continue;
-    const base = await readExisting(entry.baseOid);
-    const content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer).content);
-    entry.oid = hashObject(base.type, content);
-    resolveDeltasOf(entry, { type: base.type, content });
+    resolveDelta(entry, await readExisting(entry.baseOid));
   }
   const unresolved = entries.find((e) => e.oid === undefined);
   if (unresolved) throw new Error(`the received pack holds a delta at offset ${unresolved.offset} whose base is missing`);

@@ -76,9 +76,9 @@ export async function* streamPack(count: number, entries: AsyncIterable<Buffer>)
 }
 
 /**
- * Collects objects and builds one pack (version 2, no deltas) with its index. Storing
- * thousands of new files as one pack costs a few writes instead of several system calls per
- * object, and the same pack bytes are what a push sends.
+ * Collects new objects and stores them as one pack (version 2, no deltas) with its index.
+ * Storing thousands of new files as one pack costs a few writes instead of several system
+ * calls per object, and a push later copies these entries as they are.
  */
 export class PackBuilder implements ObjectSink {
   /** objects held whole while they are few: a handful is stored loose */
