@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { errorHandler, HttpError } from './http-errors.js';
+import { allowedHostsOnly } from './host-check.js';
 import { openApiDocument } from './openapi.js';
 import { AutoSyncSupervisor } from './auto-sync.js';
 import { OperationRunner } from './operations.js';
@@ -13,6 +14,8 @@ export interface AppOptions extends SecurityOptions {
   root: string;
   /** a built dashboard to serve at / */
   staticDir?: string;
+  /** host names, besides loopback, that requests may name in their `Host` header */
+  allowedHosts?: string[];
 }
 
 /** The Express application: security first, then the routes, then one error format for all. */
@@ -22,6 +25,9 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   const regen = new RegenSupervisor(runner);
   const app = express();
   app.disable('x-powered-by');
+  // Before anything else, the dashboard's files included: a page that rebinds its own name to
+  // 127.0.0.1 must get nothing from this server.
+  app.use(allowedHostsOnly(options.allowedHosts));
   // The dashboard's files hold no data and must load before it can ask for the token.
   app.use('/api', requireToken(options.token));
   app.use('/api', sameSiteOnly(options.allowedOrigins));

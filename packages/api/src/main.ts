@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { resolveWorkspacesRoot } from '@planalign/sync-core';
 import { findDashboard } from './dashboard.js';
+import { ALLOWED_HOSTS_VARIABLE, parseAllowedHosts } from './host-check.js';
 import { startApiServer } from './server.js';
 
 /**
- * `planalign-sync-api [--root DIR] [--host H] [--port N] [--ui DIR | --no-ui] [--no-pull-on-start]`:
+ * `planalign-sync-api [--root DIR] [--host H] [--port N] [--allowed-hosts NAMES] [--ui DIR | --no-ui] [--no-pull-on-start]`:
  * the API for PlanAlign Studio, and the dashboard at / when it is built.
  */
 function flag(name: string): string | undefined {
@@ -28,6 +29,7 @@ try {
     port,
     token: process.env.PLANALIGN_SYNC_API_TOKEN || undefined,
     allowedOrigins: process.env.PLANALIGN_SYNC_API_CORS?.split(',').filter(Boolean),
+    allowedHosts: [...parseAllowedHosts(process.env[ALLOWED_HOSTS_VARIABLE]), ...parseAllowedHosts(flag('--allowed-hosts'))],
     staticDir,
     pullOnStart: !process.argv.includes('--no-pull-on-start'),
   });

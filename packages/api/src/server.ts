@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppOptions } from './app.js';
+import { namesOfListeningAddress } from './host-check.js';
 
 export interface ServerOptions extends AppOptions {
   host?: string;
@@ -20,7 +21,9 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   if (!LOOPBACK.has(host) && !options.token) {
     throw new Error(`Refusing to listen on ${host} without a token: set PLANALIGN_SYNC_API_TOKEN, or listen on 127.0.0.1.`);
   }
-  const { app, autoSync, regen } = createApp(options);
+  // Beyond loopback, the address it listens on is a name it may be reached by too.
+  const allowedHosts = [...(options.allowedHosts ?? []), ...(await namesOfListeningAddress(host))];
+  const { app, autoSync, regen } = createApp({ ...options, allowedHosts });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
