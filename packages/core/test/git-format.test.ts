@@ -3,8 +3,10 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readIndex, writeIndex } from '../src/git/index-file.js';
-import { KnownTrees, writeTreeFromFiles } from '../src/git/tree-builder.js';
+import { readIndex, UnreadableIndexError, writeIndex } from '../src/git/index-file.js';
+import { editTree } from '../src/git/tree-edit.js';
+import { GitRepository } from '../src/git/repository.js';
+import { readIndexOrCommit } from '../src/git/work-index.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { PackBuilder } from '../src/git/pack-writer.js';
 import { entryFromStat } from '../src/git/stage.js';
@@ -26,6 +28,11 @@ async function repoWithFiles(files: Record<string, string>) {
   return root;
 }
 
+/** The tree of a set of files (path → blob id), as a first commit builds it. */
+function filesTree(root: string, sink: Parameters<typeof editTree>[3], files: [string, string][]) {
+  return editTree(new GitRepository(root), null, files.map(([p, oid]) => ({ path: p, entry: { oid, mode: '100644' } })), sink);
+}
+
 const FILES = {
   'b.json': '{"b":1}\n',
   'a/scenario.json': '{"a":1}\n',
@@ -40,11 +47,11 @@ describe('Git formats written directly', () => {
     const gitdir = path.join(root, '.git');
     const entries: [string, string][] = [];
     for (const [name, content] of Object.entries(FILES)) entries.push([name, await writeLooseObject(gitdir, 'blob', Buffer.from(content))]);
-    const ours = await writeTreeFromFiles(looseObjectSink(gitdir), entries, await KnownTrees.load(gitdir));
+    const ours = await filesTree(root, looseObjectSink(gitdir), entries);
     git(root, 'add', '-A');
     const theirs = git(root, 'write-tree').trim();
-    expect(ours.oid).toBe(theirs);
-    expect(git(root, 'cat-file', '-t', ours.oid).trim()).toBe('tree');
+    expect(ours).toBe(theirs);
+    expect(git(root, 'cat-file', '-t', ours).trim()).toBe('tree');
     git(root, 'fsck', '--strict', '--no-progress');
   });
 
@@ -79,21 +86,25 @@ describe('Git formats written directly', () => {
       const size = [3, 15, 16, 2047, 2048, 70_000, 300_000][i % 7];
       files.push([`f${i}.json`, await pack.write('blob', Buffer.alloc(size, `${i}`))]);
     }
-    const tree = await writeTreeFromFiles(pack, files, await KnownTrees.load(gitdir));
+    const tree = await filesTree(root, pack, files);
     const name = await pack.store(gitdir);
     expect(name).toMatch(/^pack-[0-9a-f]{40}$/);
     const verify = git(root, 'verify-pack', '-v', path.join(gitdir, 'objects', 'pack', `${name}.idx`));
-    expect(verify).toContain(tree.oid);
+    expect(verify).toContain(tree);
     expect(git(root, 'cat-file', '-s', files[5][1]).trim()).toBe('70000');
-    expect(git(root, 'ls-tree', tree.oid).split('\n').filter(Boolean)).toHaveLength(300);
+    expect(git(root, 'ls-tree', tree).split('\n').filter(Boolean)).toHaveLength(300);
   });
 
-  it('a torn index is treated as empty rather than trusted', async () => {
+  it('a torn index is an error, and sync then takes the last commit\'s files instead of none', async () => {
     const root = await repoWithFiles(FILES);
     git(root, 'add', '-A');
+    git(root, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'files');
     const file = path.join(root, '.git', 'index');
     const bytes = await fsp.readFile(file);
     await fsp.writeFile(file, bytes.subarray(0, bytes.length - 7));
-    expect((await readIndex(path.join(root, '.git'))).entries.size).toBe(0);
+    await expect(readIndex(path.join(root, '.git'))).rejects.toBeInstanceOf(UnreadableIndexError);
+    const rebuilt = await readIndexOrCommit(new GitRepository(root), 'refs/heads/main');
+    expect([...rebuilt.entries.keys()].sort()).toEqual(Object.keys(FILES).sort());
+    expect(rebuilt.rebuiltBecause).toMatch(/checksum/);
   });
 });

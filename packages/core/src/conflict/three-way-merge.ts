@@ -55,9 +55,13 @@ async function mergeItem(
   const b = base.item;
   const o = ours.item;
   const t = theirs.item;
-  if (o?.oid === t?.oid && o?.type === t?.type) return o;
-  if (b?.oid === o?.oid && b?.type === o?.type) return t;
-  if (b?.oid === t?.oid && b?.type === t?.type) return o;
+  // Equal means the same content and the same mode: a file made executable on one side is a change.
+  const same = (x: TreeItem | undefined, y: TreeItem | undefined) => x?.oid === y?.oid && x?.type === y?.type && x?.mode === y?.mode;
+  if (same(o, t)) return o;
+  if (same(b, o)) return t;
+  if (same(b, t)) return o;
+  // A submodule moved on both sides: keep this side's commit (the other is in the history); never drop it.
+  if (o?.type === 'commit' || t?.type === 'commit') return o ?? t;
   const anyTree = [o, t].some((item) => item?.type === 'tree');
   const anyBlob = [o, t].some((item) => item?.type === 'blob');
   if (anyTree && !anyBlob) {
@@ -93,6 +97,12 @@ async function mergeItem(
   }
   const resolution = await resolve({ path, base: blobOid(b), ours: blobOid(o), theirs: blobOid(t) });
   if (!resolution.oid) return undefined;
-  const mode = (resolution.oid === t?.oid ? t?.mode : o?.mode) ?? '100644';
+  // A mode changed on one side only survives whichever content wins.
+  const mode =
+    o && t && o.mode !== t.mode && (o.mode === b?.mode || t.mode === b?.mode)
+      ? o.mode === b?.mode
+        ? t.mode
+        : o.mode
+      : ((resolution.oid === t?.oid ? t?.mode : o?.mode) ?? t?.mode ?? '100644');
   return { name: path.split('/').pop() ?? '', oid: resolution.oid, mode, type: 'blob' };
 }

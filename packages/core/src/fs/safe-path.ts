@@ -18,7 +18,7 @@ export class RootWriter {
   /** The absolute path for a file, with its folders checked and created. */
   prepare(relativePath: string): string {
     const parts = relativePath.split('/');
-    if (path.isAbsolute(relativePath) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\')) || parts[0] === '.git') {
+    if (path.isAbsolute(relativePath) || parts.some((p) => p === '' || p === '.' || p === '..' || (process.platform === 'win32' && p.includes('\\'))) || parts[0] === '.git') {
       throw new SyncError(`Refusing to write "${relativePath}": the path leaves the workspaces root.`);
     }
     let folder = '';

@@ -1,40 +1,102 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { SyncError } from '../errors.js';
+import { replaceIndex } from './index-lock.js';
 
 /**
- * Reads and writes `.git/index` (version 2), the stat cache that lets a no-change status
- * skip hashing every file. Native git reads what this writes, so `git status` in the root
- * agrees with planalign-sync.
+ * Reads and writes `.git/index`, the stat cache that lets a no-change status skip hashing
+ * every file. Native git shares it: it may rewrite it as version 4 (`feature.manyFiles`),
+ * without a checksum (`index.skipHash`), with skip-worktree or intent-to-add entries; all of
+ * that is read here and written back as it was, so `git status` in the root agrees with
+ * planalign-sync and an index native git wrote is never mistaken for an empty one.
  */
 export interface IndexEntry {
   path: string;
   oid: string;
+  /** 0o100644, 0o100755, 0o120000 (symbolic link) or 0o160000 (submodule) */
   mode: number;
   size: number;
+  /** as stored: whole seconds wrapped to 32 bits (see wrapTimeNs), then nanoseconds */
   mtimeNs: bigint;
   ctimeNs: bigint;
   dev: number;
   ino: number;
   uid: number;
   gid: number;
+  /** native git's sparse checkout (or this module for a name the file system cannot hold): the file is not in the working tree on purpose */
+  skipWorktree?: boolean;
+  /** `git add -N`: a path recorded without its content */
+  intentToAdd?: boolean;
+  /** `git update-index --assume-unchanged` */
+  assumeValid?: boolean;
 }
 
 export interface GitIndex {
   entries: Map<string, IndexEntry>;
   /** When the index file was last written; entries modified at or after it are "racy". */
   writtenAtNs: bigint;
+  /** 2, 3 or 4; what a rewrite keeps (3 only when an entry needs extended flags) */
+  version: number;
+  /** paths in the middle of a native `git merge` (stages 1-3): nothing may be committed over them */
+  unmerged: string[];
+}
+
+/** The index exists but cannot be used: the caller takes the last commit's files instead of none. */
+export class UnreadableIndexError extends SyncError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`The Git index ${file} cannot be read (${reason}).`);
+  }
 }
 
 const SIGNATURE = 'DIRC';
 const NS = 1_000_000_000n;
 const U32 = 0x1_0000_0000;
+const U32N = 0x1_0000_0000n;
+const ASSUME_VALID = 0x8000;
+const EXTENDED = 0x4000;
+const SKIP_WORKTREE = 0x4000;
+const INTENT_TO_ADD = 0x2000;
+export const REGULAR_FILE_MODE = 0o100644;
+export const EXECUTABLE_FILE_MODE = 0o100755;
+export const SYMLINK_MODE = 0o120000;
+export const GITLINK_MODE = 0o160000;
+const SPARSE_DIRECTORY_MODE = 0o040000;
 
 export function indexPath(gitdir: string): string {
   return path.join(gitdir, 'index');
 }
 
+/**
+ * A time as the index stores it: whole seconds (rounded down, so 1969 works) wrapped to 32
+ * bits, as git's `(unsigned int)st_mtime` does, and the nanoseconds within that second.
+ */
+export function wrapTimeNs(ns: bigint): bigint {
+  let seconds = ns / NS;
+  let nanos = ns % NS;
+  if (nanos < 0n) {
+    seconds -= 1n;
+    nanos += NS;
+  }
+  return (((seconds % U32N) + U32N) % U32N) * NS + nanos;
+}
+
+/** Whether an entry holds a file the working tree has as a regular file (what sync stages). */
+export function isRegularFileMode(mode: number): boolean {
+  return mode === REGULAR_FILE_MODE || mode === EXECUTABLE_FILE_MODE;
+}
+
+export function emptyIndex(): GitIndex {
+  return { entries: new Map(), writtenAtNs: 0n, version: 2, unmerged: [] };
+}
+
+/**
+ * The index, or an empty one when there is none. An index that exists and cannot be read
+ * throws UnreadableIndexError: "empty" would turn every held-back path into a deletion.
+ */
 export async function readIndex(gitdir: string): Promise<GitIndex> {
   const file = indexPath(gitdir);
   let buffer: Buffer;
@@ -44,44 +106,116 @@ export async function readIndex(gitdir: string): Promise<GitIndex> {
     buffer = content;
     writtenAtNs = stat.mtimeNs;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), writtenAtNs: 0n };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
     throw error;
   }
-  return { entries: parseIndex(buffer), writtenAtNs };
+  const parsed = parseIndex(buffer, file);
+  return { ...parsed, writtenAtNs };
 }
 
-export function parseIndex(buffer: Buffer): Map<string, IndexEntry> {
-  const entries = new Map<string, IndexEntry>();
-  if (buffer.length < 32 || buffer.toString('latin1', 0, 4) !== SIGNATURE) return entries;
-  const checksum = createHash('sha1').update(buffer.subarray(0, buffer.length - 20)).digest();
-  // A torn or foreign index is only a cache: start from empty and everything is re-hashed.
-  if (!checksum.equals(buffer.subarray(buffer.length - 20))) return entries;
+/** Git's offset varint (used by version 4 for how much of the previous name to drop). */
+function readVarint(buffer: Buffer, offset: number): { value: number; next: number } {
+  let byte = buffer[offset];
+  let position = offset + 1;
+  let value = byte & 0x7f;
+  while (byte & 0x80) {
+    byte = buffer[position];
+    position += 1;
+    value = ((value + 1) * 128) | (byte & 0x7f);
+  }
+  return { value, next: position };
+}
+
+function writeVarint(value: number): Buffer {
+  const bytes = [value & 0x7f];
+  let rest = Math.floor(value / 128);
+  while (rest > 0) {
+    rest -= 1;
+    bytes.unshift(0x80 | (rest & 0x7f));
+    rest = Math.floor(rest / 128);
+  }
+  return Buffer.from(bytes);
+}
+
+export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writtenAtNs'> {
+  const fail = (reason: string): never => {
+    throw new UnreadableIndexError(file, reason);
+  };
+  if (buffer.length < 32 || buffer.toString('latin1', 0, 4) !== SIGNATURE) fail('it does not start like a Git index');
+  const trailer = buffer.subarray(buffer.length - 20);
+  // index.skipHash (git 2.40+) writes zeros instead of the checksum.
+  if (!trailer.equals(Buffer.alloc(20))) {
+    const checksum = createHash('sha1').update(buffer.subarray(0, buffer.length - 20)).digest();
+    if (!checksum.equals(trailer)) fail('its checksum does not match: it was cut short or damaged');
+  }
   const version = buffer.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return entries;
+  if (version < 2 || version > 4) fail(`version ${version} is not one Git writes`);
   const count = buffer.readUInt32BE(8);
+  const end = buffer.length - 20;
+  const entries = new Map<string, IndexEntry>();
+  const unmerged = new Set<string>();
   let offset = 12;
+  let previousName: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i += 1) {
     const start = offset;
-    const ctimeNs = BigInt(buffer.readUInt32BE(offset)) * NS + BigInt(buffer.readUInt32BE(offset + 4));
-    const mtimeNs = BigInt(buffer.readUInt32BE(offset + 8)) * NS + BigInt(buffer.readUInt32BE(offset + 12));
-    const dev = buffer.readUInt32BE(offset + 16);
-    const ino = buffer.readUInt32BE(offset + 20);
-    const mode = buffer.readUInt32BE(offset + 24);
-    const uid = buffer.readUInt32BE(offset + 28);
-    const gid = buffer.readUInt32BE(offset + 32);
-    const size = buffer.readUInt32BE(offset + 36);
-    const oid = buffer.toString('hex', offset + 40, offset + 60);
+    if (offset + 62 > end) fail('it ends in the middle of an entry');
     const flags = buffer.readUInt16BE(offset + 60);
+    let extended = 0;
     offset += 62;
-    if (version === 3 && flags & 0x4000) offset += 2;
-    const nameEnd = buffer.indexOf(0, offset);
-    const name = buffer.toString('utf8', offset, nameEnd);
+    if (flags & EXTENDED) {
+      if (version < 3) fail('an entry has extended flags in a version 2 index');
+      extended = buffer.readUInt16BE(offset);
+      offset += 2;
+    }
+    let nameBytes: Buffer;
+    if (version === 4) {
+      const { value: drop, next } = readVarint(buffer, offset);
+      const nul = buffer.indexOf(0, next);
+      if (nul < 0 || nul >= end || drop > previousName.length) fail('an entry name is damaged');
+      nameBytes = Buffer.concat([previousName.subarray(0, previousName.length - drop), buffer.subarray(next, nul)]);
+      offset = nul + 1;
+    } else {
+      const nul = buffer.indexOf(0, offset);
+      if (nul < 0 || nul >= end) fail('an entry name is damaged');
+      nameBytes = buffer.subarray(offset, nul);
+      offset = start + Math.ceil((nul - start + 1) / 8) * 8;
+    }
+    previousName = nameBytes;
+    const name = nameBytes.toString('utf8');
+    const mode = buffer.readUInt32BE(start + 24);
     const stage = (flags >> 12) & 0x3;
-    const entryLength = nameEnd - start;
-    offset = start + Math.ceil((entryLength + 1) / 8) * 8;
-    if (stage === 0) entries.set(name, { path: name, oid, mode, size, mtimeNs, ctimeNs, dev, ino, uid, gid });
+    if (stage !== 0) {
+      unmerged.add(name);
+      continue;
+    }
+    // A sparse index folds whole folders into one entry: its files are not listed here.
+    if (mode === SPARSE_DIRECTORY_MODE) fail('it is a sparse index (index.sparse), which lists folders instead of files');
+    entries.set(name, {
+      path: name,
+      ctimeNs: BigInt(buffer.readUInt32BE(start)) * NS + BigInt(buffer.readUInt32BE(start + 4)),
+      mtimeNs: BigInt(buffer.readUInt32BE(start + 8)) * NS + BigInt(buffer.readUInt32BE(start + 12)),
+      dev: buffer.readUInt32BE(start + 16),
+      ino: buffer.readUInt32BE(start + 20),
+      mode,
+      uid: buffer.readUInt32BE(start + 28),
+      gid: buffer.readUInt32BE(start + 32),
+      size: buffer.readUInt32BE(start + 36),
+      oid: buffer.toString('hex', start + 40, start + 60),
+      ...(flags & ASSUME_VALID ? { assumeValid: true } : {}),
+      ...(extended & SKIP_WORKTREE ? { skipWorktree: true } : {}),
+      ...(extended & INTENT_TO_ADD ? { intentToAdd: true } : {}),
+    });
   }
-  return entries;
+  // Extensions: optional ones (signature starting A-Z: cache tree, untracked cache, fsmonitor…)
+  // are only caches and are rebuilt by git; a required one (split index `link`, `sdir`) means
+  // entries live elsewhere.
+  while (offset + 8 <= end) {
+    const signature = buffer.toString('latin1', offset, offset + 4);
+    const size = buffer.readUInt32BE(offset + 4);
+    if (!(signature[0] >= 'A' && signature[0] <= 'Z')) fail(`it needs the "${signature}" extension${signature === 'link' ? ' (a split index, core.splitIndex)' : ''}`);
+    offset += 8 + size;
+  }
+  return { entries, version, unmerged: [...unmerged] };
 }
 
 /**
@@ -96,21 +230,52 @@ function sortedByPathBytes(entries: Iterable<IndexEntry>): { entry: IndexEntry; 
   return named.sort((a, b) => Buffer.compare(a.name, b.name));
 }
 
-export function serializeIndex(entries: Iterable<IndexEntry>): Buffer {
+function sharedPrefixLength(a: Buffer, b: Buffer): number {
+  const limit = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < limit && a[i] === b[i]) i += 1;
+  return i;
+}
+
+/**
+ * The index file for these entries, in `version` (4 stays 4; 2 becomes 3 only when an entry
+ * carries skip-worktree or intent-to-add, as git does). No extensions: git rebuilds its caches.
+ */
+export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion = 2): Buffer {
   const sorted = sortedByPathBytes(entries);
-  const recordLength = (name: Buffer) => Math.ceil((62 + name.length + 1) / 8) * 8;
-  const bodyLength = sorted.reduce((total, { name }) => total + recordLength(name), 12);
+  const needsExtended = sorted.some(({ entry }) => entry.skipWorktree || entry.intentToAdd);
+  const version = preferredVersion === 4 ? 4 : needsExtended ? 3 : 2;
+  const hasExtended = (entry: IndexEntry) => version >= 3 && !!(entry.skipWorktree || entry.intentToAdd);
+  // Each record: 62 fixed bytes, 2 more with extended flags, then the name (v4: prefix-compressed, no padding).
+  const names: Buffer[] = [];
+  let previous: Buffer = Buffer.alloc(0);
+  let bodyLength = 12;
+  for (const { entry, name } of sorted) {
+    const fixed = 62 + (hasExtended(entry) ? 2 : 0);
+    if (version === 4) {
+      const shared = sharedPrefixLength(previous, name);
+      const encoded = Buffer.concat([writeVarint(previous.length - shared), name.subarray(shared), Buffer.alloc(1)]);
+      names.push(encoded);
+      bodyLength += fixed + encoded.length;
+      previous = name;
+    } else {
+      names.push(name);
+      bodyLength += Math.ceil((fixed + name.length + 1) / 8) * 8;
+    }
+  }
   // One zeroed buffer for everything: records are padded with NULs.
   const output = Buffer.alloc(bodyLength + 20);
   output.write(SIGNATURE, 0, 'latin1');
-  output.writeUInt32BE(2, 4);
+  output.writeUInt32BE(version, 4);
   output.writeUInt32BE(sorted.length, 8);
   let offset = 12;
-  for (const { entry, name } of sorted) {
-    output.writeUInt32BE(Number(entry.ctimeNs / NS) % U32, offset);
-    output.writeUInt32BE(Number(entry.ctimeNs % NS), offset + 4);
-    output.writeUInt32BE(Number(entry.mtimeNs / NS) % U32, offset + 8);
-    output.writeUInt32BE(Number(entry.mtimeNs % NS), offset + 12);
+  for (const [i, { entry, name }] of sorted.entries()) {
+    const ctime = wrapTimeNs(entry.ctimeNs);
+    const mtime = wrapTimeNs(entry.mtimeNs);
+    output.writeUInt32BE(Number(ctime / NS), offset);
+    output.writeUInt32BE(Number(ctime % NS), offset + 4);
+    output.writeUInt32BE(Number(mtime / NS), offset + 8);
+    output.writeUInt32BE(Number(mtime % NS), offset + 12);
     output.writeUInt32BE(entry.dev % U32, offset + 16);
     output.writeUInt32BE(entry.ino % U32, offset + 20);
     output.writeUInt32BE(entry.mode, offset + 24);
@@ -118,14 +283,22 @@ export function serializeIndex(entries: Iterable<IndexEntry>): Buffer {
     output.writeUInt32BE(entry.gid % U32, offset + 32);
     output.writeUInt32BE(entry.size % U32, offset + 36);
     output.write(entry.oid, offset + 40, 'hex');
-    output.writeUInt16BE(Math.min(name.length, 0xfff), offset + 60);
-    name.copy(output, offset + 62);
-    offset += recordLength(name);
+    const extended = hasExtended(entry);
+    const flags = Math.min(name.length, 0xfff) | (entry.assumeValid ? ASSUME_VALID : 0) | (extended ? EXTENDED : 0);
+    output.writeUInt16BE(flags, offset + 60);
+    let position = offset + 62;
+    if (extended) {
+      output.writeUInt16BE((entry.skipWorktree ? SKIP_WORKTREE : 0) | (entry.intentToAdd ? INTENT_TO_ADD : 0), position);
+      position += 2;
+    }
+    names[i].copy(output, position);
+    offset = version === 4 ? position + names[i].length : offset + Math.ceil((position - offset + name.length + 1) / 8) * 8;
   }
   createHash('sha1').update(output.subarray(0, bodyLength)).digest().copy(output, bodyLength);
   return output;
 }
 
-export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>): Promise<void> {
-  await writeFileAtomic(indexPath(gitdir), serializeIndex(entries));
+/** Writes the index the way git does (through `index.lock`), so a native git process at work is never overwritten. */
+export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2): Promise<void> {
+  await replaceIndex(gitdir, serializeIndex(entries, version));
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
-import { looseObjectPath, type ObjectType } from './objects.js';
+import { decodeTreeName, looseObjectPath, type ObjectType } from './objects.js';
 
 /**
  * Reads Git objects from loose files and packs. isomorphic-git looks for each object by
@@ -325,7 +325,7 @@ export function parseTree(content: Buffer): { mode: string; name: string; oid: s
     const nul = content.indexOf(0, space);
     entries.push({
       mode: content.toString('latin1', position, space),
-      name: content.toString('utf8', space + 1, nul),
+      name: decodeTreeName(content.subarray(space + 1, nul)),
       oid: content.toString('hex', nul + 1, nul + 21),
     });
     position = nul + 21;

@@ -56,27 +56,54 @@ export function looseObjectSink(gitdir: string): ObjectSink {
 
 export interface TreeEntry {
   mode: string;
+  /** the name; one that is not UTF-8 is carried as rawTreeName's marker form */
   name: string;
   oid: string;
 }
 
-/** Git orders tree entries by name, comparing folder names as if they ended in '/'. */
-function treeSortKey(entry: TreeEntry): string {
-  return entry.mode === TREE_MODE ? `${entry.name}/` : entry.name;
+/**
+ * Tree entry names that are not valid UTF-8 (written by some other tool) are carried as a NUL
+ * followed by their bytes in hex: no real name holds a NUL, so the form cannot collide with
+ * one, and serializeTree writes the original bytes back. Such a name is never written to disk.
+ */
+const RAW_NAME_MARK = '\0';
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeTreeName(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return RAW_NAME_MARK + Buffer.from(bytes).toString('hex');
+  }
 }
 
+export function isRawTreeName(name: string): boolean {
+  return name.includes(RAW_NAME_MARK);
+}
+
+export function treeNameBytes(name: string): Buffer {
+  return name.startsWith(RAW_NAME_MARK) ? Buffer.from(name.slice(1), 'hex') : Buffer.from(name);
+}
+
+/**
+ * Git orders tree entries by the bytes of their names, comparing folder names as if they
+ * ended in '/' (UTF-16 order differs for characters beyond U+FFFF, and git fsck rejects it).
+ */
 export function serializeTree(entries: TreeEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => {
-    const ka = treeSortKey(a);
-    const kb = treeSortKey(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  const keyed = entries.map((entry) => {
+    const name = treeNameBytes(entry.name);
+    return { entry, name, key: entry.mode === TREE_MODE ? Buffer.concat([name, SLASH]) : name };
   });
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
   const parts: Buffer[] = [];
-  for (const entry of sorted) {
-    parts.push(Buffer.from(`${entry.mode} ${entry.name}\0`), Buffer.from(entry.oid, 'hex'));
+  for (const { entry, name } of keyed) {
+    parts.push(Buffer.from(`${entry.mode} `), name, NUL, Buffer.from(entry.oid, 'hex'));
   }
   return Buffer.concat(parts);
 }
+
+const SLASH = Buffer.from('/');
+const NUL = Buffer.alloc(1);
 
 export interface Signature {
   name: string;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { SkippedFile } from '../models/results.js';
 import type { FileStat, ScanResult } from '../workspace/file-scan.js';
 import { findContentProblem } from '../workspace/content-check.js';
-import type { GitIndex, IndexEntry } from './index-file.js';
+import { EXECUTABLE_FILE_MODE, isRegularFileMode, REGULAR_FILE_MODE, SYMLINK_MODE, wrapTimeNs, type GitIndex, type IndexEntry } from './index-file.js';
 import { hashObject, type ObjectSink } from './objects.js';
+import type { TreeEdit } from './tree-edit.js';
 
-const REGULAR_FILE = 0o100644;
 /**
  * Timestamps are only trusted when the file is clearly older than the index that recorded
  * them; anything touched within this window of the index write is re-read ("racy git").
@@ -41,25 +41,37 @@ export interface Snapshot {
   refreshed: number;
 }
 
-/** Whether a file's stat is the one the index recorded, and old enough to trust (`trustedBefore` from trustedBeforeNs, computed once per scan). */
+/**
+ * Whether a file's stat is the one the index recorded, and old enough to trust (`trustedBefore`
+ * from trustedBeforeNs, computed once per scan). The change time counts too, as in git: a
+ * same-size edit that keeps the modification time (`cp -p`, `touch -r`) still changes it.
+ */
 function statMatches(entry: IndexEntry, stat: FileStat, trustedBefore: bigint): boolean {
-  if (entry.size !== stat.size || entry.mtimeNs !== stat.mtimeNs || entry.ino !== stat.ino % 0x1_0000_0000) return false;
+  if (entry.size !== stat.size || entry.ino !== stat.ino % 0x1_0000_0000) return false;
+  if (entry.mtimeNs !== wrapTimeNs(stat.mtimeNs) || entry.ctimeNs !== wrapTimeNs(stat.ctimeNs)) return false;
   return stat.mtimeNs < trustedBefore;
 }
 
 /** An entry with no stat data: the next scan reads the file and compares it for itself. */
-export function entryWithoutStat(relativePath: string, oid: string): IndexEntry {
-  return { path: relativePath, oid, mode: REGULAR_FILE, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
+export function entryWithoutStat(relativePath: string, oid: string, mode = REGULAR_FILE_MODE): IndexEntry {
+  return { path: relativePath, oid, mode, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
 }
 
-export function entryFromStat(relativePath: string, oid: string, stat: FileStat): IndexEntry {
-  return { path: relativePath, oid, mode: REGULAR_FILE, ...stat };
+export function entryFromStat(relativePath: string, oid: string, stat: FileStat, mode = REGULAR_FILE_MODE): IndexEntry {
+  return { path: relativePath, oid, mode, ...stat, mtimeNs: wrapTimeNs(stat.mtimeNs), ctimeNs: wrapTimeNs(stat.ctimeNs) };
+}
+
+/** A file's mode keeps what it was (an executable stays one); anything new is a plain file. */
+function modeAfterEdit(previous: IndexEntry | undefined): number {
+  return previous?.mode === EXECUTABLE_FILE_MODE ? EXECUTABLE_FILE_MODE : REGULAR_FILE_MODE;
 }
 
 /**
  * Turns the scanned working tree into the entries of the next commit. Only files whose
  * stat differs from the index (or is racy) are read and hashed; a file that fails its
  * content check keeps its last committed version, so a half-written file is never committed.
+ * Entries the scan does not cover are carried unchanged: paths the rules leave out (a README
+ * someone added with git), symbolic links, submodules, and skip-worktree entries.
  */
 export async function stageWorkingTree(
   root: string,
@@ -78,7 +90,9 @@ export async function stageWorkingTree(
   const trustedBefore = trustedBeforeNs(index.writtenAtNs);
   for (const [relative, file] of scan.files) {
     const previous = index.entries.get(relative);
-    if (previous && statMatches(previous, file.stat, trustedBefore)) entries.set(relative, previous);
+    // Not in this working tree on purpose (sparse checkout, or a name this file system folds).
+    if (previous?.skipWorktree) entries.set(relative, previous);
+    else if (previous && !previous.intentToAdd && statMatches(previous, file.stat, trustedBefore)) entries.set(relative, previous);
     else toRead.push(relative);
   }
   for (const [position, relative] of toRead.entries()) {
@@ -86,7 +100,9 @@ export async function stageWorkingTree(
     // server running this stays responsive.
     if (position % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
     const file = scan.files.get(relative)!;
-    const previous = index.entries.get(relative);
+    const recorded = index.entries.get(relative);
+    // `git add -N` recorded the path without content: for sync it is new.
+    const previous = recorded?.intentToAdd ? undefined : recorded;
     let content: Buffer;
     try {
       content = readFileSync(path.join(root, relative));
@@ -102,28 +118,31 @@ export async function stageWorkingTree(
     }
     const oid = sink ? await sink.write('blob', content) : hashObject('blob', content);
     // Record the size actually read: a file still growing is caught again next time.
-    const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length });
+    const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length }, modeAfterEdit(previous));
     entries.set(relative, entry);
-    if (previous?.oid === oid) {
+    if (previous?.oid === oid && previous.mode === entry.mode) {
       refreshedIndex ??= new Map(index.entries);
       refreshedIndex.set(relative, entry);
       refreshed += 1;
     }
     if (!previous) changes.push({ path: relative, kind: 'added' });
-    else if (previous.oid !== oid) changes.push({ path: relative, kind: 'modified' });
+    else if (previous.oid !== oid || previous.mode !== entry.mode) changes.push({ path: relative, kind: 'modified' });
   }
   const skippedPaths = new Set(skipped.map((s) => s.path));
   for (const [relative, previous] of index.entries) {
     if (entries.has(relative)) continue;
     // Too large now, or unreadable: keep the last good version rather than deleting it everywhere.
-    if (skippedPaths.has(relative)) {
-      entries.set(relative, previous);
-      continue;
-    }
+    // Anything sync does not stage from the working tree is carried as it is.
+    const carried = skippedPaths.has(relative) || previous.skipWorktree || !isRegularFileMode(previous.mode) || !scan.covers(relative);
+    if (carried) entries.set(relative, previous);
+    // A `git add -N` path whose file is gone was never committed: nothing to delete.
+    if (carried || previous.intentToAdd) continue;
     changes.push({ path: relative, kind: 'deleted' });
   }
+  // A symbolic link that came with the synced files is carried, not news on every sync.
+  const reported = skipped.filter((s) => index.entries.get(s.path)?.mode !== SYMLINK_MODE);
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { entries, changes, skipped, refreshedIndex: refreshedIndex ?? index.entries, refreshed };
+  return { entries, changes, skipped: reported, refreshedIndex: refreshedIndex ?? index.entries, refreshed };
 }
 
 /**
@@ -151,4 +170,12 @@ export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePat
     }
   }
   return { ...snapshot, changes, skipped };
+}
+
+/** The snapshot's changes as edits of the last commit's tree (see editTree). */
+export function treeEditsOf(snapshot: Snapshot): TreeEdit[] {
+  return snapshot.changes.map((change) => {
+    const entry = change.kind === 'deleted' ? undefined : snapshot.entries.get(change.path);
+    return { path: change.path, entry: entry ? { oid: entry.oid, mode: entry.mode.toString(8) } : null };
+  });
 }

@@ -4,6 +4,9 @@ export interface PathChange {
   path: string;
   before: string | null;
   after: string | null;
+  /** git's mode of each side ('100644', '100755', '120000', '160000'), when that side has the path */
+  beforeMode?: string;
+  afterMode?: string;
 }
 
 async function itemsOf(repo: GitRepository, tree: string | null): Promise<Map<string, TreeItem>> {
@@ -12,24 +15,40 @@ async function itemsOf(repo: GitRepository, tree: string | null): Promise<Map<st
 }
 
 /**
- * Files that differ between two trees. Folders whose ids are equal are skipped without being
- * read, so a small change in a large root costs a handful of tree reads.
+ * Paths that differ between two trees: files and symbolic links, and with `gitlinks` also
+ * submodule entries (whose "id" is a commit). Folders whose ids are equal are skipped without
+ * being read, so a small change in a large root costs a handful of tree reads.
  */
-export async function diffTrees(repo: GitRepository, before: string | null, after: string | null, prefix = ''): Promise<PathChange[]> {
+export async function diffTrees(
+  repo: GitRepository,
+  before: string | null,
+  after: string | null,
+  prefix = '',
+  options: { gitlinks?: boolean } = {},
+): Promise<PathChange[]> {
   if (before === after) return [];
   const [a, b] = await Promise.all([itemsOf(repo, before), itemsOf(repo, after)]);
   const changes: PathChange[] = [];
+  const leaf = (item: TreeItem | undefined) => (item && (item.type === 'blob' || (options.gitlinks && item.type === 'commit')) ? item : undefined);
   for (const name of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(name);
     const y = b.get(name);
-    if (x?.oid === y?.oid) continue;
+    if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
     const path = prefix ? `${prefix}/${name}` : name;
     const xTree = x?.type === 'tree' ? x.oid : null;
     const yTree = y?.type === 'tree' ? y.oid : null;
-    if (xTree || yTree) changes.push(...(await diffTrees(repo, xTree, yTree, path)));
-    const xBlob = x?.type === 'blob' ? x.oid : null;
-    const yBlob = y?.type === 'blob' ? y.oid : null;
-    if (xBlob !== yBlob) changes.push({ path, before: xBlob, after: yBlob });
+    if (xTree || yTree) changes.push(...(await diffTrees(repo, xTree, yTree, path, options)));
+    const xLeaf = leaf(x);
+    const yLeaf = leaf(y);
+    if (xLeaf?.oid !== yLeaf?.oid || xLeaf?.mode !== yLeaf?.mode) {
+      changes.push({
+        path,
+        before: xLeaf?.oid ?? null,
+        after: yLeaf?.oid ?? null,
+        ...(xLeaf ? { beforeMode: xLeaf.mode } : {}),
+        ...(yLeaf ? { afterMode: yLeaf.mode } : {}),
+      });
+    }
   }
   return changes;
 }

@@ -5,14 +5,15 @@ import { mergeTrees } from '../conflict/three-way-merge.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { readIndex, writeIndex } from '../git/index-file.js';
+import { writeIndex } from '../git/index-file.js';
+import { readIndexOrTree } from '../git/work-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { appendJournal, stateDir } from './journal.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
-import type { ResolvedConflict } from '../models/results.js';
+import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
 import type { SyncContext } from './sync-context.js';
@@ -27,6 +28,8 @@ export interface Integration {
   kind: 'up-to-date' | 'fast-forward' | 'merge';
   resolved: ResolvedConflict[];
   backedUp: string[];
+  /** files of the shared copy this computer cannot hold under their names (kept, not written) */
+  notWritten: SkippedFile[];
 }
 
 /**
@@ -46,7 +49,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
   const head = await repo.resolveRef(context.branchRef);
   const remoteCommit = await repo.readCommit(remoteHead);
   const resolved: ResolvedConflict[] = [];
-  if (head === remoteHead) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [] };
+  if (head === remoteHead) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [], notWritten: [] };
 
   let target = remoteHead;
   let targetTree = remoteCommit.tree;
@@ -56,7 +59,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
     const headCommit = await repo.readCommit(head);
     headTree = headCommit.tree;
     const { bases, onlyLocal, onlyRemote } = await repo.compareHistories(head, remoteHead);
-    if (bases.includes(remoteHead)) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [] };
+    if (bases.includes(remoteHead)) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [], notWritten: [] };
     if (!bases.includes(head)) {
       const baseTree = bases.length > 0 ? (await repo.readCommit(bases[0])).tree : null;
       const resolver = createStrategyResolver({
@@ -102,8 +105,8 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
       }
     }
   }
-  const { applied, backedUp } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
-  return { applied, head: target, kind, resolved, backedUp };
+  const { applied, backedUp, notWritten } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
+  return { applied, head: target, kind, resolved, backedUp, notWritten };
 }
 
 /**
@@ -172,8 +175,9 @@ async function runCheckout(repo: GitRepository, pending: PendingCheckout) {
 }
 
 async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
-  const applied = await diffTrees(repo, pending.from, pending.to);
-  const index = await readIndex(repo.gitdir);
+  const applied = await diffTrees(repo, pending.from, pending.to, '', { gitlinks: true });
+  // An index that cannot be read is rebuilt from the tree the working files are at.
+  const index = await readIndexOrTree(repo, async () => pending.from);
   const { folder } = pending;
   const lines = await readWorkspaceLines(repo.gitdir);
   const onBranch = (p: string) => {
@@ -181,12 +185,12 @@ async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
     return !!workspace && !!lines[workspace];
   };
   const entries = folder && !folder.updateIndex ? new Map(index.entries) : index.entries;
-  const { backedUp } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch);
+  const { backedUp, notWritten } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch);
   // Files, then branch, then index: the index never runs ahead of its branch.
   if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit);
-  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values());
+  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values(), index.version);
   if (folder) await setWorkspaceLine(repo.gitdir, folder.workspace, folder.line);
-  return { applied, backedUp };
+  return { applied, backedUp, notWritten };
 }
 
 /** Completes a checkout that a killed run left half-done; a no-op when there is none. */

@@ -1,9 +1,11 @@
 import path from 'node:path';
-import { readIndex, writeIndex, type GitIndex } from '../git/index-file.js';
+import { writeIndex, type GitIndex } from '../git/index-file.js';
 import type { ObjectSink } from '../git/objects.js';
-import { holdBack, stageWorkingTree, type FileChange, type Snapshot } from '../git/stage.js';
-import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
+import { holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from '../git/stage.js';
+import { editTree } from '../git/tree-edit.js';
+import { readIndexOrCommit } from '../git/work-index.js';
 import { PackBuilder } from '../git/pack-writer.js';
+import { SyncConfigError } from '../errors.js';
 import type { SkippedFile } from '../models/results.js';
 import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
@@ -40,8 +42,10 @@ export async function stageLocalWork(
 }
 
 /** The synced files as they are now (folder listings remembered in the scan cache), and the index to compare them with. */
-export async function scanWorkingTree(context: Pick<SyncContext, 'repo' | 'root' | 'rules' | 'rulesKey' | 'maxFileBytes'>): Promise<{ cache: ScanCache; index: GitIndex; scan: ScanResult }> {
-  const [cache, index] = await Promise.all([ScanCache.load(context.repo.gitdir, context.rulesKey), readIndex(context.repo.gitdir)]);
+export async function scanWorkingTree(
+  context: Pick<SyncContext, 'repo' | 'root' | 'rules' | 'rulesKey' | 'maxFileBytes' | 'branchRef'>,
+): Promise<{ cache: ScanCache; index: GitIndex; scan: ScanResult }> {
+  const [cache, index] = await Promise.all([ScanCache.load(context.repo.gitdir, context.rulesKey), readIndexOrCommit(context.repo, context.branchRef)]);
   const scan = await scanSyncedFiles(context.root, context.rules, context.maxFileBytes, cache);
   return { cache, index, scan };
 }
@@ -53,35 +57,39 @@ export async function scanWorkingTree(context: Pick<SyncContext, 'repo' | 'root'
 export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: { automatic?: AutomaticSync } = {}): Promise<LocalCommit> {
   const { repo, root } = context;
   const { cache, index, scan } = await scanWorkingTree(context);
+  if (index.unmerged.length > 0) {
+    throw new SyncConfigError(
+      `A Git merge is in progress in ${root} (${index.unmerged.length} unmerged file${index.unmerged.length === 1 ? '' : 's'}: ${index.unmerged.slice(0, 3).join(', ')}). ` +
+        `Nothing was synced. Finish it with git (git commit) or cancel it (git merge --abort), then sync again.`,
+    );
+  }
   await cache.save();
   const objects = new PackBuilder();
   const snapshot = await stageLocalWork(context, scan, index, { sink: objects, automatic: options.automatic });
-  const files = new Map([...snapshot.entries].map(([p, e]) => [p, e.oid]));
   const head = await repo.resolveRef(context.branchRef);
   const summary = await summarizeChanges(snapshot.changes, new NameBook(root));
   // The index is written after the branch moves, so an index that matches the files also
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
-    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values());
+    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped };
   }
-  const known = await KnownTrees.load(repo.gitdir);
-  const tree = await writeTreeFromFiles(objects, files, known);
+  // The last commit plus what changed here: whatever sync does not stage is carried as it is.
   const headTree = head ? (await repo.readCommit(head)).tree : null;
-  if (tree.oid === headTree || (!head && files.size === 0)) {
+  const tree = await editTree(repo, headTree, treeEditsOf(snapshot), objects);
+  if (tree === headTree || (!head && snapshot.changes.length === 0)) {
     // A run killed after moving the branch left an older index behind: the files are HEAD's.
-    await writeIndex(repo.gitdir, snapshot.entries.values());
+    await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
   const commit = await repo.writeCommit(
-    { tree: tree.oid, parents: head ? [head] : [], message, author: await commitIdentity(repo) },
+    { tree, parents: head ? [head] : [], message, author: await commitIdentity(repo) },
     objects,
   );
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);
-  await writeIndex(repo.gitdir, snapshot.entries.values());
-  await known.save(tree.trees);
+  await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
   return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped };
 }

@@ -70,7 +70,7 @@ async function gatherStatus(
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   if (locked) await cache.save();
   const snapshot = await stageLocalWork(context, scan, index);
-  if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values());
+  if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version);
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
   }

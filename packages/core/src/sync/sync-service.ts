@@ -8,7 +8,7 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, WorkspaceSelection } from '../models/results.js';
+import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
 import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
@@ -20,7 +20,7 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
-import { readIndex } from '../git/index-file.js';
+import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from './lock.js';
 import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
@@ -166,19 +166,20 @@ export class SyncService {
       const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
       const resolved: PushResult['resolved_conflicts'] = [];
       const pulledChanges: PathChange[] = [];
+      const notWritten: SkippedFile[] = [];
       const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy, alone: !targets.origin }, resolved, pulledChanges);
       let pulledFirst = pulledChanges.length > 0;
       let pushed = false;
       let remoteHead: string | null = null;
       if (targets.origin) {
-        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges);
+        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges, notWritten);
         ({ pushed, remoteHead } = origin);
         pulledFirst ||= origin.pulledFirst;
       }
       const branches = targets.origin ? await this.exchangeBranches(context, { push: true, strategy }) : [];
       const head = await context.repo.resolveRef(context.branchRef);
       // Counted from the index, which matches HEAD: it includes what was merged from the remote.
-      const synced = countTree((await readIndex(context.repo.gitdir)).entries.keys());
+      const synced = countTree((await readIndexOrCommit(context.repo, context.branchRef)).entries.keys());
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
       // Remote work merged on the way is history too: the log shows it as a pull.
@@ -223,7 +224,7 @@ export class SyncService {
         files_changed: carried.length,
         pulled_first: pulledFirst,
         resolved_conflicts: resolved,
-        skipped: local.skipped,
+        skipped: [...local.skipped, ...notWritten],
         remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length, error: t.error })),
         branches,
         message,
@@ -232,7 +233,14 @@ export class SyncService {
   }
 
   /** Merges the remote's changes and pushes, again when another machine pushed in between. */
-  private async pushToOrigin(context: SyncContext, url: string, strategy: ConflictStrategy | undefined, resolved: ResolvedConflict[], pulledChanges: PathChange[]) {
+  private async pushToOrigin(
+    context: SyncContext,
+    url: string,
+    strategy: ConflictStrategy | undefined,
+    resolved: ResolvedConflict[],
+    pulledChanges: PathChange[],
+    notWritten: SkippedFile[],
+  ) {
     let pulledFirst = false;
     let remoteHead: string | null = null;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
@@ -243,6 +251,7 @@ export class SyncService {
         const integration = await integrateRemote(context, remoteHead, strategy);
         resolved.push(...integration.resolved);
         pulledChanges.push(...integration.applied);
+        notWritten.push(...integration.notWritten);
         if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
       }
       const head = await context.repo.resolveRef(context.branchRef);
@@ -328,7 +337,7 @@ export class SyncService {
       files_changed: applied.length,
       committed_local_changes: local.commit !== null,
       resolved_conflicts: resolved,
-      skipped: local.skipped,
+      skipped: [...local.skipped, ...(integration?.notWritten ?? [])],
       remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length, error: t.error })),
       branches,
       message:
@@ -571,7 +580,7 @@ export class SyncService {
 
   private async uninitializedStatus(): Promise<SyncStatus> {
     const rules = compileSyncRules(await readGitignore(this.root).catch(() => null));
-    const scan = await scanSyncedFiles(this.root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [] }));
+    const scan = await scanSyncedFiles(this.root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [], covers: () => false }));
     const paths = [...scan.files.keys()];
     const names = new NameBook(this.root);
     const workspaces: WorkspaceSyncState[] = [];

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
 import { mergeTrees } from '../conflict/three-way-merge.js';
 import { SyncConflictError } from '../errors.js';
-import type { GitIndex } from '../git/index-file.js';
+import { emptyIndex, type GitIndex } from '../git/index-file.js';
 import { hashObject } from '../git/objects.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { GitRepository } from '../git/repository.js';
-import { entryWithoutStat, holdBack, stageWorkingTree } from '../git/stage.js';
+import { entryWithoutStat, holdBack, stageWorkingTree, treeEditsOf } from '../git/stage.js';
 import { composeRootTree } from '../git/tree-compose.js';
-import { KnownTrees, writeTreeFromFiles } from '../git/tree-builder.js';
+import { editTree } from '../git/tree-edit.js';
 import { diffTrees, treeAtPath } from '../git/tree-diff.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
@@ -68,19 +68,22 @@ async function commitBranchWork(context: SyncContext, workspace: string, branch:
   const prefix = `${workspace}/`;
   // The branch's files, without stat data: each working file is read and compared.
   const committed = await diffTrees(repo, null, await workspaceTree(repo, tip.tree, workspace), workspace);
-  const index: GitIndex = { entries: new Map(committed.map((c) => [c.path, entryWithoutStat(c.path, c.after!)])), writtenAtNs: 0n };
+  const index: GitIndex = {
+    ...emptyIndex(),
+    entries: new Map(committed.map((c) => [c.path, entryWithoutStat(c.path, c.after!, Number.parseInt(c.afterMode ?? '100644', 8))])),
+  };
   const everything = await scanSyncedFiles(root, context.rules, context.maxFileBytes);
-  const scan = {
+  const scan: ScanResult = {
     files: new Map([...everything.files].filter(([p]) => p.startsWith(prefix))),
     skipped: everything.skipped.filter((s) => s.path.startsWith(prefix)),
+    covers: everything.covers,
   };
   const objects = new PackBuilder();
   const staged = await stageWorkingTree(root, scan, index, objects);
   const snapshot = holdBack(staged, index, runningScenarioHold(root, staged.changes.map((c) => c.path)));
   if (snapshot.changes.length === 0) return null;
-  const folder = await writeTreeFromFiles(objects, [...snapshot.entries].map(([p, e]) => [p, e.oid]), await KnownTrees.load(repo.gitdir));
+  const tree = await editTree(repo, tip.tree, treeEditsOf(snapshot), objects);
   await objects.flush(repo.gitdir);
-  const tree = await composeRootTree(repo, tip.tree, folder.oid, (name) => name === workspace);
   const message = commitMessage(await summarizeChanges(snapshot.changes, new NameBook(root)), snapshot.changes.length);
   const commit = await repo.writeCommit({ tree, parents: [tip.commit], message: `${message} (branch ${branch})`, author: await commitIdentity(repo) });
   await repo.writeRef(tip.ref, commit);

@@ -24,6 +24,25 @@ export interface ScanResult {
   files: Map<string, ScannedFile>;
   /** Files that match the sync rules but are left out (symbolic links, too large). */
   skipped: SkippedFile[];
+  /**
+   * Whether this scan would have listed a file at that path had it been there: the rules sync
+   * it and every folder on the way is entered. A path it does not cover is not sync's to delete.
+   */
+  covers(relativePath: string): boolean;
+}
+
+/** See ScanResult.covers. */
+export function coveredBy(rules: SyncRules): (relativePath: string) => boolean {
+  return (relativePath) => {
+    const parts = relativePath.split('/');
+    if (parts[0] === '.git' || parts.some((part) => part.includes(UNDECODABLE))) return false;
+    let folder = '';
+    for (const part of parts.slice(0, -1)) {
+      folder = folder ? `${folder}/${part}` : part;
+      if (!rules.entersFolder(folder)) return false;
+    }
+    return rules.syncsFile(relativePath);
+  };
 }
 
 export function toFileStat(stat: BigIntStats): FileStat {
@@ -98,7 +117,7 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
     }
   }
   cache?.retainOnly(seen);
-  return { files, skipped };
+  return { files, skipped, covers: coveredBy(rules) };
 }
 
 /** The entries of one folder that matter to sync: from the cache when the folder is unchanged, else listed. */
