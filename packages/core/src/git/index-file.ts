@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { replaceIndex } from './index-lock.js';
+import { decodePath, pathBytes } from './objects.js';
 
 /**
  * Reads and writes `.git/index`, the stat cache that lets a no-change status skip hashing
@@ -181,7 +182,7 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       offset = start + Math.ceil((nul - start + 1) / 8) * 8;
     }
     previousName = nameBytes;
-    const name = nameBytes.toString('utf8');
+    const name = decodePath(nameBytes);
     const mode = buffer.readUInt32BE(start + 24);
     const stage = (flags >> 12) & 0x3;
     if (stage !== 0) {
@@ -224,7 +225,7 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
  * for a root of 300,000 files; any other path is compared by its bytes.
  */
 function sortedByPathBytes(entries: Iterable<IndexEntry>): { entry: IndexEntry; name: Buffer }[] {
-  const named = [...entries].map((entry) => ({ entry, name: Buffer.from(entry.path) }));
+  const named = [...entries].map((entry) => ({ entry, name: pathBytes(entry.path) }));
   const ascii = named.every(({ entry, name }) => name.length === entry.path.length);
   if (ascii) return named.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
   return named.sort((a, b) => Buffer.compare(a.name, b.name));

@@ -85,6 +85,41 @@ export function treeNameBytes(name: string): Buffer {
   return name.startsWith(RAW_NAME_MARK) ? Buffer.from(name.slice(1), 'hex') : Buffer.from(name);
 }
 
+/** A root-relative path's bytes as git stores them, each marker-form name turned back into its bytes. */
+export function pathBytes(relativePath: string): Buffer {
+  if (!relativePath.includes(RAW_NAME_MARK)) return Buffer.from(relativePath);
+  return Buffer.concat(relativePath.split('/').flatMap((part, i) => (i === 0 ? [treeNameBytes(part)] : [SLASH, treeNameBytes(part)])));
+}
+
+/** A path git stored, as a string: UTF-8 as is, any other name of it in marker form (see decodeTreeName). */
+export function decodePath(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length && ascii; i += 1) ascii = bytes[i] < 0x80;
+  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const parts: string[] = [];
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i += 1) {
+      if (i === bytes.length || bytes[i] === 0x2f) {
+        parts.push(decodeTreeName(bytes.subarray(start, i)));
+        start = i + 1;
+      }
+    }
+    return parts.join('/');
+  }
+}
+
+/** A path for people to read: a name that is not UTF-8 shows its other bytes as \xNN. */
+export function displayPath(relativePath: string): string {
+  if (!relativePath.includes(RAW_NAME_MARK)) return relativePath;
+  return relativePath
+    .split('/')
+    .map((part) => (part.startsWith(RAW_NAME_MARK) ? [...treeNameBytes(part)].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('') : part))
+    .join('/');
+}
+
 /**
  * Git orders tree entries by the bytes of their names, comparing folder names as if they
  * ended in '/' (UTF-16 order differs for characters beyond U+FFFF, and git fsck rejects it).

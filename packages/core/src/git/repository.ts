@@ -111,8 +111,9 @@ export class GitRepository {
   }
 
   async getConfig(key: string): Promise<string | null> {
-    const value = await isogit.getConfig({ ...this.base, path: key });
-    return typeof value === 'string' ? value : null;
+    const value: unknown = await isogit.getConfig({ ...this.base, path: key });
+    // isomorphic-git turns `true` / `false` into booleans and numbers into numbers.
+    return value === undefined || value === null ? null : String(value);
   }
 
   async setConfig(key: string, value: string | undefined): Promise<void> {

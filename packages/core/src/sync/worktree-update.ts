@@ -4,7 +4,7 @@ import { saveBackup } from '../conflict/backups.js';
 import { tempSuffix } from '../fs/atomic-write.js';
 import { RootWriter } from '../fs/safe-path.js';
 import { GITLINK_MODE, SYMLINK_MODE, type IndexEntry } from '../git/index-file.js';
-import { hashObject } from '../git/objects.js';
+import { displayPath, hashObject } from '../git/objects.js';
 import type { GitRepository } from '../git/repository.js';
 import { entryFromStat, entryWithoutStat } from '../git/stage.js';
 import type { PathChange } from '../git/tree-diff.js';
@@ -55,7 +55,7 @@ export async function applyTreeChanges(
       if (reason) {
         // Kept in the index (so every commit carries it) but not in this working tree.
         entries.set(change.path, { ...entryWithoutStat(change.path, change.after, mode), skipWorktree: true });
-        notWritten.push({ path: change.path, reason });
+        notWritten.push({ path: displayPath(change.path), reason });
         continue;
       }
     }
