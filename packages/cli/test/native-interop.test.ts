@@ -242,4 +242,28 @@ describe('sync beside a teammate who uses native git', () => {
     expect(nativeGit(machineA, ['status', '--porcelain']).stdout).toBe('');
     fsckClean(machineA);
   });
+
+  it('refuses to commit over a native merge that is still in progress, and leaves it to git', async () => {
+    const { machineA } = machines;
+    const file = await scenarioFile(machineA, workspace);
+    const relative = path.relative(machineA, file);
+    git(machineA, 'checkout', '-q', '-b', 'side');
+    await writeJson(file, { ...(await readJson(file)), description: 'on the side branch' });
+    git(machineA, 'commit', '-qam', 'side');
+    git(machineA, 'checkout', '-q', 'main');
+    await writeJson(file, { ...(await readJson(file)), description: 'on main' });
+    git(machineA, 'commit', '-qam', 'main');
+    expect(spawnSync('git', ['merge', 'side'], { cwd: machineA }).status).not.toBe(0);
+    const stages = git(machineA, 'ls-files', '-u');
+    const refused = await cli(machineA, 'push');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/merge is in progress.*git merge --abort/s);
+    expect(await cli(machineA, 'status')).toMatchObject({ code: 0 });
+    expect(git(machineA, 'ls-files', '-u')).toBe(stages);
+    expect(stages).toContain(relative);
+    git(machineA, 'merge', '--abort');
+    git(machineA, 'branch', '-q', '-D', 'side');
+    expect((await cli(machineA, 'push')).code).toBe(0);
+    fsckClean(machineA);
+  });
 });

@@ -70,7 +70,8 @@ async function gatherStatus(
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   if (locked) await cache.save();
   const snapshot = await stageLocalWork(context, scan, index);
-  if (locked && snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version);
+  // A native merge in progress keeps its index: its conflict stages are git's to settle.
+  if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version);
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
   }
