@@ -270,3 +270,48 @@ describe('regeneration over HTTP', () => {
     }
   });
 });
+
+describe('rebuilds that cannot run', () => {
+  it('a program that is not installed fails each job with that reason, and the server keeps running, after a restart too', async () => {
+    const { git, machineB } = await syncedPair('regen-missing');
+    const settings = path.join(machineB, '.planalign-sync.yaml');
+    await fsp.writeFile(settings, `${await fsp.readFile(settings, 'utf8')}regenerate:\n  command: planalign-not-installed-here simulate {start_year}-{end_year}\n`);
+    let api = await startApiServer({ root: machineB, pullOnStart: false });
+    try {
+      const queued = await call(api.url, 'POST', '/api/sync/regen', { all_missing: true });
+      expect(queued.status).toBe(200);
+      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'failed'), { timeout: 15_000 }).toBe(true);
+      const jobs = (await call(api.url, 'GET', '/api/sync/regen')).body.jobs as { message: string }[];
+      expect(jobs[0].message).toMatch(/"planalign-not-installed-here".*not installed on this computer.*regenerate\.command/);
+      expect((await call(api.url, 'GET', '/api/sync/status?offline=true')).status).toBe(200);
+      // Jobs queued again before a restart must not take the next server down either.
+      await call(api.url, 'POST', `/api/sync/regen/${(queued.body.jobs[0] as { id: string }).id}/retry`, {});
+      await api.close();
+      api = await startApiServer({ root: machineB, pullOnStart: false });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await call(api.url, 'GET', '/api/sync/regen')).status).toBe(200);
+    } finally {
+      await api.close();
+      await git.stop();
+    }
+  });
+
+  it("a failed rebuild says the command's last words, not only its exit code", async () => {
+    const { git, machineB } = await syncedPair('regen-words');
+    await configureSimulator(machineB);
+    const api = await startApiServer({ root: machineB, pullOnStart: false });
+    try {
+      const missing = (await call(api.url, 'GET', '/api/sync/regen')).body.missing as { workspace_id: string; scenario_id: string; run_id: string }[];
+      const run = missing[0];
+      await setSimulatorBehaviour(path.join(machineB, run.workspace_id, 'scenarios', run.scenario_id, 'runs', run.run_id), 'fail');
+      await call(api.url, 'POST', '/api/sync/regen', { workspace: run.workspace_id, scenario: run.scenario_id });
+      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.find((j: { run_id: string }) => j.run_id === run.run_id)?.status, { timeout: 15_000 }).toBe('failed');
+      const job = (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.find((j: { run_id: string }) => j.run_id === run.run_id);
+      expect(job.message).toMatch(/^The command failed \(exit 3\): Error: the census for \d{4} is missing\.$/);
+    } finally {
+      await api.close();
+      await git.stop();
+    }
+  });
+});
+

@@ -181,16 +181,22 @@ export class RegenRunner {
       await fsp.rm(temp, { force: true });
       const child = spawn(command.program, command.args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'] });
       running.child = child;
-      await this.change(queued.id, { status: 'running', attempts: queued.attempts + 1, started_at: new Date(started).toISOString(), pid: child.pid ?? null, progress: 0, message: 'Starting', exit_code: null });
+      // Listeners go on before anything is awaited: a program that cannot start reports it at
+      // once, and an 'error' event with no listener would take the whole server down.
+      child.once('error', (error) => {
+        void finish({ status: 'failed', exit_code: null, message: startFailure(command.program, error as NodeJS.ErrnoException) });
+      });
       let lastWrite = 0;
       let progress = 0;
-      let partial = '';
-      const onOutput = (chunk: Buffer) => {
+      const lastLines = { stdout: '', stderr: '' };
+      const partial = { stdout: '', stderr: '' };
+      const onOutput = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
         log.write(chunk);
-        partial += chunk.toString('utf8');
-        const lines = partial.split(/\r?\n|\r/);
-        partial = lines.pop() ?? '';
+        partial[stream] += chunk.toString('utf8');
+        const lines = partial[stream].split(/\r?\n|\r/);
+        partial[stream] = lines.pop() ?? '';
         for (const line of lines) {
+          if (line.trim()) lastLines[stream] = line.trim();
           const year = Number(pattern.exec(line)?.[1]);
           if (!years || !Number.isFinite(year)) continue;
           progress = Math.max(progress, Math.min(1, (year - years.start + 1) / (years.end - years.start + 1)));
@@ -200,16 +206,13 @@ export class RegenRunner {
           }
         }
       };
-      child.stdout!.on('data', onOutput);
-      child.stderr!.on('data', onOutput);
-      child.once('error', (error) => {
-        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        void finish({
-          status: 'failed',
-          exit_code: null,
-          message: missing ? `Could not start "${command.program}": not found. Set regenerate.command in .planalign-sync.yaml.` : `Could not start the command: ${error.message}`,
-        });
-      });
+      child.stdout!.on('data', onOutput('stdout'));
+      child.stderr!.on('data', onOutput('stderr'));
+      /** What the command last said about its failure: its error output first, else its output. */
+      const lastSaid = () => (partial.stderr.trim() || lastLines.stderr || partial.stdout.trim() || lastLines.stdout).slice(0, 300);
+      if (child.pid !== undefined) {
+        await this.change(queued.id, { status: 'running', attempts: queued.attempts + 1, started_at: new Date(started).toISOString(), pid: child.pid, progress: 0, message: 'Starting', exit_code: null });
+      }
       child.once('close', async (code, signal) => {
         if (finished) return;
         if (running.cancelled || this.stopping) {
@@ -230,9 +233,21 @@ export class RegenRunner {
         await finish({
           status: 'failed',
           exit_code: code,
-          message: code === 0 ? 'The command finished without writing a database.' : `The command failed (exit ${code ?? signal}); see the job's log.`,
+          message:
+            code === 0
+              ? 'The command finished without writing a database.'
+              : `The command failed (exit ${code ?? signal})${lastSaid() ? `: ${lastSaid()}` : "; see the job's log"}.`,
         });
       });
     })();
   }
+}
+
+/** Why a command did not start, in words for the person waiting for their results. */
+function startFailure(program: string, error: NodeJS.ErrnoException): string {
+  if (error.code !== 'ENOENT') return `Could not start "${program}": ${error.message}.`;
+  if (path.basename(program).replace(/\.(exe|cmd|bat)$/i, '') === 'planalign') {
+    return 'PlanAlign is not installed on this computer (no "planalign" command was found), so results cannot be rebuilt here. Install PlanAlign, or set regenerate.command in .planalign-sync.yaml.';
+  }
+  return `Could not start "${program}": it is not installed on this computer or not on the PATH. Set regenerate.command in .planalign-sync.yaml.`;
 }
