@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSettings, writeSettings, type SyncConfig } from '@planalign/sync-core';
+import { readSettings, SyncService, writeSettings, type SyncConfig } from '@planalign/sync-core';
 import type { GitServer } from '@planalign/sync-tools/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { readJson, remoteFile, remoteFiles, runCli, runJson, twoMachines, writeJson } from './harness.js';
+import { readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
+
+const scenarioFolder = async (root: string, workspaceId: string) => (await fsp.readdir(path.join(root, workspaceId, 'scenarios'))).sort()[0];
 
 const PRIVATE_ID = '0f9c2d1e-7a55-4c3b-9a10-5e2b8c6d4f01';
 
@@ -106,5 +109,92 @@ describe('choosing what syncs', () => {
     expect(onRemote).not.toContain(older.files.find((f) => f.endsWith('run_metadata.json')));
     // runs pushed before the limit are still there
     expect(onRemote.filter((f) => f.startsWith(`${workspaceId}/scenarios/${scenarioId}/runs/`) && f.endsWith('run_metadata.json')).length).toBeGreaterThan(1);
+  });
+});
+
+/** Every path in any commit of the remote's history: what has left the machine at some point. */
+function everPushed(repo: string): string[] {
+  const log = spawnSync('git', ['-C', repo, 'log', '--all', '--format=', '--name-only'], { encoding: 'utf8' }).stdout;
+  return [...new Set(log.split('\n').filter(Boolean))];
+}
+
+/** Settings that change after work was committed still decide what leaves the machine. */
+describe('settings decide what is sent, whatever was committed before', () => {
+  let server: GitServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a workspace excluded after init committed it never reaches the remote, nor its history; its files stay', async () => {
+    const machines = await twoMachines('exclude-after-init');
+    server = machines.server;
+    const repo = machines.server.repoPath('exclude-after-init');
+    const [kept, excluded] = machines.generated.workspaceIds;
+    expect((await runCli(['--root', machines.machineA, 'sync', 'init', '--remote', machines.url])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'exclude', excluded])).code).toBe(0);
+    const before = await syncedTree(machines.machineA);
+    const push = await runCli(['--root', machines.machineA, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect(everPushed(repo).filter((f) => f.startsWith(`${excluded}/`))).toEqual([]);
+    expect(remoteFiles(repo).some((f) => f.startsWith(`${kept}/`))).toBe(true);
+    // Nothing on this machine changed.
+    expect(await syncedTree(machines.machineA)).toEqual(before);
+    const again = await runJson(['--root', machines.machineA, 'sync', 'status']);
+    expect(again.body.workspaces.find((w: { id: string }) => w.id === excluded)).toMatchObject({ sync_enabled: false });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    expect(everPushed(repo).filter((f) => f.startsWith(`${excluded}/`))).toEqual([]);
+
+    // Included again, it goes up whole.
+    expect((await runCli(['--root', machines.machineA, 'sync', 'include', excluded])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFiles(repo).filter((f) => f.startsWith(`${excluded}/`)).length).toBeGreaterThan(3);
+  });
+
+  it('a workspace a pull committed, then excluded, stays here', async () => {
+    const machines = await twoMachines('exclude-after-pull', { server });
+    const repo = machines.server.repoPath('exclude-after-pull');
+    expect((await runCli(['--root', machines.machineA, 'sync', 'init', '--remote', machines.url])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    await fsp.mkdir(path.join(machines.machineA, PRIVATE_ID));
+    await writeJson(path.join(machines.machineA, PRIVATE_ID, 'workspace.json'), { id: PRIVATE_ID, name: 'Private Salaries', description: 'never shared' });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'exclude', 'Private Salaries'])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    expect(everPushed(repo).filter((f) => f.startsWith(`${PRIVATE_ID}/`))).toEqual([]);
+    expect((await readJson(path.join(machines.machineA, PRIVATE_ID, 'workspace.json'))).name).toBe('Private Salaries');
+  });
+
+  it('max_runs_per_scenario set between init and the first push holds back the older runs', async () => {
+    const machines = await twoMachines('runs-after-init', { server });
+    const repo = machines.server.repoPath('runs-after-init');
+    expect((await runCli(['--root', machines.machineA, 'sync', 'init', '--remote', machines.url])).code).toBe(0);
+    await changeSettings(machines.machineA, (s) => ({ ...s, max_runs_per_scenario: 1 }));
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    const runsPerScenario = new Map<string, Set<string>>();
+    for (const file of everPushed(repo)) {
+      const match = /^([^/]+\/scenarios\/[^/]+)\/runs\/([^/]+)\//.exec(file);
+      if (match) runsPerScenario.set(match[1], (runsPerScenario.get(match[1]) ?? new Set()).add(match[2]));
+    }
+    expect(runsPerScenario.size).toBeGreaterThan(0);
+    for (const runs of runsPerScenario.values()) expect(runs.size).toBe(1);
+  });
+
+  it("an automatic sync leaves out a workspace with auto_sync off, even after a manual pull committed its edit", async () => {
+    const machines = await twoMachines('auto-off', { server });
+    const repo = machines.server.repoPath('auto-off');
+    const [manualOnly] = machines.generated.workspaceIds;
+    expect((await runCli(['--root', machines.machineA, 'sync', 'init', '--remote', machines.url])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    await changeSettings(machines.machineA, (s) => ({ ...s, workspaces: { ...s.workspaces, [manualOnly]: { auto_sync: false } } }));
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    const scenario = await scenarioFolder(machines.machineA, manualOnly);
+    await editScenario(machines.machineA, manualOnly, scenario, { description: 'only when I say so' });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'pull'])).code).toBe(0);
+    await new SyncService(machines.machineA).push({ automatic: { everyWorkspace: true } });
+    expect(remoteFile(repo, `${manualOnly}/scenarios/${scenario}/scenario.json`)).not.toContain('only when I say so');
+    expect(everPushed(repo).length).toBeGreaterThan(0);
+    // A person's push sends it.
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${manualOnly}/scenarios/${scenario}/scenario.json`)).toContain('only when I say so');
   });
 });

@@ -10,7 +10,7 @@ import type { SkippedFile } from '../models/results.js';
 import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
-import { selectionHold, type AutomaticSync } from '../workspace/selection.js';
+import { selectionHold, type AutomaticSync, type Hold } from '../workspace/selection.js';
 import { branchHold, readWorkspaceLines } from '../team/branch-state.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
@@ -22,6 +22,8 @@ export interface LocalCommit {
   changes: FileChange[];
   summary: ChangeSummary;
   skipped: SkippedFile[];
+  /** what the settings keep on this machine: a push leaves it out of whatever it sends (see withholdFromPush) */
+  withheld: Hold;
 }
 
 /**
@@ -34,11 +36,12 @@ export async function stageLocalWork(
   scan: ScanResult,
   index: GitIndex,
   options: { sink?: ObjectSink; automatic?: AutomaticSync } = {},
-): Promise<Snapshot> {
+): Promise<Snapshot & { withheld: Hold }> {
   const staged = await stageWorkingTree(context.root, scan, index, options.sink);
-  const selected = holdBack(staged, index, selectionHold(context.settings, scan, options));
+  const withheld = selectionHold(context.settings, scan, options);
+  const selected = holdBack(staged, index, withheld);
   const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
-  return holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path)));
+  return { ...holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path))), withheld };
 }
 
 /** The synced files as they are now (folder listings remembered in the scan cache), and the index to compare them with. */
@@ -72,7 +75,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
     if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
-    return { commit: null, changes: [], summary, skipped: snapshot.skipped };
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   // The last commit plus what changed here: whatever sync does not stage is carried as it is.
   const headTree = head ? (await repo.readCommit(head)).tree : null;
@@ -80,7 +83,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   if (tree === headTree || (!head && snapshot.changes.length === 0)) {
     // A run killed after moving the branch left an older index behind: the files are HEAD's.
     await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
-    return { commit: null, changes: [], summary, skipped: snapshot.skipped };
+    return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
   const commit = await repo.writeCommit(
@@ -91,5 +94,5 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);
   await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
-  return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped };
+  return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
 }

@@ -19,6 +19,8 @@ import type { AutomaticSync } from '../workspace/selection.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
+import { withholdFromPush } from './outgoing.js';
+import type { Hold } from '../workspace/selection.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
@@ -172,7 +174,7 @@ export class SyncService {
       let pushed = false;
       let remoteHead: string | null = null;
       if (targets.origin) {
-        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges, notWritten);
+        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges, notWritten, local.withheld);
         ({ pushed, remoteHead } = origin);
         pulledFirst ||= origin.pulledFirst;
       }
@@ -240,6 +242,7 @@ export class SyncService {
     resolved: ResolvedConflict[],
     pulledChanges: PathChange[],
     notWritten: SkippedFile[],
+    withheld: Hold,
   ) {
     let pulledFirst = false;
     let remoteHead: string | null = null;
@@ -254,6 +257,7 @@ export class SyncService {
         notWritten.push(...integration.notWritten);
         if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
       }
+      await withholdFromPush(context, remoteHead, withheld);
       const head = await context.repo.resolveRef(context.branchRef);
       if (!head || head === remoteHead) return { pushed: false, remoteHead, pulledFirst };
       this.progress('push', 'Uploading');

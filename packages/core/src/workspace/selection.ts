@@ -3,8 +3,11 @@ import type { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
 import type { ScanResult } from './file-scan.js';
 import { placeOf } from './paths.js';
 
-/** A path held back from the next commit: reported with a reason, or silently (an excluded workspace). */
-export type Hold = (relativePath: string) => SkippedFile | 'silent' | null;
+/**
+ * A path held back from the next commit: reported with a reason, or silently (an excluded
+ * workspace). `holdsNothing` when it is known to hold no path at all, so callers can skip work.
+ */
+export type Hold = ((relativePath: string) => SkippedFile | 'silent' | null) & { holdsNothing?: boolean };
 
 /** Whether a workspace is synced at all (`sync.workspaces.<id>.enabled`, default true). */
 export function workspaceEnabled(settings: SyncConfig, workspaceId: string | null): boolean {
@@ -63,11 +66,18 @@ function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
  */
 export function selectionHold(settings: SyncConfig, scan: ScanResult, options: { automatic?: AutomaticSync } = {}): Hold {
   const older = olderRuns(settings, scan);
-  return (relativePath) => {
+  const perWorkspace = Object.values(settings.workspaces);
+  const holdsNothing =
+    older.size === 0 &&
+    perWorkspace.every((w) => w?.enabled !== false) &&
+    (!options.automatic || (options.automatic.everyWorkspace && perWorkspace.every((w) => w?.auto_sync !== false)));
+  const hold: Hold = (relativePath) => {
     const place = placeOf(relativePath);
     if (!workspaceEnabled(settings, place.workspaceId)) return 'silent';
     if (options.automatic && !autoSyncs(settings, place.workspaceId, options.automatic)) return 'silent';
     if (place.runId && older.has(`${place.workspaceId}/scenarios/${place.scenarioId}/runs/${place.runId}`)) return 'silent';
     return null;
   };
+  hold.holdsNothing = holdsNothing;
+  return hold;
 }
