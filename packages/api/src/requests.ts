@@ -38,6 +38,8 @@ export const ErrorBody = z.object({
 
 export const WorkspaceSelectionRequest = z.strictObject({
   sync_enabled: z.boolean(),
+  /** false (default): this computer only; true: the shared setting every computer follows */
+  everywhere: z.boolean().optional(),
 });
 
 export const RegenRequest = z.strictObject({

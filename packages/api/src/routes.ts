@@ -30,8 +30,8 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   });
 
   router.put('/workspaces/:id', async (request, response) => {
-    const { sync_enabled } = body(WorkspaceSelectionRequest, request);
-    const result = await service().setWorkspaceSync(String(request.params.id), sync_enabled);
+    const { sync_enabled, everywhere } = body(WorkspaceSelectionRequest, request);
+    const result = await service().setWorkspaceSync(String(request.params.id), sync_enabled, { everywhere });
     await autoSync.reconcile();
     response.json(result);
   });

@@ -229,16 +229,18 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     );
 
   for (const [name, enabled, description] of [
-    ['exclude', false, "stop syncing a workspace: its changes stay on this machine (what the remote has stays there)"],
-    ['include', true, 'sync an excluded workspace again'],
+    ['exclude', false, 'stop syncing a workspace from this computer: its changes stay here, the other computers go on syncing it (what the remote has stays there)'],
+    ['include', true, 'sync a workspace excluded on this computer again'],
   ] as const) {
     sync
       .command(`${name} <workspace>`)
       .description(`${description}; <workspace> is its name or id`)
-      .action((workspace: string) =>
+      .option('--everywhere', enabled ? 'also lift a shared "keep local on every computer" setting' : 'keep it local on every computer (a shared setting each computer follows)')
+      .action((workspace: string, options: { everywhere?: boolean }) =>
         execute(async (globals, progress) => {
-          const result = await service(globals, progress).setWorkspaceSync(workspace, enabled);
-          return { json: result, text: result.message };
+          const result = await service(globals, progress).setWorkspaceSync(workspace, enabled, { everywhere: options.everywhere });
+          const hint = result.excluded_on === 'every_computer' && enabled ? ` Run 'planalign sync include ${JSON.stringify(result.name)} --everywhere' for that.` : '';
+          return { json: result, text: result.message + hint };
         }),
       );
   }

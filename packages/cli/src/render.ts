@@ -37,7 +37,7 @@ export function stateBadge(workspace: WorkspaceSyncState): string {
     case 'conflict':
       return '⚠ conflict';
     case 'local_only':
-      return workspace.sync_enabled ? '○ local only' : '○ excluded';
+      return workspace.excluded_on === 'every_computer' ? '○ kept local everywhere' : workspace.excluded_on === 'this_computer' ? '○ excluded here' : '○ local only';
   }
 }
 

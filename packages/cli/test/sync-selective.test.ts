@@ -43,15 +43,17 @@ describe('choosing what syncs', () => {
     await fsp.writeFile(path.join(machineA, PRIVATE_ID, 'base_config.yaml'), 'start_year: 2026\n');
     const excluded = await runJson(['--root', machineA, 'sync', 'exclude', 'Private Salaries']);
     expect(excluded.code).toBe(0);
-    expect(excluded.body).toMatchObject({ id: PRIVATE_ID, sync_enabled: false });
-    expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toMatch(new RegExp(`${PRIVATE_ID}:\\s+enabled: false`));
+    expect(excluded.body).toMatchObject({ id: PRIVATE_ID, sync_enabled: false, excluded_on: 'this_computer' });
+    // This computer's choice: kept in .git, never in the shared settings.
+    expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).not.toContain(PRIVATE_ID);
+    expect(await fsp.readFile(path.join(machineA, '.git', 'planalign-sync', 'selection.json'), 'utf8')).toContain(PRIVATE_ID);
 
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect(remoteFiles(repo).filter((f) => f.startsWith(PRIVATE_ID))).toEqual([]);
     const status = await runJson(['--root', machineA, 'sync', 'status']);
-    expect(status.body.workspaces.find((w: { id: string }) => w.id === PRIVATE_ID)).toMatchObject({ state: 'local_only', sync_enabled: false });
+    expect(status.body.workspaces.find((w: { id: string }) => w.id === PRIVATE_ID)).toMatchObject({ state: 'local_only', sync_enabled: false, excluded_on: 'this_computer' });
     const text = await runCli(['--root', machineA, 'sync', 'status']);
-    expect(text.stdout).toMatch(/○ excluded +Private Salaries/);
+    expect(text.stdout).toMatch(/○ excluded here +Private Salaries/);
 
     const unknown = await runJson(['--root', machineA, 'sync', 'exclude', 'No Such Workspace']);
     expect(unknown.code).toBe(2);
@@ -76,6 +78,40 @@ describe('choosing what syncs', () => {
     expect(remoteFile(repo, `${shared}/workspace.json`)).toContain('edited while excluded');
     expect(remoteFile(repo, `${shared}/base_config.yaml`)).toBeNull();
     expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${shared}:`);
+  });
+
+  it('excluded on this computer, a workspace still syncs from the others; kept local everywhere, from none', async () => {
+    const [shared] = generated.workspaceIds;
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', machineA, 'sync', 'exclude', shared])).code).toBe(0);
+    const file = (root: string) => path.join(root, shared, 'workspace.json');
+    await writeJson(file(machineA), { ...(await readJson(file(machineA))), description: 'A keeps this' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await writeJson(file(machineB), { ...(await readJson(file(machineB))), description: 'B shares this' });
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${shared}/workspace.json`)).toContain('B shares this');
+    const stateOn = async (root: string) => (await runJson(['--root', root, 'sync', 'status'])).body.workspaces.find((w: { id: string }) => w.id === shared);
+    expect(await stateOn(machineB)).toMatchObject({ sync_enabled: true, excluded_on: null });
+
+    const everywhere = await runJson(['--root', machineA, 'sync', 'exclude', shared, '--everywhere']);
+    expect(everywhere.body.excluded_on).toBe('every_computer');
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    expect(await stateOn(machineB)).toMatchObject({ sync_enabled: false, excluded_on: 'every_computer' });
+    expect((await runCli(['--root', machineB, 'sync', 'status'])).stdout).toMatch(/○ kept local everywhere/);
+    await writeJson(file(machineB), { ...(await readJson(file(machineB))), description: 'B keeps this now' });
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${shared}/workspace.json`)).not.toContain('B keeps this now');
+    const plainInclude = await runCli(['--root', machineB, 'sync', 'include', shared]);
+    expect(plainInclude.stdout).toContain('--everywhere');
+
+    expect((await runCli(['--root', machineB, 'sync', 'include', shared, '--everywhere'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${shared}/workspace.json`)).toContain('B keeps this now');
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    // A's own choice from before is still its own.
+    expect(await stateOn(machineA)).toMatchObject({ excluded_on: 'this_computer' });
+    expect((await runCli(['--root', machineA, 'sync', 'include', shared])).code).toBe(0);
   });
 
   it("a workspace's own conflict strategy overrides the root's", async () => {

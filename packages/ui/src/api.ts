@@ -110,8 +110,12 @@ export class SyncApi {
   status(offline = false) {
     return this.request<SyncStatus>('GET', `/status${offline ? '?offline=true' : ''}`);
   }
-  setWorkspaceSync(id: string, enabled: boolean) {
-    return this.request<{ id: string; name: string; sync_enabled: boolean; message: string }>('PUT', `/workspaces/${encodeURIComponent(id)}`, { sync_enabled: enabled });
+  setWorkspaceSync(id: string, enabled: boolean, everywhere = false) {
+    return this.request<{ id: string; name: string; sync_enabled: boolean; excluded_on: WorkspaceSyncState['excluded_on']; message: string }>(
+      'PUT',
+      `/workspaces/${encodeURIComponent(id)}`,
+      { sync_enabled: enabled, everywhere },
+    );
   }
   regen() {
     return this.request<RegenOverview>('GET', '/regen');

@@ -3,7 +3,7 @@ import { ApiError, type WorkspaceBranch, type WorkspaceSyncState } from './api.j
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
 /** The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Pull available, ⚠ Conflict, ○ Not synced. */
-export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled'>): { icon: string; label: string; tone: BadgeTone } {
+export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled' | 'excluded_on'>): { icon: string; label: string; tone: BadgeTone } {
   switch (workspace.state) {
     case 'synced':
       return { icon: '✓', label: 'Synced', tone: 'ok' };
@@ -14,7 +14,11 @@ export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'ch
     case 'conflict':
       return { icon: '⚠', label: 'Conflict', tone: 'conflict' };
     case 'local_only':
-      return { icon: '○', label: workspace.sync_enabled ? 'Not synced' : 'Not synced (excluded)', tone: 'local' };
+      return {
+        icon: '○',
+        label: workspace.excluded_on === 'every_computer' ? 'Not synced on any computer' : workspace.excluded_on === 'this_computer' ? 'Not synced from this computer' : 'Not synced',
+        tone: 'local',
+      };
   }
 }
 

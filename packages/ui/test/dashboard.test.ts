@@ -178,12 +178,14 @@ describe('the sync dashboard in a browser', () => {
   it('excludes a workspace from sync from its card, and includes it again', async () => {
     const workspaceId = generated.workspaceIds[1];
     await card(workspaceId).getByRole('button', { name: /Stop syncing/ }).click();
-    await expect.poll(() => badge(workspaceId).textContent()).toContain('Not synced (excluded)');
-    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toMatch(new RegExp(`${workspaceId}:\\s+enabled: false`));
+    await expect.poll(() => badge(workspaceId).textContent()).toContain('Not synced from this computer');
+    // This computer's choice only: the shared settings, which the other computers follow, are unchanged.
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${workspaceId}:`);
+    expect(await fsp.readFile(path.join(machineB, '.git', 'planalign-sync', 'selection.json'), 'utf8')).toContain(workspaceId);
     await screenshot(page, 'excluded');
     await card(workspaceId).getByRole('button', { name: /Sync .* again/ }).click();
-    await expect.poll(() => badge(workspaceId).textContent()).not.toContain('excluded');
-    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${workspaceId}:`);
+    await expect.poll(() => badge(workspaceId).textContent()).not.toContain('Not synced');
+    expect(await fsp.readFile(path.join(machineB, '.git', 'planalign-sync', 'selection.json'), 'utf8')).not.toContain(workspaceId);
   });
 
   it('rebuilds results that are not on this computer, with live progress and a log', async () => {

@@ -97,7 +97,10 @@ export type DisconnectResult = z.infer<typeof DisconnectResult>;
 export const WorkspaceSelection = z.object({
   id: z.string(),
   name: z.string(),
+  /** whether this computer syncs it now */
   sync_enabled: z.boolean(),
+  /** where it is kept out: this computer only, every computer (shared setting), or null */
+  excluded_on: z.enum(['this_computer', 'every_computer']).nullable(),
   message: z.string(),
 });
 export type WorkspaceSelection = z.infer<typeof WorkspaceSelection>;

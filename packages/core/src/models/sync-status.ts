@@ -12,8 +12,13 @@ export const WorkspaceSyncState = z.object({
   /** Files changed here and not yet on the remote (uncommitted or committed but not pushed). */
   changes: z.number().int().nonnegative(),
   pull_available: z.boolean(),
-  /** false when the settings exclude this workspace: its files stay on this machine */
+  /** false when the workspace is kept out of sync: its files stay on this machine */
   sync_enabled: z.boolean(),
+  /**
+   * Where it is kept out: `this_computer` (chosen here; the other computers go on syncing it),
+   * `every_computer` (a shared setting every computer follows), or null when it syncs.
+   */
+  excluded_on: z.enum(['this_computer', 'every_computer']).nullable().default(null),
   scenario_count: z.number().int().nonnegative(),
   run_count: z.number().int().nonnegative(),
   last_run_at: z.string().nullable(),

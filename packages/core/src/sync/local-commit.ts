@@ -32,13 +32,13 @@ export interface LocalCommit {
  * their branches stay as last committed.
  */
 export async function stageLocalWork(
-  context: Pick<SyncContext, 'root' | 'settings'>,
+  context: Pick<SyncContext, 'root' | 'settings' | 'excludedHere'>,
   scan: ScanResult,
   index: GitIndex,
   options: { sink?: ObjectSink; automatic?: AutomaticSync } = {},
 ): Promise<Snapshot & { withheld: Hold }> {
   const staged = await stageWorkingTree(context.root, scan, index, options.sink);
-  const withheld = selectionHold(context.settings, scan, options);
+  const withheld = selectionHold(context, scan, options);
   const selected = holdBack(staged, index, withheld);
   const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
   return { ...holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path))), withheld };

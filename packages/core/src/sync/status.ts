@@ -14,7 +14,7 @@ import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { scanWorkingTree, stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
-import { workspaceEnabled } from '../workspace/selection.js';
+import { exclusionOf } from '../workspace/selection.js';
 import { readWorkspaceLines } from '../team/branch-state.js';
 import { unsyncedOnBranch, workspaceTree } from '../team/workspace-lines.js';
 import { teamRefs } from './team-remote.js';
@@ -156,7 +156,8 @@ async function gatherStatus(
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
     const changes = localChangesByWorkspace.get(id) ?? 0;
     const pullAvailable = (remoteChangesByWorkspace.get(id) ?? 0) > 0;
-    const enabled = workspaceEnabled(context.settings, id);
+    const exclusion = exclusionOf(context, id);
+    const enabled = exclusion === null;
     const onRemote = context.settings.remote ? remoteWorkspaces.has(id) || pullAvailable : !!teamCarried.get(id);
     const state: WorkspaceSyncState['state'] = conflictWorkspaces.has(id)
       ? 'conflict'
@@ -179,6 +180,7 @@ async function gatherStatus(
       changes,
       pull_available: pullAvailable,
       sync_enabled: enabled,
+      excluded_on: exclusion,
       scenario_count: counts.scenarios.size,
       run_count: counts.runs,
       last_run_at: lastRunAt,

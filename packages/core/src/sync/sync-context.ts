@@ -3,6 +3,7 @@ import { readSettings } from '../config/settings-file.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { SyncConfig } from '../models/sync-config.js';
+import { readExcludedHere } from '../config/local-selection.js';
 import { GitRepository } from '../git/repository.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 
@@ -18,6 +19,8 @@ export interface SyncContext {
   branchRef: string;
   trackingRef: string;
   maxFileBytes: number;
+  /** workspaces this computer alone keeps out of sync */
+  excludedHere: ReadonlySet<string>;
 }
 
 export async function loadSyncContext(root: string): Promise<SyncContext> {
@@ -40,6 +43,7 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
     branchRef: `refs/heads/${settings.branch}`,
     trackingRef: `refs/remotes/origin/${settings.branch}`,
     maxFileBytes: settings.max_file_size_mb * 1024 * 1024,
+    excludedHere: await readExcludedHere(repo.gitdir),
   };
 }
 

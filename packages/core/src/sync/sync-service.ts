@@ -20,7 +20,8 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
-import type { Hold } from '../workspace/selection.js';
+import { writeExcludedHere } from '../config/local-selection.js';
+import { exclusionOf, type Hold } from '../workspace/selection.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
@@ -352,27 +353,47 @@ export class SyncService {
   }
 
   /**
-   * Includes a workspace in sync or excludes it (`sync.workspaces.<id>.enabled` in the shared
-   * settings). An excluded workspace's files stay here; what the remote already has stays there.
+   * Includes a workspace in sync or keeps it out. By default only on this computer (kept in
+   * `.git/`, never shared): the other computers go on syncing it. `everywhere` is the shared
+   * setting (`sync.workspaces.<id>.enabled: false`) that every computer follows. An excluded
+   * workspace's files stay here; what the remote already has stays there.
    */
-  async setWorkspaceSync(workspace: string, enabled: boolean): Promise<WorkspaceSelection> {
+  async setWorkspaceSync(workspace: string, enabled: boolean, options: { everywhere?: boolean } = {}): Promise<WorkspaceSelection> {
     const context = await loadSyncContext(this.root);
     const found = await findWorkspace(this.root, workspace);
-    await this.changeSettings(context, enabled ? 'include' : 'exclude', (settings) => {
-      const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
-      const overrides = enabled ? others : { ...others, enabled: false };
-      const workspaces = { ...settings.workspaces };
-      if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
-      else delete workspaces[found.id];
-      return { ...settings, workspaces };
-    });
+    const excludedHere = new Set(context.excludedHere);
+    if (enabled) excludedHere.delete(found.id);
+    else if (!options.everywhere) excludedHere.add(found.id);
+    const everywhereChanges = options.everywhere || enabled;
+    await this.changeSettings(
+      context,
+      enabled ? 'include' : 'exclude',
+      (settings) => {
+        if (!everywhereChanges || (enabled && !options.everywhere)) return settings;
+        const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
+        const overrides = enabled ? others : { ...others, enabled: false };
+        const workspaces = { ...settings.workspaces };
+        if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
+        else delete workspaces[found.id];
+        return { ...settings, workspaces };
+      },
+      () => writeExcludedHere(context.repo.gitdir, excludedHere),
+    );
+    const after = await loadSyncContext(this.root);
+    const excluded = exclusionOf(after, found.id);
     return {
       id: found.id,
       name: found.name,
-      sync_enabled: enabled,
-      message: enabled
-        ? `"${found.name}" syncs again from the next push.`
-        : `"${found.name}" is no longer synced: its changes stay on this machine. What the remote already has stays there.`,
+      sync_enabled: excluded === null,
+      excluded_on: excluded,
+      message:
+        excluded === null
+          ? `"${found.name}" syncs again from the next push.`
+          : excluded === 'this_computer'
+            ? `"${found.name}" is no longer synced from this computer: its changes stay here, and the other computers go on syncing it. What the remote already has stays there.`
+            : enabled
+              ? `"${found.name}" is still kept local on every computer, by the shared settings; include it everywhere to sync it again.`
+              : `"${found.name}" is kept local on every computer: no computer sends its changes any more. What the remote already has stays there.`,
     };
   }
 
@@ -600,6 +621,7 @@ export class SyncService {
         changes: 0,
         pull_available: false,
         sync_enabled: true,
+        excluded_on: null,
         scenario_count: inside.filter((q) => placeOf(q).file === 'scenario').length,
         run_count: inside.filter((q) => placeOf(q).file === 'run').length,
         last_run_at: null,

@@ -55,7 +55,7 @@ export async function exchangeWithTeamRemote(
 ): Promise<TeamExchange> {
   const { repo } = context;
   const refs = teamRefs(name, remote.branch);
-  const mapped = new Set(remote.workspaces.filter((id) => workspaceEnabled(context.settings, id)));
+  const mapped = new Set(remote.workspaces.filter((id) => workspaceEnabled(context, id)));
   const carried = (entry: string) => mapped.has(entry);
   const transport = { url: remote.url, branch: remote.branch, localRef: refs.line, trackingRef: refs.tracking, onProgress: options.onProgress };
   const resolved: ResolvedConflict[] = [];

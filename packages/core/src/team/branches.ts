@@ -256,7 +256,7 @@ export async function exchangeWorkspaceBranches(context: SyncContext, options: {
   const exchanges: BranchExchange[] = [];
   for (const ref of (await context.repo.listRefs(LOCAL_BRANCHES_PREFIX)).keys()) {
     const [workspace, branch] = ref.slice(LOCAL_BRANCHES_PREFIX.length + 1).split('/');
-    if (!workspace || !branch || !workspaceEnabled(context.settings, workspace)) continue;
+    if (!workspace || !branch || !workspaceEnabled(context, workspace)) continue;
     try {
       exchanges.push(await exchangeBranch(context, url, workspace, branch, options));
     } catch (error) {

@@ -79,7 +79,7 @@ export class TeamService {
     const branch = team ? team.branch : context.branch;
     if (!remote) throw new SyncConfigError(`No remote is set, so there is nothing to share from: run 'planalign sync init --remote <url>' first.`);
     if (context.settings.workspaces[found.id]?.enabled === false && !team) {
-      throw new SyncConfigError(`"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}"' and push first.`);
+      throw new SyncConfigError(`"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}" --everywhere' and push first.`);
     }
     if (team && !team.workspaces.includes(found.id)) {
       throw new SyncConfigError(`The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${found.id}'.`);

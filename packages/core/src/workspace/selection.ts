@@ -9,9 +9,24 @@ import { placeOf } from './paths.js';
  */
 export type Hold = ((relativePath: string) => SkippedFile | 'silent' | null) & { holdsNothing?: boolean };
 
-/** Whether a workspace is synced at all (`sync.workspaces.<id>.enabled`, default true). */
-export function workspaceEnabled(settings: SyncConfig, workspaceId: string | null): boolean {
-  return !workspaceId || settings.workspaces[workspaceId]?.enabled !== false;
+/** The shared settings, and the workspaces this computer alone keeps out (see config/local-selection.ts). */
+export interface Selection {
+  settings: SyncConfig;
+  excludedHere: ReadonlySet<string>;
+}
+
+/** Where a workspace is kept out of sync: on this computer only, on every computer (a shared setting), or nowhere. */
+export type Exclusion = 'this_computer' | 'every_computer' | null;
+
+export function exclusionOf(selection: Selection, workspaceId: string | null): Exclusion {
+  if (!workspaceId) return null;
+  if (selection.settings.workspaces[workspaceId]?.enabled === false) return 'every_computer';
+  return selection.excludedHere.has(workspaceId) ? 'this_computer' : null;
+}
+
+/** Whether a workspace is synced from this computer at all. */
+export function workspaceEnabled(selection: Selection, workspaceId: string | null): boolean {
+  return exclusionOf(selection, workspaceId) === null;
 }
 
 /** The conflict strategy for a path: an explicit choice, else its workspace's, else the root's. */
@@ -64,16 +79,18 @@ function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
  * What the settings keep out of a commit: excluded workspaces, runs beyond the per-scenario
  * limit and, for an automatic sync, workspaces whose `auto_sync` is off.
  */
-export function selectionHold(settings: SyncConfig, scan: ScanResult, options: { automatic?: AutomaticSync } = {}): Hold {
+export function selectionHold(selection: Selection, scan: ScanResult, options: { automatic?: AutomaticSync } = {}): Hold {
+  const { settings } = selection;
   const older = olderRuns(settings, scan);
   const perWorkspace = Object.values(settings.workspaces);
   const holdsNothing =
     older.size === 0 &&
+    selection.excludedHere.size === 0 &&
     perWorkspace.every((w) => w?.enabled !== false) &&
     (!options.automatic || (options.automatic.everyWorkspace && perWorkspace.every((w) => w?.auto_sync !== false)));
   const hold: Hold = (relativePath) => {
     const place = placeOf(relativePath);
-    if (!workspaceEnabled(settings, place.workspaceId)) return 'silent';
+    if (!workspaceEnabled(selection, place.workspaceId)) return 'silent';
     if (options.automatic && !autoSyncs(settings, place.workspaceId, options.automatic)) return 'silent';
     if (place.runId && older.has(`${place.workspaceId}/scenarios/${place.scenarioId}/runs/${place.runId}`)) return 'silent';
     return null;
