@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type * as z from 'zod';
-import { SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
+import { SyncBranchChangeError, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
 
 /** An error with a status for the client: bad input, busy, forbidden. */
 export class HttpError extends Error {
@@ -29,6 +29,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _request, resp
   if (error instanceof SyncError) {
     const body: Record<string, unknown> = { code: error.code, message: redactUrl(error.message) };
     if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
+    if (error instanceof SyncBranchChangeError) Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
     response.status(error.httpStatus).json({ error: body });
     return;
   }

@@ -17,7 +17,10 @@ export const InitRequest = z.strictObject({
 });
 
 /** Any subset of the settings; the result is validated as a whole before it is written. */
-export const ConfigUpdate = SyncConfig.partial();
+export const ConfigUpdate = SyncConfig.partial().extend({
+  /** moving a root that already syncs to another branch splits it from the other computers: say so to do it */
+  confirm_branch_change: z.boolean().optional(),
+});
 
 export const ResolveRequest = z.strictObject({
   path: z.string().min(1).max(4096),

@@ -73,7 +73,7 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   });
 
   router.put('/config', async (request, response) => {
-    const parsed = body(ConfigUpdate, request);
+    const { confirm_branch_change: confirmBranchChange, ...parsed } = body(ConfigUpdate, request);
     // Only the fields sent: the schema's defaults must not overwrite settings left out.
     const update = Object.fromEntries(Object.entries(parsed).filter(([key]) => key in (request.body as object)));
     const current = (await readSettings(runner.root))?.sync ?? SyncConfig.parse({});
@@ -85,7 +85,7 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
       await runner.run('config', async (sync) => {
         await writeSettings(runner.root, { ...next.data, remote: current.remote, branch: current.branch });
-        return sync.init({ remote: next.data.remote!, branch: next.data.branch });
+        return sync.init({ remote: next.data.remote!, branch: next.data.branch, confirmBranchChange });
       });
     } else if (current.remote) {
       await service().updateSettings(next.data);

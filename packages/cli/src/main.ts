@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
+import { EXIT_CODES, SyncBranchChangeError, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
 import { TerminalProgress } from './progress.js';
 
@@ -7,10 +7,13 @@ import { TerminalProgress } from './progress.js';
 function reportError(error: unknown, globals: GlobalOptions): number {
   const known = error instanceof SyncError;
   const exitCode = known ? error.exitCode : EXIT_CODES.unexpected;
-  const message = redactUrl(error instanceof Error ? error.message : String(error));
+  // Core says what happened; the command line adds how to go on here.
+  const nextStep = error instanceof SyncBranchChangeError ? ` To move anyway, run it again with --change-branch.` : '';
+  const message = redactUrl(error instanceof Error ? error.message : String(error)) + nextStep;
   if (globals.json) {
     const body: Record<string, unknown> = { code: known ? error.code : 'unexpected', message, exit_code: exitCode };
     if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
+    if (error instanceof SyncBranchChangeError) Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
     process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
   } else {
     process.stderr.write(`Error: ${message}\n`);

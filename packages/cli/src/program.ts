@@ -106,9 +106,10 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .description('set up sync for the workspaces root and bring down what the remote already has')
     .option('--remote <url>', 'Git remote URL, e.g. https://github.com/you/planalign-workspaces.git')
     .option('--branch <name>', 'branch to sync (default: main)')
+    .option('--change-branch', 'confirm moving a root that already syncs to another --branch (it stops syncing with computers on the old one)')
     .option('--author <name>', 'your name on the changes teammates see (default: your Git identity)')
     .option('--email <email>', 'your e-mail address on them')
-    .action((options: { remote?: string; branch?: string; author?: string; email?: string }) =>
+    .action((options: { remote?: string; branch?: string; changeBranch?: boolean; author?: string; email?: string }) =>
       execute(async (globals, progress) => {
         const root = resolveWorkspacesRoot(globals.root);
         let remote = options.remote;
@@ -125,7 +126,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         }
         if (options.email && !options.author) throw new SyncConfigError('--email goes with --author <name>: give both, or set them later with \'planalign sync author\'.');
         const author = options.author ? { name: options.author, email: options.email } : undefined;
-        const result = await service(globals, progress).init({ remote, branch: options.branch, author });
+        const result = await service(globals, progress).init({ remote, branch: options.branch, author, confirmBranchChange: options.changeBranch });
         return { json: result, text: result.message };
       }),
     );

@@ -234,3 +234,30 @@ describe('settings decide what is sent, whatever was committed before', () => {
     expect(remoteFile(repo, `${manualOnly}/scenarios/${scenario}/scenario.json`)).toContain('only when I say so');
   });
 });
+
+describe('the branch a root syncs', () => {
+  it('refuses HEAD and names git refuses, and a change of branch without --change-branch', async () => {
+    const machines = await twoMachines('branch-change');
+    try {
+      const { machineA, url } = machines;
+      expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
+      expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+      for (const bad of ['HEAD', 'feature..x', 'a b', 'x.lock', '-x']) {
+        const refused = await runJson(['--root', machineA, 'sync', 'init', '--branch', bad]);
+        expect({ bad, code: refused.code }).toEqual({ bad, code: 2 });
+        expect(refused.body.error.message).toContain(bad);
+      }
+      const typo = await runJson(['--root', machineA, 'sync', 'init', '--branch', 'Main']);
+      expect(typo.code).toBe(2);
+      expect(typo.body.error).toMatchObject({ code: 'branch_change_unconfirmed', current: 'main', requested: 'Main', remote_branches: ['main'] });
+      expect(typo.body.error.message).toMatch(/did you mean "main"\?.*--change-branch/);
+      expect(remoteFiles(machines.server.repoPath('branch-change'), 'Main')).toEqual([]);
+      expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toContain('branch: main');
+
+      expect((await runCli(['--root', machineA, 'sync', 'init', '--branch', 'what-if/q4', '--change-branch'])).code).toBe(0);
+      expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toContain('branch: what-if/q4');
+    } finally {
+      await machines.server.stop();
+    }
+  });
+});

@@ -60,6 +60,24 @@ export class SyncConfigError extends SyncError {
   override readonly httpStatus: number = 422;
 }
 
+/**
+ * A change of the branch a root already syncs, asked without confirmation: it would split this
+ * computer from the others, so the caller must say it means it (HTTP 409).
+ */
+export class SyncBranchChangeError extends SyncConfigError {
+  override readonly code: string = 'branch_change_unconfirmed';
+  override readonly httpStatus: number = 409;
+  constructor(
+    message: string,
+    readonly current: string,
+    readonly requested: string,
+    /** the branches the remote holds: what the other computers use */
+    readonly remote_branches: string[],
+  ) {
+    super(message);
+  }
+}
+
 /** A workspace, scenario, branch or version that does not exist: usage error, HTTP 404. */
 export class SyncNotFoundError extends SyncConfigError {
   override readonly code: string = 'not_found';

@@ -52,6 +52,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly conflictingFiles: string[] = [],
+    /** what else the server said of the error (e.g. the remote's branches for an unconfirmed branch change) */
+    readonly details: { remote_branches?: string[] } = {},
   ) {
     super(message);
   }
@@ -101,8 +103,10 @@ export class SyncApi {
       throw new ApiError(response.status, 'unexpected', 'The sync server sent an answer the dashboard does not understand.');
     }
     if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string; conflicting_files?: string[] } } | null)?.error;
-      throw new ApiError(response.status, error?.code ?? 'unexpected', error?.message ?? `The sync server answered ${response.status}.`, error?.conflicting_files);
+      const error = (parsed as { error?: { code?: string; message?: string; conflicting_files?: string[]; remote_branches?: string[] } } | null)?.error;
+      throw new ApiError(response.status, error?.code ?? 'unexpected', error?.message ?? `The sync server answered ${response.status}.`, error?.conflicting_files, {
+        remote_branches: error?.remote_branches,
+      });
     }
     return parsed as T;
   }
@@ -150,8 +154,8 @@ export class SyncApi {
   config() {
     return this.request<SyncConfig | null>('GET', '/config');
   }
-  saveConfig(update: Partial<SyncConfig>) {
-    return this.request<SyncConfig>('PUT', '/config', update);
+  saveConfig(update: Partial<SyncConfig>, options: { confirmBranchChange?: boolean } = {}) {
+    return this.request<SyncConfig>('PUT', '/config', options.confirmBranchChange ? { ...update, confirm_branch_change: true } : update);
   }
   conflicts() {
     return this.request<ConflictList>('GET', '/conflicts');

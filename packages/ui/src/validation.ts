@@ -26,6 +26,7 @@ export function remoteProblem(value: string): string | null {
 
 export function branchProblem(value: string): string | null {
   if (!value.trim()) return 'Enter a branch name, such as main.';
+  if (value.trim() === 'HEAD') return '"HEAD" is a word git keeps for itself: choose another name, such as main.';
   return BRANCH.test(value.trim()) ? null : 'A branch name uses letters, digits, ".", "_", "-" and "/", like main.';
 }
 

@@ -175,6 +175,27 @@ describe('the sync dashboard in a browser', () => {
     await expect.poll(() => badge(workspaceId).textContent(), { timeout: 15_000 }).toContain('Synced');
   });
 
+  it('asks before moving this computer to another branch, naming the one the others use', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByTestId('settings-dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByLabel('Branch').fill('HEAD');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.getByText('git keeps for itself').isVisible()).toBe(true);
+    await dialog.getByLabel('Branch').fill('Main');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const confirm = dialog.getByTestId('branch-change');
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    expect(await confirm.textContent()).toContain('The other computers sync “main”');
+    await screenshot(page, 'branch-change');
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toContain('branch: main');
+    await confirm.getByRole('button', { name: /Keep “main”/ }).click();
+    expect(await dialog.getByLabel('Branch').inputValue()).toBe('main');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).toContain('branch: main');
+  });
+
   it('excludes a workspace from sync from its card, and includes it again', async () => {
     const workspaceId = generated.workspaceIds[1];
     await card(workspaceId).getByRole('button', { name: /Stop syncing/ }).click();

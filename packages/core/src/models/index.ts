@@ -7,3 +7,4 @@ export * from './conflicts.js';
 export * from './auto-sync.js';
 export * from './regen.js';
 export * from './team.js';
+export * from './branch-name.js';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { branchNameProblem } from './branch-name.js';
 import { RegenerateSettings } from './regen.js';
 
 export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local', 'keep-remote'] as const;
@@ -15,9 +16,10 @@ export const WorkspaceSettings = z.strictObject({
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 
-const BRANCH_NAME = z
-  .string()
-  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name such as "main"');
+const BRANCH_NAME = z.string().superRefine((name, context) => {
+  const problem = branchNameProblem(name);
+  if (problem) context.addIssue({ code: 'custom', message: `not a branch name git accepts: ${problem} (use a name such as "main")` });
+});
 
 /** Another remote (a team's), carrying only the workspaces mapped to it; under `sync.remotes.<name>`. */
 export const RemoteSettings = z.strictObject({

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
-import { SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
+import { SyncBranchChangeError, SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
 import { GitRepository, type TransferProgress } from '../git/repository.js';
@@ -20,6 +20,7 @@ import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
+import { branchNameProblem } from '../models/branch-name.js';
 import { writeExcludedHere } from '../config/local-selection.js';
 import { exclusionOf, type Hold } from '../workspace/selection.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
@@ -70,11 +71,19 @@ export class SyncService {
   }
 
   /** Creates or updates this root's sync set-up and, when the remote already holds workspaces, brings them here. */
-  async init(options: { remote?: string | null; branch?: string; author?: { name: string; email?: string } } = {}): Promise<InitResult> {
+  async init(
+    options: {
+      remote?: string | null;
+      branch?: string;
+      author?: { name: string; email?: string };
+      /** a root already syncing another branch moves to this one (it splits this computer from the others) */
+      confirmBranchChange?: boolean;
+    } = {},
+  ): Promise<InitResult> {
     if (options.remote) assertRemoteUrlIsSafe(options.remote, '--remote');
     if (options.branch !== undefined) {
-      const checked = SyncConfig.shape.branch.safeParse(options.branch);
-      if (!checked.success) throw new SyncConfigError(`--branch "${options.branch}" is not a valid branch name: use letters, digits, '-', '_', '.' or '/'.`);
+      const problem = branchNameProblem(options.branch);
+      if (problem) throw new SyncConfigError(`--branch "${options.branch}" is not a branch name git accepts: ${problem}. Use a name such as "main".`);
     }
     await fsp.mkdir(this.root, { recursive: true });
     const repo = new GitRepository(this.root);
@@ -82,6 +91,9 @@ export class SyncService {
     const existing = await readSettings(this.root);
     const branch = options.branch ?? existing?.sync.branch ?? 'main';
     const remote = options.remote ?? existing?.sync.remote ?? null;
+    if (existing?.sync.remote && remote && branch !== existing.sync.branch && !options.confirmBranchChange) {
+      await this.refuseBranchChange(repo, remote, existing.sync.branch, branch);
+    }
     if (createdRepository) await repo.init(branch);
     // Before the first commit, so that it already carries the name people chose.
     if (options.author) await setRootAuthor(repo, options.author);
@@ -350,6 +362,27 @@ export class SyncService {
         branches.filter((b) => b.files_changed > 0).map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`).join('') +
         branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join(''),
     };
+  }
+
+  /**
+   * Stops a change of branch on a root that already syncs: every later push would go to the
+   * new branch, and this computer would stop seeing the others' work without a word.
+   */
+  private async refuseBranchChange(repo: GitRepository, remote: string, current: string, requested: string): Promise<never> {
+    const remoteBranches = await repo
+      .listRemoteRefs(remote, 'refs/heads')
+      .then((refs) => [...refs.keys()].map((ref) => ref.slice('refs/heads/'.length)).sort())
+      .catch(() => [] as string[]);
+    const sameButCase = remoteBranches.find((name) => name !== requested && name.toLowerCase() === requested.toLowerCase());
+    const others = remoteBranches.length > 0 ? `The remote has ${remoteBranches.map((name) => `"${name}"`).join(', ')}.` : '';
+    throw new SyncBranchChangeError(
+      `This root syncs the branch "${current}" of ${redactUrl(remote)}, where the other computers' work is. ${others} ` +
+        `Moving to "${requested}" would send this computer's work there and stop bringing theirs here` +
+        `${sameButCase ? ` (did you mean "${sameButCase}"? branch names are case-sensitive)` : ''}. Nothing was changed; confirm the change to make it.`,
+      current,
+      requested,
+      remoteBranches,
+    );
   }
 
   /**
