@@ -9,7 +9,7 @@ import { tempSuffix } from '../fs/atomic-write.js';
  * isomorphic-git's high-level calls is several times slower than this, and staging only
  * needs to write what is new.
  */
-export type ObjectType = 'blob' | 'tree' | 'commit';
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
 export const FILE_MODE = '100644';
 export const TREE_MODE = '40000';

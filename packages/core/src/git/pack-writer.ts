@@ -5,8 +5,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { mapLimit } from '../util/concurrency.js';
 import { hashObject, writeLooseObject, type ObjectSink, type ObjectType } from './objects.js';
-
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3 };
+import { TYPE_CODES } from './pack-format.js';
 
 interface PendingObject {
   oid: string;
