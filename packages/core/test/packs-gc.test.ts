@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
 import { ObjectReader } from '../src/git/object-reader.js';
+import { hashObject, writeLooseObject } from '../src/git/objects.js';
 import { allObjects, deletedPacksHeldOpen, git, nativeContent, packNames, repoWithCommits, sleep } from './packs-helpers.js';
 
 /** Reads every object through `repo` and compares it with native git's copy. */
@@ -64,5 +65,19 @@ describe('a long-lived reader under native git gc and repack', () => {
     await expect(repo.hasCommit('1'.repeat(40))).resolves.toBe(false);
     // Native git does not take it for absent either.
     expect(() => git(root, 'cat-file', '-t', head)).toThrow();
+  });
+
+  it('writes loose objects after a native gc removed the fan-out folders it emptied', async () => {
+    const root = await repoWithCommits(1);
+    const gitdir = path.join(root, '.git');
+    const first = await writeLooseObject(gitdir, 'blob', Buffer.from('first'));
+    git(root, 'add', '-A');
+    git(root, 'gc', '-q', '--prune=now');
+    await expect(fsp.access(path.join(gitdir, 'objects', first.slice(0, 2)))).rejects.toThrow();
+    // Another object in the same fan-out folder (the first two hex digits of its id).
+    let content = Buffer.alloc(0);
+    for (let i = 0; !hashObject('blob', content).startsWith(first.slice(0, 2)); i += 1) content = Buffer.from(`second ${i}`);
+    const second = await writeLooseObject(gitdir, 'blob', content);
+    expect(git(root, 'cat-file', 'blob', second)).toBe(content.toString());
   });
 });
