@@ -59,25 +59,37 @@ function parseIndex(file: string, buffer: Buffer): Omit<PackFile, 'packEnd' | 'f
   return { fanout, oids, crcs, offsets, sortedOffsets: [...offsets].sort((a, b) => a - b), checksum };
 }
 
+/**
+ * Parsed indexes, by pack file, with the stat data they were read under: listing the folder
+ * again (after every miss) then costs a stat per pack instead of reading each index again.
+ */
+const parsedIndexes = new Map<string, { key: string; pack: PackFile; mtime: number }>();
+
 /** The packs in `<objects>/pack`, newest first (recent fetches hold what is read most). */
 export async function listPacks(objectsDir: string): Promise<PackFile[]> {
   const folder = path.join(objectsDir, 'pack');
   const names = await fsp.readdir(folder).catch(() => [] as string[]);
   const packs: { pack: PackFile; mtime: number }[] = [];
   for (const name of names.filter((n) => n.endsWith('.idx'))) {
+    const indexFile = path.join(folder, name);
     const packFile = path.join(folder, name.replace(/\.idx$/, '.pack'));
-    let index: Buffer;
-    let stat: Awaited<ReturnType<typeof fsp.stat>>;
     try {
-      [index, stat] = await Promise.all([fsp.readFile(path.join(folder, name)), fsp.stat(packFile)]);
+      const [indexStat, packStat] = await Promise.all([fsp.stat(indexFile, { bigint: true }), fsp.stat(packFile, { bigint: true })]);
+      const key = `${indexStat.ino}:${indexStat.mtimeNs}:${indexStat.size}:${packStat.ino}:${packStat.mtimeNs}:${packStat.size}`;
+      let known = parsedIndexes.get(packFile);
+      if (known?.key !== key) {
+        const pack = { ...parseIndex(indexFile, await fsp.readFile(indexFile)), packEnd: Number(packStat.size) - 20, file: packFile };
+        known = { key, pack, mtime: Number(packStat.mtimeMs) };
+        parsedIndexes.set(packFile, known);
+      }
+      packs.push(known);
     } catch (error) {
       // An index without its pack (an interrupted fetch, or a gc removing both) holds nothing readable.
       if (isVanishedPack(error)) continue;
       throw error;
     }
-    packs.push({ pack: { ...parseIndex(path.join(folder, name), index), packEnd: Number(stat.size) - 20, file: packFile }, mtime: Number(stat.mtimeMs) });
   }
-  closeVanishedPacks(folder, new Set(packs.map((p) => p.pack.file)));
+  forgetVanishedPacks(folder, new Set(packs.map((p) => p.pack.file)));
   return packs.sort((a, b) => b.mtime - a.mtime).map((p) => p.pack);
 }
 
@@ -116,13 +128,14 @@ export function entryEnd(pack: PackFile, offset: number): number {
 const openPacks = new Map<string, number>();
 const MAX_OPEN_PACKS = 8;
 
-function closeVanishedPacks(folder: string, present: Set<string>): void {
+function forgetVanishedPacks(folder: string, present: Set<string>): void {
   for (const [file, fd] of openPacks) {
     if (path.dirname(file) === folder && !present.has(file)) {
       openPacks.delete(file);
       closeSync(fd);
     }
   }
+  for (const file of parsedIndexes.keys()) if (path.dirname(file) === folder && !present.has(file)) parsedIndexes.delete(file);
 }
 
 function readFully(fd: number, buffer: Buffer, position: number): number {
