@@ -82,4 +82,24 @@ describe('the API server across native git gc and repack', () => {
     expect(await scenarioOn(machineA)).toEqual(await scenarioOn(machineB));
     expect((await scenarioOn(machineA)).notes).toBe('B after gc again');
   });
+
+  it('consolidates packs that piled up past gc.autoPackLimit after a sync, and the root stays sound', async () => {
+    const { machineB } = pair;
+    // 55 fetches' worth of packs (here: packs of unreachable blobs, which nothing may lose).
+    const blobs: string[] = [];
+    for (let i = 0; i < 55; i += 1) {
+      const blob = spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: machineB, input: `blob ${i}\n`, encoding: 'utf8' }).stdout.trim();
+      spawnSync('git', ['pack-objects', '-q', '.git/objects/pack/pack'], { cwd: machineB, input: `${blob}\n` });
+      blobs.push(blob);
+    }
+    const packs = async () => (await fsp.readdir(path.join(machineB, '.git', 'objects', 'pack'))).filter((n) => n.endsWith('.pack')).length;
+    expect(await packs()).toBeGreaterThan(50);
+    const pull = await call(api.url, 'POST', '/api/sync/pull', {});
+    expect(pull.status, JSON.stringify(pull.body)).toBe(200);
+    expect(await packs()).toBe(1);
+    for (const blob of blobs) expect(git(machineB, 'cat-file', '-t', blob)).toBe('blob');
+    git(machineB, 'fsck', '--full', '--strict', '--no-progress');
+    const push = await call(api.url, 'POST', '/api/sync/push', {});
+    expect(push.status, JSON.stringify(push.body)).toBe(200);
+  });
 });

@@ -25,6 +25,20 @@ describe('annotated tags, alternates and SHA-256 repositories', () => {
     expect(await repo.hasCommit(tag)).toBe(false);
   });
 
+  it('refuses a local branch that points at an annotated tag, which native git refuses to write', async () => {
+    const root = await tempFolder('tag-branch');
+    await fsp.mkdir(path.join(root, 'ws'), { recursive: true });
+    await fsp.writeFile(path.join(root, 'ws', 'workspace.json'), '{"id": "ws", "name": "w"}');
+    await new SyncService(root).init({});
+    git(root, 'tag', '-a', 'v1', '-m', 'release');
+    const tag = git(root, 'rev-parse', 'v1');
+    expect(gitRaw(root, ['update-ref', 'refs/heads/main', tag]).stderr).toMatch(/non-commit object/);
+    await fsp.writeFile(path.join(root, '.git', 'refs', 'heads', 'main'), `${tag}\n`);
+    const error = await new SyncService(root).status({ offline: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncError);
+    expect((error as Error).message).toMatch(new RegExp(`${tag} is an annotated tag, not a commit`));
+  });
+
   it('refuses, with a clear message and no ref moved, a remote branch that points at an annotated tag', async () => {
     const local = await repoWithCommits(1);
     const remote = await repoWithCommits(2);

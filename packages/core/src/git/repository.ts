@@ -203,7 +203,7 @@ export class GitRepository {
   async readCommit(oid: string): Promise<CommitInfo> {
     const object = await this.objects.read(oid);
     if (object.type === 'tag') {
-      throw new SyncError(`${oid} is an annotated tag, not a commit: a branch that sync follows must point at a commit (git's 'refs/heads/…' never holds a tag unless pushed there by hand).`);
+      throw new SyncError(`${oid} is an annotated tag, not a commit: a branch that sync follows must point at a commit (native git refuses to put a tag on a branch; this one was written by another tool).`);
     }
     if (object.type !== 'commit') throw new Error(`${oid} is a ${object.type}, not a commit`);
     return { oid, ...parseCommit(object.content) };
