@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { SyncCorruptDataError } from '../src/errors.js';
 import { GitRepository } from '../src/git/repository.js';
 import { indexPack } from '../src/git/pack-indexer.js';
 import { applyDelta } from '../src/git/pack-format.js';
@@ -102,7 +103,10 @@ describe('bytes that are not a sound pack or object are refused, as native git r
     for (const [what, make, message] of BAD_PACKS) {
       const server = await servePack('c'.repeat(40), () => make());
       try {
-        await expect(repo.fetch({ url: server.url, branch: 'main' }), what).rejects.toThrow(message);
+        const error = await repo.fetch({ url: server.url, branch: 'main' }).catch((e: unknown) => e);
+        expect(error, what).toBeInstanceOf(SyncCorruptDataError);
+        expect((error as Error).message, what).toMatch(message);
+        expect((error as Error).message, what).toMatch(/sent a pack that git would refuse: .* Nothing was stored and no branch moved/);
       } finally {
         await server.close();
       }

@@ -83,5 +83,11 @@ describe('consolidating packs that pile up', () => {
       git(root, 'repack', '-q', '-d');
     }
     expect(await repo.maintain()).toBe(null);
+    // gc.auto = 0 turns it off altogether, as it does for git.
+    git(root, 'config', 'gc.autoPackLimit', '2');
+    git(root, 'config', 'gc.auto', '0');
+    expect(await repo.maintain()).toBe(null);
+    git(root, 'config', '--unset', 'gc.auto');
+    expect(await repo.maintain()).toBe('native');
   });
 });

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
+import { SyncCorruptDataError } from '../errors.js';
 import { objectHeader, type ObjectType } from './objects.js';
 import { applyDelta, PACK_TYPES, parsePackEntryHeader } from './pack-format.js';
 import { entryEnd, findInPack, isVanishedPack, listPacks, objectDirectories, readPackRange, type PackFile } from './pack-files.js';
@@ -28,12 +29,17 @@ const RECHECK_MS = 1000;
 
 const LOOSE_TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
 
+/** Damage found in this repository's objects, with where to look further. */
+function damaged(message: string): SyncCorruptDataError {
+  return new SyncCorruptDataError(`${message}. 'git fsck --full' in the root lists what is damaged.`);
+}
+
 /** Inflates stored bytes, naming what they were when zlib refuses them. */
 function inflate(compressed: Buffer, what: string): Buffer {
   try {
     return inflateSync(compressed);
   } catch (error) {
-    throw new Error(`${what} is damaged (${(error as Error).message})`);
+    throw damaged(`${what} is damaged (${(error as Error).message})`);
   }
 }
 
@@ -44,11 +50,11 @@ export function parseLooseObject(oid: string, compressed: Buffer, file: string):
   const nul = space < 0 ? -1 : raw.indexOf(0, space);
   const type = space < 0 ? '' : raw.toString('latin1', 0, space);
   const sizeText = nul < 0 ? '' : raw.toString('latin1', space + 1, nul);
-  if (!LOOSE_TYPES.has(type) || !/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new Error(`the loose object ${file} has no valid header`);
+  if (!LOOSE_TYPES.has(type) || !/^(0|[1-9][0-9]*)$/.test(sizeText)) throw damaged(`the loose object ${file} has no valid header`);
   const content = raw.subarray(nul + 1);
-  if (Number(sizeText) !== content.length) throw new Error(`the loose object ${file} announces ${sizeText} bytes but holds ${content.length}`);
+  if (Number(sizeText) !== content.length) throw damaged(`the loose object ${file} announces ${sizeText} bytes but holds ${content.length}`);
   const actual = createHash('sha1').update(objectHeader(type as ObjectType, content.length)).update(content).digest('hex');
-  if (actual !== oid) throw new Error(`the loose object ${file} is damaged: its bytes hash to ${actual}, not ${oid}`);
+  if (actual !== oid) throw damaged(`the loose object ${file} is damaged: its bytes hash to ${actual}, not ${oid}`);
   return { type: type as ObjectType, content };
 }
 
@@ -101,7 +107,7 @@ export class ObjectReader {
     const entry = readPackRange(pack, offset, entryEnd(pack, offset));
     const header = parsePackEntryHeader(entry, 0, entry.length, offset);
     const data = inflate(entry.subarray(header.dataStart - offset), `the entry at offset ${offset} of ${pack.file}`);
-    if (data.length !== header.size) throw new Error(`the entry at offset ${offset} of ${pack.file} announces ${header.size} bytes but holds ${data.length}`);
+    if (data.length !== header.size) throw damaged(`the entry at offset ${offset} of ${pack.file} announces ${header.size} bytes but holds ${data.length}`);
     if (header.baseOffset !== undefined) {
       const baseOffset = header.baseOffset;
       const baseKey = `${pack.file}:${baseOffset}`;
@@ -121,7 +127,7 @@ export class ObjectReader {
     try {
       return applyDelta(base.content, delta);
     } catch (error) {
-      throw new Error(`the delta at offset ${offset} of ${pack.file} is damaged: ${(error as Error).message}`);
+      throw damaged(`the delta at offset ${offset} of ${pack.file} is damaged: ${(error as Error).message}`);
     }
   }
 

@@ -18,7 +18,7 @@ import { buildPackIndex, encodePackEntry, type PackIndexEntry } from './pack-wri
 export interface MaintenanceLimits {
   /** more packs than this start a repack (git's gc.autoPackLimit, 50); 0 never */
   packLimit: number;
-  /** more loose objects than about this start one (git's gc.auto, 6700); 0 never */
+  /** more loose objects than about this start one (git's gc.auto, 6700); 0 turns maintenance off */
   looseLimit: number;
 }
 
@@ -34,9 +34,11 @@ export async function objectStorageCounts(gitdir: string): Promise<{ packs: numb
   return { packs, looseEstimate: sample.filter((n) => /^[0-9a-f]{38}$/.test(n)).length * 256 };
 }
 
+/** Whether storage passed a limit. As in git, gc.auto = 0 turns automatic consolidation off altogether. */
 export async function maintenanceNeeded(gitdir: string, limits: MaintenanceLimits = GIT_GC_LIMITS): Promise<boolean> {
+  if (limits.looseLimit <= 0) return false;
   const { packs, looseEstimate } = await objectStorageCounts(gitdir);
-  return (limits.packLimit > 0 && packs > limits.packLimit) || (limits.looseLimit > 0 && looseEstimate > limits.looseLimit);
+  return (limits.packLimit > 0 && packs > limits.packLimit) || looseEstimate > limits.looseLimit;
 }
 
 export interface RepackResult {

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as isogit from 'isomorphic-git';
-import { SyncAuthError, SyncConfigError, SyncError } from '../errors.js';
+import { SyncAuthError, SyncConfigError, SyncCorruptDataError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
@@ -369,7 +369,14 @@ export class GitRepository {
       }
       if (pack) {
         options.onProgress?.({ phase: 'Indexing objects', loaded: 0 });
-        const indexed = await indexPack(pack, (oid) => this.objects.read(oid));
+        const indexed = await indexPack(pack, (oid) => this.objects.read(oid)).catch((error: unknown) => {
+          if (error instanceof SyncError) throw error;
+          throw new SyncCorruptDataError(
+            `${redactUrl(options.url)} sent a pack that git would refuse: ${(error as Error).message}. Nothing was stored and no branch moved; ` +
+              `if it happens again, the remote's repository needs 'git fsck'.`,
+            { cause: error },
+          );
+        });
         await storePack(this.gitdir, indexed.pack, indexed.entries);
         this.objects.invalidate();
       }
