@@ -178,9 +178,12 @@ export function readPackRange(pack: PackFile, start: number, end: number): Buffe
   return buffer;
 }
 
-/** Whether this process holds a descriptor on the pack file (to show that removed packs are let go). */
-export function isPackOpen(file: string): boolean {
-  return openPacks.has(file);
+/** Closes this process's descriptor on a pack about to be removed (Windows does not delete an open file). */
+export function releasePack(file: string): void {
+  const fd = openPacks.get(file);
+  if (fd === undefined) return;
+  openPacks.delete(file);
+  closeSync(fd);
 }
 
 /**

@@ -6,7 +6,7 @@ import { tempSuffix, writeFileAtomic } from '../fs/atomic-write.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { parseLooseObject, type RawObject } from './object-reader.js';
 import { encodeBaseDistance, OFS_DELTA, parsePackEntryHeader, REF_DELTA } from './pack-format.js';
-import { entryEnd, listPacks, readPackRange, type PackFile } from './pack-files.js';
+import { entryEnd, listPacks, readPackRange, releasePack, type PackFile } from './pack-files.js';
 import { buildPackIndex, encodePackEntry, type PackIndexEntry } from './pack-writer.js';
 
 /**
@@ -189,6 +189,7 @@ export async function repackObjects(gitdir: string, readObject: (oid: string) =>
   for (const pack of packs) {
     const base = pack.file.slice(0, -'.pack'.length);
     if (path.basename(base) === name) continue;
+    releasePack(pack.file);
     // The index goes first, so no reader finds an index whose pack is gone.
     for (const ext of ['.idx', '.pack', '.rev', '.bitmap']) await fsp.rm(base + ext, { force: true });
     packsRemoved += 1;
