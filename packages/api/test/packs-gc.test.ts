@@ -77,6 +77,9 @@ describe('the API server across native git gc and repack', () => {
       expect(deletedPacksHeldOpen(machineB), name).toEqual([]);
       git(machineB, 'fsck', '--full', '--strict', '--no-progress');
       git(bare, 'fsck', '--full', '--strict', '--no-progress');
+      // Every pack a pull stored stands alone, as git index-pack would have stored it.
+      const packFolder = path.join(machineB, '.git', 'objects', 'pack');
+      for (const pack of (await fsp.readdir(packFolder)).filter((n) => n.endsWith('.pack'))) git(machineB, 'verify-pack', path.join(packFolder, pack));
     }
     await new SyncService(machineA).pull();
     expect(await scenarioOn(machineA)).toEqual(await scenarioOn(machineB));

@@ -72,6 +72,19 @@ describe('bytes that are not a sound pack or object are refused, as native git r
     await expect(repo.readRawObject(fake)).rejects.toThrow(new RegExp(`delta at offset ${deltaOffset} .* copies bytes 5-25`));
   });
 
+  it('reports an object whose delta base is missing as damaged, not as absent', async () => {
+    const root = await repoWithCommits(1);
+    const missing = blobId(Buffer.from('never stored'));
+    const pack = packOf([refDeltaEntry(missing, delta.of(12, 2, delta.insert('hi')))]);
+    const orphan = 'cd'.repeat(20);
+    await storePack(path.join(root, '.git'), pack, [{ oid: orphan, offset: 12, crc: 0 }]);
+    const repo = new GitRepository(root);
+    const error = await repo.readRawObject(orphan).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncCorruptDataError);
+    expect((error as Error).message).toMatch(new RegExp(`is on ${missing}, which is missing`));
+    await expect(repo.hasCommit(orphan)).rejects.toThrow(/missing/);
+  });
+
   it('refuses a loose object whose bytes do not hash to its name, or whose header lies about its size, as git fsck does', async () => {
     const root = await repoWithCommits(1);
     const gitdir = path.join(root, '.git');

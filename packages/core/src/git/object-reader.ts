@@ -105,25 +105,36 @@ export class ObjectReader {
   private async readPacked(pack: PackFile, offset: number): Promise<RawObject> {
     // Only this entry is read: a large root's pack is tens of MB, and one object needs a few hundred bytes.
     const entry = readPackRange(pack, offset, entryEnd(pack, offset));
-    const header = parsePackEntryHeader(entry, 0, entry.length, offset);
+    let header: ReturnType<typeof parsePackEntryHeader>;
+    try {
+      header = parsePackEntryHeader(entry, 0, entry.length, offset);
+    } catch (error) {
+      throw damaged(`${pack.file} is damaged: ${(error as Error).message}`);
+    }
     const data = inflate(entry.subarray(header.dataStart - offset), `the entry at offset ${offset} of ${pack.file}`);
     if (data.length !== header.size) throw damaged(`the entry at offset ${offset} of ${pack.file} announces ${header.size} bytes but holds ${data.length}`);
     if (header.baseOffset !== undefined) {
-      const baseOffset = header.baseOffset;
-      const baseKey = `${pack.file}:${baseOffset}`;
-      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, baseOffset));
+      const baseKey = `${pack.file}:${header.baseOffset}`;
+      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, header.baseOffset));
       this.remember(baseKey, base);
-      return { type: base.type, content: this.applyDelta(base, data, pack, offset) };
+      return { type: base.type, content: this.applyDeltaAt(base, data, pack, offset) };
     }
     if (header.baseOid !== undefined) {
-      const base = this.baseCache.get(header.baseOid) ?? (await this.read(header.baseOid));
-      this.remember(header.baseOid, base);
-      return { type: base.type, content: this.applyDelta(base, data, pack, offset) };
+      const baseOid = header.baseOid;
+      // A missing base makes this object unreadable, not absent.
+      const base =
+        this.baseCache.get(baseOid) ??
+        (await this.read(baseOid).catch((error: unknown) => {
+          throw error instanceof ObjectNotFoundError ? damaged(`the delta at offset ${offset} of ${pack.file} is on ${baseOid}, which is missing`) : error;
+        }));
+      this.remember(baseOid, base);
+      return { type: base.type, content: this.applyDeltaAt(base, data, pack, offset) };
     }
     return { type: PACK_TYPES[header.typeCode]!, content: data };
   }
 
-  private applyDelta(base: RawObject, delta: Buffer, pack: PackFile, offset: number): Buffer {
+  /** Applies a stored delta, naming its place in the pack when it does not apply. */
+  private applyDeltaAt(base: RawObject, delta: Buffer, pack: PackFile, offset: number): Buffer {
     try {
       return applyDelta(base.content, delta);
     } catch (error) {

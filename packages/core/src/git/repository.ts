@@ -380,7 +380,13 @@ export class GitRepository {
         await storePack(this.gitdir, indexed.pack, indexed.entries);
         this.objects.invalidate();
       }
-      const sent = (await this.objects.has(remoteHead)) ? (await this.objects.read(remoteHead)).type : null;
+      const sent = await this.objects.read(remoteHead).then(
+        (object) => object.type,
+        (error: unknown) => {
+          if (error instanceof ObjectNotFoundError) return null;
+          throw error;
+        },
+      );
       if (sent === null) throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
       if (sent !== 'commit') {
         throw new SyncError(
