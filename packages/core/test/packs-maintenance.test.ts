@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
 import { ObjectReader } from '../src/git/object-reader.js';
@@ -22,6 +23,11 @@ describe('consolidating packs that pile up', () => {
     git(root, '-c', 'gc.auto=0', 'commit', '-q', '-m', 'loose');
     // An object nothing reaches stays too: pruning is native git's call, not ours.
     const unreachable = git(root, 'hash-object', '-w', '--stdin');
+    // A loose copy of an object a pack already holds goes, as git prune-packed removes it.
+    const packedTwice = git(root, 'rev-parse', 'HEAD~3');
+    const twice = path.join(root, '.git', 'objects', packedTwice.slice(0, 2), packedTwice.slice(2));
+    await fsp.mkdir(path.dirname(twice), { recursive: true });
+    await fsp.writeFile(twice, deflateSync(Buffer.concat([Buffer.from(`commit ${nativeContent(root, packedTwice).length}\0`), nativeContent(root, packedTwice)])));
     const gitdir = path.join(root, '.git');
     const objects = allObjects(root);
     expect((await objectStorageCounts(gitdir)).packs).toBe(55);

@@ -7,7 +7,7 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { parseLooseObject, type RawObject } from './object-reader.js';
 import { encodeBaseDistance, OFS_DELTA, parsePackEntryHeader, REF_DELTA } from './pack-format.js';
 import { entryEnd, listPacks, readPackRange, releasePack, type PackFile } from './pack-files.js';
-import { buildPackIndex, encodePackEntry, type PackIndexEntry } from './pack-writer.js';
+import { buildPackIndex, encodePackEntry, packHeader, type PackIndexEntry } from './pack-writer.js';
 
 /**
  * Keeps object storage fast over months of use: every fetch adds a pack and every small commit
@@ -126,7 +126,8 @@ export async function repackObjects(gitdir: string, readObject: (oid: string) =>
   const packs = (await listPacks(objectsDir)).filter((p) => !names.includes(`${path.basename(p.file, '.pack')}.keep`));
   const packed = new Set<string>();
   for (const pack of packs) for (let i = 0; i < pack.offsets.length; i += 1) packed.add(pack.oids.toString('hex', i * 20, i * 20 + 20));
-  const loose = (await looseObjects(objectsDir)).filter((o) => !packed.has(o.oid));
+  const allLoose = await looseObjects(objectsDir);
+  const loose = allLoose.filter((o) => !packed.has(o.oid));
   const count = packed.size + loose.length;
   if (count === 0 || (packs.length <= 1 && loose.length === 0)) return null;
 
@@ -140,11 +141,7 @@ export async function repackObjects(gitdir: string, readObject: (oid: string) =>
   };
   let name: string;
   try {
-    const header = Buffer.alloc(12);
-    header.write('PACK', 0, 'latin1');
-    header.writeUInt32BE(2, 4);
-    header.writeUInt32BE(count, 8);
-    await writer.append(header);
+    await writer.append(packHeader(count));
     for (const pack of packs) {
       const byOffset = oidsByOffset(pack);
       const crcOf = new Map<number, number>(pack.offsets.map((offset, i) => [offset, pack.crcs.readUInt32BE(i * 4)]));
@@ -194,8 +191,9 @@ export async function repackObjects(gitdir: string, readObject: (oid: string) =>
     for (const ext of ['.idx', '.pack', '.rev', '.bitmap']) await fsp.rm(base + ext, { force: true });
     packsRemoved += 1;
   }
-  for (const object of loose) await fsp.rm(object.file, { force: true });
-  return { name, objects: count, packsRemoved, looseRemoved: loose.length };
+  // Every loose object is in the new pack now, those already packed before too (git's prune-packed).
+  for (const object of allLoose) await fsp.rm(object.file, { force: true });
+  return { name, objects: count, packsRemoved, looseRemoved: allLoose.length };
 }
 
 /**

@@ -35,7 +35,8 @@ export function encodePackEntry(type: ObjectType, content: Uint8Array): Buffer {
   return Buffer.concat([entryHeader(type, content.length), deflateSync(content, { level: 1 })]);
 }
 
-function packHeader(count: number): Buffer {
+/** The 12 bytes that start a pack (version 2) of `count` entries. */
+export function packHeader(count: number): Buffer {
   const header = Buffer.alloc(12);
   header.write('PACK', 0, 'latin1');
   header.writeUInt32BE(2, 4);
