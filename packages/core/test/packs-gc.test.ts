@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,38 @@ describe('a long-lived reader under native git gc and repack', () => {
     expect(await repo.hasCommit(git(root, 'rev-parse', 'HEAD~7'))).toBe(true);
     await expectSameObjects(repo, root);
     git(root, 'fsck', '--full', '--strict', '--no-progress');
+  });
+
+  it('reads every object correctly while native git repacks over and over beside it', async () => {
+    const root = await repoWithCommits(20, { packEach: true });
+    const objects = allObjects(root).map(({ oid }) => ({ oid, content: nativeContent(root, oid) }));
+    const repo = new GitRepository(root);
+    let stop = false;
+    let repacks = 0;
+    const repacking = (async () => {
+      while (!stop) {
+        await new Promise<void>((resolve) => spawn('git', ['repack', '-q', '-a', '-d', '-f'], { cwd: root, stdio: 'ignore' }).on('close', () => resolve()));
+        repacks += 1;
+      }
+    })();
+    const failures: string[] = [];
+    let reads = 0;
+    try {
+      for (const until = Date.now() + 3000; Date.now() < until || repacks < 5; ) {
+        for (const { oid, content } of objects) {
+          // Let the repacks run between reads.
+          if (reads % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+          reads += 1;
+          const object = await repo.readRawObject(oid).catch((error: Error) => failures.push(error.message));
+          if (typeof object === 'object' && !object.content.equals(content)) failures.push(`${oid} read wrong`);
+        }
+      }
+    } finally {
+      stop = true;
+      await repacking;
+    }
+    expect(failures.slice(0, 3)).toEqual([]);
+    expect(repacks).toBeGreaterThanOrEqual(5);
   });
 
   it('lets go of removed packs even when every read succeeds, so their disk space is freed', async () => {
