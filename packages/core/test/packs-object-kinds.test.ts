@@ -96,4 +96,18 @@ describe('annotated tags, alternates and SHA-256 repositories', () => {
     expect((await fsp.readdir(root)).sort()).toEqual(before);
     expect(git(root, 'rev-parse', '--show-object-format')).toBe('sha256');
   });
+
+  it('refuses a repository whose refs live in a reftable (extensions.refStorage), changing nothing', async () => {
+    const root = await repoWithCommits(1);
+    git(root, 'config', 'core.repositoryformatversion', '1');
+    git(root, 'config', 'extensions.refStorage', 'reftable');
+    const before = (await fsp.readdir(root)).sort();
+    const error = await new SyncService(root).init({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncConfigError);
+    expect((error as Error).message).toMatch(/keeps its refs in a reftable/);
+    expect((await fsp.readdir(root)).sort()).toEqual(before);
+    // Native git that does not know the format refuses it too; one that does reads it.
+    const native = gitRaw(root, ['status']);
+    if (native.status !== 0) expect(native.stderr).toMatch(/refstorage/i);
+  });
 });
