@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
 import { ObjectReader } from '../src/git/object-reader.js';
 import { maintenanceNeeded, objectStorageCounts, repackObjects } from '../src/git/pack-maintenance.js';
-import { allObjects, deletedPacksHeldOpen, git, nativeContent, packNames, repoWithCommits } from './packs-helpers.js';
+import { allObjects, deletedPacksHeldOpen, git, gitRaw, nativeContent, packNames, repoWithCommits } from './packs-helpers.js';
 
 async function expectReadsLikeGit(reader: { read(oid: string): Promise<{ type: string; content: Buffer }> }, root: string, objects = allObjects(root)) {
   for (const { oid, type } of objects) {
@@ -97,5 +97,15 @@ describe('consolidating packs that pile up', () => {
     expect(await repo.maintain()).toBe(null);
     git(root, 'config', '--unset', 'gc.auto');
     expect(await repo.maintain()).toBe('native');
+  });
+
+  it('leaves a repository with extensions.preciousObjects alone, as git does', async () => {
+    const root = await repoWithCommits(6, { packEach: true });
+    git(root, 'config', 'core.repositoryformatversion', '1');
+    git(root, 'config', 'extensions.preciousObjects', 'true');
+    git(root, 'config', 'gc.autoPackLimit', '2');
+    expect(await new GitRepository(root).maintain({ native: false })).toBe(null);
+    expect(await packNames(root)).toHaveLength(6);
+    expect(gitRaw(root, ['repack', '-a', '-d']).status).not.toBe(0);
   });
 });

@@ -214,6 +214,8 @@ export class GitRepository {
    * (gc.autoPackLimit, gc.auto; git's defaults otherwise). Returns what ran, or null.
    */
   async maintain(options: { native?: boolean } = {}): Promise<'native' | 'javascript' | null> {
+    // Objects of such a repository are never removed by anyone (git refuses to repack it with -d).
+    if ((await this.getConfig('extensions.preciousObjects'))?.toLowerCase() === 'true') return null;
     const limit = async (key: string, fallback: number) => {
       const text = await this.getConfig(key);
       const value = Number(text);
