@@ -102,6 +102,14 @@ export class SyncNotInitializedError extends SyncError {
   override readonly httpStatus: number = 409;
 }
 
+/**
+ * Bytes that are not what Git writes: a damaged object or pack here, or a pack a remote sent
+ * that git would refuse. Nothing is stored from them and no ref moves.
+ */
+export class SyncCorruptDataError extends SyncError {
+  override readonly code: string = 'corrupt_data';
+}
+
 /** Another sync holds this root's lock and did not finish in time. */
 export class SyncBusyError extends SyncError {
   override readonly code: string = 'busy';

@@ -12,3 +12,5 @@ export { RegenService } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';
 export { TeamService } from './team/team-service.js';
 export { buildShareLink, parseShareSource } from './team/share-link.js';
+export { ObjectReader, ObjectNotFoundError, type RawObject } from './git/object-reader.js';
+export { maintainObjects, maintenanceNeeded, repackObjects, GIT_GC_LIMITS, type MaintenanceLimits, type RepackResult } from './git/pack-maintenance.js';

@@ -1,69 +1,21 @@
-import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
-import { decodeTreeName, looseObjectPath, type ObjectType } from './objects.js';
+import { SyncCorruptDataError } from '../errors.js';
+import { decodeTreeName, objectHeader, type ObjectType } from './objects.js';
+import { applyDelta, PACK_TYPES, parsePackEntryHeader } from './pack-format.js';
+import { entryEnd, findInPack, isVanishedPack, listPacks, objectDirectories, readPackRange, type PackFile } from './pack-files.js';
 
 /**
  * Reads Git objects from loose files and packs. isomorphic-git looks for each object by
  * listing the pack folder and probing the loose file first, which turns reading a tree of
  * 30,000 files into seconds of system calls; here pack indexes are parsed once and objects are
- * found by binary search.
+ * found by binary search. Objects of alternates (`objects/info/alternates`) are read too.
  */
 export interface RawObject {
   type: ObjectType;
   content: Buffer;
-}
-
-export const PACK_TYPES: Record<number, ObjectType | undefined> = { 1: 'commit', 2: 'tree', 3: 'blob' };
-export const OFS_DELTA = 6;
-export const REF_DELTA = 7;
-
-interface Pack {
-  file: string;
-  /** fan-out table: objects whose first byte is <= i */
-  fanout: Uint32Array;
-  oids: Buffer;
-  /** each entry's CRC-32, in the order of `oids` */
-  crcs: Buffer;
-  offsets: number[];
-  /** every entry's offset, sorted, to know where each compressed entry ends */
-  sortedOffsets: number[];
-  packEnd: number;
-}
-
-export interface PackEntryHeader {
-  typeCode: number;
-  /** where the compressed data starts */
-  dataStart: number;
-  /** for an offset delta: where its base starts in the same pack */
-  baseOffset?: number;
-  /** for a reference delta: its base's id */
-  baseOid?: string;
-}
-
-/** Reads the type, size and delta base that start a pack entry. */
-export function parsePackEntryHeader(data: Buffer, offset: number): PackEntryHeader {
-  let position = offset;
-  let byte = data[position];
-  position += 1;
-  const typeCode = (byte >> 4) & 0x7;
-  while (byte & 0x80) {
-    byte = data[position];
-    position += 1;
-  }
-  if (typeCode === OFS_DELTA) {
-    byte = data[position];
-    position += 1;
-    let distance = byte & 0x7f;
-    while (byte & 0x80) {
-      byte = data[position];
-      position += 1;
-      distance = (distance + 1) * 128 + (byte & 0x7f);
-    }
-    return { typeCode, dataStart: position, baseOffset: offset - distance };
-  }
-  if (typeCode === REF_DELTA) return { typeCode, dataStart: position + 20, baseOid: data.toString('hex', position, position + 20) };
-  return { typeCode, dataStart: position };
 }
 
 export class ObjectNotFoundError extends Error {
@@ -72,184 +24,122 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
-function parseIndex(file: string, buffer: Buffer): Omit<Pack, 'packEnd'> {
-  if (buffer.readUInt32BE(0) !== 0xff744f63 || buffer.readUInt32BE(4) !== 2) throw new Error(`${file}: unsupported pack index`);
-  const fanout = new Uint32Array(256);
-  for (let i = 0; i < 256; i += 1) fanout[i] = buffer.readUInt32BE(8 + i * 4);
-  const count = fanout[255];
-  const namesStart = 8 + 256 * 4;
-  const oids = buffer.subarray(namesStart, namesStart + count * 20);
-  const crcs = buffer.subarray(namesStart + count * 20, namesStart + count * 24);
-  const offsetsStart = namesStart + count * 20 + count * 4;
-  const largeStart = offsetsStart + count * 4;
-  const offsets: number[] = new Array(count);
-  for (let i = 0; i < count; i += 1) {
-    const small = buffer.readUInt32BE(offsetsStart + i * 4);
-    offsets[i] = small & 0x80000000 ? Number(buffer.readBigUInt64BE(largeStart + (small & 0x7fffffff) * 8)) : small;
-  }
-  return { file, fanout, oids, crcs, offsets, sortedOffsets: [...offsets].sort((a, b) => a - b) };
+/** How often a reader holding a pack list checks whether the packs changed. */
+const RECHECK_MS = 1000;
+
+const LOOSE_TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
+
+/** Damage found in this repository's objects, with where to look further. */
+function damaged(message: string): SyncCorruptDataError {
+  return new SyncCorruptDataError(`${message}. 'git fsck --full' in the root lists what is damaged.`);
 }
 
-/** Applies a Git delta (copy/insert instructions) to its base. */
-export function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let position = 0;
-  const readSize = () => {
-    let size = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = delta[position];
-      position += 1;
-      size += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return size;
-  };
-  const baseSize = readSize();
-  if (baseSize !== base.length) throw new Error('delta does not match its base');
-  const result = Buffer.alloc(readSize());
-  let written = 0;
-  while (position < delta.length) {
-    const op = delta[position];
-    position += 1;
-    if (op & 0x80) {
-      let offset = 0;
-      let size = 0;
-      for (let bit = 0; bit < 4; bit += 1) {
-        if (op & (1 << bit)) {
-          offset += delta[position] * 2 ** (8 * bit);
-          position += 1;
-        }
-      }
-      for (let bit = 0; bit < 3; bit += 1) {
-        if (op & (0x10 << bit)) {
-          size += delta[position] * 2 ** (8 * bit);
-          position += 1;
-        }
-      }
-      if (size === 0) size = 0x10000;
-      written += base.copy(result, written, offset, offset + size);
-    } else if (op > 0) {
-      written += delta.copy(result, written, position, position + op);
-      position += op;
-    } else {
-      throw new Error('invalid delta instruction');
-    }
+/** Inflates stored bytes, naming what they were when zlib refuses them. */
+function inflate(compressed: Buffer, what: string): Buffer {
+  try {
+    return inflateSync(compressed);
+  } catch (error) {
+    throw damaged(`${what} is damaged (${(error as Error).message})`);
   }
-  return result;
 }
 
-/**
- * Open pack files, most recently used last. Packs never change once written (their name is
- * their checksum), so a descriptor stays good; a few are kept open for the whole process.
- */
-const openPacks = new Map<string, number>();
-const MAX_OPEN_PACKS = 8;
-
-function packDescriptor(file: string): number {
-  const known = openPacks.get(file);
-  if (known !== undefined) {
-    openPacks.delete(file);
-    openPacks.set(file, known);
-    return known;
-  }
-  const fd = openSync(file, 'r');
-  openPacks.set(file, fd);
-  if (openPacks.size > MAX_OPEN_PACKS) {
-    const [oldest, oldFd] = openPacks.entries().next().value!;
-    openPacks.delete(oldest);
-    closeSync(oldFd);
-  }
-  return fd;
-}
-
-/** Bytes [start, end) of a pack file. */
-function readPackRange(file: string, start: number, end: number): Buffer {
-  const buffer = Buffer.allocUnsafe(end - start);
-  const fd = packDescriptor(file);
-  for (let done = 0; done < buffer.length; ) {
-    const read = readSync(fd, buffer, done, buffer.length - done, start + done);
-    if (read === 0) throw new Error(`${file} ends before offset ${end}`);
-    done += read;
-  }
-  return buffer;
+/** A loose object file's content, refused unless its header is sound and its bytes hash to its name. */
+export function parseLooseObject(oid: string, compressed: Buffer, file: string): RawObject {
+  const raw = inflate(compressed, `the loose object ${file}`);
+  const space = raw.indexOf(0x20);
+  const nul = space < 0 ? -1 : raw.indexOf(0, space);
+  const type = space < 0 ? '' : raw.toString('latin1', 0, space);
+  const sizeText = nul < 0 ? '' : raw.toString('latin1', space + 1, nul);
+  if (!LOOSE_TYPES.has(type) || !/^(0|[1-9][0-9]*)$/.test(sizeText)) throw damaged(`the loose object ${file} has no valid header`);
+  const content = raw.subarray(nul + 1);
+  if (Number(sizeText) !== content.length) throw damaged(`the loose object ${file} announces ${sizeText} bytes but holds ${content.length}`);
+  const actual = createHash('sha1').update(objectHeader(type as ObjectType, content.length)).update(content).digest('hex');
+  if (actual !== oid) throw damaged(`the loose object ${file} is damaged: its bytes hash to ${actual}, not ${oid}`);
+  return { type: type as ObjectType, content };
 }
 
 export class ObjectReader {
-  private packs: Pack[] | null = null;
+  private packs: PackFile[] | null = null;
+  private stamp = '';
+  private checkedAt = 0;
+  private folders: string[] | null = null;
   /** delta bases read recently (a tree's entries often share one) */
   private readonly baseCache = new Map<string, RawObject>();
 
   constructor(private readonly gitdir: string) {}
 
-  /** Forget the pack list, e.g. after a fetch added a pack. */
+  /** Forget the pack list, e.g. after a fetch added a pack or a native gc replaced them. */
   invalidate(): void {
     this.packs = null;
   }
 
-  private async loadPacks(): Promise<Pack[]> {
-    if (this.packs) return this.packs;
-    const folder = path.join(this.gitdir, 'objects', 'pack');
-    const names = await fsp.readdir(folder).catch(() => [] as string[]);
-    const packs: Pack[] = [];
-    for (const name of names.filter((n) => n.endsWith('.idx'))) {
-      const packFile = path.join(folder, name.replace(/\.idx$/, '.pack'));
-      try {
-        const [index, stat] = await Promise.all([fsp.readFile(path.join(folder, name)), fsp.stat(packFile)]);
-        packs.push({ ...parseIndex(name, index), packEnd: stat.size - 20, file: packFile });
-      } catch {
-        // An index without its pack (an interrupted fetch) holds nothing readable.
-      }
+  private async objectFolders(): Promise<string[]> {
+    this.folders ??= await objectDirectories(this.gitdir);
+    return this.folders;
+  }
+
+  /** The pack folders' modification times: a gc or a fetch that adds or removes a pack changes them. */
+  private async packFolderStamp(): Promise<string> {
+    const folders = await this.objectFolders();
+    const times = await Promise.all(folders.map((f) => fsp.stat(path.join(f, 'pack'), { bigint: true }).then((s) => s.mtimeNs, () => 0n)));
+    return times.join(',');
+  }
+
+  private async loadPacks(): Promise<PackFile[]> {
+    if (this.packs) {
+      // A long-lived reader (the API server, `sync watch`) looks at most once a second whether
+      // native git replaced the packs, so it lets go of removed ones even when every read succeeds.
+      if (Date.now() - this.checkedAt < RECHECK_MS) return this.packs;
+      this.checkedAt = Date.now();
+      if ((await this.packFolderStamp()) === this.stamp) return this.packs;
     }
+    // Stamped before listing, so a change made while listing is seen by the next check.
+    this.stamp = await this.packFolderStamp();
+    this.checkedAt = Date.now();
+    const packs: PackFile[] = [];
+    for (const folder of await this.objectFolders()) packs.push(...(await listPacks(folder)));
     this.packs = packs;
     return packs;
   }
 
-  private static find(pack: Pack, oid: Buffer): number {
-    let low = oid[0] === 0 ? 0 : pack.fanout[oid[0] - 1];
-    let high = pack.fanout[oid[0]] - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const cmp = pack.oids.compare(oid, 0, 20, middle * 20, middle * 20 + 20);
-      if (cmp === 0) return middle;
-      if (cmp < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
-  }
-
-  private async readPacked(pack: Pack, offset: number): Promise<RawObject> {
+  private async readPacked(pack: PackFile, offset: number): Promise<RawObject> {
     // Only this entry is read: a large root's pack is tens of MB, and one object needs a few hundred bytes.
-    const entry = readPackRange(pack.file, offset, this.entryEnd(pack, offset));
-    const header = parsePackEntryHeader(entry, 0);
-    const compressed = entry.subarray(header.dataStart);
+    const entry = readPackRange(pack, offset, entryEnd(pack, offset));
+    let header: ReturnType<typeof parsePackEntryHeader>;
+    try {
+      header = parsePackEntryHeader(entry, 0, entry.length, offset);
+    } catch (error) {
+      throw damaged(`${pack.file} is damaged: ${(error as Error).message}`);
+    }
+    const data = inflate(entry.subarray(header.dataStart - offset), `the entry at offset ${offset} of ${pack.file}`);
+    if (data.length !== header.size) throw damaged(`the entry at offset ${offset} of ${pack.file} announces ${header.size} bytes but holds ${data.length}`);
     if (header.baseOffset !== undefined) {
-      const baseOffset = offset + header.baseOffset;
-      const baseKey = `${pack.file}:${baseOffset}`;
-      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, baseOffset));
+      const baseKey = `${pack.file}:${header.baseOffset}`;
+      const base = this.baseCache.get(baseKey) ?? (await this.readPacked(pack, header.baseOffset));
       this.remember(baseKey, base);
-      return { type: base.type, content: applyDelta(base.content, inflateSync(compressed)) };
+      return { type: base.type, content: this.applyDeltaAt(base, data, pack, offset) };
     }
     if (header.baseOid !== undefined) {
-      const base = this.baseCache.get(header.baseOid) ?? (await this.read(header.baseOid));
-      this.remember(header.baseOid, base);
-      return { type: base.type, content: applyDelta(base.content, inflateSync(compressed)) };
+      const baseOid = header.baseOid;
+      // A missing base makes this object unreadable, not absent.
+      const base =
+        this.baseCache.get(baseOid) ??
+        (await this.read(baseOid).catch((error: unknown) => {
+          throw error instanceof ObjectNotFoundError ? damaged(`the delta at offset ${offset} of ${pack.file} is on ${baseOid}, which is missing`) : error;
+        }));
+      this.remember(baseOid, base);
+      return { type: base.type, content: this.applyDeltaAt(base, data, pack, offset) };
     }
-    const type = PACK_TYPES[header.typeCode];
-    if (!type) throw new Error(`unsupported object type ${header.typeCode} in ${pack.file}`);
-    return { type, content: inflateSync(compressed) };
+    return { type: PACK_TYPES[header.typeCode]!, content: data };
   }
 
-  private entryEnd(pack: Pack, offset: number): number {
-    const list = pack.sortedOffsets;
-    let low = 0;
-    let high = list.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      if (list[middle] <= offset) low = middle + 1;
-      else high = middle - 1;
+  /** Applies a stored delta, naming its place in the pack when it does not apply. */
+  private applyDeltaAt(base: RawObject, delta: Buffer, pack: PackFile, offset: number): Buffer {
+    try {
+      return applyDelta(base.content, delta);
+    } catch (error) {
+      throw damaged(`the delta at offset ${offset} of ${pack.file} is damaged: ${(error as Error).message}`);
     }
-    return low < list.length ? list[low] : pack.packEnd;
   }
 
   private remember(key: string, object: RawObject): void {
@@ -258,29 +148,44 @@ export class ObjectReader {
   }
 
   private async readLoose(oid: string): Promise<RawObject | null> {
-    let compressed: Buffer;
-    try {
-      compressed = await fsp.readFile(looseObjectPath(this.gitdir, oid));
-    } catch {
-      return null;
+    for (const folder of await this.objectFolders()) {
+      const file = path.join(folder, oid.slice(0, 2), oid.slice(2));
+      let compressed: Buffer;
+      try {
+        compressed = await fsp.readFile(file);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ENOENT') continue;
+        throw error;
+      }
+      return parseLooseObject(oid, compressed, file);
     }
-    const raw = inflateSync(compressed);
-    const space = raw.indexOf(0x20);
-    const nul = raw.indexOf(0, space);
-    const type = raw.toString('latin1', 0, space) as ObjectType;
-    return { type, content: raw.subarray(nul + 1) };
+    return null;
   }
 
+  private async lookup(oid: string, key: Buffer): Promise<RawObject | null> {
+    for (const pack of await this.loadPacks()) {
+      const index = findInPack(pack, key);
+      if (index >= 0) return this.readPacked(pack, pack.offsets[index]);
+    }
+    return this.readLoose(oid);
+  }
+
+  /**
+   * The object, or ObjectNotFoundError when no pack or loose file holds it. A pack that native
+   * git removed since the list was read (a gc, a repack) makes the list be read again and the
+   * lookup tried once more; any other failure is an error, never "absent".
+   */
   async read(oid: string): Promise<RawObject> {
+    if (!/^[0-9a-f]{40}$/.test(oid)) throw new Error(`"${oid}" is not a SHA-1 object id`);
     const key = Buffer.from(oid, 'hex');
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      for (const pack of await this.loadPacks()) {
-        const index = ObjectReader.find(pack, key);
-        if (index >= 0) return this.readPacked(pack, pack.offsets[index]);
+      try {
+        const found = await this.lookup(oid, key);
+        if (found) return found;
+      } catch (error) {
+        if (attempt > 0 || !isVanishedPack(error)) throw error;
       }
-      const loose = await this.readLoose(oid);
-      if (loose) return loose;
-      // A pack may have arrived since the list was read.
+      // A pack may have arrived, or the packs been replaced, since the list was read.
       this.invalidate();
     }
     throw new ObjectNotFoundError(oid);
@@ -294,13 +199,18 @@ export class ObjectReader {
    */
   async readPackEntry(oid: string): Promise<Buffer | null> {
     const key = Buffer.from(oid, 'hex');
-    for (const pack of await this.loadPacks()) {
-      const index = ObjectReader.find(pack, key);
-      if (index < 0) continue;
-      const offset = pack.offsets[index];
-      const entry = readPackRange(pack.file, offset, this.entryEnd(pack, offset));
-      if (!PACK_TYPES[parsePackEntryHeader(entry, 0).typeCode]) return null;
-      return crc32(entry) === pack.crcs.readUInt32BE(index * 4) ? entry : null;
+    try {
+      for (const pack of await this.loadPacks()) {
+        const index = findInPack(pack, key);
+        if (index < 0) continue;
+        const offset = pack.offsets[index];
+        const entry = readPackRange(pack, offset, entryEnd(pack, offset));
+        if (!PACK_TYPES[parsePackEntryHeader(entry, 0, entry.length, offset).typeCode]) return null;
+        return crc32(entry) === pack.crcs.readUInt32BE(index * 4) ? entry : null;
+      }
+    } catch (error) {
+      if (!isVanishedPack(error)) throw error;
+      this.invalidate();
     }
     return null;
   }

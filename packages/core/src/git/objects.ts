@@ -9,7 +9,7 @@ import { tempSuffix } from '../fs/atomic-write.js';
  * isomorphic-git's high-level calls is several times slower than this, and staging only
  * needs to write what is new.
  */
-export type ObjectType = 'blob' | 'tree' | 'commit';
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
 export const FILE_MODE = '100644';
 export const TREE_MODE = '40000';
@@ -44,7 +44,14 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
   }
   const compressed = deflateSync(Buffer.concat([objectHeader(type, content.length), content]), { level: 1 });
   const temp = `${target}.${tempSuffix()}`;
-  await fsp.writeFile(temp, compressed, { mode: 0o444 });
+  try {
+    await fsp.writeFile(temp, compressed, { mode: 0o444 });
+  } catch (error) {
+    // A native `git gc` removes the fan-out folders it emptied, even ones this process made.
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    await fsp.mkdir(folder, { recursive: true });
+    await fsp.writeFile(temp, compressed, { mode: 0o444 });
+  }
   // Renaming over an existing copy is harmless: same id, same bytes.
   await fsp.rename(temp, target);
   return oid;

@@ -5,8 +5,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { mapLimit } from '../util/concurrency.js';
 import { hashObject, writeLooseObject, type ObjectSink, type ObjectType } from './objects.js';
-
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3 };
+import { TYPE_CODES } from './pack-format.js';
 
 interface PendingObject {
   oid: string;
@@ -36,7 +35,8 @@ export function encodePackEntry(type: ObjectType, content: Uint8Array): Buffer {
   return Buffer.concat([entryHeader(type, content.length), deflateSync(content, { level: 1 })]);
 }
 
-function packHeader(count: number): Buffer {
+/** The 12 bytes that start a pack (version 2) of `count` entries. */
+export function packHeader(count: number): Buffer {
   const header = Buffer.alloc(12);
   header.write('PACK', 0, 'latin1');
   header.writeUInt32BE(2, 4);

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as isogit from 'isomorphic-git';
-import { SyncAuthError, SyncConfigError, SyncError } from '../errors.js';
+import { SyncAuthError, SyncConfigError, SyncCorruptDataError, SyncError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
@@ -9,7 +9,8 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
 import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type Signature } from './objects.js';
 import { encodePackEntry, storePack, streamPack } from './pack-writer.js';
-import { ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
+import { ObjectNotFoundError, ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
+import { GIT_GC_LIMITS, maintainObjects } from './pack-maintenance.js';
 import { collectObjectsToSend, type ObjectRef } from './push-objects.js';
 import { fetchPack, listRemoteRefs, openReceivePack } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
@@ -172,18 +173,59 @@ export class GitRepository {
     await isogit.deleteRef({ ...this.base, ref }).catch(() => undefined);
   }
 
+  /**
+   * Refuses a repository whose format this layer would misread: SHA-256 object ids, or refs
+   * kept in a reftable. Native git writes such repositories only when asked to.
+   */
+  async assertSupportedFormat(): Promise<void> {
+    const format = (await this.getConfig('extensions.objectFormat'))?.toLowerCase();
+    if (format && format !== 'sha1') {
+      throw new SyncConfigError(
+        `${this.gitdir} uses ${format} object ids (extensions.objectFormat = ${format}); planalign-sync reads only SHA-1 repositories, as most Git hosts serve. ` +
+          `Nothing was changed. Sync this folder from a SHA-1 repository instead (git init --object-format=sha1).`,
+      );
+    }
+    const refStorage = (await this.getConfig('extensions.refStorage'))?.toLowerCase();
+    if (refStorage && refStorage !== 'files') {
+      throw new SyncConfigError(`${this.gitdir} keeps its refs in a ${refStorage} (extensions.refStorage); planalign-sync reads only the files format. Nothing was changed.`);
+    }
+  }
+
+  /** Whether the commit is here. Only a real "not found" is false: a damaged or unreadable object is an error, never "absent". */
   async hasCommit(oid: string): Promise<boolean> {
     try {
       return (await this.objects.read(oid)).type === 'commit';
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return false;
+      throw error;
     }
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
     const object = await this.objects.read(oid);
+    if (object.type === 'tag') {
+      throw new SyncError(`${oid} is an annotated tag, not a commit: a branch that sync follows must point at a commit (native git refuses to put a tag on a branch; this one was written by another tool).`);
+    }
     if (object.type !== 'commit') throw new Error(`${oid} is a ${object.type}, not a commit`);
     return { oid, ...parseCommit(object.content) };
+  }
+
+  /**
+   * Consolidates packs and loose objects once they pile up past the repository's gc limits
+   * (gc.autoPackLimit, gc.auto; git's defaults otherwise). Returns what ran, or null.
+   */
+  async maintain(options: { native?: boolean } = {}): Promise<'native' | 'javascript' | null> {
+    // Objects of such a repository are never removed by anyone (git refuses to repack it with -d).
+    if ((await this.getConfig('extensions.preciousObjects'))?.toLowerCase() === 'true') return null;
+    const limit = async (key: string, fallback: number) => {
+      const text = await this.getConfig(key);
+      const value = Number(text);
+      return text !== null && Number.isInteger(value) && value >= 0 ? value : fallback;
+    };
+    const limits = { packLimit: await limit('gc.autoPackLimit', GIT_GC_LIMITS.packLimit), looseLimit: await limit('gc.auto', GIT_GC_LIMITS.looseLimit) };
+    const ran = await maintainObjects(this.gitdir, (oid) => this.objects.read(oid), { ...options, limits });
+    if (ran) this.objects.invalidate();
+    return ran;
   }
 
   async readTree(oid: string): Promise<TreeItem[]> {
@@ -236,12 +278,7 @@ export class GitRepository {
         flags.set(oid, flags.get(oid)! | RESULT);
         flag |= STALE;
       }
-      let parents: string[] = [];
-      try {
-        parents = (await this.readCommit(oid)).parents;
-      } catch {
-        // a shallow or incomplete history simply ends here
-      }
+      const parents = await this.parentsOrNone(oid);
       for (const parent of parents) await paint(parent, flag);
     }
     // The walk stops early, and commits with equal times (or skewed clocks) may have been
@@ -255,12 +292,7 @@ export class GitRepository {
       const oid = stack.pop()!;
       if (walked.has(oid)) continue;
       walked.add(oid);
-      let parents: string[] = [];
-      try {
-        parents = (await this.readCommit(oid)).parents;
-      } catch {
-        // history ends here
-      }
+      const parents = await this.parentsOrNone(oid);
       for (const parent of parents) {
         const flag = flags.get(parent);
         if (flag === undefined) continue;
@@ -282,6 +314,16 @@ export class GitRepository {
   }
 
 
+
+  /** A commit's parents; none when it is not here (a shallow or incomplete history ends there). */
+  private async parentsOrNone(oid: string): Promise<string[]> {
+    try {
+      return (await this.readCommit(oid)).parents;
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return [];
+      throw error;
+    }
+  }
 
   /** Every commit leading to `tip`, newest first. */
   async history(tip: string): Promise<string[]> {
@@ -330,12 +372,30 @@ export class GitRepository {
       }
       if (pack) {
         options.onProgress?.({ phase: 'Indexing objects', loaded: 0 });
-        const entries = await indexPack(pack, (oid) => this.objects.read(oid));
-        await storePack(this.gitdir, pack, entries);
+        const indexed = await indexPack(pack, (oid) => this.objects.read(oid)).catch((error: unknown) => {
+          if (error instanceof SyncError) throw error;
+          throw new SyncCorruptDataError(
+            `${redactUrl(options.url)} sent a pack that git would refuse: ${(error as Error).message}. Nothing was stored and no branch moved; ` +
+              `if it happens again, the remote's repository needs 'git fsck'.`,
+            { cause: error },
+          );
+        });
+        await storePack(this.gitdir, indexed.pack, indexed.entries);
         this.objects.invalidate();
       }
-      if (!(await this.hasCommit(remoteHead))) {
-        throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
+      const sent = await this.objects.read(remoteHead).then(
+        (object) => object.type,
+        (error: unknown) => {
+          if (error instanceof ObjectNotFoundError) return null;
+          throw error;
+        },
+      );
+      if (sent === null) throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
+      if (sent !== 'commit') {
+        throw new SyncError(
+          `The branch ${options.branch} of ${redactUrl(options.url)} points at ${sent === 'tag' ? 'an annotated tag' : `a ${sent}`} (${remoteHead}), not a commit. ` +
+            `No branch was moved here. Point the branch at a commit on the remote (for a tag: git push --force <remote> <tag>^{commit}:refs/heads/${options.branch}).`,
+        );
       }
     }
     await this.writeRef(trackingRef, remoteHead);

@@ -31,6 +31,7 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
       `Sync is not set up for ${root}. Run 'planalign sync init --remote <url>' first (or pass --root to choose another folder).`,
     );
   }
+  await repo.assertSupportedFormat();
   const settings = settingsFile.sync;
   const gitignore = await readGitignore(root);
   return {

@@ -88,6 +88,7 @@ export class SyncService {
     await fsp.mkdir(this.root, { recursive: true });
     const repo = new GitRepository(this.root);
     const createdRepository = !(await repo.exists());
+    if (!createdRepository) await repo.assertSupportedFormat();
     const existing = await readSettings(this.root);
     const branch = options.branch ?? existing?.sync.branch ?? 'main';
     const remote = options.remote ?? existing?.sync.remote ?? null;
@@ -197,6 +198,7 @@ export class SyncService {
       const synced = countTree((await readIndexOrCommit(context.repo, context.branchRef)).entries.keys());
       const now = new Date().toISOString();
       await writeLocalState(context.repo.gitdir, { last_sync: now });
+      await this.maintainStorage(context);
       // Remote work merged on the way is history too: the log shows it as a pull.
       const pulled = await this.journalPull(context, pulledChanges, targets.origin && remoteHead === null, now, remoteHead);
       // What this push carried: the difference between the remote before it and now.
@@ -344,6 +346,7 @@ export class SyncService {
     const branches = targets.origin ? await this.exchangeBranches(context, { push: false, strategy }) : [];
     const now = new Date().toISOString();
     await writeLocalState(context.repo.gitdir, { last_sync: now });
+    await this.maintainStorage(context);
     const summary = await this.journalPull(context, applied, targets.origin && remoteHead === null && teams.length === 0, now, integration?.head ?? null);
     await this.journalConflicts(context, resolved);
     return {
@@ -590,6 +593,15 @@ export class SyncService {
         message: `Sync disconnected${removed ? ` from ${removed}` : ''}. Every workspace file is still in ${this.root}.`,
       };
     });
+  }
+
+  /**
+   * Consolidates packs once fetches and commits have piled them up (see pack-maintenance.ts).
+   * The sync itself has succeeded by then, and old packs go only once the new one is in
+   * place, so a failure here leaves storage as it was and is not the sync's failure.
+   */
+  private async maintainStorage(context: SyncContext): Promise<void> {
+    await context.repo.maintain().catch(() => null);
   }
 
   /** Finishes or undoes what a killed run can leave behind: a half-done checkout, a tracking ref naming a commit that never arrived. */
