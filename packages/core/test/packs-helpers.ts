@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { entryTypeAndSize } from '../src/git/pack-writer.js';
 
 /** Native git, the reference: throws with its stderr when it fails. */
 export function git(cwd: string, ...args: string[]): string {
@@ -85,27 +86,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 const TYPE_CODE = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
 
-function typeAndSize(typeCode: number, size: number): Buffer {
-  const bytes: number[] = [];
-  let byte = (typeCode << 4) | (size & 0x0f);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(byte | 0x80);
-    byte = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(byte);
-  return Buffer.from(bytes);
-}
-
 /** A whole object's pack entry; `announced` overrides the size its header gives. */
 export function wholeEntry(type: keyof typeof TYPE_CODE, content: Buffer, announced = content.length): Buffer {
-  return Buffer.concat([typeAndSize(TYPE_CODE[type], announced), deflateSync(content)]);
+  return Buffer.concat([entryTypeAndSize(TYPE_CODE[type], announced), deflateSync(content)]);
 }
 
 /** A reference delta's pack entry. */
 export function refDeltaEntry(baseOid: string, delta: Buffer): Buffer {
-  return Buffer.concat([typeAndSize(7, delta.length), Buffer.from(baseOid, 'hex'), deflateSync(delta)]);
+  return Buffer.concat([entryTypeAndSize(7, delta.length), Buffer.from(baseOid, 'hex'), deflateSync(delta)]);
 }
 
 /** A pack of these entries; `count` overrides the number its header announces. */

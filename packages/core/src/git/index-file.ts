@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { replaceIndex } from './index-lock.js';
 import { decodePath, pathBytes } from './objects.js';
+import { encodeOffsetVarint } from './pack-format.js';
 
 /**
  * Reads and writes `.git/index`, the stat cache that lets a no-change status skip hashing
@@ -127,17 +128,6 @@ function readVarint(buffer: Buffer, offset: number): { value: number; next: numb
   return { value, next: position };
 }
 
-function writeVarint(value: number): Buffer {
-  const bytes = [value & 0x7f];
-  let rest = Math.floor(value / 128);
-  while (rest > 0) {
-    rest -= 1;
-    bytes.unshift(0x80 | (rest & 0x7f));
-    rest = Math.floor(rest / 128);
-  }
-  return Buffer.from(bytes);
-}
-
 export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writtenAtNs'> {
   const fail = (reason: string): never => {
     throw new UnreadableIndexError(file, reason);
@@ -255,7 +245,7 @@ export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion =
     const fixed = 62 + (hasExtended(entry) ? 2 : 0);
     if (version === 4) {
       const shared = sharedPrefixLength(previous, name);
-      const encoded = Buffer.concat([writeVarint(previous.length - shared), name.subarray(shared), Buffer.alloc(1)]);
+      const encoded = Buffer.concat([encodeOffsetVarint(previous.length - shared), name.subarray(shared), Buffer.alloc(1)]);
       names.push(encoded);
       bodyLength += fixed + encoded.length;
       previous = name;

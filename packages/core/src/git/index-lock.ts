@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncBusyError } from '../errors.js';
+import { processAlive } from '../fs/processes.js';
 
 /**
  * Git's lock protocol for `.git/index`: the new index is written to `index.lock`, created
@@ -15,15 +16,6 @@ const WAIT_MS = 2_000;
 const STEP_MS = 50;
 
 const ownerFile = (gitdir: string) => path.join(gitdir, 'planalign-sync', 'index-lock-owner');
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes `index.lock` when a planalign-sync process that has since died created it. */
 async function removeOwnStaleLock(gitdir: string, lock: string): Promise<boolean> {

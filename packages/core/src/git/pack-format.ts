@@ -63,10 +63,13 @@ export function parsePackEntryHeader(data: Buffer, start: number, end = data.len
   return { typeCode, size, dataStart: position + toPack };
 }
 
-/** The distance to an offset delta's base, in Git's encoding (each continuation byte adds one before shifting). */
-export function encodeBaseDistance(distance: number): Buffer {
-  const bytes = [distance & 0x7f];
-  let rest = Math.floor(distance / 128);
+/**
+ * Git's offset varint (each continuation byte adds one before shifting): the distance to an
+ * offset delta's base, and in a version-4 index how much of the previous path to drop.
+ */
+export function encodeOffsetVarint(value: number): Buffer {
+  const bytes = [value & 0x7f];
+  let rest = Math.floor(value / 128);
   while (rest > 0) {
     rest -= 1;
     bytes.unshift(0x80 | (rest & 0x7f));

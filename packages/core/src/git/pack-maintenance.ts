@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { tempSuffix, writeFileAtomic } from '../fs/atomic-write.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 import { parseLooseObject, type RawObject } from './object-reader.js';
-import { encodeBaseDistance, OFS_DELTA, parsePackEntryHeader, REF_DELTA } from './pack-format.js';
+import { encodeOffsetVarint, OFS_DELTA, parsePackEntryHeader, REF_DELTA } from './pack-format.js';
 import { entryEnd, listPacks, readPackRange, releasePack, type PackFile } from './pack-files.js';
 import { buildPackIndex, encodePackEntry, packHeader, type PackIndexEntry } from './pack-writer.js';
 
@@ -159,7 +159,7 @@ export async function repackObjects(gitdir: string, readObject: (oid: string) =>
           if (baseAt === undefined) throw new Error(`${pack.file} has a delta at offset ${offset} whose base is not an entry`);
           let sizeBytes = 1;
           while (stored[sizeBytes - 1] & 0x80) sizeBytes += 1;
-          await add(oid, Buffer.concat([stored.subarray(0, sizeBytes), encodeBaseDistance(writer.offset - baseAt), data]));
+          await add(oid, Buffer.concat([stored.subarray(0, sizeBytes), encodeOffsetVarint(writer.offset - baseAt), data]));
         } else if (entry.typeCode === REF_DELTA && !packed.has(entry.baseOid!)) {
           // Its base is loose or in an alternate: store the object whole, so the pack stands alone.
           const object = await readObject(oid);

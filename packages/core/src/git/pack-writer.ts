@@ -17,9 +17,10 @@ interface PendingObject {
 const PACK_THRESHOLD = 64;
 
 /** The variable-length type-and-size header that starts each object in a pack. */
-function entryHeader(type: ObjectType, size: number): Buffer {
+/** A pack entry's type-and-size header, for any type code (deltas included). */
+export function entryTypeAndSize(typeCode: number, size: number): Buffer {
   const bytes: number[] = [];
-  let byte = (TYPE_CODES[type] << 4) | (size & 0x0f);
+  let byte = (typeCode << 4) | (size & 0x0f);
   let rest = Math.floor(size / 16);
   while (rest > 0) {
     bytes.push(byte | 0x80);
@@ -32,7 +33,7 @@ function entryHeader(type: ObjectType, size: number): Buffer {
 
 /** One pack entry: the type-and-size header, then the content compressed. */
 export function encodePackEntry(type: ObjectType, content: Uint8Array): Buffer {
-  return Buffer.concat([entryHeader(type, content.length), deflateSync(content, { level: 1 })]);
+  return Buffer.concat([entryTypeAndSize(TYPE_CODES[type], content.length), deflateSync(content, { level: 1 })]);
 }
 
 /** The 12 bytes that start a pack (version 2) of `count` entries. */

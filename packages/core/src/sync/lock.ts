@@ -2,21 +2,13 @@ import { promises as fsp, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncBusyError } from '../errors.js';
+import { processAlive } from '../fs/processes.js';
 
 interface LockOwner {
   pid: number;
   host: string;
   operation: string;
   started_at: string;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A lock whose owner is gone (killed, crashed) must never block the next sync. */
