@@ -49,6 +49,9 @@ describe('several remotes', () => {
     expect(personalTop.has(shared) && personalTop.has(privateOne)).toBe(true);
     // native git can read what was sent
     expect(nativeGit(teamRepo(), ['fsck', '--no-progress']).code).toBe(0);
+    // The team sees who sent it, never a folder of the owner's machine.
+    const messages = nativeGit(teamRepo(), ['log', '--all', '--format=%B']).stdout;
+    expect(messages).not.toContain(path.dirname(owner));
   });
 
   it('a teammate with only the team remote gets exactly the shared workspace, and their edit comes back to the owner', async () => {

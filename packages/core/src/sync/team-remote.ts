@@ -116,7 +116,9 @@ export async function exchangeWithTeamRemote(
       return { remote: name, applied, pushed: false, resolved, error: null };
     }
     const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
-    const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${context.root}`, author: await commitIdentity(repo) });
+    // Named after the person, never the folder: a path on this machine is nobody else's business.
+    const author = await commitIdentity(repo);
+    const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${author.name}`, author });
     await repo.writeRef(refs.line, commit);
     if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved, error: null };
     // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
