@@ -181,6 +181,13 @@ describe('working as a team', () => {
     expect(deleted.code, JSON.stringify(deleted.body)).toBe(0);
     expect(remoteHead(server.repoPath('ana'), `workspaces/${shared}/what-if`)).toBeNull();
     expect((await cli(ana, ['branch', 'list', shared])).body.branches.map((b: { name: string }) => b.name)).toEqual(['main']);
+    // The laptop, which had the branch too, lets it go instead of pushing it back.
+    const laptopPush = await cli(anaLaptop, ['push']);
+    expect(laptopPush.code, JSON.stringify(laptopPush.body)).toBe(0);
+    expect(laptopPush.body.branches).toEqual([{ workspace_id: shared, branch: 'what-if', pushed: false, files_changed: 0, error: null, removed: true }]);
+    expect(laptopPush.body.message).toContain('branch "what-if" removed here');
+    expect(remoteHead(server.repoPath('ana'), `workspaces/${shared}/what-if`)).toBeNull();
+    expect((await cli(anaLaptop, ['branch', 'list', shared])).body.branches.map((b: { name: string }) => b.name)).toEqual(['main']);
     expect((await cli(ana, ['branch', 'create', shared, 'scratch'])).code).toBe(0);
     await editScenario(ana, shared, scenario, { description: 'scratch idea' });
     expect((await cli(ana, ['branch', 'switch', shared, 'main'])).code).toBe(0);
@@ -189,6 +196,23 @@ describe('working as a team', () => {
     expect(refused.stderr).toMatch(/has 1 commit the main line .* does not have: merge it first, or delete it with --force/);
     expect((await cli(ana, ['branch', 'delete', shared, 'scratch', '--force'])).code).toBe(0);
     expect((await readJson(scenarioFile(ana))).description).toBe('what-if: fast growth');
+
+    // A branch deleted on the remote while the laptop has work on it that was never shared stays there, and says so.
+    expect((await cli(ana, ['branch', 'create', shared, 'side-idea'])).code).toBe(0);
+    await editScenario(ana, shared, scenario, { description: 'side idea' });
+    expect((await cli(ana, ['push'])).code).toBe(0);
+    expect((await cli(ana, ['branch', 'switch', shared, 'main'])).code).toBe(0);
+    expect((await cli(anaLaptop, ['pull'])).code).toBe(0);
+    expect((await cli(anaLaptop, ['branch', 'switch', shared, 'side-idea'])).code).toBe(0);
+    await editScenario(anaLaptop, shared, scenario, { description: 'side idea, laptop version' });
+    expect((await cli(anaLaptop, ['branch', 'switch', shared, 'main'])).code).toBe(0);
+    expect((await cli(ana, ['branch', 'delete', shared, 'side-idea', '--force'])).code).toBe(0);
+    const kept = await cli(anaLaptop, ['push']);
+    expect(kept.code, JSON.stringify(kept.body)).toBe(0);
+    expect(kept.body.branches).toEqual([expect.objectContaining({ branch: 'side-idea', pushed: false, error: expect.stringMatching(/deleted on the remote, but this computer has 1 change on it that was never shared; it is kept here/) })]);
+    expect(remoteHead(server.repoPath('ana'), `workspaces/${shared}/side-idea`)).toBeNull();
+    expect((await cli(anaLaptop, ['branch', 'list', shared])).body.branches.map((b: { name: string }) => b.name)).toContain('side-idea');
+    expect((await cli(anaLaptop, ['branch', 'delete', shared, 'side-idea', '--force'])).code).toBe(0);
   });
 
   it("a scenario's history lists every version across machines; diff shows the settings; restore puts an old one back", async () => {

@@ -39,6 +39,8 @@ export const BranchExchange = z.object({
   /** files of the branch changed by what came from the remote */
   files_changed: z.number().int().nonnegative(),
   error: z.string().nullable(),
+  /** present when the branch was deleted on the remote and, holding no unshared work, here too */
+  removed: z.literal(true).optional(),
 });
 export type BranchExchange = z.infer<typeof BranchExchange>;
 

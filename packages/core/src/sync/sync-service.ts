@@ -8,7 +8,7 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
+import type { BranchExchange, DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
 import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
@@ -208,7 +208,7 @@ export class SyncService {
       const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
       const teamNote = toTeams.length > 0 ? ` (shared with ${toTeams.join(', ')})` : '';
       const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
-      const branchNote = branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '';
+      const branchNote = (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') + removedBranchesNote(branches);
       const branchErrors = branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('');
       const message =
         (pushed || toTeams.length > 0
@@ -363,7 +363,8 @@ export class SyncService {
       message:
         summary.message +
         branches.filter((b) => b.files_changed > 0).map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`).join('') +
-        branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join(''),
+        branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('') +
+        removedBranchesNote(branches),
     };
   }
 
@@ -726,4 +727,12 @@ function selectRemotes(context: SyncContext, only?: string): { origin: boolean; 
     throw new SyncConfigError(`--remote "${only}" is not a remote of this root: use origin${teams.map(([name]) => `, ${name}`).join('')} (see 'planalign sync remote list').`);
   }
   return { origin: false, teams: [team] };
+}
+
+/** Branches deleted on the remote that were let go here too. */
+function removedBranchesNote(branches: BranchExchange[]): string {
+  return branches
+    .filter((b) => b.removed)
+    .map((b) => `; branch "${b.branch}" removed here, as it was deleted on the remote`)
+    .join('');
 }

@@ -267,6 +267,22 @@ export async function exchangeWorkspaceBranches(context: SyncContext, options: {
   return exchanges;
 }
 
+/**
+ * A branch deleted on the remote is deleted here too, so the next push does not bring it back,
+ * unless this machine has work on it the remote never had, or shows it in the workspace's
+ * folder: then it stays, and the exchange says why.
+ */
+async function followRemoteDeletion(context: SyncContext, workspace: string, branch: string, ours: string, lastSeen: string, shown: boolean): Promise<BranchExchange> {
+  const refs = branchRefs(workspace, branch);
+  const kept = (reason: string): BranchExchange => ({ workspace_id: workspace, branch, pushed: false, files_changed: 0, error: reason });
+  if (shown) return kept(`it was deleted on the remote, but this computer shows it in the workspace's folder; it is kept here until the folder returns to the main line`);
+  const unshared = ours === lastSeen ? 0 : (await context.repo.compareHistories(ours, lastSeen)).onlyLocal.length;
+  if (unshared > 0) return kept(`it was deleted on the remote, but this computer has ${unshared} change${unshared === 1 ? '' : 's'} on it that ${unshared === 1 ? 'was' : 'were'} never shared; it is kept here (delete it, or push it again under a new name)`);
+  await context.repo.deleteRef(refs.local);
+  await context.repo.deleteRef(refs.tracking);
+  return { workspace_id: workspace, branch, pushed: false, files_changed: 0, error: null, removed: true };
+}
+
 async function exchangeBranch(context: SyncContext, url: string, workspace: string, branch: string, options: { push: boolean; strategy?: ConflictStrategy }): Promise<BranchExchange> {
   const { repo } = context;
   const refs = branchRefs(workspace, branch);
@@ -278,6 +294,9 @@ async function exchangeBranch(context: SyncContext, url: string, workspace: stri
     if (attempt > 1) await pushRetryDelay(attempt);
     const theirs = await repo.fetch(transport);
     const ours = (await repo.resolveRef(refs.local))!;
+    const lastSeen = await repo.resolveRef(refs.tracking);
+    // Gone from the remote after this machine saw it there: someone deleted it on purpose.
+    if (theirs === null && lastSeen) return followRemoteDeletion(context, workspace, branch, ours, lastSeen, shown);
     let next = ours;
     if (theirs && theirs !== ours) {
       const merge = await mergeWorkspace(context, workspace, ours, theirs, { strategy: options.strategy, describe: `both sides of the branch "${branch}"` });
