@@ -168,6 +168,21 @@ describe('files changed on both machines', () => {
     expect((await readJson(path.join(machineA, scenarioFile))).name).toBe('Name from B');
   });
 
+  it("keeping this computer's version sends it, so the other computers get it", async () => {
+    await edit(machineA, { name: 'A wants this' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    await edit(machineB, { name: 'B wants this' });
+    expect((await runCli(['--root', machineB, 'sync', 'pull', '--strategy', 'ask-user'])).code).toBe(5);
+    const resolved = await runJson(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local']);
+    expect(resolved.code).toBe(0);
+    expect(resolved.body).toMatchObject({ shared: true, pending: [] });
+    expect(resolved.body.message).toMatch(/^Resolved, and sent to the other computers\./);
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await readJson(path.join(machineA, scenarioFile))).name).toBe('B wants this');
+    const status = await runJson(['--root', machineB, 'sync', 'status']);
+    expect(status.body.ahead).toBe(0);
+  });
+
   it('choices that do not exist are usage errors and change nothing', async () => {
     const before = await syncedTree(machineB);
     const notOpen = await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local']);

@@ -46,6 +46,8 @@ export const ConflictResolution = z.object({
   pending: z.array(z.string()),
   /** the pull that ran once every file had a decision */
   pull: PullResult.nullable(),
+  /** whether the decisions were then sent to the remote, so every computer gets them */
+  shared: z.boolean().default(false),
   message: z.string(),
 });
 export type ConflictResolution = z.infer<typeof ConflictResolution>;

@@ -522,6 +522,20 @@ export class SyncService {
    * version in place. Once every open conflict has a decision, the pull they stopped runs.
    */
   async resolveConflict(filePath: string, use: string): Promise<ConflictResolution> {
+    const decided = await this.decideConflict(filePath, use);
+    if (!decided.pull) return decided;
+    // The last decision made the merge: sending it is what makes the choice the version every
+    // computer has, rather than one this computer alone holds until someone syncs.
+    try {
+      const pushed = await this.push();
+      return { ...decided, shared: true, message: `Resolved, and sent to the other computers. ${pushed.message}` };
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      return { ...decided, message: `Resolved on this computer; the other computers get the choice with the next sync (sending it now failed: ${redactUrl(error.message)})` };
+    }
+  }
+
+  private async decideConflict(filePath: string, use: string): Promise<ConflictResolution> {
     const context = await loadSyncContext(this.root);
     return withRootLock(context.repo.gitdir, 'resolve', async () => {
       const backupId = use.startsWith('backup:') ? use.slice('backup:'.length) : null;
@@ -549,7 +563,7 @@ export class SyncService {
         : pending.length > 0
           ? `Recorded ${use} for ${filePath}; ${pending.length} file${pending.length === 1 ? '' : 's'} still to decide.`
           : `Put backup ${backupId} in place for ${filePath}; push to share it.`;
-      return { path: filePath, use, pending, pull, message };
+      return { path: filePath, use, pending, pull, shared: false, message };
     });
   }
 
