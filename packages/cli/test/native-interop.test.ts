@@ -215,18 +215,26 @@ describe('sync beside a teammate who uses native git', () => {
     fsckClean(machineB);
   });
 
-  it('waits for a native git that holds index.lock, and never writes under it', async () => {
+  it('waits for a native git that holds index.lock, and neither commits nor writes under it', async () => {
     const { machineA } = machines;
     await editScenario(machineA, workspace, 'while git is busy');
     const lock = path.join(machineA, '.git', 'index.lock');
     await fsp.writeFile(lock, '');
     const head = git(bare, 'rev-parse', 'main');
-    const busy = await cli(machineA, 'push');
-    expect(busy.code).toBe(7);
-    expect(busy.stderr).toContain('index.lock');
-    expect(git(bare, 'rev-parse', 'main')).toBe(head);
-    expect(await fsp.readFile(lock, 'utf8')).toBe('');
+    const localHead = git(machineA, 'rev-parse', 'HEAD');
+    for (const command of ['push', 'pull']) {
+      const busy = await cli(machineA, command);
+      expect({ command, code: busy.code }).toEqual({ command, code: 7 });
+      expect(busy.stderr).toContain('index.lock');
+      // Nothing moved: not the remote, not this computer's branch.
+      expect(git(bare, 'rev-parse', 'main')).toBe(head);
+      expect(git(machineA, 'rev-parse', 'HEAD')).toBe(localHead);
+      expect(await fsp.readFile(lock, 'utf8')).toBe('');
+    }
     await fsp.rm(lock);
+    // The edit is still only a change in the working tree, as git sees it.
+    expect(git(machineA, 'status', '--porcelain')).toMatch(/^ M /m);
+    expect(git(machineA, 'diff', '--cached', '--name-only')).toBe('');
     expect((await cli(machineA, 'push')).code).toBe(0);
     expect(git(bare, 'rev-parse', 'main')).not.toBe(head);
   });

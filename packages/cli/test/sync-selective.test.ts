@@ -114,6 +114,31 @@ describe('choosing what syncs', () => {
     expect((await runCli(['--root', machineA, 'sync', 'include', shared])).code).toBe(0);
   });
 
+  it("a pull leaves this computer's edits to a workspace it keeps out of sync, and brings the rest", async () => {
+    const [kept] = generated.workspaceIds;
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', machineA, 'sync', 'exclude', kept])).code).toBe(0);
+    const [first, second] = (await fsp.readdir(path.join(machineA, kept, 'scenarios'))).sort();
+    const file = (root: string, scenario: string) => path.join(root, kept, 'scenarios', scenario, 'scenario.json');
+    await writeJson(file(machineA, first), { ...(await readJson(file(machineA, first))), description: 'A keeps this note' });
+    await writeJson(file(machineB, first), { ...(await readJson(file(machineB, first))), owner: 'B' });
+    await writeJson(file(machineB, second), { ...(await readJson(file(machineB, second))), description: 'B changed the other one' });
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    const pulled = await runJson(['--root', machineA, 'sync', 'pull']);
+    expect(pulled.code).toBe(0);
+    expect((await readJson(file(machineA, first))).description).toBe('A keeps this note');
+    // A file this computer did not touch follows the others.
+    expect((await readJson(file(machineA, second))).description).toBe('B changed the other one');
+    expect(remoteFile(repo, `${kept}/scenarios/${first}/scenario.json`)).not.toContain('A keeps this note');
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(repo, `${kept}/scenarios/${first}/scenario.json`)).toContain('"owner": "B"');
+    expect((await runCli(['--root', machineA, 'sync', 'include', kept])).code).toBe(0);
+    await fsp.writeFile(file(machineA, first), JSON.stringify({ ...(await readJson(file(machineA, first))), owner: 'B' }, null, 2) + '\n');
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+  });
+
   it("a workspace's own conflict strategy overrides the root's", async () => {
     const [first, second] = generated.workspaceIds;
     expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);

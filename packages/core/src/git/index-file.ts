@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
-import { replaceIndex } from './index-lock.js';
+import { replaceIndex, type IndexLock } from './index-lock.js';
 import { decodePath, pathBytes } from './objects.js';
 import { encodeOffsetVarint } from './pack-format.js';
 
@@ -289,7 +289,12 @@ export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion =
   return output;
 }
 
-/** Writes the index the way git does (through `index.lock`), so a native git process at work is never overwritten. */
-export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2): Promise<void> {
-  await replaceIndex(gitdir, serializeIndex(entries, version));
+/**
+ * Writes the index the way git does (through `index.lock`), so a native git process at work is
+ * never overwritten: through `lock` when the caller took it before changing anything else.
+ */
+export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2, lock?: IndexLock): Promise<void> {
+  const content = serializeIndex(entries, version);
+  if (lock) await lock.commit(content);
+  else await replaceIndex(gitdir, content);
 }

@@ -49,25 +49,64 @@ async function createLock(gitdir: string, lock: string): Promise<fsp.FileHandle>
   }
 }
 
+/**
+ * `index.lock`, held by this process: taken before a change that ends in a new index (a commit,
+ * a checkout) starts moving anything, so that a Git program at work stops it before the branch
+ * moves rather than after. `commit` puts the new index in place; `release` gives the lock up.
+ */
+export class IndexLock {
+  private committed = false;
+
+  private constructor(
+    private readonly gitdir: string,
+    private readonly handle: fsp.FileHandle,
+  ) {}
+
+  static async acquire(gitdir: string): Promise<IndexLock> {
+    const handle = await createLock(gitdir, lockPath(gitdir));
+    try {
+      await fsp.mkdir(path.dirname(ownerFile(gitdir)), { recursive: true });
+      await fsp.writeFile(ownerFile(gitdir), JSON.stringify({ pid: process.pid, ino: (await handle.stat()).ino }));
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await fsp.rm(lockPath(gitdir), { force: true });
+      throw error;
+    }
+    return new IndexLock(gitdir, handle);
+  }
+
+  async commit(content: Buffer): Promise<void> {
+    if (this.committed) throw new Error('index.lock was already committed');
+    await this.handle.writeFile(content);
+    await this.handle.sync();
+    await this.handle.close();
+    await fsp.rename(lockPath(this.gitdir), path.join(this.gitdir, 'index'));
+    this.committed = true;
+    await fsp.rm(ownerFile(this.gitdir), { force: true });
+  }
+
+  async release(): Promise<void> {
+    if (this.committed) return;
+    await this.handle.close().catch(() => undefined);
+    await fsp.rm(lockPath(this.gitdir), { force: true });
+    await fsp.rm(ownerFile(this.gitdir), { force: true });
+    this.committed = true;
+  }
+}
+
+const lockPath = (gitdir: string) => path.join(gitdir, 'index.lock');
+
+/** Runs `work` holding index.lock, which it may commit; released whatever happens. */
+export async function withIndexLock<T>(gitdir: string, work: (lock: IndexLock) => Promise<T>): Promise<T> {
+  const lock = await IndexLock.acquire(gitdir);
+  try {
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
 /** Writes `content` into `index.lock`, then puts it in place as the index. */
 export async function replaceIndex(gitdir: string, content: Buffer): Promise<void> {
-  const index = path.join(gitdir, 'index');
-  const lock = `${index}.lock`;
-  const handle = await createLock(gitdir, lock);
-  let committed = false;
-  try {
-    await fsp.mkdir(path.dirname(ownerFile(gitdir)), { recursive: true });
-    await fsp.writeFile(ownerFile(gitdir), JSON.stringify({ pid: process.pid, ino: (await handle.stat()).ino }));
-    await handle.writeFile(content);
-    await handle.sync();
-    await handle.close();
-    await fsp.rename(lock, index);
-    committed = true;
-  } finally {
-    if (!committed) {
-      await handle.close().catch(() => undefined);
-      await fsp.rm(lock, { force: true });
-    }
-    await fsp.rm(ownerFile(gitdir), { force: true });
-  }
+  await withIndexLock(gitdir, (lock) => lock.commit(content));
 }

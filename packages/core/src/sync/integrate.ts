@@ -6,18 +6,21 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { writeIndex } from '../git/index-file.js';
+import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import { readIndexOrTree } from '../git/work-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { appendJournal, stateDir } from './journal.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
-import type { ConflictStrategy } from '../models/sync-config.js';
+import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
 import type { SyncContext } from './sync-context.js';
-import { strategyFor } from '../workspace/selection.js';
+import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
+import { readExcludedHere } from '../config/local-selection.js';
+import { readSettings } from '../config/settings-file.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { readWorkspaceLines, setWorkspaceLine } from '../team/branch-state.js';
 
@@ -175,6 +178,11 @@ async function runCheckout(repo: GitRepository, pending: PendingCheckout) {
 }
 
 async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
+  // Before any file or ref moves: a Git program holding the index stops the checkout here.
+  return withIndexLock(repo.gitdir, (lock) => checkoutLocked(repo, pending, lock));
+}
+
+async function checkoutLocked(repo: GitRepository, pending: PendingCheckout, lock: IndexLock) {
   const applied = await diffTrees(repo, pending.from, pending.to, '', { gitlinks: true });
   // An index that cannot be read is rebuilt from the tree the working files are at.
   const index = await readIndexOrTree(repo, async () => pending.from);
@@ -185,10 +193,12 @@ async function finishCheckout(repo: GitRepository, pending: PendingCheckout) {
     return !!workspace && !!lines[workspace];
   };
   const entries = folder && !folder.updateIndex ? new Map(index.entries) : index.entries;
-  const { backedUp, notWritten } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch);
+  const selection = { settings: (await readSettings(repo.root))?.sync ?? SyncConfig.parse({}), excludedHere: await readExcludedHere(repo.gitdir) };
+  const keptHere = (p: string) => !workspaceEnabled(selection, placeOf(p).workspaceId);
+  const { backedUp, notWritten } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch, keptHere);
   // Files, then branch, then index: the index never runs ahead of its branch.
   if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit);
-  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values(), index.version);
+  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
   if (folder) await setWorkspaceLine(repo.gitdir, folder.workspace, folder.line);
   return { applied, backedUp, notWritten };
 }

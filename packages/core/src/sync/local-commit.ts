@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { writeIndex, type GitIndex } from '../git/index-file.js';
+import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
 import { holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from '../git/stage.js';
 import { editTree } from '../git/tree-edit.js';
@@ -58,6 +59,12 @@ export async function scanWorkingTree(
  * overwrite it. Only changed files are read; files that fail their content check stay out.
  */
 export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: { automatic?: AutomaticSync } = {}): Promise<LocalCommit> {
+  // Taken before anything moves: a Git program at work in the root stops the commit here, not
+  // after the branch moved with an index left behind it.
+  return withIndexLock(context.repo.gitdir, (lock) => commitLocked(context, lock, explicitMessage, options));
+}
+
+async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessage: string | undefined, options: { automatic?: AutomaticSync }): Promise<LocalCommit> {
   const { repo, root } = context;
   const { cache, index, scan } = await scanWorkingTree(context);
   if (index.unmerged.length > 0) {
@@ -74,7 +81,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   // The index is written after the branch moves, so an index that matches the files also
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
-    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
+    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   // The last commit plus what changed here: whatever sync does not stage is carried as it is.
@@ -82,7 +89,7 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   const tree = await editTree(repo, headTree, treeEditsOf(snapshot), objects);
   if (tree === headTree || (!head && snapshot.changes.length === 0)) {
     // A run killed after moving the branch left an older index behind: the files are HEAD's.
-    await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
+    await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
@@ -93,6 +100,6 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);
-  await writeIndex(repo.gitdir, snapshot.entries.values(), index.version);
+  await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
   return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
 }

@@ -1,4 +1,5 @@
 import { writeIndex } from '../git/index-file.js';
+import { withIndexLock } from '../git/index-lock.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { GitRepository } from '../git/repository.js';
 import { entryWithoutStat } from '../git/stage.js';
@@ -54,14 +55,16 @@ export async function withholdFromPush(context: SyncContext, remoteHead: string 
   const newHead = replaced.get(head);
   if (!newHead) return false;
   await objects.flush(repo.gitdir);
-  const [before, after] = await Promise.all([repo.readCommit(head), repo.readCommit(newHead)]);
-  const index = await readIndexOrCommit(repo, context.branchRef);
-  await repo.writeRef(context.branchRef, newHead);
-  for (const change of await diffTrees(repo, before.tree, after.tree)) {
-    if (change.after === null) index.entries.delete(change.path);
-    else index.entries.set(change.path, entryWithoutStat(change.path, change.after, Number.parseInt(change.afterMode!, 8)));
-  }
-  await writeIndex(repo.gitdir, index.entries.values(), index.version);
+  await withIndexLock(repo.gitdir, async (lock) => {
+    const [before, after] = await Promise.all([repo.readCommit(head), repo.readCommit(newHead)]);
+    const index = await readIndexOrCommit(repo, context.branchRef);
+    await repo.writeRef(context.branchRef, newHead);
+    for (const change of await diffTrees(repo, before.tree, after.tree)) {
+      if (change.after === null) index.entries.delete(change.path);
+      else index.entries.set(change.path, entryWithoutStat(change.path, change.after, Number.parseInt(change.afterMode!, 8)));
+    }
+    await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
+  });
   return true;
 }
 

@@ -71,7 +71,12 @@ async function gatherStatus(
   if (locked) await cache.save();
   const snapshot = await stageLocalWork(context, scan, index);
   // A native merge in progress keeps its index: its conflict stages are git's to settle.
-  if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version);
+  if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) {
+    // Only a cache for the next scan: a Git program holding the index is left to it.
+    await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version).catch((error: unknown) => {
+      if (!(error instanceof SyncBusyError)) throw error;
+    });
+  }
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
   }

@@ -32,6 +32,11 @@ export async function applyTreeChanges(
   entries: Map<string, IndexEntry>,
   /** paths whose working file belongs to another line (a workspace showing a branch): only the index follows */
   indexOnly: (relativePath: string) => boolean = () => false,
+  /**
+   * paths whose edits on this computer stay, whatever comes from the remote (a workspace kept
+   * out of sync): an edited file is left as it is and only the index follows
+   */
+  keepsLocalEdits: (relativePath: string) => boolean = () => false,
 ): Promise<{ backedUp: string[]; notWritten: SkippedFile[] }> {
   const backedUp: string[] = [];
   const notWritten: SkippedFile[] = [];
@@ -68,6 +73,12 @@ export async function applyTreeChanges(
     const current = writer.inFolderItMade(change.path) ? null : currentBlob(target);
     if (current !== null) {
       const currentOid = hashObject('blob', current);
+      if (currentOid !== change.after && currentOid !== change.before && keepsLocalEdits(change.path)) {
+        // Kept as this computer has it: to sync, it reads as a local change, which stays held.
+        if (change.after === null) entries.delete(change.path);
+        else entries.set(change.path, entryWithoutStat(change.path, change.after, mode));
+        continue;
+      }
       if (currentOid !== change.after && currentOid !== change.before) {
         await saveBackup(repo.root, change.path, current, {
           side: 'working-copy',
