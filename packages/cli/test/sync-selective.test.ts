@@ -279,6 +279,8 @@ describe('the branch a root syncs', () => {
       expect(remoteFiles(machines.server.repoPath('branch-change'), 'Main')).toEqual([]);
       expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toContain('branch: main');
 
+      // The full ref name of the branch it already syncs changes nothing.
+      expect((await runCli(['--root', machineA, 'sync', 'init', '--branch', 'refs/heads/main'])).code).toBe(0);
       expect((await runCli(['--root', machineA, 'sync', 'init', '--branch', 'what-if/q4', '--change-branch'])).code).toBe(0);
       expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toContain('branch: what-if/q4');
     } finally {

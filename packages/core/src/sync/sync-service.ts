@@ -81,6 +81,8 @@ export class SyncService {
     } = {},
   ): Promise<InitResult> {
     if (options.remote) assertRemoteUrlIsSafe(options.remote, '--remote');
+    // A full ref name means the branch it names, as it does for git.
+    if (options.branch?.startsWith('refs/heads/')) options = { ...options, branch: options.branch.slice('refs/heads/'.length) };
     if (options.branch !== undefined) {
       const problem = branchNameProblem(options.branch);
       if (problem) throw new SyncConfigError(`--branch "${options.branch}" is not a branch name git accepts: ${problem}. Use a name such as "main".`);
