@@ -211,6 +211,16 @@ describe('sync beside a teammate who uses native git', () => {
     // The next sync does not take the unwritten one for deleted.
     expect((await cli(machineB, 'push')).code).toBe(0);
     expect(git(bare, 'ls-tree', '--name-only', 'main', `${workspace}/`)).toContain('targets.json');
+    // Once its twin is gone, it is written like any other file.
+    await gitRemote(teammate, 'pull', '-q', '--no-rebase', 'origin', 'main');
+    git(teammate, 'rm', '-q', `${workspace}/Targets.json`);
+    await fsp.writeFile(path.join(teammate, workspace, 'targets.json'), '{"from": "lower", "kept": true}\n');
+    git(teammate, 'commit', '-qam', 'One spelling');
+    await gitRemote(teammate, 'push', '-q', 'origin', 'main');
+    expect((await cli(machineB, 'pull')).code).toBe(0);
+    expect((await fsp.readdir(path.join(machineB, workspace))).filter((n) => n.toLowerCase() === 'targets.json')).toEqual(['targets.json']);
+    expect(await fsp.readFile(path.join(machineB, workspace, 'targets.json'), 'utf8')).toBe('{"from": "lower", "kept": true}\n');
+    expect(git(machineB, 'ls-files', '-v', `${workspace}/targets.json`)).toMatch(/^H /);
     fsckClean(bare);
     fsckClean(machineB);
   });

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { replaceIndex, type IndexLock } from './index-lock.js';
-import { decodePath, pathBytes } from './objects.js';
+import { decodePath, decodePathAt, pathBytes } from './objects.js';
 import { encodeOffsetVarint } from './pack-format.js';
 
 /**
@@ -158,21 +158,21 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       extended = buffer.readUInt16BE(offset);
       offset += 2;
     }
-    let nameBytes: Buffer;
+    let name: string;
     if (version === 4) {
       const { value: drop, next } = readVarint(buffer, offset);
       const nul = buffer.indexOf(0, next);
       if (nul < 0 || nul >= end || drop > previousName.length) fail('an entry name is damaged');
-      nameBytes = Buffer.concat([previousName.subarray(0, previousName.length - drop), buffer.subarray(next, nul)]);
+      const nameBytes = Buffer.concat([previousName.subarray(0, previousName.length - drop), buffer.subarray(next, nul)]);
+      previousName = nameBytes;
+      name = decodePath(nameBytes);
       offset = nul + 1;
     } else {
       const nul = buffer.indexOf(0, offset);
       if (nul < 0 || nul >= end) fail('an entry name is damaged');
-      nameBytes = buffer.subarray(offset, nul);
+      name = decodePathAt(buffer, offset, nul);
       offset = start + Math.ceil((nul - start + 1) / 8) * 8;
     }
-    previousName = nameBytes;
-    const name = decodePath(nameBytes);
     const mode = buffer.readUInt32BE(start + 24);
     const stage = (flags >> 12) & 0x3;
     if (stage !== 0) {

@@ -100,18 +100,25 @@ export function pathBytes(relativePath: string): Buffer {
 
 /** A path git stored, as a string: UTF-8 as is, any other name of it in marker form (see decodeTreeName). */
 export function decodePath(bytes: Uint8Array): string {
-  let ascii = true;
-  for (let i = 0; i < bytes.length && ascii; i += 1) ascii = bytes[i] < 0x80;
-  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return decodePathAt(buffer, 0, buffer.length);
+}
+
+/** decodePath of `buffer[start, end)`, without a copy: the common case is one native decode. */
+export function decodePathAt(buffer: Buffer, start: number, end: number): string {
+  const text = buffer.toString('utf8', start, end);
+  // Invalid bytes decode to U+FFFD; only then (or for a real U+FFFD) is the slow check needed.
+  if (!text.includes('\uFFFD')) return text;
+  const bytes = buffer.subarray(start, end);
   try {
     return strictUtf8.decode(bytes);
   } catch {
     const parts: string[] = [];
-    let start = 0;
+    let from = 0;
     for (let i = 0; i <= bytes.length; i += 1) {
       if (i === bytes.length || bytes[i] === 0x2f) {
-        parts.push(decodeTreeName(bytes.subarray(start, i)));
-        start = i + 1;
+        parts.push(decodeTreeName(bytes.subarray(from, i)));
+        from = i + 1;
       }
     }
     return parts.join('/');

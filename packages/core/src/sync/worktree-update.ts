@@ -64,7 +64,7 @@ export async function applyTreeChanges(
         continue;
       }
     }
-    if (previous?.skipWorktree || (change.after === null && unplaceableReason(change.path))) {
+    if (change.after === null && (previous?.skipWorktree || unplaceableReason(change.path))) {
       // Never written here, so nothing to remove from the working tree.
       entries.delete(change.path);
       continue;
@@ -128,7 +128,7 @@ async function writeEntry(repo: GitRepository, target: string, oid: string, mode
     return;
   }
   const fileMode = mode === 0o100755 ? 0o755 : 0o644;
-  if (!replacing && lstatSync(target, { throwIfNoEntry: false }) === undefined) {
+  if (!replacing) {
     // A new file: nobody can be reading it yet, and if a kill leaves it torn, the next sync
     // finds it matching neither version, backs it up and writes it again.
     writeFileSync(target, content, { flag: 'wx', mode: fileMode });

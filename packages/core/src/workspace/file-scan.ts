@@ -35,7 +35,8 @@ export interface ScanResult {
 export function coveredBy(rules: SyncRules): (relativePath: string) => boolean {
   return (relativePath) => {
     const parts = relativePath.split('/');
-    if (parts[0] === '.git' || parts.some((part) => part.includes(UNDECODABLE))) return false;
+    // A NUL marks a name from a tree that is not UTF-8 (see git/objects.ts): never a file here.
+    if (parts[0] === '.git' || parts.some((part) => part.includes(UNDECODABLE) || part.includes('\0'))) return false;
     let folder = '';
     for (const part of parts.slice(0, -1)) {
       folder = folder ? `${folder}/${part}` : part;
