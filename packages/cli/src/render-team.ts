@@ -49,5 +49,7 @@ export function renderScenarioDiff(diff: ScenarioDiff): string {
     const where = change.key ? `${change.file}: ${change.key}` : change.file;
     lines.push(change.kind === 'added' ? `  + ${where} = ${show(change.after)}` : change.kind === 'removed' ? `  - ${where} (was ${show(change.before)})` : `  ~ ${where}: ${show(change.before)} → ${show(change.after)}`);
   }
+  // The settings first, then the lines themselves for whoever reads diffs.
+  if (diff.patch) lines.push('', diff.patch.replace(/\n$/, ''));
   return lines.join('\n');
 }

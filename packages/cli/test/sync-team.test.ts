@@ -233,11 +233,19 @@ describe('working as a team', () => {
       ]),
     );
     expect(diff.body.patch).toContain('+  target_growth_rate: 0.09');
+    // In text too: the settings that changed, then the lines themselves.
+    const diffText = await runCli(['--root', ana, 'sync', 'history', 'diff', shared, scenario, original.version], as(''));
+    expect(diffText.stdout).toContain('~ overrides.yaml: workforce.target_growth_rate');
+    expect(diffText.stdout).toContain('+  target_growth_rate: 0.09');
 
     const statusBefore = (await readJson(scenarioFile(ana))).status;
-    const restored = await cli(ana, ['history', 'restore', shared, scenario, original.version]);
-    expect(restored.code, JSON.stringify(restored.body)).toBe(0);
-    expect(restored.body.backups.length).toBe(2);
+    const keysBefore = Object.keys(await readJson(scenarioFile(ana)));
+    const restoredText = await runCli(['--root', ana, 'sync', 'history', 'restore', shared, scenario, original.version], as(''));
+    expect(restoredText.code, restoredText.stderr).toBe(0);
+    // It names the backups of the two files it replaced.
+    expect([...restoredText.stdout.matchAll(/\d{4}-\d\d-\d\dT[\w-]+/g)]).toHaveLength(2);
+    // The file keeps its own key order: a restore reads as a change of values only.
+    expect(Object.keys(await readJson(scenarioFile(ana)))).toEqual(keysBefore);
     expect(await fsp.readFile(overridesFile(ana), 'utf8')).not.toContain('0.09');
     const scenarioNow = await readJson(scenarioFile(ana));
     expect(scenarioNow.description).not.toBe('what-if: fast growth');

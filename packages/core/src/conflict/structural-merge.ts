@@ -70,11 +70,22 @@ function detectIndent(text: string): string | number {
   return match ? match[1] : 2;
 }
 
+/** JSON text for `value` written the way `like` is: its indentation and final newline, and its keys' order first. */
+export function formatJsonLike(like: string, value: unknown): string {
+  let ordered = value;
+  const original = JSON.parse(like) as unknown;
+  if (isPlainObject(original as Value) && isPlainObject(value as Value)) {
+    const object = value as Record<string, unknown>;
+    const keys = [...Object.keys(original as object).filter((k) => k in object), ...Object.keys(object).filter((k) => !(k in (original as object)))];
+    ordered = Object.fromEntries(keys.map((k) => [k, object[k]]));
+  }
+  return `${JSON.stringify(ordered, null, detectIndent(like))}${like.endsWith('\n') ? '\n' : ''}`;
+}
+
 function mergeJson(base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult {
   const conflicts: KeyConflict[] = [];
   const merged = mergeValues(base === null ? MISSING : JSON.parse(base), JSON.parse(ours), JSON.parse(theirs), prefer, [], conflicts);
-  const trailingNewline = ours.endsWith('\n') ? '\n' : '';
-  return { content: `${JSON.stringify(merged, null, detectIndent(ours))}${trailingNewline}`, conflicts };
+  return { content: formatJsonLike(ours, merged), conflicts };
 }
 
 /** Applies a merged value to the local YAML document, touching only the keys that changed, so comments and layout survive. */

@@ -12,6 +12,7 @@ import type { ConfigChange, ScenarioDiff, ScenarioRestore, ScenarioVersion, Scen
 import type { SyncContext } from '../sync/sync-context.js';
 import { changesAlongLine } from './contributors.js';
 import { lineTip, shownLine } from './workspace-lines.js';
+import { formatJsonLike } from '../conflict/structural-merge.js';
 
 /**
  * A scenario's configuration: the files at the top of its folder (scenario.json, overrides.yaml,
@@ -212,7 +213,8 @@ export async function restoreScenarioVersion(context: SyncContext, where: Locate
       const runFields = Object.fromEntries(RUN_FIELDS.filter((key) => key in currentSettings && key !== 'updated_at').map((key) => [key, currentSettings[key]]));
       const merged = { ...settings, ...runFields, ...('updated_at' in currentSettings ? { updated_at: new Date().toISOString() } : {}) };
       if (fingerprint(new Map([[name, Buffer.from(JSON.stringify(merged))]])) !== fingerprint(new Map([[name, current.get(name)!]]))) {
-        await replace(name, Buffer.from(`${JSON.stringify(merged, null, 2)}\n`));
+        // Written as the file on disk is: its key order and indentation, so a restore reads as a change of values only.
+        await replace(name, Buffer.from(formatJsonLike(current.get(name)!.toString('utf8'), merged)));
       }
       continue;
     }
@@ -225,7 +227,7 @@ export async function restoreScenarioVersion(context: SyncContext, where: Locate
     files_restored: restored,
     backups,
     message: restored.length
-      ? `Restored version ${version} (${restored.length} file${restored.length === 1 ? '' : 's'}); the versions replaced are kept as backups. Push to share it.`
+      ? `Restored version ${version} (${restored.length} file${restored.length === 1 ? '' : 's'}); the versions replaced are kept as backup${backups.length === 1 ? '' : 's'} ${backups.join(', ')}. Push to share it.`
       : `The configuration already is version ${version}: nothing to restore.`,
   };
 }
