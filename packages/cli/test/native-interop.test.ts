@@ -179,7 +179,10 @@ describe('sync beside a teammate who uses native git', () => {
     await gitRemote(teammate, 'pull', '-q', '--no-rebase', 'origin', 'main');
     await gitRemote(teammate, 'push', '-q', 'origin', 'main');
     expect(git(bare, 'rev-list', '--merges', '--count', 'main').trim()).not.toBe('0');
-    expect((await cli(machineA, 'pull')).code).toBe(0);
+    const pulled = await runJson(['--root', machineA, 'sync', 'pull']);
+    expect(pulled.code).toBe(0);
+    // Not "Already up to date": a file outside the workspaces came down.
+    expect(pulled.body.message).toMatch(/^Brought down 1 file outside the workspaces/);
     expect(await fsp.readFile(path.join(machineA, 'README.md'), 'utf8')).toContain('Updated by the teammate.');
     expect((await readJson(await scenarioFile(teammate, workspace))).description).toBe('at the same time on A');
     for (const repository of [machineA, teammate, bare]) fsckClean(repository);

@@ -48,6 +48,8 @@ describe('files changed on both machines', () => {
     const push = await runJson(['--root', machineB, 'sync', 'push']);
     expect(push.code).toBe(0);
     expect(push.body.resolved_conflicts).toEqual([expect.objectContaining({ path: scenarioFile, winner: 'merged', backup: null })]);
+    // Merged by key is not a conflict, and the history does not call it one.
+    expect(nativeGit(machineB, ['log', '-1', '--format=%s']).stdout.trim()).toBe('Merge changes from the remote (1 file merged by key)');
     expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
     for (const root of [machineA, machineB]) {
       const merged = await readJson(path.join(root, scenarioFile));

@@ -218,7 +218,9 @@ describe('settings decide what is sent, whatever was committed before', () => {
     expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
     await fsp.mkdir(path.join(machines.machineA, PRIVATE_ID));
     await writeJson(path.join(machines.machineA, PRIVATE_ID, 'workspace.json'), { id: PRIVATE_ID, name: 'Private Salaries', description: 'never shared' });
-    expect((await runCli(['--root', machines.machineA, 'sync', 'pull'])).code).toBe(0);
+    const pulled = await runJson(['--root', machines.machineA, 'sync', 'pull']);
+    expect(pulled.code).toBe(0);
+    expect(pulled.body.message).toBe("Already up to date; this computer's own changes were recorded, and go with the next push");
     expect((await runCli(['--root', machines.machineA, 'sync', 'exclude', 'Private Salaries'])).code).toBe(0);
     expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
     expect(everPushed(repo).filter((f) => f.startsWith(`${PRIVATE_ID}/`))).toEqual([]);

@@ -102,7 +102,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         target = await repo.writeCommit({
           tree: mergedTree,
           parents: [head, remoteHead],
-          message: `Merge changes from the remote${resolved.length ? ` (${resolved.length} conflict${resolved.length === 1 ? '' : 's'} settled)` : ''}`,
+          message: mergeMessage(resolved),
           author: await commitIdentity(repo),
         });
       }
@@ -214,4 +214,15 @@ export async function resumeCheckout(repo: GitRepository): Promise<boolean> {
   await finishCheckout(repo, pending);
   await fsp.rm(pendingFile(repo), { force: true });
   return true;
+}
+
+/** The merge commit's subject: edits merged by key are not conflicts, and are not called so. */
+function mergeMessage(resolved: ResolvedConflict[]): string {
+  const settled = resolved.filter((r) => r.winner !== 'merged').length;
+  const merged = resolved.length - settled;
+  const notes = [
+    settled > 0 ? `${settled} conflict${settled === 1 ? '' : 's'} settled` : null,
+    merged > 0 ? `${merged} file${merged === 1 ? '' : 's'} merged by key` : null,
+  ].filter(Boolean);
+  return `Merge changes from the remote${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }

@@ -363,7 +363,8 @@ export class SyncService {
       remotes: teams.map((t) => ({ name: t.remote, pushed: false, files_changed: t.applied.length, error: t.error })),
       branches,
       message:
-        summary.message +
+        summary.message.replace(/\.$/, '') +
+        (local.commit ? "; this computer's own changes were recorded, and go with the next push" : '') +
         branches.filter((b) => b.files_changed > 0).map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`).join('') +
         branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('') +
         removedBranchesNote(branches),
@@ -631,7 +632,7 @@ export class SyncService {
   /** Records remote changes brought here as a `pull` entry; returns their summary and the pull's message. */
   private async journalPull(context: SyncContext, applied: PathChange[], remoteEmpty: boolean, timestamp: string, commit: string | null) {
     const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
-    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteEmpty);
+    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteEmpty, applied);
     if (applied.length > 0) {
       await appendJournal(context.repo.gitdir, {
         timestamp,
@@ -725,9 +726,15 @@ function pulledPhrase(line: string): string {
   return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pulled ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
 }
 
-function pullMessage(workspaces: number, scenarios: number, runs: number, remoteEmpty: boolean): string {
+function pullMessage(workspaces: number, scenarios: number, runs: number, remoteEmpty: boolean, applied: PathChange[] = []): string {
   if (remoteEmpty) return 'The remote has no workspaces yet: nothing to pull.';
-  if (workspaces === 0) return 'Already up to date.';
+  if (workspaces === 0) {
+    // Files outside every workspace came (shared settings, a README someone added): say so.
+    if (applied.length === 0) return 'Already up to date.';
+    const settings = applied.some((change) => change.path === SETTINGS_FILE);
+    const others = applied.length - (settings ? 1 : 0);
+    return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null].filter(Boolean).join('; ');
+  }
   const extras = [scenarios > 0 ? `${plural(scenarios, 'new scenario')}` : null, runs > 0 ? `${plural(runs, 'new run')}` : null].filter(Boolean);
   return `Updated ${plural(workspaces, 'workspace')}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
 }
