@@ -66,7 +66,8 @@ export function renderStatus(root: string, status: SyncStatus): string {
     const width = Math.max(...status.workspaces.map((w) => stateBadge(w).length));
     for (const workspace of status.workspaces) {
       const missing = workspace.missing_results > 0 ? `; results of ${plural(workspace.missing_results, 'run')} not here` : '';
-      lines.push(`  ${stateBadge(workspace).padEnd(width)}  ${workspace.name} (${plural(workspace.scenario_count, 'scenario')}${missing})`);
+      const line = workspace.branch ? `; showing branch "${workspace.branch}"` : '';
+      lines.push(`  ${stateBadge(workspace).padEnd(width)}  ${workspace.name} (${plural(workspace.scenario_count, 'scenario')}${missing}${line})`);
       for (const problem of workspace.problems) lines.push(`      ! ${problem}`);
     }
   }

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitServer } from '@planalign/sync-tools/git-server';
-import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { addRun, editScenario, generateWorkspaces, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { nativeGit, readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 
 /** Two roots standing for two machines, syncing through a real smart-HTTP Git server. */
@@ -124,6 +124,17 @@ describe('two machines through a loopback Git remote', () => {
     expect(b).toEqual(a);
     expect(JSON.parse(a.get(`${wsA}/workspace.json`)!).description).toBe('from A');
     expect(JSON.parse(a.get(`${wsB}/workspace.json`)!).description).toBe('from B');
+  });
+
+  it('a whole new workspace from A is announced as one, with its scenarios and runs', async () => {
+    const elsewhere = path.join(path.dirname(machineA), 'elsewhere');
+    const extra = await generateWorkspaces({ root: elsewhere, workspaces: 1, scenarios: 3, runs: 6, databaseBytes: 0, seed: 77 });
+    const [newId] = extra.workspaceIds;
+    await fsp.cp(path.join(elsewhere, newId), path.join(machineA, newId), { recursive: true });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const pull = await runJson(['--root', machineB, 'sync', 'pull']);
+    expect(pull.code).toBe(0);
+    expect(pull.body.message).toBe(`Brought down 1 new workspace with 3 new scenarios and ${extra.runs} new runs`);
   });
 
   it('an edit in the same second with the same size is not missed', async () => {

@@ -114,6 +114,7 @@ describe('working as a team', () => {
     await editScenario(ana, shared, scenario, { description: 'what-if: fast growth' });
     const onBranch = (await cli(ana, ['status', '--offline'])).body.workspaces.find((w: { id: string }) => w.id === shared);
     expect(onBranch).toMatchObject({ branch: 'what-if', state: 'push_needed', changes: 2 });
+    expect((await runCli(['--root', ana, 'sync', 'status', '--offline'], as(''))).stdout).toContain('showing branch "what-if"');
     const push = await cli(ana, ['push']);
     expect(push.code, JSON.stringify(push.body)).toBe(0);
     expect(push.body.branches).toEqual([{ workspace_id: shared, branch: 'what-if', pushed: true, files_changed: 0, error: null }]);

@@ -8,7 +8,10 @@ export interface ChangeSummary {
   /** one line per thing that changed, for commit messages and the journal */
   lines: string[];
   addedRuns: number;
+  /** scenarios added to workspaces that were already there */
   addedScenarios: string[];
+  /** every scenario added, those of new workspaces included */
+  addedScenarioCount: number;
   addedWorkspaces: string[];
 }
 
@@ -17,7 +20,7 @@ const quote = (name: string) => `"${name}"`;
 /** The run's date for people: its start time as `2025-12-02 10:30`, else its id. */
 function runLabel(startedAt: string | null | undefined, runId: string): string {
   if (startedAt && !Number.isNaN(Date.parse(startedAt))) return new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ');
-  return runId.slice(0, 8);
+  return runId;
 }
 
 /**
@@ -82,6 +85,7 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
     lines,
     addedRuns,
     addedScenarios,
+    addedScenarioCount: [...scenarios.values()].filter((scenario) => scenario.kind === 'added').length,
     addedWorkspaces,
   };
 }

@@ -17,7 +17,7 @@ import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { findWorkspace, NameBook } from '../workspace/names.js';
 import type { AutomaticSync } from '../workspace/selection.js';
 import { countTree, placeOf } from '../workspace/paths.js';
-import { summarizeChanges } from './change-summary.js';
+import { summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
 import { branchNameProblem } from '../models/branch-name.js';
@@ -632,7 +632,7 @@ export class SyncService {
   /** Records remote changes brought here as a `pull` entry; returns their summary and the pull's message. */
   private async journalPull(context: SyncContext, applied: PathChange[], remoteEmpty: boolean, timestamp: string, commit: string | null) {
     const summary = await summarizeChanges(toFileChanges(applied), new NameBook(this.root));
-    const message = pullMessage(summary.workspaces.length, summary.addedScenarios.length, summary.addedRuns, remoteEmpty, applied);
+    const message = pullMessage(summary, remoteEmpty, applied);
     if (applied.length > 0) {
       await appendJournal(context.repo.gitdir, {
         timestamp,
@@ -726,17 +726,20 @@ function pulledPhrase(line: string): string {
   return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pulled ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
 }
 
-function pullMessage(workspaces: number, scenarios: number, runs: number, remoteEmpty: boolean, applied: PathChange[] = []): string {
+function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applied: PathChange[] = []): string {
   if (remoteEmpty) return 'The remote has no workspaces yet: nothing to pull.';
-  if (workspaces === 0) {
+  if (summary.workspaces.length === 0) {
     // Files outside every workspace came (shared settings, a README someone added): say so.
     if (applied.length === 0) return 'Already up to date.';
     const settings = applied.some((change) => change.path === SETTINGS_FILE);
     const others = applied.length - (settings ? 1 : 0);
     return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null].filter(Boolean).join('; ');
   }
-  const extras = [scenarios > 0 ? `${plural(scenarios, 'new scenario')}` : null, runs > 0 ? `${plural(runs, 'new run')}` : null].filter(Boolean);
-  return `Updated ${plural(workspaces, 'workspace')}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
+  const added = summary.addedWorkspaces.length;
+  const updated = summary.workspaces.length - added;
+  const what = [added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null, updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null].filter(Boolean).join(' and ');
+  const extras = [summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null, summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null].filter(Boolean);
+  return `${what}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
 }
 
 /** The remotes an operation talks to: all (origin and every team remote), or the one named. */
