@@ -131,6 +131,9 @@ describe('planalign sync watch', () => {
     expect(remoteFile(repo, scenarioFile)).not.toContain('simulating');
     const status = await runCli(['--root', machineA, '--json', 'sync', 'status', '--offline']);
     expect(JSON.parse(status.stdout).warnings.join('\n')).toContain('the scenario is still running');
+    // Held back, not "synced": the changes are there, waiting for the run to end.
+    expect(JSON.parse(status.stdout).local_changes).toBeGreaterThan(0);
+    expect(JSON.parse(status.stdout).workspaces.find((w: { id: string }) => w.id === workspaceId).state).toBe('push_needed');
 
     // The run ends: scenario.json says completed, then run_metadata.json is written.
     await editScenario(machineA, workspaceId, scenarioId, { status: 'completed' });

@@ -37,12 +37,15 @@ export async function stageLocalWork(
   scan: ScanResult,
   index: GitIndex,
   options: { sink?: ObjectSink; automatic?: AutomaticSync } = {},
-): Promise<Snapshot & { withheld: Hold }> {
+): Promise<Snapshot & { withheld: Hold; waiting: FileChange[] }> {
   const staged = await stageWorkingTree(context.root, scan, index, options.sink);
   const withheld = selectionHold(context, scan, options);
   const selected = holdBack(staged, index, withheld);
   const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
-  return { ...holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path))), withheld };
+  const ready = holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path)));
+  // Changes of running scenarios: not committed yet, but changes all the same (status shows them).
+  const waiting = onMainLine.changes.filter((change) => !ready.changes.includes(change));
+  return { ...ready, withheld, waiting };
 }
 
 /** The synced files as they are now (folder listings remembered in the scan cache), and the index to compare them with. */

@@ -105,7 +105,8 @@ async function gatherStatus(
     const ws = placeOf(p).workspaceId;
     if (ws) map.set(ws, (map.get(ws) ?? 0) + 1);
   };
-  const changedHere = new Set(snapshot.changes.map((c) => c.path));
+  // Changes waiting for a running scenario count too: they are this computer's, not yet sent.
+  const changedHere = new Set([...snapshot.changes, ...snapshot.waiting].map((c) => c.path));
   if (head && headTree !== (tracking ? baseTree : null)) {
     for (const change of await diffTrees(repo, tracking ? baseTree : null, headTree)) changedHere.add(change.path);
   }
@@ -198,7 +199,7 @@ async function gatherStatus(
     is_initialized: true,
     remote_url: context.settings.remote,
     branch: context.branch,
-    local_changes: snapshot.changes.length + branchChanges,
+    local_changes: snapshot.changes.length + snapshot.waiting.length + branchChanges,
     ahead,
     behind,
     last_sync: state.last_sync,
