@@ -15,6 +15,17 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function causeCodes(error: unknown): string[] {
   const codes: string[] = [];
   let current: unknown = error;
@@ -66,9 +77,20 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   if (typeof status === 'number' && status >= 500) {
     return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
   }
+  const certificate = codes.find((code) => CERTIFICATE_CODES.has(code));
+  if (certificate) {
+    return new SyncNetworkError(
+      `The remote ${remote} presented a certificate this machine does not trust (${certificate}). If your company uses its own certificate authority, point git's http.sslCAInfo, GIT_SSL_CAINFO or NODE_EXTRA_CA_CERTS at its root certificate (a .pem file), or install it in the system's certificate store; your local work is safe.`,
+    );
+  }
   if (codes.some((code) => NETWORK_CODES.has(code)) || /socket hang up|network|fetch failed|timed out/i.test(message)) {
     return new SyncNetworkError(
       `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
+    );
+  }
+  if (codes.includes('MalformedWireError')) {
+    return new SyncNetworkError(
+      `The remote ${remote} sent an answer that is not valid Git protocol (${redactUrl(message)}). Nothing was changed here; try again, and if it keeps happening, the server or a proxy in between is damaging its answers.`,
     );
   }
   if (codes.includes('SmartHttpError')) {
