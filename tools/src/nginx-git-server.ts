@@ -18,6 +18,8 @@ export interface NginxGitServerOptions {
   auth?: { username: string; password: string };
   /** path prefixes answered with a redirect to another prefix: `{ from: '/old', to: '/new', status: 301 }` */
   redirects?: { from: string; to: string; status: 301 | 302 | 307 | 308; onlyPost?: boolean }[];
+  /** a header every request must carry (a gateway that wants git's http.extraHeader); others get 403 */
+  requireHeader?: { name: string; value: string };
 }
 
 export interface NginxGitServer {
@@ -96,7 +98,7 @@ http {
     listen 127.0.0.1:${port}${options.tls ? ' ssl' : ''};
 ${options.tls ? `    ssl_certificate ${options.tls.certFile};\n    ssl_certificate_key ${options.tls.keyFile};\n` : ''}${redirects.join('\n')}
     location / {
-${options.auth ? `      auth_basic "git";\n      auth_basic_user_file ${dir}/htpasswd;\n` : ''}      include /etc/nginx/fastcgi_params;
+${options.requireHeader ? `      if ($http_${options.requireHeader.name.toLowerCase().replace(/-/g, '_')} != "${options.requireHeader.value}") { return 403; }\n` : ''}${options.auth ? `      auth_basic "git";\n      auth_basic_user_file ${dir}/htpasswd;\n` : ''}      include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME ${HTTP_BACKEND()};
       fastcgi_param GIT_PROJECT_ROOT ${projectRoot};
       fastcgi_param GIT_HTTP_EXPORT_ALL 1;
