@@ -83,6 +83,8 @@ const withoutSettingsFile = async (root: string) => {
   return tree;
 };
 
+// Node itself reads NODE_EXTRA_CA_CERTS, so tests of other settings get past TLS with it even
+// in a build that would not read git's own certificate settings.
 const token = { PLANALIGN_SYNC_TOKEN: USER.password, PLANALIGN_SYNC_USERNAME: USER.username };
 const withUser = (url: string) => url.replace('https://', `https://${USER.username}:${USER.password}@`);
 
@@ -125,7 +127,7 @@ describe('a moved repository', () => {
     const url = await server.createRepo('redir');
     const moved301 = url.replace('/redir.git', '/moved301/redir.git');
     const moved307 = url.replace('/redir.git', '/moved307/redir.git');
-    const env = envWith(await home(), { ...token, GIT_SSL_CAINFO: certs.caFile });
+    const env = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
     const a = await machine('redir-a', true);
     const b = await machine('redir-b', false);
 
@@ -144,12 +146,12 @@ describe('a moved repository', () => {
     expect(log.some((line) => line.startsWith('GET /moved307/redir.git/info/refs') && line.endsWith(' 307'))).toBe(true);
 
     const clone = path.join(await tempDir('net-redir-clone'), 'clone');
-    expect((await nativeGit(['clone', '-q', withUser(moved307), clone], env)).code).toBe(0);
+    expect((await nativeGit(['clone', '-q', withUser(moved307), clone], { ...env, GIT_SSL_CAINFO: certs.caFile })).code).toBe(0);
   });
 
   it('refuses a redirect of an upload, naming the new address, and changes nothing on the remote', async () => {
     const url = await server.createRepo('postonly');
-    const env = envWith(await home(), { ...token, GIT_SSL_CAINFO: certs.caFile });
+    const env = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
     const root = await machine('postonly', true);
     expect((await runCli(['--root', root, 'sync', 'init', '--remote', url.replace('/postonly.git', '/postmoved/postonly.git')], { env })).code).toBe(0);
     const push = await runCli(['--root', root, 'sync', 'push'], { env });
@@ -164,7 +166,7 @@ describe('a forward proxy', () => {
   it('carries the traffic when HTTPS_PROXY, https_proxy or http.proxy names it, and is bypassed for NO_PROXY hosts', async () => {
     const url = await server.createRepo('proxied');
     const root = await machine('proxied', true);
-    const base = envWith(await home(), { ...token, GIT_SSL_CAINFO: certs.caFile, NO_PROXY: '', no_proxy: '' });
+    const base = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, NO_PROXY: '', no_proxy: '' });
     const tunnels = () => proxy.requests.filter((request) => request.method === 'CONNECT' && request.target === `127.0.0.1:${port}`).length;
 
     let before = tunnels();
@@ -189,14 +191,14 @@ describe('a forward proxy', () => {
 
     // Native git goes through the same proxy under the same variables.
     before = tunnels();
-    expect((await nativeGit(['ls-remote', withUser(url)], { ...base, https_proxy: proxy.url })).code).toBe(0);
+    expect((await nativeGit(['ls-remote', withUser(url)], { ...base, GIT_SSL_CAINFO: certs.caFile, https_proxy: proxy.url })).code).toBe(0);
     expect(tunnels()).toBeGreaterThan(before);
   });
 
   it('an unreachable proxy is a network error that names the remote', async () => {
     const url = await server.createRepo('deadproxy');
     const root = await machine('deadproxy', true);
-    const run = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: envWith(await home(), { ...token, GIT_SSL_CAINFO: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }) });
+    const run = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }) });
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('127.0.0.1');
   });
@@ -209,7 +211,7 @@ describe("the server's own words", () => {
       'hooked',
       'echo "GH006: Protected branch update failed for refs/heads/main." >&2\necho "Ask an admin, see https://bot:hook-secret@rules.example/protect" >&2\nexit 1',
     );
-    const env = envWith(await home(), { ...token, GIT_SSL_CAINFO: certs.caFile });
+    const env = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
     const root = await machine('hooked', true);
     expect((await runCli(['--root', root, 'sync', 'init', '--remote', url], { env })).code).toBe(0);
     const push = await runCli(['--root', root, 'sync', 'push'], { env });
@@ -230,7 +232,7 @@ describe('user names and credentials', () => {
   it('a user name in the URL (as Azure DevOps and Bitbucket give it) goes with the token', async () => {
     const url = (await server.createRepo('username')).replace('https://', `https://${USER.username}@`);
     const root = await machine('username', true);
-    const env = envWith(await home(), { PLANALIGN_SYNC_TOKEN: USER.password, GIT_SSL_CAINFO: certs.caFile });
+    const env = envWith(await home(), { PLANALIGN_SYNC_TOKEN: USER.password, NODE_EXTRA_CA_CERTS: certs.caFile });
     const init = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env });
     expect(init.code, init.stderr).toBe(0);
     const push = await runCli(['--root', root, 'sync', 'push'], { env });
@@ -247,7 +249,7 @@ describe('user names and credentials', () => {
     // A helper that knows the password, then `store`, which is told to keep what worked.
     const knowing = `!f() { test "$1" = get && printf 'username=${USER.username}\\npassword=${USER.password}\\n'; }; f`;
     const approving = await home(`[credential]\n\thelper = "${knowing}"\n\thelper = store\n`);
-    const env = envWith(approving, { GIT_SSL_CAINFO: certs.caFile });
+    const env = envWith(approving, { NODE_EXTRA_CA_CERTS: certs.caFile });
     for (const args of [['sync', 'init', '--remote', url], ['sync', 'push'], ['sync', 'status']]) {
       const run = await runPlanalign(['--root', root, ...args], { env });
       expect(run.code, run.stderr).toBe(0);
@@ -259,12 +261,12 @@ describe('user names and credentials', () => {
     // `store` alone, filled from its file; a wrong password is rejected (erased) after the 401.
     const stored = await home('[credential]\n\thelper = store\n');
     await fsp.writeFile(path.join(stored, '.git-credentials'), `${origin.replace('https://', `https://${USER.username}:${USER.password}@`)}\n`);
-    const status = await runPlanalign(['--root', root, 'sync', 'pull'], { env: envWith(stored, { GIT_SSL_CAINFO: certs.caFile }) });
+    const status = await runPlanalign(['--root', root, 'sync', 'pull'], { env: envWith(stored, { NODE_EXTRA_CA_CERTS: certs.caFile }) });
     expect(status.code, status.stderr).toBe(0);
     expect(status.seconds).toBeLessThan(15);
 
     await fsp.writeFile(path.join(stored, '.git-credentials'), `${origin.replace('https://', `https://${USER.username}:wrong-pass@`)}\n`);
-    const refused = await runPlanalign(['--root', root, 'sync', 'pull'], { env: envWith(stored, { GIT_SSL_CAINFO: certs.caFile }) });
+    const refused = await runPlanalign(['--root', root, 'sync', 'pull'], { env: envWith(stored, { NODE_EXTRA_CA_CERTS: certs.caFile }) });
     expect(refused.code).toBe(3);
     expect(refused.seconds).toBeLessThan(15);
     expect(await fsp.readFile(path.join(stored, '.git-credentials'), 'utf8')).not.toContain('wrong-pass');
