@@ -132,9 +132,11 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
     children.push(child);
     return () => stderr;
   };
-  const fcgiStderr = start('fcgiwrap', ['-c', '4', '-s', `unix:${path.join(dir, 'fcgiwrap.sock')}`]);
+  // Debian puts both in /usr/sbin, which a non-root PATH may lack.
+  const sbin = async (name: string) => fsp.access(`/usr/sbin/${name}`).then(() => `/usr/sbin/${name}`, () => name);
+  const fcgiStderr = start(await sbin('fcgiwrap'), ['-c', '4', '-s', `unix:${path.join(dir, 'fcgiwrap.sock')}`]);
   await waitFor(async () => fsp.access(path.join(dir, 'fcgiwrap.sock')).then(() => true, () => false), `fcgiwrap (${fcgiStderr()})`);
-  const nginxStderr = start('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
+  const nginxStderr = start(await sbin('nginx'), ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
   await waitFor(() => canConnect(port), `nginx (${nginxStderr()})`);
 
   const baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
