@@ -195,6 +195,25 @@ describe('a forward proxy', () => {
     expect(tunnels()).toBeGreaterThan(before);
   });
 
+  it('a proxy that wants a login gets it from the proxy URL, and without it the error says where to put it', async () => {
+    const guarded = await startLoggingProxy({ auth: { username: 'proxyuser', password: 'proxy-pass' } });
+    try {
+      const url = await server.createRepo('proxylogin');
+      const root = await machine('proxylogin', true);
+      const base = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
+      const refused = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: guarded.url } });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain('407');
+      const withLogin = guarded.url.replace('http://', 'http://proxyuser:proxy-pass@');
+      const init = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: withLogin } });
+      expect(init.code, init.stderr).toBe(0);
+      expect(guarded.requests.some((request) => request.method === 'CONNECT' && request.authorized)).toBe(true);
+      expect(refused.stderr + init.stderr + init.stdout).not.toContain('proxy-pass');
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('an unreachable proxy is a network error that names the remote', async () => {
     const url = await server.createRepo('deadproxy');
     const root = await machine('deadproxy', true);

@@ -37,6 +37,16 @@ function causeCodes(error: unknown): string[] {
   return codes;
 }
 
+function causeMessages(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof Error) messages.push(current.message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messages.join('\n');
+}
+
 /** An HTTP answer other than success from the remote. */
 export class RemoteHttpError extends Error {
   constructor(readonly status: number) {
@@ -76,6 +86,18 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   }
   if (typeof status === 'number' && status >= 500) {
     return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
+  }
+  // undici reports a proxy that refused the tunnel as "Proxy response (407) !== 200 when HTTP Tunneling".
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(causeMessages(error))?.[1];
+  if (proxyStatus === '407') {
+    return new SyncAuthError(
+      `The proxy in front of ${remote} asked for a login (HTTP 407). Put its user name and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, or git's http.proxy); your local work is safe.`,
+    );
+  }
+  if (proxyStatus) {
+    return new SyncNetworkError(
+      `The proxy would not connect to ${remote} (HTTP ${proxyStatus}). Check the proxy settings (HTTPS_PROXY, NO_PROXY, git's http.proxy); your local work is safe.`,
+    );
   }
   const certificate = codes.find((code) => CERTIFICATE_CODES.has(code));
   if (certificate) {
