@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -142,6 +143,40 @@ describe('malformed or refusing answers from the server', () => {
     const pull = await runCli(['--root', b, 'sync', 'pull']);
     expect(pull.code, pull.stderr).toBe(0);
     expect(JSON.parse(await fsp.readFile(path.join(b, workspace, 'workspace.json'), 'utf8')).description).toBe('changed on A');
+  });
+
+  it('a SHA-256 repository made by native git is refused with a clear message, empty or not, and nothing is pushed', async () => {
+    const git = (...args: string[]) => {
+      const result = spawnSync('git', args, { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+      expect(result.status, result.stderr).toBe(0);
+    };
+    const empty = path.join(server.projectRoot, 'sha256-empty.git');
+    const filled = path.join(server.projectRoot, 'sha256-filled.git');
+    git('init', '-q', '--bare', '--object-format=sha256', empty);
+    git('-C', empty, 'config', 'http.receivepack', 'true');
+    git('init', '-q', '--bare', '--object-format=sha256', '--initial-branch=main', filled);
+    const work = path.join(await tempDir('sha256-work'), 'w');
+    git('init', '-q', '--object-format=sha256', '--initial-branch=main', work);
+    await fsp.writeFile(path.join(work, 'README.md'), 'hello\n');
+    git('-C', work, 'add', '.');
+    git('-C', work, 'commit', '-q', '-m', 'first');
+    git('-C', work, 'push', '-q', filled, 'main');
+    mode = 'pass';
+
+    const a = path.join(await tempDir('sha256-a'), 'workspaces');
+    await generateWorkspaces({ root: a, ...PRESETS.demo });
+    const filledInit = await runJson(['--root', a, 'sync', 'init', '--remote', `${server.baseUrl}/sha256-filled.git`]);
+    expect(filledInit.code).toBe(2);
+    expect(filledInit.body.error.message).toContain('SHA-256 repository');
+
+    // git's v0 advertisement of an empty repository names no object format; receive-pack's does.
+    const b = path.join(await tempDir('sha256-b'), 'workspaces');
+    await generateWorkspaces({ root: b, ...PRESETS.demo });
+    await runCli(['--root', b, 'sync', 'init', '--remote', `${server.baseUrl}/sha256-empty.git`]);
+    const push = await runJson(['--root', b, 'sync', 'push']);
+    expect(push.code).toBe(2);
+    expect(push.body.error.message).toContain('SHA-256 repository');
+    expect(spawnSync('git', ['-C', empty, 'rev-parse', '--verify', '--quiet', 'refs/heads/main']).status).not.toBe(0);
   });
 
   it('sends agent= only to a server that advertised its own', async () => {

@@ -276,6 +276,11 @@ function requestedCapabilities(offered: Set<string>, wanted: string[]): string[]
   return chosen;
 }
 
+const sha256Refused = (url: string) =>
+  new SyncConfigError(
+    `The remote ${redactUrl(url)} is a SHA-256 repository, which planalign-sync cannot read or write yet. Use a repository created with the default (SHA-1) object format.`,
+  );
+
 function parseAdvertisement(body: Buffer, url: string): RefAdvertisement {
   // A dumb-HTTP server or a web page answers with something that is not pkt-lines at all.
   const first = body.length >= 4 && /^[0-9a-f]{4}$/i.test(body.toString('latin1', 0, 4)) ? readPktLine(body, 0).payload : null;
@@ -296,16 +301,11 @@ function parseAdvertisement(body: Buffer, url: string): RefAdvertisement {
     const [refPart, caps] = text.split('\0');
     if (caps !== undefined) capabilities = new Set(caps.split(' ').filter(Boolean));
     const [oid, name] = refPart!.split(' ');
-    if (!/^[0-9a-f]{40}$/.test(oid ?? '') || !name) {
-      throw new MalformedWireError(/^[0-9a-f]{64}$/.test(oid ?? '') ? 'the remote listed a SHA-256 object name' : 'the remote sent a malformed ref line');
-    }
+    if (capabilities.has('object-format=sha256') || /^[0-9a-f]{64}$/.test(oid ?? '')) throw sha256Refused(url);
+    if (!/^[0-9a-f]{40}$/.test(oid ?? '') || !name) throw new MalformedWireError('the remote sent a malformed ref line');
     if (name !== 'capabilities^{}') refs.set(name, oid!);
   }
-  if (capabilities.has('object-format=sha256')) {
-    throw new SyncConfigError(
-      `The remote ${redactUrl(url)} is a SHA-256 repository, which planalign-sync cannot read or write yet. Use a repository created with the default (SHA-1) object format.`,
-    );
-  }
+  if (capabilities.has('object-format=sha256')) throw sha256Refused(url);
   return { refs, capabilities };
 }
 
