@@ -31,7 +31,12 @@ interface GitHttpConfig {
 async function readGitHttpConfig(url: string, cwd: string | undefined): Promise<GitHttpConfig> {
   const config: GitHttpConfig = { extraHeaders: [] };
   if (!nativeGitAvailable()) return config;
-  const single = await runNativeGit(['config', '-z', '--get-urlmatch', 'http', url], { cwd }).catch(() => null);
+  const [single, all] = await Promise.all([
+    runNativeGit(['config', '-z', '--get-urlmatch', 'http', url], { cwd }).catch(() => null),
+    // extraHeader is multi-valued and --get-urlmatch gives one value, so every entry is read in
+    // config order and kept when its URL part matches; an empty value clears the list, as in git.
+    runNativeGit(['config', '-z', '--get-regexp', '^http\\..*extraheader$'], { cwd }).catch(() => null),
+  ]);
   if (single?.code === 0) {
     for (const entry of single.stdout.split('\0')) {
       const newline = entry.indexOf('\n');
@@ -43,9 +48,6 @@ async function readGitHttpConfig(url: string, cwd: string | undefined): Promise<
       else if (key === 'http.sslverify') config.sslVerify = value;
     }
   }
-  // extraHeader is multi-valued and --get-urlmatch gives one value, so every entry is read in
-  // config order and kept when its URL part matches; an empty value clears the list, as in git.
-  const all = await runNativeGit(['config', '-z', '--get-regexp', '^http\\..*extraheader$'], { cwd }).catch(() => null);
   if (all?.code === 0) {
     for (const entry of all.stdout.split('\0')) {
       const newline = entry.indexOf('\n');

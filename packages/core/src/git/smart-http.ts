@@ -23,6 +23,24 @@ export interface TransportOptions {
   cwd?: string;
 }
 
+/**
+ * One operation opens several connections (refs, fetch, push); their settings are read once.
+ * They are read again after a few seconds, so a long-running server sees a changed git config.
+ */
+const SETTINGS_TTL_MS = 5_000;
+const settingsCache = new Map<string, { at: number; settings: Promise<NetworkSettings> }>();
+
+function recentSettings(url: string, cwd: string | undefined): Promise<NetworkSettings> {
+  const key = `${cwd ?? ''}\0${url}`;
+  const cached = settingsCache.get(key);
+  if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached.settings;
+  const settings = resolveNetworkSettings(url, { cwd });
+  settingsCache.set(key, { at: Date.now(), settings });
+  // A failure (a missing certificate file) is reported each time, not remembered.
+  settings.catch(() => settingsCache.delete(key));
+  return settings;
+}
+
 /** The address a request goes to: without the user name, which fetch refuses and which only names the credentials. */
 function requestBase(url: string): string {
   const parsed = new URL(url);
@@ -63,7 +81,7 @@ class RemoteConnection {
     const matchUrl = parsed.host === this.original.host ? this.url : `${parsed.origin}${parsed.pathname}`;
     let settings = this.settings.get(matchUrl);
     if (!settings) {
-      settings = resolveNetworkSettings(matchUrl, { cwd: this.options.cwd });
+      settings = recentSettings(matchUrl, this.options.cwd);
       this.settings.set(matchUrl, settings);
     }
     return settings;
