@@ -139,6 +139,18 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
   const nginxStderr = start(await sbin('nginx'), ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
   await waitFor(() => canConnect(port), `nginx (${nginxStderr()})`);
 
+  const killAll = () => {
+    for (const child of children) {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  // The servers run in their own process groups, so a test process that ends without stop() must still take them along.
+  process.once('exit', killAll);
+
   const baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const repoPath = (name: string) => path.join(projectRoot, `${name}.git`);
   return {
@@ -165,13 +177,8 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
     },
     async stop() {
       const exited = children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null));
-      for (const child of children) {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAll();
+      process.removeListener('exit', killAll);
       await Promise.all(exited);
       await fsp.rm(dir, { recursive: true, force: true });
     },

@@ -128,7 +128,7 @@ function normalizeProxy(value: string, source: string): string {
 }
 
 /** The operating system's trusted roots, where Node can tell them (newer Node asks the OS; on Node 20, Debian's bundle). */
-async function systemCertificates(): Promise<string[]> {
+async function systemCertificates(alreadyRead: Set<string>): Promise<string[]> {
   const fromNode = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
   if (typeof fromNode === 'function') {
     try {
@@ -138,7 +138,7 @@ async function systemCertificates(): Promise<string[]> {
     }
   }
   for (const bundle of ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt']) {
-    if (existsSync(bundle)) return [await fsp.readFile(bundle, 'utf8')];
+    if (existsSync(bundle)) return alreadyRead.has(bundle) ? [] : [await fsp.readFile(bundle, 'utf8')];
   }
   return [];
 }
@@ -183,12 +183,22 @@ export async function resolveNetworkSettings(url: string, options: { cwd?: strin
   const extraCertificates: string[] = [];
   let verifyCertificates = true;
   if (target.protocol === 'https:') {
-    const caInfo = env.GIT_SSL_CAINFO ? { file: env.GIT_SSL_CAINFO, source: 'GIT_SSL_CAINFO' } : git.sslCAInfo ? { file: git.sslCAInfo, source: 'git config http.sslCAInfo' } : null;
-    if (caInfo) extraCertificates.push(await readCertificateFile(caInfo.file, caInfo.source));
-    // Node reads NODE_EXTRA_CA_CERTS only into its default context, which a custom list replaces.
-    if (env.NODE_EXTRA_CA_CERTS) extraCertificates.push(await readCertificateFile(env.NODE_EXTRA_CA_CERTS, 'NODE_EXTRA_CA_CERTS'));
-    if (env.SSL_CERT_FILE) extraCertificates.push(await readCertificateFile(env.SSL_CERT_FILE, 'SSL_CERT_FILE'));
-    extraCertificates.push(...(await systemCertificates()));
+    const files: { file: string; source: string }[] = [];
+    // As in git, GIT_SSL_CAINFO wins over http.sslCAInfo.
+    if (env.GIT_SSL_CAINFO) files.push({ file: env.GIT_SSL_CAINFO, source: 'GIT_SSL_CAINFO' });
+    else if (git.sslCAInfo) files.push({ file: git.sslCAInfo, source: 'git config http.sslCAInfo' });
+    // Node reads NODE_EXTRA_CA_CERTS into its default context only; the shared context here adds it again.
+    if (env.NODE_EXTRA_CA_CERTS) files.push({ file: env.NODE_EXTRA_CA_CERTS, source: 'NODE_EXTRA_CA_CERTS' });
+    if (env.SSL_CERT_FILE) files.push({ file: env.SSL_CERT_FILE, source: 'SSL_CERT_FILE' });
+    // Many machines point several of these at the same bundle: each file is read once.
+    const read = new Set<string>();
+    for (const { file, source } of files) {
+      if (read.has(file)) continue;
+      read.add(file);
+      extraCertificates.push(await readCertificateFile(file, source));
+    }
+    const system = await systemCertificates(read);
+    extraCertificates.push(...system);
     const off = /^(false|no|off|0)$/i;
     if ((git.sslVerify !== undefined && off.test(git.sslVerify.trim())) || (env.GIT_SSL_NO_VERIFY !== undefined && env.GIT_SSL_NO_VERIFY !== '')) {
       verifyCertificates = false;
