@@ -179,6 +179,8 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       const init = spawnSync('git', ['init', '-q', '--bare', `--initial-branch=${branch}`, repo], { encoding: 'utf8' });
       if (init.status !== 0) throw new Error(`git init --bare failed: ${init.stderr}`);
       spawnSync('git', ['-C', repo, 'config', 'http.receivepack', 'true']);
+      // As GitHub does: every object pushed is checked, so a malformed tree is refused.
+      spawnSync('git', ['-C', repo, 'config', 'receive.fsckObjects', 'true']);
       return `${baseUrl}/${name}.git`;
     },
     setAuth(next) {

@@ -13,10 +13,20 @@ export interface Credentials {
 
 const DEFAULT_TOKEN_USERNAME = 'planalign-sync';
 
-export function credentialsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Credentials | null {
+/** The token from the environment; its user name is PLANALIGN_SYNC_USERNAME, else the URL's (`https://org@dev.azure.com/…`). */
+export function credentialsFromEnvironment(url: string, env: NodeJS.ProcessEnv = process.env): Credentials | null {
   const token = env.PLANALIGN_SYNC_TOKEN;
   if (!token) return null;
-  return { username: env.PLANALIGN_SYNC_USERNAME || DEFAULT_TOKEN_USERNAME, password: token, source: 'environment' };
+  return { username: env.PLANALIGN_SYNC_USERNAME || userNameInUrl(url) || DEFAULT_TOKEN_USERNAME, password: token, source: 'environment' };
+}
+
+export function userNameInUrl(url: string): string | null {
+  try {
+    const name = new URL(url).username;
+    return name ? decodeURIComponent(name) : null;
+  } catch {
+    return null;
+  }
 }
 
 function credentialRequest(url: string, extra: Record<string, string> = {}): string {
@@ -25,7 +35,7 @@ function credentialRequest(url: string, extra: Record<string, string> = {}): str
     protocol: parsed.protocol.replace(':', ''),
     host: parsed.host,
     path: parsed.pathname.replace(/^\//, ''),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(userNameInUrl(url) ? { username: userNameInUrl(url)! } : {}),
     ...extra,
   };
   return `${Object.entries(fields)

@@ -15,6 +15,17 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function causeCodes(error: unknown): string[] {
   const codes: string[] = [];
   let current: unknown = error;
@@ -24,6 +35,16 @@ function causeCodes(error: unknown): string[] {
     current = (current as { cause?: unknown }).cause;
   }
   return codes;
+}
+
+function causeMessages(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof Error) messages.push(current.message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messages.join('\n');
 }
 
 /** An HTTP answer other than success from the remote. */
@@ -66,9 +87,32 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   if (typeof status === 'number' && status >= 500) {
     return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
   }
+  // undici reports a proxy that refused the tunnel as "Proxy response (407) !== 200 when HTTP Tunneling".
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(causeMessages(error))?.[1];
+  if (proxyStatus === '407') {
+    return new SyncAuthError(
+      `The proxy in front of ${remote} asked for a login (HTTP 407). Put its user name and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, or git's http.proxy); your local work is safe.`,
+    );
+  }
+  if (proxyStatus) {
+    return new SyncNetworkError(
+      `The proxy would not connect to ${remote} (HTTP ${proxyStatus}). Check the proxy settings (HTTPS_PROXY, NO_PROXY, git's http.proxy); your local work is safe.`,
+    );
+  }
+  const certificate = codes.find((code) => CERTIFICATE_CODES.has(code));
+  if (certificate) {
+    return new SyncNetworkError(
+      `The remote ${remote} presented a certificate this machine does not trust (${certificate}). If your company uses its own certificate authority, point git's http.sslCAInfo, GIT_SSL_CAINFO or NODE_EXTRA_CA_CERTS at its root certificate (a .pem file), or install it in the system's certificate store; your local work is safe.`,
+    );
+  }
   if (codes.some((code) => NETWORK_CODES.has(code)) || /socket hang up|network|fetch failed|timed out/i.test(message)) {
     return new SyncNetworkError(
       `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
+    );
+  }
+  if (codes.includes('MalformedWireError')) {
+    return new SyncNetworkError(
+      `The remote ${remote} sent an answer that is not valid Git protocol (${redactUrl(message)}). Nothing was changed here; try again, and if it keeps happening, the server or a proxy in between is damaging its answers.`,
     );
   }
   if (codes.includes('SmartHttpError')) {

@@ -26,6 +26,12 @@ import { indexPack } from './pack-indexer.js';
 export const REMOTE_NAME = 'origin';
 const ZERO_OID = '0000000000000000000000000000000000000000';
 
+/** A refusal with what the server said about it (a hook's output, a host's protected-branch rule), which tells the user what to change. */
+function refusedMessage(headline: string, remoteMessages: string[], advice: string): string {
+  if (remoteMessages.length === 0) return `${headline} ${advice}`;
+  return `${headline}\nThe remote said:\n${remoteMessages.map((line) => `  remote: ${line}`).join('\n')}\n${advice}`;
+}
+
 /** What a ref deletion sends after its command: nothing. */
 async function* noPack(): AsyncGenerator<Buffer> {}
 
@@ -163,7 +169,7 @@ export class GitRepository {
       return new Map(result.split('\n').filter((l) => l.trim()).map((l) => { const [oid, ref] = l.split(/\s+/); return [ref, oid] as [string, string]; }));
     }
     try {
-      return new Map([...(await listRemoteRefs(url))].filter(([ref]) => ref.startsWith(`${prefix}/`)));
+      return new Map([...(await listRemoteRefs(url, { cwd: this.root }))].filter(([ref]) => ref.startsWith(`${prefix}/`)));
     } catch (error) {
       throw translateRemoteError(error, url);
     }
@@ -366,7 +372,7 @@ export class GitRepository {
       const haves = [await this.resolveRef(localRefOf(options)), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
       let pack: Buffer | null;
       try {
-        pack = await fetchPack(options.url, [remoteHead], [...new Set(haves)]);
+        pack = await fetchPack(options.url, [remoteHead], [...new Set(haves)], { cwd: this.root });
       } catch (error) {
         throw translateRemoteError(error, options.url);
       }
@@ -409,7 +415,7 @@ export class GitRepository {
       const line = result.split('\n').find((l) => l.trim());
       return line ? line.split(/\s+/)[0] : null;
     }
-    return (await listRemoteRefs(options.url)).get(`refs/heads/${options.branch}`) ?? null;
+    return (await listRemoteRefs(options.url, { cwd: this.root })).get(`refs/heads/${options.branch}`) ?? null;
   }
 
   /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
@@ -418,7 +424,7 @@ export class GitRepository {
     const ref = `refs/heads/${options.branch}`;
     const head = await this.resolveRef(localRefOf(options));
     if (!head) return true;
-    const session = await openReceivePack(options.url);
+    const session = await openReceivePack(options.url, { cwd: this.root });
     const remoteOld = session.advertisement.refs.get(ref) ?? null;
     if (remoteOld === head) return true;
     // A remote tip we do not have, or that our branch does not contain, means someone pushed first.
@@ -430,13 +436,13 @@ export class GitRepository {
     const remoteTree = basis ? (await this.readCommit(basis)).tree : null;
     const objects = await collectObjectsToSend(this, onlyLocal, remoteTree);
     options.onProgress?.({ phase: 'Uploading', loaded: 0, total: objects.length });
-    const refusal = await session.update(ref, remoteOld ?? ZERO_OID, head, streamPack(objects.length, this.packEntries(objects, options.onProgress)));
+    const { refusal, remoteMessages } = await session.update(ref, remoteOld ?? ZERO_OID, head, streamPack(objects.length, this.packEntries(objects, options.onProgress)));
     if (refusal === null) {
       await this.writeRef(trackingRefOf(options), head);
       return true;
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
-    throw new SyncError(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`);
+    throw new SyncError(refusedMessage(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`, remoteMessages, 'Your work is committed here; once the remote accepts it, push again.'));
   }
 
   /** Each object's pack entry for a push: copied from a local pack when stored there whole, else compressed afresh. */
@@ -465,12 +471,12 @@ export class GitRepository {
       await this.nativeTransport(['push', options.url, `:${ref}`], options.url);
       return true;
     }
-    const session = await openReceivePack(options.url);
+    const session = await openReceivePack(options.url, { cwd: this.root });
     const current = session.advertisement.refs.get(ref) ?? null;
     if (current === null) return true;
     if (expected !== null && current !== expected) return false;
-    const refusal = await session.update(ref, current, ZERO_OID, noPack());
-    if (refusal !== null) throw new SyncError(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`);
+    const { refusal, remoteMessages } = await session.update(ref, current, ZERO_OID, noPack());
+    if (refusal !== null) throw new SyncError(refusedMessage(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`, remoteMessages, 'Nothing was deleted.'));
     return true;
   }
 

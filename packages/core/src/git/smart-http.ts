@@ -1,6 +1,9 @@
-import { SyncNetworkError } from '../errors.js';
+import { SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
 import { RemoteHttpError, translateRemoteError } from './error-translation.js';
+import { sendHttpRequest, type HttpResponse } from './http-client.js';
+import { resolveNetworkSettings, type NetworkSettings } from './network-settings.js';
+import { errLineText, FLUSH, MalformedWireError, parsePktLines, pktLine, readPktLine, sanitizeRemoteText } from './pkt-line.js';
 import { redactUrl } from './remote-url.js';
 
 /**
@@ -11,77 +14,181 @@ import { redactUrl } from './remote-url.js';
  * decides what to send from a tree diff, and received packs are indexed in one pass.
  */
 const USER_AGENT = 'git/planalign-sync';
+const AGENT_CAPABILITY = 'agent=planalign-sync';
+/** As many redirects of the first request as curl lets git follow, and some margin below it. */
+const MAX_REDIRECTS = 10;
 
-export function pktLine(text: string | Buffer): Buffer {
-  const payload = typeof text === 'string' ? Buffer.from(text) : text;
-  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+export interface TransportOptions {
+  /** the repository whose git settings apply (its .git/config besides the user's), if any */
+  cwd?: string;
 }
 
-export const FLUSH = Buffer.from('0000');
+/**
+ * One operation opens several connections (refs, fetch, push); their settings are read once.
+ * They are read again after a few seconds, so a long-running server sees a changed git config.
+ */
+const SETTINGS_TTL_MS = 5_000;
+const settingsCache = new Map<string, { at: number; settings: Promise<NetworkSettings> }>();
 
-/** Splits a pkt-line stream; a flush packet is returned as null. */
-export function parsePktLines(buffer: Buffer): (Buffer | null)[] {
-  const lines: (Buffer | null)[] = [];
-  let offset = 0;
-  while (offset + 4 <= buffer.length) {
-    const length = Number.parseInt(buffer.toString('latin1', offset, offset + 4), 16);
-    if (Number.isNaN(length)) throw new Error('malformed pkt-line from the remote');
-    if (length === 0 || length === 1 || length === 2) {
-      lines.push(null);
-      offset += 4;
-      continue;
-    }
-    lines.push(buffer.subarray(offset + 4, offset + length));
-    offset += length;
-  }
-  return lines;
+function recentSettings(url: string, cwd: string | undefined): Promise<NetworkSettings> {
+  const key = `${cwd ?? ''}\0${url}`;
+  const cached = settingsCache.get(key);
+  if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached.settings;
+  const settings = resolveNetworkSettings(url, { cwd });
+  settingsCache.set(key, { at: Date.now(), settings });
+  // A failure (a missing certificate file) is reported each time, not remembered.
+  settings.catch(() => settingsCache.delete(key));
+  return settings;
 }
 
-/** Sends requests with the user's credentials: a token from the environment up front, else the credential helper after a 401. */
-class AuthorizedClient {
-  private credentials: Credentials | null = credentialsFromEnvironment();
+/** The address a request goes to: without the user name, which fetch refuses and which only names the credentials. */
+function requestBase(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/**
+ * One conversation with a remote: credentials (a token from the environment up front, else the
+ * credential helper after a 401), the network settings, and the base URL, which a redirect of
+ * the first request may move (git's default `http.followRedirects=initial`).
+ */
+class RemoteConnection {
+  private base: string;
+  private readonly original: URL;
+  private credentials: Credentials | null;
+  private credentialsUrl: string;
   private askedHelper = false;
+  private approved = false;
+  private readonly settings = new Map<string, Promise<NetworkSettings>>();
 
-  constructor(private readonly url: string) {}
+  constructor(
+    readonly url: string,
+    private readonly options: TransportOptions,
+  ) {
+    this.original = new URL(url);
+    this.base = requestBase(url);
+    this.credentials = credentialsFromEnvironment(url);
+    this.credentialsUrl = url;
+  }
 
-  private header(): Record<string, string> {
+  private settingsFor(target: string): Promise<NetworkSettings> {
+    const parsed = new URL(target);
+    // Settings are matched against the remote's URL (user name included), as git matches http.<url>.*.
+    const matchUrl = parsed.host === this.original.host ? this.url : `${parsed.origin}${parsed.pathname}`;
+    let settings = this.settings.get(matchUrl);
+    if (!settings) {
+      settings = recentSettings(matchUrl, this.options.cwd);
+      this.settings.set(matchUrl, settings);
+    }
+    return settings;
+  }
+
+  /** Credentials go only to the host they are for (an http → https upgrade of it included). */
+  private authorizationFor(target: string, settings: NetworkSettings): Record<string, string> {
     if (!this.credentials) return {};
+    if (settings.extraHeaders.some(([name]) => name.toLowerCase() === 'authorization')) return {};
+    const parsed = new URL(target);
+    const sameHost = parsed.hostname === this.original.hostname && (parsed.protocol === this.original.protocol || parsed.protocol === 'https:');
+    if (!sameHost) return {};
     return { Authorization: `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` };
   }
 
-  async request(target: string, init: { method: string; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> }): Promise<Buffer> {
+  /** One request: its body on success, or where a redirect points. Every other answer is an error. */
+  async request(
+    target: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> },
+  ): Promise<{ body: Buffer; redirect?: undefined } | { redirect: string; body?: undefined }> {
     for (;;) {
+      const settings = await this.settingsFor(target);
       const stall = new StallGuard(this.url);
       const streamed = init.body instanceof ReadableStream ? init.body : null;
-      let response: Response;
+      let response: HttpResponse;
       try {
-        response = await fetch(target, {
-          method: init.method,
-          headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.header() },
-          // A remote taking in an upload is answering, however long the upload lasts.
-          body: streamed ? streamed.pipeThrough(stall.progressCounter()) : init.body,
-          ...(streamed ? { duplex: 'half' as const } : {}),
-          signal: stall.signal,
-        });
+        response = await sendHttpRequest(
+          target,
+          {
+            method: init.method,
+            headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.authorizationFor(target, settings) },
+            // A remote taking in an upload is answering, however long the upload lasts.
+            body: streamed ? streamed.pipeThrough(stall.progressCounter()) : init.body,
+            signal: stall.signal,
+          },
+          settings,
+        );
       } catch (error) {
         stall.stop();
         throw stall.error ?? translateRemoteError(error, this.url);
       }
+      if (response.ok) {
+        if (this.credentials && !this.approved) {
+          this.approved = true;
+          await reportToHelper(this.credentialsUrl, this.credentials, true);
+        }
+        return { body: await stall.readBody(response) };
+      }
+      // Whatever happens next, this answer is finished with: its timer and its connection are
+      // released, so nothing keeps the process alive after the command is done.
+      stall.stop();
+      await response.body?.cancel().catch(() => undefined);
       // A streamed body is gone once sent; discovery, which always comes first, asks the helper.
       if (response.status === 401 && !this.credentials && !this.askedHelper && !streamed) {
         this.askedHelper = true;
-        this.credentials = await credentialsFromHelper(this.url);
+        this.credentialsUrl = new URL(target).host === this.original.host ? this.url : requestBase(target);
+        this.credentials = await credentialsFromHelper(this.credentialsUrl);
         if (this.credentials) continue;
       }
-      if (response.status === 401 && this.credentials) await reportToHelper(this.url, this.credentials, false);
-      if (!response.ok) {
-        stall.stop();
-        await response.body?.cancel().catch(() => undefined);
-        throw translateRemoteError(new RemoteHttpError(response.status), this.url);
-      }
-      if (this.credentials) await reportToHelper(this.url, this.credentials, true);
-      return stall.readBody(response);
+      if (response.status === 401 && this.credentials) await reportToHelper(this.credentialsUrl, this.credentials, false);
+      const location = response.headers.get('location');
+      if ([301, 302, 303, 307, 308].includes(response.status) && location) return { redirect: new URL(location, target).href };
+      throw translateRemoteError(new RemoteHttpError(response.status), this.url);
     }
+  }
+
+  /** Reads a service's ref advertisement (`info/refs`), following redirects as git does by default. */
+  async discover(service: 'git-upload-pack' | 'git-receive-pack'): Promise<RefAdvertisement> {
+    const suffix = `/info/refs?service=${service}`;
+    let target = `${this.base}${suffix}`;
+    for (let hops = 0; ; hops += 1) {
+      const answer = await this.request(target, { method: 'GET' });
+      if (answer.redirect !== undefined) {
+        if (hops >= MAX_REDIRECTS) throw new SyncConfigError(`The remote ${redactUrl(this.url)} redirected more than ${MAX_REDIRECTS} times. Check the URL.`);
+        target = answer.redirect;
+        continue;
+      }
+      if (hops > 0) this.rebase(target, suffix);
+      return parseAdvertisement(answer.body, this.url);
+    }
+  }
+
+  /** After a redirect, every later request goes to the new place (git's `http.followRedirects=initial`). */
+  private rebase(finalTarget: string, suffix: string): void {
+    const parsed = new URL(finalTarget);
+    if (!parsed.pathname.endsWith('/info/refs')) {
+      throw new SyncConfigError(
+        `The remote ${redactUrl(this.url)} redirected to ${redactUrl(requestBase(finalTarget))}, which does not look like a Git repository address (it dropped "${suffix.slice(1)}"). Set the repository's new address with planalign sync init --remote <url>.`,
+      );
+    }
+    this.base = `${parsed.origin}${parsed.pathname.slice(0, -'/info/refs'.length)}`;
+  }
+
+  /** A POST to a service; a redirect here is refused, as git refuses it. */
+  async post(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer | ReadableStream<Uint8Array>): Promise<Buffer> {
+    const kind = service.slice('git-'.length);
+    const answer = await this.request(`${this.base}/${service}`, {
+      method: 'POST',
+      headers: { 'Content-Type': `application/x-${service}-request`, Accept: `application/x-${service}-result` },
+      body,
+    });
+    if (answer.redirect !== undefined) {
+      throw new SyncConfigError(
+        `The remote ${redactUrl(this.url)} redirected the ${kind} request to ${redactUrl(answer.redirect)}; like git, planalign-sync follows redirects only on the first request. Nothing was changed; set the repository's new address with planalign sync init --remote <url>.`,
+      );
+    }
+    return answer.body;
   }
 }
 
@@ -110,6 +217,8 @@ class StallGuard {
       this.error = new SyncNetworkError(`The remote ${redactUrl(this.url)} stopped answering for ${(this.limitMs / 1000).toFixed(this.limitMs < 10_000 ? 1 : 0)} s. Nothing was changed here; try again later.`);
       this.controller.abort(this.error);
     }, this.limitMs);
+    // The open connection keeps the process alive while a request is under way; the watchdog must not on its own.
+    this.timer.unref();
   }
 
   stop(): void {
@@ -126,7 +235,7 @@ class StallGuard {
     });
   }
 
-  async readBody(response: Response): Promise<Buffer> {
+  async readBody(response: HttpResponse): Promise<Buffer> {
     const chunks: Buffer[] = [];
     try {
       if (response.body) {
@@ -157,13 +266,141 @@ export interface RefAdvertisement {
   capabilities: Set<string>;
 }
 
-export interface ReceivePackSession {
-  advertisement: RefAdvertisement;
-  /** Updates one ref with a pack (produced while it uploads); resolves to null on success or the remote's reason for refusing. */
-  update(ref: string, oldOid: string, newOid: string, pack: AsyncIterable<Buffer>): Promise<string | null>;
+/** What the remote said about one ref update. */
+export interface PushReport {
+  /** null when the ref was updated, else the remote's reason (`non-fast-forward`, `pre-receive hook declined`…) */
+  refusal: string | null;
+  /** what the remote wrote for people on side-band channel 2 (hook output, GH006/GH013 explanations), made safe to print */
+  remoteMessages: string[];
 }
 
-/** Requests up to this size are sent whole with a Content-Length; larger ones are streamed, as git does past `http.postBuffer`. */
+export interface ReceivePackSession {
+  advertisement: RefAdvertisement;
+  /** Updates one ref with a pack (produced while it uploads). */
+  update(ref: string, oldOid: string, newOid: string, pack: AsyncIterable<Buffer>): Promise<PushReport>;
+}
+
+/** The server stopped with a message of its own (an `ERR` line or side-band channel 3). */
+function remoteSaid(text: string, url: string): SyncError {
+  return new SyncError(
+    `The remote ${redactUrl(url)} answered with an error: "${redactUrl(sanitizeRemoteText(text))}". Nothing was changed here; check the repository address and your access to it.`,
+  );
+}
+
+/** Capabilities we ask for: those the server offered, and `agent=` only when it sent its own. */
+function requestedCapabilities(offered: Set<string>, wanted: string[]): string[] {
+  const chosen = wanted.filter((capability) => offered.has(capability));
+  if ([...offered].some((capability) => capability.startsWith('agent='))) chosen.push(AGENT_CAPABILITY);
+  return chosen;
+}
+
+const sha256Refused = (url: string) =>
+  new SyncConfigError(
+    `The remote ${redactUrl(url)} is a SHA-256 repository, which planalign-sync cannot read or write yet. Use a repository created with the default (SHA-1) object format.`,
+  );
+
+function parseAdvertisement(body: Buffer, url: string): RefAdvertisement {
+  // A dumb-HTTP server or a web page answers with something that is not pkt-lines at all.
+  const first = body.length >= 4 && /^[0-9a-f]{4}$/i.test(body.toString('latin1', 0, 4)) ? readPktLine(body, 0).payload : null;
+  if (first) {
+    const err = errLineText(first);
+    if (err !== null) throw remoteSaid(err, url);
+  }
+  if (!first || !first.toString('utf8').startsWith('# service=')) {
+    throw translateRemoteError(Object.assign(new Error('not a smart-HTTP Git server'), { code: 'SmartHttpError' }), url);
+  }
+  const refs = new Map<string, string>();
+  let capabilities = new Set<string>();
+  for (const line of parsePktLines(body).slice(1)) {
+    if (line === null) continue;
+    const err = errLineText(line);
+    if (err !== null) throw remoteSaid(err, url);
+    const text = line.toString('utf8').replace(/\n$/, '');
+    const [refPart, caps] = text.split('\0');
+    if (caps !== undefined) capabilities = new Set(caps.split(' ').filter(Boolean));
+    const [oid, name] = refPart!.split(' ');
+    if (capabilities.has('object-format=sha256') || /^[0-9a-f]{64}$/.test(oid ?? '')) throw sha256Refused(url);
+    if (!/^[0-9a-f]{40}$/.test(oid ?? '') || !name) throw new MalformedWireError('the remote sent a malformed ref line');
+    if (name !== 'capabilities^{}') refs.set(name, oid!);
+  }
+  if (capabilities.has('object-format=sha256')) throw sha256Refused(url);
+  return { refs, capabilities };
+}
+
+/** Where the remote's branches are, from one small request. */
+export async function listRemoteRefs(url: string, options: TransportOptions = {}): Promise<Map<string, string>> {
+  try {
+    return (await new RemoteConnection(url, options).discover('git-upload-pack')).refs;
+  } catch (error) {
+    throw translateRemoteError(error, url);
+  }
+}
+
+/**
+ * Downloads one pack holding `wants` and whatever they need that `haves` do not already
+ * cover. Returns null when the remote had nothing to send.
+ */
+export async function fetchPack(url: string, wants: string[], haves: string[], options: TransportOptions = {}): Promise<Buffer | null> {
+  try {
+    return await downloadPack(url, wants, haves, options);
+  } catch (error) {
+    throw translateRemoteError(error, url);
+  }
+}
+
+async function downloadPack(url: string, wants: string[], haves: string[], options: TransportOptions): Promise<Buffer | null> {
+  const connection = new RemoteConnection(url, options);
+  const { capabilities } = await connection.discover('git-upload-pack');
+  const wanted = requestedCapabilities(capabilities, ['side-band-64k', 'ofs-delta', 'no-progress']);
+  const lines = wants.map((oid, i) => pktLine(i === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`));
+  const request = Buffer.concat([...lines, FLUSH, ...haves.map((oid) => pktLine(`have ${oid}\n`)), pktLine('done\n')]);
+  const response = await connection.post('git-upload-pack', request);
+  return parsePackResponse(response, wanted.includes('side-band-64k'), url);
+}
+
+/**
+ * Reads upload-pack's answer: "NAK" / "ACK <id>" lines, then the pack (in band 1 when
+ * side-band is on, ended by a flush). An `ERR` line, a fatal band-3 message, a malformed or
+ * truncated line, or anything after the final flush is an error, so nothing is stored.
+ */
+export function parsePackResponse(response: Buffer, sideBand: boolean, url: string): Buffer | null {
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  let ended = false;
+  while (offset < response.length) {
+    if (!sideBand && chunks.length === 0 && response.toString('latin1', offset, offset + 4) === 'PACK') {
+      chunks.push(response.subarray(offset));
+      offset = response.length;
+      break;
+    }
+    const { payload, next } = readPktLine(response, offset);
+    offset = next;
+    if (payload === null) {
+      if (sideBand && chunks.length > 0) {
+        ended = true;
+        break;
+      }
+      continue;
+    }
+    const err = errLineText(payload);
+    if (err !== null) throw remoteSaid(err, url);
+    if (chunks.length === 0) {
+      const text = payload.toString('latin1');
+      if (text === 'NAK\n' || text === 'NAK' || text.startsWith('ACK ')) continue;
+    }
+    if (!sideBand) throw new MalformedWireError('the remote sent something other than a pack');
+    const band = payload[0];
+    if (band === 1) chunks.push(payload.subarray(1));
+    else if (band === 3) throw remoteSaid(payload.subarray(1).toString('utf8'), url);
+    else if (band !== 2) throw new MalformedWireError(`the remote sent data on unknown side-band channel ${band}`);
+  }
+  if (sideBand && chunks.length > 0 && !ended) throw new MalformedWireError('the remote ended the pack without its closing flush (truncated answer)');
+  if (offset !== response.length) throw new MalformedWireError('the remote sent data after the end of the pack');
+  const pack = Buffer.concat(chunks);
+  return pack.length > 0 ? pack : null;
+}
+
+/** Up to this size a request is sent whole with a Content-Length; larger ones are streamed, as git does past `http.postBuffer`. */
 const POST_BUFFER_BYTES = 1 << 20;
 
 /**
@@ -205,125 +442,61 @@ async function bufferOrStream(head: Buffer, rest: AsyncIterable<Buffer>): Promis
   return { body, sourceError: () => failure };
 }
 
-/** Reads a service's ref advertisement (`info/refs`). */
-async function discover(client: AuthorizedClient, url: string, service: 'git-upload-pack' | 'git-receive-pack'): Promise<RefAdvertisement> {
-  const body = await client.request(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`, { method: 'GET' });
-  const refs = new Map<string, string>();
-  let capabilities = new Set<string>();
-  let sawService = false;
-  for (const line of parsePktLines(body)) {
-    if (line === null) continue;
-    const text = line.toString('utf8').replace(/\n$/, '');
-    if (text.startsWith('# service=')) {
-      sawService = true;
-      continue;
-    }
-    const [refPart, caps] = text.split('\0');
-    if (caps !== undefined) capabilities = new Set(caps.split(' ').filter(Boolean));
-    const [oid, name] = refPart.split(' ');
-    if (name && name !== 'capabilities^{}') refs.set(name, oid);
-  }
-  if (!sawService) {
-    throw translateRemoteError(Object.assign(new Error('not a smart-HTTP Git server'), { code: 'SmartHttpError' }), url);
-  }
-  return { refs, capabilities };
-}
-
-/** Where the remote's branches are, from one small request. */
-export async function listRemoteRefs(url: string): Promise<Map<string, string>> {
-  return (await discover(new AuthorizedClient(url), url, 'git-upload-pack')).refs;
-}
-
-/**
- * Downloads one pack holding `wants` and whatever they need that `haves` do not already
- * cover. Returns null when the remote had nothing to send.
- */
-export async function fetchPack(url: string, wants: string[], haves: string[]): Promise<Buffer | null> {
-  const client = new AuthorizedClient(url);
-  const { capabilities } = await discover(client, url, 'git-upload-pack');
-  const wanted = ['side-band-64k', 'ofs-delta', 'no-progress', 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
-  const lines = wants.map((oid, i) => pktLine(i === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`));
-  const request = Buffer.concat([...lines, FLUSH, ...haves.map((oid) => pktLine(`have ${oid}\n`)), pktLine('done\n')]);
-  const response = await client.request(`${url.replace(/\/+$/, '')}/git-upload-pack`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-git-upload-pack-request', Accept: 'application/x-git-upload-pack-result' },
-    body: request,
+export async function openReceivePack(url: string, options: TransportOptions = {}): Promise<ReceivePackSession> {
+  const connection = new RemoteConnection(url, options);
+  const { refs, capabilities } = await connection.discover('git-receive-pack').catch((error: unknown) => {
+    throw translateRemoteError(error, url);
   });
-  const sideBand = wanted.includes('side-band-64k');
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  // "NAK" / "ACK <id>" lines come first, then the pack (in band 1 when side-band is on).
-  while (offset + 4 <= response.length) {
-    const length = Number.parseInt(response.toString('latin1', offset, offset + 4), 16);
-    if (Number.isNaN(length)) break;
-    if (length === 0) {
-      offset += 4;
-      continue;
-    }
-    const payload = response.subarray(offset + 4, offset + length);
-    const text = payload.subarray(0, 4).toString('latin1');
-    if (text === 'NAK\n' || text.startsWith('ACK ')) {
-      offset += length;
-      continue;
-    }
-    if (!sideBand) {
-      chunks.push(response.subarray(offset));
-      break;
-    }
-    if (payload[0] === 1) chunks.push(payload.subarray(1));
-    else if (payload[0] === 3) throw translateRemoteError(new Error(payload.subarray(1).toString('utf8').trim()), url);
-    offset += length;
-  }
-  const pack = Buffer.concat(chunks);
-  return pack.length > 0 ? pack : null;
-}
-
-export async function openReceivePack(url: string): Promise<ReceivePackSession> {
-  const client = new AuthorizedClient(url);
-  const base = url.replace(/\/+$/, '');
-  const { refs, capabilities } = await discover(client, url, 'git-receive-pack');
   return {
     advertisement: { refs, capabilities },
     async update(ref, oldOid, newOid, pack) {
       const deleting = /^0+$/.test(newOid);
-      const wanted = ['report-status', 'side-band-64k', ...(deleting ? ['delete-refs'] : []), 'agent=planalign-sync'].filter((c) => c.startsWith('agent=') || capabilities.has(c));
+      const wanted = requestedCapabilities(capabilities, ['report-status', 'side-band-64k', ...(deleting ? ['delete-refs'] : [])]);
       const command = pktLine(`${oldOid} ${newOid} ${ref}\0${wanted.join(' ')}\n`);
       const { body, sourceError } = await bufferOrStream(Buffer.concat([command, FLUSH]), pack);
       let response: Buffer;
       try {
-        response = await client.request(`${base}/git-receive-pack`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-git-receive-pack-request', Accept: 'application/x-git-receive-pack-result' },
-          body,
-        });
+        response = await connection.post('git-receive-pack', body);
       } catch (error) {
-        throw sourceError() ?? error;
+        throw sourceError() ?? translateRemoteError(error, url);
       }
-      return parseReportStatus(response, wanted.includes('side-band-64k'), ref);
+      try {
+        return parseReportStatus(response, wanted.includes('side-band-64k'), ref, url);
+      } catch (error) {
+        throw translateRemoteError(error, url);
+      }
     },
   };
 }
 
-/** Reads `unpack ok` / `ok <ref>` / `ng <ref> <reason>` from the remote's answer. */
-function parseReportStatus(response: Buffer, sideBand: boolean, ref: string): string | null {
+/** Reads `unpack ok` / `ok <ref>` / `ng <ref> <reason>` from the remote's answer, with what it said for people on channel 2. */
+export function parseReportStatus(response: Buffer, sideBand: boolean, ref: string, url: string): PushReport {
   let report = response;
+  const said: string[] = [];
+  const messages = () => sanitizeRemoteText(said.join('')).split('\n').map((line) => redactUrl(line.trimEnd())).filter((line) => line.trim() !== '');
   if (sideBand) {
     const data: Buffer[] = [];
     for (const line of parsePktLines(response)) {
       if (line === null || line.length === 0) continue;
+      const err = errLineText(line);
+      if (err !== null) throw remoteSaid(err, url);
       if (line[0] === 1) data.push(line.subarray(1));
-      else if (line[0] === 3) return line.subarray(1).toString('utf8').trim() || 'remote error';
+      else if (line[0] === 2) said.push(line.subarray(1).toString('utf8'));
+      else if (line[0] === 3) return { refusal: sanitizeRemoteText(line.subarray(1).toString('utf8')) || 'remote error', remoteMessages: messages() };
+      else throw new MalformedWireError(`the remote sent data on unknown side-band channel ${line[0]}`);
     }
     report = Buffer.concat(data);
   }
   let unpack: string | null = null;
   for (const line of parsePktLines(report)) {
     if (line === null) continue;
+    const err = errLineText(line);
+    if (err !== null) throw remoteSaid(err, url);
     const text = line.toString('utf8').trim();
     if (text.startsWith('unpack ')) unpack = text.slice(7);
-    else if (text.startsWith(`ok ${ref}`)) return unpack === 'ok' ? null : `unpack failed: ${unpack}`;
-    else if (text.startsWith(`ng ${ref}`)) return text.slice(`ng ${ref}`.length).trim() || 'rejected';
+    else if (text.startsWith(`ok ${ref}`)) return { refusal: unpack === 'ok' ? null : `unpack failed: ${unpack}`, remoteMessages: messages() };
+    else if (text.startsWith(`ng ${ref}`)) return { refusal: sanitizeRemoteText(text.slice(`ng ${ref}`.length)) || 'rejected', remoteMessages: messages() };
   }
-  if (unpack && unpack !== 'ok') return `unpack failed: ${unpack}`;
+  if (unpack && unpack !== 'ok') return { refusal: `unpack failed: ${unpack}`, remoteMessages: messages() };
   throw new SyncNetworkError('The remote did not report the result of the push. Your work is committed here; push again.');
 }
