@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
-import { Agent, fetch as undiciFetch, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { NetworkSettings } from './network-settings.js';
 
 /**
@@ -9,7 +9,13 @@ import type { NetworkSettings } from './network-settings.js';
  * Node's built-in one takes no proxy or certificate settings. Connections are pooled per set
  * of settings; idle ones do not keep the process alive.
  */
-export type HttpResponse = Awaited<ReturnType<typeof undiciFetch>>;
+const importUndici = () => import('undici');
+type Undici = Awaited<ReturnType<typeof importUndici>>;
+export type HttpResponse = Awaited<ReturnType<Undici['fetch']>>;
+
+/** Loaded on the first request: about 60 ms that commands which never reach a remote do not pay. */
+let undici: Promise<Undici> | null = null;
+const loadUndici = () => (undici ??= importUndici());
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -52,7 +58,7 @@ function secureContextFor(extraCertificates: string[]): tls.SecureContext | unde
   return context;
 }
 
-function dispatcherFor(settings: NetworkSettings): Dispatcher {
+function dispatcherFor({ Agent, ProxyAgent }: Undici, settings: NetworkSettings): Dispatcher {
   const certificates = createHash('sha256').update(settings.extraCertificates.join('\n')).digest('hex');
   const key = JSON.stringify([settings.proxy, settings.verifyCertificates, certificates]);
   let dispatcher = dispatchers.get(key);
@@ -66,18 +72,19 @@ function dispatcherFor(settings: NetworkSettings): Dispatcher {
 }
 
 /** One request, never following a redirect: the caller decides which redirects git would follow. */
-export function sendHttpRequest(url: string, request: HttpRequest, settings: NetworkSettings): Promise<HttpResponse> {
+export async function sendHttpRequest(url: string, request: HttpRequest, settings: NetworkSettings): Promise<HttpResponse> {
+  const client = await loadUndici();
   const headers: Record<string, string> = {};
   for (const [name, value] of settings.extraHeaders) headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
   Object.assign(headers, request.headers);
   const streamed = request.body instanceof ReadableStream;
-  return undiciFetch(url, {
+  return client.fetch(url, {
     method: request.method,
     headers,
     body: request.body as never,
     ...(streamed ? { duplex: 'half' as const } : {}),
     redirect: 'manual',
     signal: request.signal,
-    dispatcher: dispatcherFor(settings),
+    dispatcher: dispatcherFor(client, settings),
   });
 }
