@@ -169,9 +169,20 @@ describe('the sync dashboard in a browser', () => {
     await page.getByTestId('use-remote').click();
     await expect.poll(() => page.getByTestId('no-conflicts').isVisible(), { timeout: 30_000 }).toBe(true);
     expect((await readScenario(machineB, workspaceId, scenarioId)).name).toBe('Named on A');
-    // the losing version is kept, and can be put back
+    // the losing version is kept, says why, and can be put back after a second click
     await expect.poll(() => page.getByRole('button', { name: 'Restore' }).count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('kept-because').allTextContents()).toContain('It lost a conflict.');
+    await page.getByRole('button', { name: 'Restore' }).first().click();
+    const confirm = page.getByRole('group', { name: /^Restore .*scenario\.json\?$/ });
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    expect((await readScenario(machineB, workspaceId, scenarioId)).name).toBe('Named on A');
+    await screenshot(page, 'restore-confirm');
+    await confirm.getByRole('button', { name: 'Restore this version' }).click();
+    await expect.poll(async () => (await readScenario(machineB, workspaceId, scenarioId)).name).toBe('Named on B');
+    // What the restore replaced is listed too, with its reason.
+    await expect.poll(() => page.getByTestId('kept-because').allTextContents()).toContain('A restore replaced it.');
     await page.getByRole('link', { name: 'Workspaces' }).click();
+    await page.getByTestId('sync-button').click();
     await expect.poll(() => badge(workspaceId).textContent(), { timeout: 15_000 }).toContain('Synced');
   });
 

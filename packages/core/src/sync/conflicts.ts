@@ -22,7 +22,9 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
         return { path: file.path, workspace: workspaceId ? await names.workspaceName(workspaceId) : null, decision: file.decision };
       }),
     ),
-    past: (await listBackups(context.root)).filter((b) => b.reason === 'lost a conflict'),
+    // Every version kept on this computer, whatever kept it (a lost conflict, a restore, a pull
+    // that replaced an unsynced edit): each can be put back, and `reason` says why it was kept.
+    past: await listBackups(context.root),
   };
 }
 
