@@ -21,8 +21,8 @@ import { summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
 import { branchNameProblem } from '../models/branch-name.js';
-import { writeExcludedHere } from '../config/local-selection.js';
-import { exclusionOf, type Hold } from '../workspace/selection.js';
+import { readExcludedHere, writeExcludedHere } from '../config/local-selection.js';
+import { exclusionOf, type Hold, type Selection } from '../workspace/selection.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
@@ -401,25 +401,29 @@ export class SyncService {
   async setWorkspaceSync(workspace: string, enabled: boolean, options: { everywhere?: boolean } = {}): Promise<WorkspaceSelection> {
     const context = await loadSyncContext(this.root);
     const found = await findWorkspace(this.root, workspace);
-    const excludedHere = new Set(context.excludedHere);
-    if (enabled) excludedHere.delete(found.id);
-    else if (!options.everywhere) excludedHere.add(found.id);
-    const everywhereChanges = options.everywhere || enabled;
+    const after: Selection = { settings: context.settings, excludedHere: new Set() };
     await this.changeSettings(
       context,
       enabled ? 'include' : 'exclude',
       (settings) => {
-        if (!everywhereChanges || (enabled && !options.everywhere)) return settings;
+        // Only `everywhere` touches the shared settings; this computer's choice lives in .git.
+        if (!options.everywhere) return (after.settings = settings);
         const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
         const overrides = enabled ? others : { ...others, enabled: false };
         const workspaces = { ...settings.workspaces };
         if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
         else delete workspaces[found.id];
-        return { ...settings, workspaces };
+        return (after.settings = { ...settings, workspaces });
       },
-      () => writeExcludedHere(context.repo.gitdir, excludedHere),
+      async () => {
+        // Read under the root's lock, like the settings, so two choices made at once both stay.
+        const excludedHere = await readExcludedHere(context.repo.gitdir);
+        if (enabled) excludedHere.delete(found.id);
+        else if (!options.everywhere) excludedHere.add(found.id);
+        await writeExcludedHere(context.repo.gitdir, excludedHere);
+        after.excludedHere = excludedHere;
+      },
     );
-    const after = await loadSyncContext(this.root);
     const excluded = exclusionOf(after, found.id);
     return {
       id: found.id,

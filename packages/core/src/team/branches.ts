@@ -277,7 +277,7 @@ async function followRemoteDeletion(context: SyncContext, workspace: string, bra
   const kept = (reason: string): BranchExchange => ({ workspace_id: workspace, branch, pushed: false, files_changed: 0, error: reason });
   if (shown) return kept(`it was deleted on the remote, but this computer shows it in the workspace's folder; it is kept here until the folder returns to the main line`);
   const unshared = ours === lastSeen ? 0 : (await context.repo.compareHistories(ours, lastSeen)).onlyLocal.length;
-  if (unshared > 0) return kept(`it was deleted on the remote, but this computer has ${unshared} change${unshared === 1 ? '' : 's'} on it that ${unshared === 1 ? 'was' : 'were'} never shared; it is kept here (delete it, or push it again under a new name)`);
+  if (unshared > 0) return kept(`it was deleted on the remote, but this computer has ${plural(unshared, 'change')} on it that ${unshared === 1 ? 'was' : 'were'} never shared; it is kept here (delete it, or push it again under a new name)`);
   await context.repo.deleteRef(refs.local);
   await context.repo.deleteRef(refs.tracking);
   return { workspace_id: workspace, branch, pushed: false, files_changed: 0, error: null, removed: true };
