@@ -12,6 +12,7 @@ describe('several remotes', () => {
   let team: string;
   let owner: string;
   let teammate: string;
+  let laptop: string;
   let generated: GeneratedRoot;
   let shared: string;
   let privateOne: string;
@@ -19,7 +20,7 @@ describe('several remotes', () => {
   const scenarioOf = async (root: string, workspaceId: string) => (await fsp.readdir(path.join(root, workspaceId, 'scenarios')))[0];
 
   beforeAll(async () => {
-    ({ server, url: personal, machineA: owner, generated } = await twoMachines('personal'));
+    ({ server, url: personal, machineA: owner, machineB: laptop, generated } = await twoMachines('personal'));
     team = await server.createRepo('team', { defaultBranch: 'main' });
     teammate = path.join(await tempDir('teammate'), 'workspaces');
     [shared, privateOne] = generated.workspaceIds;
@@ -107,6 +108,63 @@ describe('several remotes', () => {
     expect((await runCli(['--root', owner, 'sync', 'push', '--strategy', 'ask-user'])).code).toBe(0);
     expect(remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('"T3"');
     expect((await readJson(path.join(owner, shared, 'scenarios', scenarioId, 'scenario.json'))).description).toBe('T3');
+  });
+
+  it('each side keeps its authorship through the team remote, and the teammate’s commits reach origin', async () => {
+    expect((await runCli(['--root', owner, 'sync', 'author', '--name', 'Olivia Owner', '--email', 'olivia@example.com'])).code).toBe(0);
+    expect((await runCli(['--root', teammate, 'sync', 'author', '--name', 'Tomas Team', '--email', 'tomas@example.com'])).code).toBe(0);
+    const scenarioId = await scenarioOf(owner, shared);
+    const privateName = (await readJson(path.join(owner, privateOne, 'workspace.json'))).name as string;
+
+    // The teammate's edit comes in as their own commit, merged, and goes on to origin as it is.
+    await editScenario(teammate, shared, scenarioId, { description: 'by Tomas' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
+    const tomasCommit = nativeGit(teamRepo(), ['log', '-1', '--author=tomas@example.com', '--format=%H', 'main']).stdout.trim();
+    expect(tomasCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect((await runCli(['--root', owner, 'sync', 'pull'])).code).toBe(0);
+    expect((await runCli(['--root', owner, 'sync', 'push'])).code).toBe(0);
+    expect(nativeGit(server.repoPath('personal'), ['merge-base', '--is-ancestor', tomasCommit, 'main']).code).toBe(0);
+    const ownerLog = await runJson(['--root', owner, 'sync', 'log', '--workspace', shared]);
+    expect(ownerLog.body.contributors.find((c: { author: { name: string } }) => c.author.name === 'Tomas Team')).toMatchObject({ author: { email: 'tomas@example.com' }, changes: 1 });
+
+    // Two changes of the owner (one of them also touching a workspace the team does not carry)
+    // reach the team as two commits of the owner, with their dates, naming nothing private.
+    await editScenario(owner, shared, scenarioId, { description: 'first by Olivia' });
+    const privateFile = path.join(owner, privateOne, 'workspace.json');
+    await fsp.writeFile(privateFile, JSON.stringify({ ...(await readJson(privateFile)), description: 'private to Olivia' }, null, 2));
+    expect((await runCli(['--root', owner, 'sync', 'push', '--remote', 'origin'])).code).toBe(0);
+    await editScenario(owner, shared, scenarioId, { description: 'second by Olivia' });
+    expect((await runCli(['--root', owner, 'sync', 'push'])).code).toBe(0);
+
+    const authored = ['--no-merges', '--author=olivia@example.com', '--format=%an|%ae|%at|%ad'];
+    const atTeam = nativeGit(teamRepo(), ['log', ...authored, 'main']).stdout.trim().split('\n');
+    const atOwner = nativeGit(owner, ['log', '--first-parent', ...authored, 'HEAD', '--', shared]).stdout.trim().split('\n');
+    expect(atTeam).toHaveLength(2);
+    expect(atTeam).toEqual(atOwner);
+    const teamMessages = nativeGit(teamRepo(), ['log', '--format=%B', 'main']).stdout;
+    expect(teamMessages).not.toContain(privateName);
+    expect(teamMessages).not.toContain(privateOne);
+    expect(teamMessages).not.toContain(path.dirname(owner));
+    expect(teamMessages).not.toMatch(/Sync workspaces from Olivia/);
+
+    // The teammate sees both people; nobody's change is counted twice on either side.
+    expect((await runCli(['--root', teammate, 'sync', 'pull'])).code).toBe(0);
+    for (const root of [owner, teammate]) {
+      const log = await runJson(['--root', root, 'sync', 'log', '--workspace', shared]);
+      const byName = new Map(log.body.contributors.map((c: { author: { name: string }; changes: number }) => [c.author.name, c.changes]));
+      expect(byName.get('Olivia Owner'), root).toBe(2);
+      expect(byName.get('Tomas Team'), root).toBe(1);
+    }
+
+    // The owner's laptop, through origin, carries its own change and none of the desktop's again.
+    expect((await runCli(['--root', laptop, 'sync', 'init', '--remote', personal, '--author', 'Olivia Owner', '--email', 'olivia@example.com'])).code).toBe(0);
+    await editScenario(laptop, shared, scenarioId, { description: 'from the laptop' });
+    expect((await runCli(['--root', laptop, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('from the laptop');
+    expect(nativeGit(teamRepo(), ['log', ...authored, 'main']).stdout.trim().split('\n')).toHaveLength(3);
+    expect(nativeGit(teamRepo(), ['log', '-1', '--format=%an|%at', 'main']).stdout.trim()).toBe(nativeGit(laptop, ['log', '-1', '--no-merges', '--format=%an|%at', 'HEAD']).stdout.trim());
+    expect(nativeGit(teamRepo(), ['log', '--author=olivia@example.com', '--format=%s', 'main']).stdout).not.toMatch(/Sync workspaces from/);
+    for (const repo of [teamRepo(), server.repoPath('personal')]) expect(nativeGit(repo, ['fsck', '--full', '--strict', '--no-progress']).code).toBe(0);
   });
 
   it('a team remote that cannot be reached is reported while origin still syncs', async () => {

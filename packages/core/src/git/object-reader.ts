@@ -244,7 +244,16 @@ export function parseTree(content: Buffer): { mode: string; name: string; oid: s
 }
 
 /** Parses the headers and message of a commit object. */
-export function parseCommit(content: Buffer): { tree: string; parents: string[]; author: string; authorEmail: string; committedAt: number; message: string } {
+export function parseCommit(content: Buffer): {
+  tree: string;
+  parents: string[];
+  author: string;
+  authorEmail: string;
+  authoredAt: number;
+  authorTimezoneOffset: number;
+  committedAt: number;
+  message: string;
+} {
   const text = content.toString('utf8');
   const split = text.indexOf('\n\n');
   const headers = (split === -1 ? text : text.slice(0, split)).split('\n');
@@ -252,6 +261,8 @@ export function parseCommit(content: Buffer): { tree: string; parents: string[];
   const parents: string[] = [];
   let author = '';
   let authorEmail = '';
+  let authoredAt = 0;
+  let authorTimezoneOffset = 0;
   let committedAt = 0;
   for (const line of headers) {
     if (line.startsWith('tree ')) tree = line.slice(5);
@@ -259,8 +270,18 @@ export function parseCommit(content: Buffer): { tree: string; parents: string[];
     else if (line.startsWith('author ')) {
       author = line.slice(7, line.indexOf(' <'));
       authorEmail = line.slice(line.indexOf(' <') + 2, line.indexOf('>'));
-    }
-    else if (line.startsWith('committer ')) committedAt = Number(line.split(' ').at(-2));
+      const [seconds, zone] = line.slice(line.indexOf('>') + 2).split(' ');
+      authoredAt = Number(seconds) || 0;
+      authorTimezoneOffset = timezoneOffsetOf(zone ?? '');
+    } else if (line.startsWith('committer ')) committedAt = Number(line.split(' ').at(-2));
   }
-  return { tree, parents, author, authorEmail, committedAt, message: split === -1 ? '' : text.slice(split + 2) };
+  return { tree, parents, author, authorEmail, authoredAt, authorTimezoneOffset, committedAt, message: split === -1 ? '' : text.slice(split + 2) };
+}
+
+/** `+0130` as Date.getTimezoneOffset() gives it (-90): the form a Signature keeps. */
+function timezoneOffsetOf(zone: string): number {
+  const match = /^([+-])(\d\d)(\d\d)$/.exec(zone);
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '+' ? -minutes : minutes;
 }

@@ -44,6 +44,10 @@ export interface CommitInfo {
   committedAt: number;
   author: string;
   authorEmail: string;
+  /** seconds since the epoch, when the author made the change (kept when a change is carried elsewhere) */
+  authoredAt: number;
+  /** minutes, as Date.getTimezoneOffset() gives it */
+  authorTimezoneOffset: number;
 }
 
 export interface TreeItem {
@@ -321,6 +325,11 @@ export class GitRepository {
 
 
 
+  /** Whether `ancestor` is `descendant` or in its history. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return ancestor === descendant || (await this.compareHistories(descendant, ancestor)).bases.includes(ancestor);
+  }
+
   /** A commit's parents; none when it is not here (a shallow or incomplete history ends there). */
   private async parentsOrNone(oid: string): Promise<string[]> {
     try {
@@ -347,10 +356,10 @@ export class GitRepository {
 
 
   async writeCommit(
-    commit: { tree: string; parents: string[]; message: string; author: Signature },
+    commit: { tree: string; parents: string[]; message: string; author: Signature; committer?: Signature },
     sink: ObjectSink = looseObjectSink(this.gitdir),
   ): Promise<string> {
-    return sink.write('commit', serializeCommit({ ...commit, committer: commit.author }));
+    return sink.write('commit', serializeCommit({ ...commit, committer: commit.committer ?? commit.author }));
   }
 
 

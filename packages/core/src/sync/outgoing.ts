@@ -1,7 +1,7 @@
 import { writeIndex } from '../git/index-file.js';
 import { withIndexLock } from '../git/index-lock.js';
 import { PackBuilder } from '../git/pack-writer.js';
-import type { GitRepository } from '../git/repository.js';
+import { parentsFirst } from '../git/commit-order.js';
 import { entryWithoutStat } from '../git/stage.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { editTree } from '../git/tree-edit.js';
@@ -66,25 +66,6 @@ export async function withholdFromPush(context: SyncContext, remoteHead: string 
     await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
   });
   return true;
-}
-
-/** The commits of `within` reachable from `tip`, each after its parents. */
-async function parentsFirst(repo: GitRepository, tip: string, within: Set<string>): Promise<string[]> {
-  const order: string[] = [];
-  const visited = new Set<string>();
-  const stack: { oid: string; expanded: boolean }[] = [{ oid: tip, expanded: false }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (top.expanded) {
-      order.push(top.oid);
-      continue;
-    }
-    if (visited.has(top.oid) || !within.has(top.oid)) continue;
-    visited.add(top.oid);
-    stack.push({ oid: top.oid, expanded: true });
-    for (const parent of (await repo.readCommit(top.oid)).parents) stack.push({ oid: parent, expanded: false });
-  }
-  return order;
 }
 
 /** A commit object with another tree and parents, everything else (authors, times, message) byte for byte. */

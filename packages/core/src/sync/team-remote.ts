@@ -13,6 +13,7 @@ import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js'
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { commitIdentity } from './identity.js';
 import { checkOut, lastChange } from './integrate.js';
+import { carryOntoTeamLine } from './team-history.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -30,8 +31,13 @@ export interface TeamExchange {
 /** How far back a side's history is searched for when it last changed a file (last-write-wins). */
 const HISTORY_DEPTH = 200;
 
-/** Refs of a team remote: its fetched head, and our line of commits exchanged with it. */
-export const teamRefs = (name: string, branch: string) => ({ tracking: `refs/remotes/${name}/${branch}`, line: `refs/planalign/remotes/${name}` });
+/** Refs of a team remote: its fetched head, our line of commits exchanged with it, and where this root's branch was then. */
+export const teamRefs = (name: string, branch: string) => ({
+  tracking: `refs/remotes/${name}/${branch}`,
+  line: `refs/planalign/remotes/${name}`,
+  /** this root's commit at the last exchange, which our line mirrors */
+  exchanged: `refs/planalign/exchanged/${name}`,
+});
 
 async function firstParents(repo: GitRepository, tip: string | null, depth: number): Promise<string[]> {
   const commits: string[] = [];
@@ -44,7 +50,8 @@ async function firstParents(repo: GitRepository, tip: string | null, depth: numb
  * with settings of its own (its URL as the remote), so a teammate who has only that remote can
  * `init` from it. Exchanging with it is a three-way merge between our side (the last tree we
  * exchanged, with the mapped workspaces as this root has them now) and the remote's, by the same
- * rules as any merge; the merged workspaces then come back into this root as one commit.
+ * rules as any merge. The team's commit comes into this root as a merge, and this root's own
+ * commits go to the team one by one (team-history.ts): both sides keep who changed what.
  * Workspaces the remote carries for others are left as they are on both sides.
  */
 export async function exchangeWithTeamRemote(
@@ -95,32 +102,60 @@ export async function exchangeWithTeamRemote(
       }
     }
 
-    // What came from the team goes into this root's branch, as one commit.
+    // What came from the team goes into this root's branch as a merge of the team's commit, so
+    // its authors stay in this root's history (and origin's, with the next push).
     const nextMainTree = await composeRootTree(repo, mainTree, merged, carried);
+    const identity = await commitIdentity(repo);
+    let head = mainHead;
     if (nextMainTree !== mainTree && (mainTree !== null || mapped.size > 0)) {
-      const commit = await repo.writeCommit({
+      head = await repo.writeCommit({
         tree: nextMainTree,
-        parents: mainHead ? [mainHead] : [],
+        parents: [mainHead, theirs].filter((oid): oid is string => !!oid),
         message: `Merge changes from the remote "${name}"`,
-        author: await commitIdentity(repo),
+        author: identity,
       });
-      const moved = await checkOut(repo, context.branchRef, mainTree, nextMainTree, commit);
+      const moved = await checkOut(repo, context.branchRef, mainTree, nextMainTree, head);
       applied.push(...moved.applied);
     }
 
-    if (!options.push || merged === theirsTree) {
-      // Their commit is merged here now: the next exchange starts from it, so what they changed
-      // is not taken for our change (nor ours undone by an old base); what we have and they do
-      // not is in this root's branch and goes out with the next push.
-      if (theirs) await repo.writeRef(refs.line, theirs);
+    const exchanged = await repo.resolveRef(refs.exchanged);
+    let tip =
+      head && (exchanged || theirs)
+        ? await carryOntoTeamLine(repo, {
+            mainHead: head,
+            exchanged: exchanged ? { main: exchanged, team: ours } : null,
+            teamTips: [theirs, ours].filter((oid): oid is string => !!oid),
+            carried,
+            rootFiles: await teamRootFiles(repo, null, mainTree, remote),
+            committer: identity,
+            root: context.root,
+          })
+        : undefined;
+    if (tip === undefined) {
+      // A first share (or too much since the last exchange to carry commit by commit) sends
+      // what the workspaces are now as one commit, named after the person, never the folder:
+      // a path on this machine is nobody else's business.
+      const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
+      tip = merged === theirsTree ? theirs : await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${identity.name}`, author: identity });
+    } else if (theirs && tip !== theirs && !(tip && (await repo.isAncestor(theirs, tip)))) {
+      // Their commit brought nothing this root carries (or nothing yet): it joins our line here.
+      tip = tip === null || (await repo.isAncestor(tip, theirs)) ? theirs : await repo.writeCommit({ tree: merged, parents: [tip, theirs], message: `Merge changes from the remote "${name}"`, author: identity });
+    }
+
+    // Our line mirrors this root's branch from now on; the next exchange starts from both.
+    const remember = async () => {
+      if (tip) await repo.writeRef(refs.line, tip);
+      if (head) await repo.writeRef(refs.exchanged, head);
+    };
+    if (!options.push || !tip || tip === theirs) {
+      await remember();
       return { remote: name, applied, pushed: false, resolved, error: null };
     }
-    const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
-    // Named after the person, never the folder: a path on this machine is nobody else's business.
-    const author = await commitIdentity(repo);
-    const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${author.name}`, author });
-    await repo.writeRef(refs.line, commit);
-    if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved, error: null };
+    await repo.writeRef(refs.line, tip);
+    if (await repo.push(transport)) {
+      await remember();
+      return { remote: name, applied, pushed: true, resolved, error: null };
+    }
     // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
     if (ours) await repo.writeRef(refs.line, ours);
     else await repo.deleteRef(refs.line);

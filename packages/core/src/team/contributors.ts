@@ -42,7 +42,18 @@ export async function changesAlongLine(
     if (parents.length === 0 ? after === null : parents.includes(after)) continue;
     found.push({ commit, before: parents[0] ?? null, after, generation: generation(commit.oid) });
   }
-  return found.sort((a, b) => b.commit.committedAt - a.commit.committedAt || b.generation - a.generation);
+  // A change carried to a team remote comes back as a commit of its own (same author, date and
+  // result): it is one change, counted once, as the commit that first made it.
+  const seen = new Set<string>();
+  return found
+    .sort((a, b) => a.commit.committedAt - b.commit.committedAt || a.generation - b.generation)
+    .filter(({ commit, after }) => {
+      const key = `${commit.authorEmail.toLowerCase()}\n${commit.authoredAt}\n${after}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .reverse();
 }
 
 /** Who changed a workspace and its scenarios, and when, from the history of the line it shows. */
