@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, SyncBranchChangeError, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
+import { isPlanalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
 
 /** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
@@ -24,6 +25,7 @@ function reportError(error: unknown, globals: GlobalOptions): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (isPlanalignCommand(argv.slice(2))) return runPlanalign(argv.slice(2));
   let exitCode: number = EXIT_CODES.ok;
   let globals: GlobalOptions = {};
   const program = buildProgram(async (command: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => {

@@ -92,6 +92,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .option('--root <dir>', 'workspaces root (default: $PLANALIGN_WORKSPACES, $PLANALIGN_API_WORKSPACES_ROOT, ~/.planalign/workspaces)')
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'show stack traces of unexpected errors')
+    .addHelpText('after', "\nOther commands (simulate, studio, …) run PlanAlign's own planalign program: the next planalign on the PATH, or $PLANALIGN_CLI.")
     .showHelpAfterError('(run with --help for usage)')
     // Set before the subcommands are added so they inherit it: parse errors come back as exceptions.
     .exitOverride()

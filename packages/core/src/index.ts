@@ -10,6 +10,7 @@ export { SyncService, type SyncProgress, type SyncPhase, type SyncServiceOptions
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';
 export { RegenService } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';
+export { findPlanalignProgram, PlanalignNotFoundError, PLANALIGN_CLI_VARIABLE, SYNC_ENTRY_MARKER } from './regen/planalign-program.js';
 export { TeamService } from './team/team-service.js';
 export { buildShareLink, parseShareSource } from './team/share-link.js';
 export { ObjectReader, ObjectNotFoundError, type RawObject } from './git/object-reader.js';

@@ -5,6 +5,7 @@ import { readSettings } from '../config/settings-file.js';
 import { RegenerateSettings, type RegenJob } from '../models/regen.js';
 import { tryLock } from '../sync/lock.js';
 import { fillCommand } from './command-template.js';
+import { findPlanalignProgram, namesPlanalign, PlanalignNotFoundError } from './planalign-program.js';
 import { DATABASE_FILE } from './missing-results.js';
 import { JobStore } from './job-store.js';
 
@@ -176,6 +177,16 @@ export class RegenRunner {
         await finish({ status: 'failed', message: `Could not prepare the run: ${error instanceof Error ? error.message : String(error)}`, exit_code: null });
         return;
       }
+      if (namesPlanalign(command.program)) {
+        // PlanAlign's program, never this project's own `planalign` that may come first on the PATH.
+        try {
+          command = { ...command, program: findPlanalignProgram() };
+        } catch (error) {
+          if (!(error instanceof PlanalignNotFoundError)) throw error;
+          await finish({ status: 'failed', exit_code: null, message: `${error.message} So results cannot be rebuilt here; or set regenerate.command in .planalign-sync.yaml.` });
+          return;
+        }
+      }
       const pattern = new RegExp(settings.progress_pattern);
       log.write(`# ${new Date().toISOString()} ${[command.program, ...command.args].join(' ')}\n`);
       await fsp.rm(temp, { force: true });
@@ -246,8 +257,5 @@ export class RegenRunner {
 /** Why a command did not start, in words for the person waiting for their results. */
 function startFailure(program: string, error: NodeJS.ErrnoException): string {
   if (error.code !== 'ENOENT') return `Could not start "${program}": ${error.message}.`;
-  if (path.basename(program).replace(/\.(exe|cmd|bat)$/i, '') === 'planalign') {
-    return 'PlanAlign is not installed on this computer (no "planalign" command was found), so results cannot be rebuilt here. Install PlanAlign, or set regenerate.command in .planalign-sync.yaml.';
-  }
   return `Could not start "${program}": it is not installed on this computer or not on the PATH. Set regenerate.command in .planalign-sync.yaml.`;
 }
