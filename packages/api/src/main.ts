@@ -1,37 +1,81 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
 import { resolveWorkspacesRoot } from '@planalign/sync-core';
 import { findDashboard } from './dashboard.js';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHosts } from './host-check.js';
 import { startApiServer } from './server.js';
 
-/**
- * `planalign-sync-api [--root DIR] [--host H] [--port N] [--allowed-hosts NAMES] [--ui DIR | --no-ui] [--no-pull-on-start]`:
- * the API for PlanAlign Studio, and the dashboard at / when it is built.
- */
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
+const USAGE = `Usage: planalign-sync-api [options]
+
+The planalign-sync API for PlanAlign Studio, and the dashboard at / when it is built.
+
+Options:
+  --root <dir>            workspaces root (default: $PLANALIGN_WORKSPACES, $PLANALIGN_API_WORKSPACES_ROOT, ~/.planalign/workspaces)
+  --host <address>        address to listen on (default: $PLANALIGN_SYNC_API_HOST, else 127.0.0.1)
+  --port <n>              port (default: $PLANALIGN_SYNC_API_PORT, else 8765; 0 picks a free one)
+  --allowed-hosts <names> more host names the API answers to, comma-separated (also $PLANALIGN_SYNC_API_ALLOWED_HOSTS)
+  --ui <dir>              serve the dashboard from this folder
+  --no-ui                 serve the API only
+  --no-pull-on-start      do not pull when the server starts
+  -V, --version           print the version
+  -h, --help              print this help
+`;
+
+const USAGE_EXIT = 2;
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        root: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'allowed-hosts': { type: 'string' },
+        ui: { type: 'string' },
+        'no-ui': { type: 'boolean' },
+        'no-pull-on-start': { type: 'boolean' },
+        version: { type: 'boolean', short: 'V' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\nRun planalign-sync-api --help for the options.\n`);
+    process.exit(USAGE_EXIT);
+  }
 }
 
-function portFlag(): number {
-  const text = flag('--port') ?? process.env.PLANALIGN_SYNC_API_PORT ?? '8765';
+function portOf(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${text}" is not a port: use a number from 0 to 65535 (0 picks a free one).`);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port "${text}" is not a port: use a number from 0 to 65535 (0 picks a free one).`);
   return port;
 }
 
+const options = parseCommandLine();
+if (options.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (options.version) {
+  process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
+  process.exit(0);
+}
+
+const portText = options.port ?? process.env.PLANALIGN_SYNC_API_PORT ?? '8765';
 try {
-  const port = portFlag();
-  const staticDir = process.argv.includes('--no-ui') ? undefined : (flag('--ui') ?? findDashboard() ?? undefined);
+  const port = portOf(portText);
+  const staticDir = options['no-ui'] ? undefined : (options.ui ?? findDashboard() ?? undefined);
   const { url, close } = await startApiServer({
-    root: resolveWorkspacesRoot(flag('--root')),
-    host: flag('--host') ?? process.env.PLANALIGN_SYNC_API_HOST,
+    root: resolveWorkspacesRoot(options.root),
+    host: options.host ?? process.env.PLANALIGN_SYNC_API_HOST,
     port,
     token: process.env.PLANALIGN_SYNC_API_TOKEN || undefined,
     allowedOrigins: process.env.PLANALIGN_SYNC_API_CORS?.split(',').filter(Boolean),
-    allowedHosts: [...parseAllowedHosts(process.env[ALLOWED_HOSTS_VARIABLE]), ...parseAllowedHosts(flag('--allowed-hosts'))],
+    allowedHosts: [...parseAllowedHosts(process.env[ALLOWED_HOSTS_VARIABLE]), ...parseAllowedHosts(options['allowed-hosts'])],
     staticDir,
-    pullOnStart: !process.argv.includes('--no-pull-on-start'),
+    pullOnStart: !options['no-pull-on-start'],
   });
   process.stdout.write(`planalign-sync API listening on ${url} (OpenAPI: ${url}/api/openapi.json)\n`);
   process.stdout.write(staticDir ? `Dashboard: ${url}/\n` : 'No dashboard build found; serving the API only.\n');
@@ -40,7 +84,7 @@ try {
   process.once('SIGTERM', stop);
 } catch (error) {
   const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-  const message = inUse ? `Port ${flag('--port') ?? 8765} is already in use: pass --port with another number, or 0 for any free port.` : error instanceof Error ? error.message : String(error);
+  const message = inUse ? `Port ${portText} is already in use: pass --port with another number, or 0 for any free port.` : error instanceof Error ? error.message : String(error);
   process.stderr.write(`${message}\n`);
-  process.exitCode = 2;
+  process.exitCode = USAGE_EXIT;
 }

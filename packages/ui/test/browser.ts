@@ -1,19 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-
-/** Debian's Chromium (`apt-get install chromium`); Playwright's own browser download is not used. */
-export const CHROMIUM = process.env.PLANALIGN_CHROMIUM ?? '/usr/bin/chromium';
+import { findChromium } from '@planalign/sync-tools/browser';
 
 export const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 
+/** A headless Chromium found the way findChromium looks (PLANALIGN_CHROMIUM first); Playwright's download is not needed. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set PLANALIGN_CHROMIUM.`);
-  }
+  const found = findChromium();
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: found.executablePath,
+    env: { ...process.env, ...found.env },
     headless: true,
     // a closed network: no background services, no component updates, no QUIC
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,14 +10,25 @@ const DEMO = fileURLToPath(new URL('../../../tools/dist/demo.js', import.meta.ur
 /** `npm start`: the walkthrough through the real CLI, then machine B's dashboard until stopped. */
 describe('npm start', () => {
   let browser: Browser | undefined;
-  afterAll(async () => browser?.close());
+  let demo: ChildProcess | undefined;
+  // A failed expectation must not leave the demo (and its dashboard server) running.
+  afterAll(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null && demo.signalCode === null) {
+      const gone = new Promise((resolve) => demo!.once('exit', resolve));
+      demo.kill('SIGTERM');
+      const stubborn = setTimeout(() => demo!.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(stubborn);
+    }
+  });
 
   it('walks through two machines, then serves a dashboard with a change waiting on each side, and cleans up on SIGTERM', async () => {
-    const demo = spawn(process.execPath, [DEMO, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, [DEMO, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    demo.stdout.on('data', (chunk) => (output += chunk));
-    demo.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    demo.stdout!.on('data', (chunk) => (output += chunk));
+    demo.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo!.once('exit', resolve));
     await expect.poll(() => /dashboard: (http\S+)\//.test(output), { timeout: 60_000, interval: 200 }).toBe(true);
     const url = /dashboard: (http\S+)\//.exec(output)![1];
     const base = /planalign-sync demo in (\S+)/.exec(output)![1];
