@@ -36,6 +36,7 @@ import { computeStatus, hasLocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { plural } from '../util/plural.js';
 
 export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
 export interface SyncProgress {
@@ -48,9 +49,6 @@ export interface SyncProgress {
 export interface SyncServiceOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
-
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The sync operations of one workspaces root, as the CLI, the API and other programs use them.
