@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
@@ -48,6 +48,17 @@ export class NameBook {
   async workspace(id: string): Promise<WorkspaceFile | null> {
     const parsed = WorkspaceFile.safeParse(await this.read(`${id}/workspace.json`));
     return parsed.success ? parsed.data : null;
+  }
+
+  /**
+   * Whether a top-level folder is a workspace: it holds a workspace.json, readable or not (a
+   * half-written one is still a workspace's). Any other folder (a submodule someone added with
+   * git, a folder of notes) is not one, whatever it holds.
+   */
+  async isWorkspace(id: string): Promise<boolean> {
+    const relative = `${id}/workspace.json`;
+    if (existsSync(path.join(this.root, relative))) return true;
+    return this.fallback ? (await this.fallback(relative).catch(() => null)) !== null : false;
   }
 
   async workspaceName(id: string): Promise<string> {
