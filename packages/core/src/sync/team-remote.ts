@@ -6,7 +6,7 @@ import { SyncConflictError, SyncNetworkError } from '../errors.js';
 import { writeLooseObject } from '../git/objects.js';
 import type { GitRepository, TransferProgress, TreeItem } from '../git/repository.js';
 import { composeRootTree } from '../git/tree-compose.js';
-import type { PathChange } from '../git/tree-diff.js';
+import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE } from '../ignore/gitignore-template.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
@@ -22,6 +22,8 @@ export interface TeamExchange {
   /** files of this root changed by what came from the remote */
   applied: PathChange[];
   pushed: boolean;
+  /** what the push changed on the remote (nothing when it did not push) */
+  sent: PathChange[];
   resolved: ResolvedConflict[];
   /** why the exchange failed (unreachable, refused, conflict); the other remotes still sync */
   error: string | null;
@@ -30,8 +32,32 @@ export interface TeamExchange {
 /** How far back a side's history is searched for when it last changed a file (last-write-wins). */
 const HISTORY_DEPTH = 200;
 
-/** Refs of a team remote: its fetched head, and our line of commits exchanged with it. */
-export const teamRefs = (name: string, branch: string) => ({ tracking: `refs/remotes/${name}/${branch}`, line: `refs/planalign/remotes/${name}` });
+/**
+ * Refs of a team remote: its fetched head, our line of commits exchanged with it, and this
+ * root's branch as it was when the remote last held everything it carries from here.
+ */
+export const teamRefs = (name: string, branch: string) => ({
+  tracking: `refs/remotes/${name}/${branch}`,
+  line: `refs/planalign/remotes/${name}`,
+  exchanged: `refs/planalign/exchanged/${name}`,
+});
+
+/**
+ * For a root that shares only through team remotes (there is no origin to be ahead of): the
+ * commits of its branch made since each remote last held everything it carries from here, all
+ * of them for a remote never exchanged with.
+ */
+export async function commitsSinceExchange(context: SyncContext, head: string): Promise<number> {
+  const { repo } = context;
+  const since = new Set<string>();
+  for (const [name, remote] of Object.entries(context.settings.remotes)) {
+    const exchanged = await repo.resolveRef(teamRefs(name, remote.branch).exchanged);
+    if (exchanged === head) continue;
+    const commits = exchanged && (await repo.hasCommit(exchanged)) ? (await repo.compareHistories(head, exchanged)).onlyLocal : await repo.history(head);
+    for (const commit of commits) since.add(commit);
+  }
+  return since.size;
+}
 
 async function firstParents(repo: GitRepository, tip: string | null, depth: number): Promise<string[]> {
   const commits: string[] = [];
@@ -108,19 +134,29 @@ export async function exchangeWithTeamRemote(
       applied.push(...moved.applied);
     }
 
+    // This root's branch now holds everything exchanged: once the remote holds it too, that is
+    // where the commits not yet shared with it start.
+    const exchanged = async () => {
+      const head = await repo.resolveRef(context.branchRef);
+      if (head) await repo.writeRef(refs.exchanged, head);
+    };
     if (!options.push || merged === theirsTree) {
       // Their commit is merged here now: the next exchange starts from it, so what they changed
       // is not taken for our change (nor ours undone by an old base); what we have and they do
       // not is in this root's branch and goes out with the next push.
       if (theirs) await repo.writeRef(refs.line, theirs);
-      return { remote: name, applied, pushed: false, resolved, error: null };
+      if (merged === theirsTree) await exchanged();
+      return { remote: name, applied, pushed: false, sent: [], resolved, error: null };
     }
     const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
     // Named after the person, never the folder: a path on this machine is nobody else's business.
     const author = await commitIdentity(repo);
     const commit = await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${author.name}`, author });
     await repo.writeRef(refs.line, commit);
-    if (await repo.push(transport)) return { remote: name, applied, pushed: true, resolved, error: null };
+    if (await repo.push(transport)) {
+      await exchanged();
+      return { remote: name, applied, pushed: true, sent: await diffTrees(repo, theirsTree, merged), resolved, error: null };
+    }
     // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
     if (ours) await repo.writeRef(refs.line, ours);
     else await repo.deleteRef(refs.line);
