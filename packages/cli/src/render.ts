@@ -127,19 +127,30 @@ const TRIGGERS: Record<string, string> = {
   retry: 'retry',
 };
 
+/** `10:30:05` in local time: retries come seconds apart, so their times name the second. */
+const clockTime = (time: Date | string) => new Date(time).toLocaleTimeString('en-GB', { hour12: false });
+
 /** One line per auto-sync event, for `planalign sync watch`. */
 export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): string | null {
-  const time = now.toLocaleTimeString('en-GB', { hour12: false });
+  const time = clockTime(now);
   switch (event.type) {
     case 'watching':
       return `${time}  Watching ${event.root} (sync every ${plural(event.interval_minutes, 'minute')} and after changes; Ctrl-C stops)`;
+    case 'interval_changed':
+      return `${time}  The settings changed the interval: syncing every ${plural(event.interval_minutes, 'minute')} from now on${event.next_run_at ? `; next sync at ${clockTime(event.next_run_at)}` : ''}.`;
     case 'noticed':
     case 'syncing':
       return null;
+    case 'waiting':
+      return `${time}  ${event.message}.`;
     case 'synced':
       return `${time}  ${event.message} (${TRIGGERS[event.trigger]})`;
     case 'offline':
-      return `${time}  Offline: ${event.message} Retrying at ${formatTimestamp(event.retry_at)}; work stays committed here.`;
+      return `${time}  Offline: ${event.message} Retrying at ${clockTime(event.retry_at)}; work stays committed here.`;
+    case 'still_offline':
+      return `${time}  Still offline (${TRIGGERS[event.trigger]}); next try at ${clockTime(event.retry_at)}.`;
+    case 'busy':
+      return `${time}  Another sync is running on this root; trying again at ${clockTime(event.retry_at)}.`;
     case 'failed':
       return `${time}  Sync failed (${TRIGGERS[event.trigger]}): ${event.message}`;
     case 'stopped':

@@ -5,6 +5,8 @@ import { RemoteInfo, TreeCounts } from './sync-status.js';
 export const SkippedFile = z.object({
   path: z.string(),
   reason: z.string(),
+  /** present when the file does not parse yet, most likely because it is still being written: it syncs once it does */
+  being_written: z.literal(true).optional(),
 });
 export type SkippedFile = z.infer<typeof SkippedFile>;
 

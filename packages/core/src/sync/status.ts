@@ -244,19 +244,30 @@ async function remoteCounts(context: SyncContext, tracking: string, trackingTree
 }
 
 
-/**
- * Whether a push would have anything to send: changed files, commits the remote does not have,
- * or a workspace branch ahead of its remote copy. The part of status auto-sync needs after each
- * change, without counting, naming or asking the remote.
- */
-export async function hasLocalWork(context: SyncContext): Promise<boolean> {
+/** What auto-sync needs to know after a change, without counting, naming or asking the remote. */
+export interface LocalWork {
+  /**
+   * Whether a push would have anything to send: changed files, commits the remote does not have,
+   * or a workspace branch ahead of its remote copy.
+   */
+  pending: boolean;
+  /** synced files held back because they do not parse yet: most likely still being written */
+  beingWritten: string[];
+}
+
+export async function localWork(context: SyncContext): Promise<LocalWork> {
   const { repo } = context;
   const { index, scan } = await scanWorkingTree(context);
-  if ((await stageLocalWork(context, scan, index)).changes.length > 0) return true;
-  const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
-  if (head && head !== tracking && (!teamOnly(context) || (await commitsSinceExchange(context, head)) > 0)) return true;
-  for (const [workspace, branch] of Object.entries(await readWorkspaceLines(repo.gitdir))) {
-    if ((await unsyncedOnBranch(context, workspace, branch, scan)) > 0) return true;
-  }
-  return false;
+  const snapshot = await stageLocalWork(context, scan, index);
+  const beingWritten = snapshot.skipped.filter((skipped) => skipped.being_written).map((skipped) => skipped.path);
+  const pending = async () => {
+    if (snapshot.changes.length > 0) return true;
+    const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
+    if (head && head !== tracking && (!teamOnly(context) || (await commitsSinceExchange(context, head)) > 0)) return true;
+    for (const [workspace, branch] of Object.entries(await readWorkspaceLines(repo.gitdir))) {
+      if ((await unsyncedOnBranch(context, workspace, branch, scan)) > 0) return true;
+    }
+    return false;
+  };
+  return { pending: await pending(), beingWritten };
 }

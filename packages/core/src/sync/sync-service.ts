@@ -32,7 +32,7 @@ import { exchangeWorkspaceBranches } from '../team/branches.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
-import { computeStatus, hasLocalWork } from './status.js';
+import { computeStatus, localWork, type LocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
@@ -586,9 +586,14 @@ export class SyncService {
     return computeStatus(context, options);
   }
 
-  /** Whether a push would send anything (auto-sync asks this after each change). */
+  /** Whether a push would send anything. */
   async hasLocalWork(): Promise<boolean> {
-    return hasLocalWork(await loadSyncContext(this.root));
+    return (await this.localWork()).pending;
+  }
+
+  /** Whether a push would send anything, and which files wait to be complete (auto-sync asks this after each change). */
+  async localWork(): Promise<LocalWork> {
+    return localWork(await loadSyncContext(this.root));
   }
 
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {

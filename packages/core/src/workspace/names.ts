@@ -65,6 +65,13 @@ export class NameBook {
     return (await this.workspace(id))?.name ?? id;
   }
 
+  /** A root-relative path as people know it: a workspace's folder by the workspace's name. */
+  async pathForPeople(relativePath: string): Promise<string> {
+    const [folder, ...rest] = relativePath.split('/');
+    const workspace = rest.length > 0 ? await this.workspace(folder) : null;
+    return workspace ? [workspace.name, ...rest].join('/') : relativePath;
+  }
+
   async scenario(workspaceId: string, scenarioId: string): Promise<ScenarioFile | null> {
     const parsed = ScenarioFile.safeParse(await this.read(`${workspaceId}/scenarios/${scenarioId}/scenario.json`));
     return parsed.success ? parsed.data : null;
