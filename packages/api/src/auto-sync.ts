@@ -1,4 +1,4 @@
-import { AutoSync, AutoSyncState, SyncService, readSettings, redactUrl, type SyncConfig } from '@planalign/sync-core';
+import { AutoSync, AutoSyncState, SyncService, readSettings, redactUrl, type AutoSyncOutcome, type SyncConfig } from '@planalign/sync-core';
 import type { OperationRunner } from './operations.js';
 
 /** The root's auto_sync, or any workspace's own `auto_sync: true`. */
@@ -46,7 +46,7 @@ export class AutoSyncSupervisor {
         const auto = new AutoSync(this.runner.root, {
           pullOnStart: this.pullOnStart,
           everyWorkspace: false,
-          perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<{ message: string }>),
+          perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<AutoSyncOutcome>),
           onEvent: (event) => {
             if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));
           },

@@ -1,4 +1,4 @@
-import type { AutoSyncEvent, RegenJob, RegenOverview, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type { AutoSyncEvent, RegenJob, RegenOverview, RemoteInfo, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -47,7 +47,12 @@ export function renderStatus(root: string, status: SyncStatus): string {
   if (!status.is_initialized) {
     lines.push(`Sync is not set up here. Run 'planalign sync init --remote <url>' to start.`);
   } else {
-    lines.push(`Remote: ${status.remote_url ?? '(none)'}${status.branch ? ` (branch ${status.branch})` : ''}${status.remote_reachable === false ? ' — unreachable' : ''}`);
+    // Origin, or "(none)" when there is no remote at all; then the team remotes, with what each carries.
+    const teams = status.remotes.filter((remote) => remote.workspaces !== null);
+    if (status.remote_url || teams.length === 0) {
+      lines.push(`Remote: ${status.remote_url ?? '(none)'}${status.branch ? ` (branch ${status.branch})` : ''}${status.remote_reachable === false ? ' — unreachable' : ''}`);
+    }
+    for (const team of teams) lines.push(`Remote "${team.name}": ${team.url} (branch ${team.branch}), carries ${carriedBy(team)}`);
   }
   const counts = (c: { workspaces: number; scenarios: number; runs: number }) =>
     `${plural(c.workspaces, 'workspace')}, ${plural(c.scenarios, 'scenario')}, ${plural(c.runs, 'run')}`;
@@ -122,19 +127,30 @@ const TRIGGERS: Record<string, string> = {
   retry: 'retry',
 };
 
+/** `10:30:05` in local time: retries come seconds apart, so their times name the second. */
+const clockTime = (time: Date | string) => new Date(time).toLocaleTimeString('en-GB', { hour12: false });
+
 /** One line per auto-sync event, for `planalign sync watch`. */
 export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): string | null {
-  const time = now.toLocaleTimeString('en-GB', { hour12: false });
+  const time = clockTime(now);
   switch (event.type) {
     case 'watching':
       return `${time}  Watching ${event.root} (sync every ${plural(event.interval_minutes, 'minute')} and after changes; Ctrl-C stops)`;
+    case 'interval_changed':
+      return `${time}  The settings changed the interval: syncing every ${plural(event.interval_minutes, 'minute')} from now on${event.next_run_at ? `; next sync at ${clockTime(event.next_run_at)}` : ''}.`;
     case 'noticed':
     case 'syncing':
       return null;
+    case 'waiting':
+      return `${time}  ${event.message}.`;
     case 'synced':
       return `${time}  ${event.message} (${TRIGGERS[event.trigger]})`;
     case 'offline':
-      return `${time}  Offline: ${event.message} Retrying at ${formatTimestamp(event.retry_at)}; work stays committed here.`;
+      return `${time}  Offline: ${event.message} Retrying at ${clockTime(event.retry_at)}; work stays committed here.`;
+    case 'still_offline':
+      return `${time}  Still offline (${TRIGGERS[event.trigger]}); next try at ${clockTime(event.retry_at)}.`;
+    case 'busy':
+      return `${time}  Another sync is running on this root; trying again at ${clockTime(event.retry_at)}.`;
     case 'failed':
       return `${time}  Sync failed (${TRIGGERS[event.trigger]}): ${event.message}`;
     case 'stopped':
@@ -142,14 +158,14 @@ export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): str
   }
 }
 
+/** What a remote carries: every synced workspace (origin), or the workspaces mapped to it. */
+function carriedBy(remote: RemoteInfo): string {
+  return remote.workspaces === null ? 'every synced workspace' : remote.workspaces.length ? remote.workspaces.map((w) => w.name).join(', ') : 'no workspaces yet';
+}
+
 export function renderRemotes(list: RemoteList): string {
   if (list.remotes.length === 0) return "No remotes: run 'planalign sync init --remote <url>' first.";
-  return list.remotes
-    .map((remote) => {
-      const carries = remote.workspaces === null ? 'every synced workspace' : remote.workspaces.length ? remote.workspaces.map((w) => w.name).join(', ') : 'no workspaces yet';
-      return `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carries}`;
-    })
-    .join('\n');
+  return list.remotes.map((remote) => `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carriedBy(remote)}`).join('\n');
 }
 
 const JOB_MARKS: Record<RegenJob['status'], string> = { queued: '…', running: '▶', succeeded: '✓', failed: '✗', cancelled: '○' };

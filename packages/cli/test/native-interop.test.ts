@@ -188,6 +188,36 @@ describe('sync beside a teammate who uses native git', () => {
     for (const repository of [machineA, teammate, bare]) fsckClean(repository);
   });
 
+  it("counts only workspace folders in a pull: a teammate's submodules are not workspaces", async () => {
+    const { machineA } = machines;
+    await gitRemote(teammate, 'pull', '-q', '--no-rebase', 'origin', 'main');
+    const commit = git(teammate, 'rev-parse', 'HEAD').trim();
+    // `git submodule add` records a gitlink and .gitmodules; the submodules' own files are another repository's.
+    await fsp.writeFile(
+      path.join(teammate, '.gitmodules'),
+      '[submodule "models"]\n\tpath = vendor/models\n\turl = https://git.example.test/models.git\n[submodule "extlib"]\n\tpath = extlib\n\turl = https://git.example.test/extlib.git\n',
+    );
+    git(teammate, 'add', '--force', '.gitmodules');
+    git(teammate, 'update-index', '--add', '--cacheinfo', `160000,${commit},vendor/models`);
+    git(teammate, 'update-index', '--add', '--cacheinfo', `160000,${commit},extlib`);
+    await editScenario(teammate, workspace, 'edited beside the submodules');
+    git(teammate, 'add', path.relative(teammate, await scenarioFile(teammate, workspace)));
+    git(teammate, 'commit', '-qm', 'Add the models and extlib submodules');
+    await gitRemote(teammate, 'push', '-q', 'origin', 'main');
+
+    const name = (await readJson(path.join(machineA, workspace, 'workspace.json'))).name;
+    const pulled = await runJson(['--root', machineA, 'sync', 'pull']);
+    expect(pulled.code, JSON.stringify(pulled.body)).toBe(0);
+    expect(pulled.body.updated_workspaces).toEqual([name]);
+    expect(pulled.body.message).toBe('Updated 1 workspace');
+    expect((await readJson(await scenarioFile(machineA, workspace))).description).toBe('edited beside the submodules');
+    // The submodules are carried as they are, and the log names only the workspace.
+    expect(treeListing(machineA, 'HEAD').filter((line) => line.startsWith('160000'))).toEqual([`160000 commit ${commit}\textlib`, `160000 commit ${commit}\tvendor/models`]);
+    const log = await runJson(['--root', machineA, 'sync', 'log', '--limit', '1']);
+    expect(log.body[0]).toMatchObject({ operation: 'pull', workspaces_affected: [name] });
+    for (const repository of [machineA, teammate, bare]) fsckClean(repository);
+  });
+
   it('keeps both of two names that differ only in case on a file system that ignores case', async () => {
     const { machineB } = machines;
     // What git itself records when it creates a repository on macOS or Windows.

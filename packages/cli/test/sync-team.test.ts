@@ -295,4 +295,38 @@ describe('working as a team', () => {
     expect(share.code, JSON.stringify(share.body)).toBe(0);
     expect(share.body).toMatchObject({ remote_url: url, on_remote: true });
   });
+
+  it('a root set up by an import shows the remote it syncs with, is level with it after each push, and logs the pushes', async () => {
+    const link = (await cli(ana, ['share', shared])).body.link;
+    const erin = path.join(await tempDir('erin'), 'workspaces');
+    await fsp.mkdir(erin, { recursive: true });
+    expect((await cli(erin, ['import', link])).code).toBe(0);
+    const name = (await readJson(path.join(erin, shared, 'workspace.json'))).name;
+    const status = async () => (await cli(erin, ['status'])).body;
+    expect(await status()).toMatchObject({ remote_url: null, remotes: [{ name: 'ana', url, branch: 'main', workspaces: [{ id: shared, name }] }], ahead: 0 });
+    const text = await runCli(['--root', erin, 'sync', 'status'], as(''));
+    expect(text.stdout).toContain(`Remote "ana": ${url} (branch main), carries ${name}`);
+    expect(text.stdout).not.toContain('(none)');
+    expect(text.stdout).not.toContain('nothing pushed yet');
+
+    // Work recorded here and not yet shared is ahead; each push brings it level again.
+    await editScenario(erin, shared, scenario, { description: 'Erin, not shared yet' });
+    expect((await cli(erin, ['pull'])).code).toBe(0);
+    expect((await status()).ahead).toBe(1);
+    for (const description of ['Erin: first push', 'Erin: second push']) {
+      await editScenario(erin, shared, scenario, { description });
+      const push = await cli(erin, ['push']);
+      expect(push.code, JSON.stringify(push.body)).toBe(0);
+      expect(push.body).toMatchObject({ changed_workspaces: [name], files_changed: 1 });
+      expect(await status()).toMatchObject({ ahead: 0, local_changes: 0 });
+      expect((await runCli(['--root', erin, 'sync', 'status'], as(''))).stdout).toContain('ahead 0 · behind 0');
+    }
+    expect(remoteFile(server.repoPath('ana'), `${shared}/scenarios/${scenario}/scenario.json`)).toContain('Erin: second push');
+
+    const log = await cli(erin, ['log']);
+    const pushes = log.body.filter((entry: { operation: string }) => entry.operation === 'push');
+    expect(pushes).toHaveLength(2);
+    for (const entry of pushes) expect(entry).toMatchObject({ workspaces_affected: [name], message: expect.stringMatching(/^Pushed update of scenario ".*" \(shared with "ana"\)$/) });
+    expect((await runCli(['--root', erin, 'sync', 'log'], as(''))).stdout).toMatch(/Pushed update of scenario/);
+  });
 });

@@ -7,16 +7,30 @@ import type { GitServer } from '@planalign/sync-tools/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, nativeGit, readJson, remoteFile, remoteFiles, runCli, twoMachines, writeJson } from './harness.js';
 
+interface WatchEvent {
+  type: string;
+  at: string;
+  trigger?: string;
+  message?: string;
+  retry_at?: string;
+  paths?: string[];
+  interval_minutes?: number;
+  next_run_at?: string | null;
+}
+
 interface Watcher {
   child: ChildProcess;
-  events: { type: string; trigger?: string; message?: string; at: string }[];
+  events: WatchEvent[];
   output: () => string;
   exited: Promise<number | null>;
 }
 
-/** `planalign sync watch --json` as a service manager would run it; events are JSON lines. */
-function startWatch(root: string, debounceMs = 500): Watcher {
-  const child = spawn(process.execPath, [CLI, '--root', root, '--json', 'sync', 'watch', '--debounce', String(debounceMs)], {
+/** How a sync the watcher started ends: exactly one of these follows each `syncing`. */
+const CLOSING = ['synced', 'offline', 'still_offline', 'busy', 'failed'];
+
+/** `planalign sync watch --json` as a service manager would run it; events are JSON lines (`json: false`: the text people read). */
+function startWatch(root: string, debounceMs = 500, { json = true } = {}): Watcher {
+  const child = spawn(process.execPath, [CLI, '--root', root, ...(json ? ['--json'] : []), 'sync', 'watch', '--debounce', String(debounceMs)], {
     env: { ...process.env, PLANALIGN_SYNC_TOKEN: '', GIT_TERMINAL_PROMPT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,7 +44,7 @@ function startWatch(root: string, debounceMs = 500): Watcher {
     while ((end = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, end);
       buffer = buffer.slice(end + 1);
-      if (line.trim()) watcher.events.push(JSON.parse(line));
+      if (json && line.trim()) watcher.events.push(JSON.parse(line));
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
@@ -168,6 +182,76 @@ describe('planalign sync watch', () => {
     await writeSettings(machineA, settings);
   });
 
+  it('names a file it holds back because it is still being written, and sends it once it is complete', async () => {
+    watcher = startWatch(machineA, 300);
+    await watching(watcher);
+    const workspaceId = generated.workspaceIds[0];
+    const scenarioId = (await fsp.readdir(path.join(machineA, workspaceId, 'scenarios'))).sort()[0];
+    const relative = `${workspaceId}/scenarios/${scenarioId}/scenario.json`;
+    const file = path.join(machineA, relative);
+    const complete = await readJson(file);
+    const before = commitCount(repo);
+    // PlanAlign is half-way through writing the file.
+    await fsp.writeFile(file, JSON.stringify({ ...complete, description: 'written in two steps' }, null, 2).slice(0, 40));
+    await until(() => watcher!.events.some((e) => e.type === 'waiting'), 10_000, 'the waiting notice').finally(() => writeJson(file, complete));
+    const waiting = watcher.events.filter((e) => e.type === 'waiting');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0].paths).toEqual([relative]);
+    const name = (await readJson(path.join(machineA, workspaceId, 'workspace.json'))).name;
+    expect(waiting[0].message).toBe(`Waiting for ${name}/scenarios/${scenarioId}/scenario.json to finish writing`);
+    expect(commitCount(repo)).toBe(before);
+
+    await writeJson(file, { ...complete, description: 'written in two steps' });
+    await until(() => (remoteFile(repo, relative) ?? '').includes('written in two steps'), 15_000, 'the complete file on the remote');
+    expect(watcher.events.filter((e) => e.type === 'waiting')).toHaveLength(1);
+  });
+
+  it('picks up a new interval from the settings without a restart, says so, and syncs on it', async () => {
+    const settings = (await readSettings(machineA))!.sync;
+    expect(settings.auto_sync_interval_minutes).toBe(15);
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    await writeSettings(machineA, { ...settings, auto_sync_interval_minutes: 1 });
+    try {
+      await until(() => watcher!.events.some((e) => e.type === 'interval_changed'), 10_000, 'the new interval to be announced');
+      expect(watcher.events.find((e) => e.type === 'interval_changed')).toMatchObject({ interval_minutes: 1, next_run_at: expect.any(String) });
+      // The settings change itself is pushed; the scheduled sync after it follows the new interval.
+      await until(() => watcher!.events.some((e) => e.type === 'synced' && e.trigger === 'change'), 15_000, 'the settings change to be pushed');
+      const pushedAt = Date.now();
+      await until(() => watcher!.events.some((e) => e.type === 'synced' && e.trigger === 'interval'), 75_000, 'a sync on the new interval');
+      expect(Date.now() - pushedAt).toBeLessThan(70_000);
+    } finally {
+      await writeSettings(machineA, settings);
+    }
+    await until(() => watcher!.events.some((e) => e.type === 'interval_changed' && e.interval_minutes === 15), 10_000, 'the interval back to 15 minutes');
+    await until(() => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false, 15_000, 'the settings restored on the remote');
+  }, 120_000);
+
+  it('says it in words: the file still being written and the new interval', async () => {
+    const settings = (await readSettings(machineA))!.sync;
+    watcher = startWatch(machineA, 300, { json: false });
+    await until(() => watcher!.output().includes('(on start)'), 15_000, 'the pull on start');
+    const workspaceId = generated.workspaceIds[1];
+    const name = (await readJson(path.join(machineA, workspaceId, 'workspace.json'))).name;
+    const file = path.join(machineA, workspaceId, 'base_config.yaml');
+    const complete = await fsp.readFile(file, 'utf8');
+    await fsp.writeFile(file, `${complete}extra:\n  - [unfinished`);
+    try {
+      await until(() => watcher!.output().includes(`Waiting for ${name}/base_config.yaml to finish writing.`), 10_000, 'the waiting line');
+    } finally {
+      await fsp.writeFile(file, complete);
+    }
+
+    await writeSettings(machineA, { ...settings, auto_sync_interval_minutes: 2 });
+    try {
+      await until(() => /The settings changed the interval: syncing every 2 minutes from now on(; next sync at \d\d:\d\d:\d\d)?\./.test(watcher!.output()), 10_000, 'the interval line');
+    } finally {
+      await writeSettings(machineA, settings);
+    }
+    await until(() => watcher!.output().includes('syncing every 15 minutes from now on'), 10_000, 'the interval line back to 15 minutes');
+    await until(() => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false, 15_000, 'the settings restored on the remote');
+  });
+
   it('stops cleanly on SIGTERM, leaving no lock behind', async () => {
     watcher = startWatch(machineA);
     await watching(watcher);
@@ -197,6 +281,45 @@ describe('planalign sync watch', () => {
     server = await startGitServer({ projectRoot, port });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect(remoteFile(repo, `${generated.workspaceIds[0]}/base_config.yaml`)).toContain('# second offline edit');
+  });
+
+  it('ends every try while offline with its own event, naming the next try', async () => {
+    watcher = startWatch(machineA);
+    await watching(watcher);
+    const port = Number(new URL(server.baseUrl).port);
+    const projectRoot = server.projectRoot;
+    await server.stop();
+    const file = path.join(machineA, generated.workspaceIds[1], 'base_config.yaml');
+    const closings = () => watcher!.events.filter((e) => CLOSING.includes(e.type) && e.trigger !== 'start');
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await fsp.appendFile(file, `# offline edit ${attempt}\n`);
+      await until(() => closings().length === attempt, 15_000, `the end of try ${attempt}`);
+    }
+    expect(closings().map((e) => e.type)).toEqual(['offline', 'still_offline', 'still_offline']);
+    for (const closing of closings()) {
+      expect(closing).toMatchObject({ trigger: 'change', retry_at: expect.any(String) });
+      expect(Date.parse(closing.retry_at!)).toBeGreaterThan(Date.parse(closing.at));
+    }
+    // The backoff grows: each new time of the next try is announced, never changed silently.
+    const waits = closings().map((e) => Date.parse(e.retry_at!) - Date.parse(e.at));
+    expect(waits[1]).toBeGreaterThan(waits[0]);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    // Every `syncing` ended with exactly one closing event before anything else started.
+    let open = false;
+    for (const event of watcher.events) {
+      if (event.type === 'syncing') {
+        expect(open, JSON.stringify(watcher.events)).toBe(false);
+        open = true;
+      } else if (CLOSING.includes(event.type)) {
+        expect(open, JSON.stringify(watcher.events)).toBe(true);
+        open = false;
+      }
+    }
+    expect(open).toBe(false);
+    const { startGitServer } = await import('@planalign/sync-tools/git-server');
+    server = await startGitServer({ projectRoot, port });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
   });
 
   it('killed with SIGKILL in the middle of syncs, leaves a root the next sync completes', async () => {

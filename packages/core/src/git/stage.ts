@@ -112,7 +112,7 @@ export async function stageWorkingTree(
     }
     const problem = findContentProblem(relative, content);
     if (problem) {
-      skipped.push({ path: relative, reason: problem });
+      skipped.push({ path: relative, ...problem });
       if (previous) entries.set(relative, previous);
       continue;
     }

@@ -1,10 +1,12 @@
 import * as z from 'zod';
-import { TreeCounts } from './sync-status.js';
+import { RemoteInfo, TreeCounts } from './sync-status.js';
 
 /** A file that was not synced this time, and why (too large, unreadable, half-written). */
 export const SkippedFile = z.object({
   path: z.string(),
   reason: z.string(),
+  /** present when the file does not parse yet, most likely because it is still being written: it syncs once it does */
+  being_written: z.literal(true).optional(),
 });
 export type SkippedFile = z.infer<typeof SkippedFile>;
 
@@ -106,16 +108,6 @@ export const WorkspaceSelection = z.object({
   message: z.string(),
 });
 export type WorkspaceSelection = z.infer<typeof WorkspaceSelection>;
-
-/** A remote of this root: origin carries every synced workspace, a team remote only its own. */
-export const RemoteInfo = z.object({
-  name: z.string(),
-  url: z.string(),
-  branch: z.string(),
-  /** the workspaces it carries; null for origin, which carries all */
-  workspaces: z.array(z.object({ id: z.string(), name: z.string() })).nullable(),
-});
-export type RemoteInfo = z.infer<typeof RemoteInfo>;
 
 export const RemoteList = z.object({ remotes: z.array(RemoteInfo), message: z.string() });
 export type RemoteList = z.infer<typeof RemoteList>;

@@ -38,11 +38,25 @@ export const TreeCounts = z.object({
 });
 export type TreeCounts = z.infer<typeof TreeCounts>;
 
+/** A remote of this root: origin carries every synced workspace, a team remote only its own. */
+export const RemoteInfo = z.object({
+  name: z.string(),
+  url: z.string(),
+  branch: z.string(),
+  /** the workspaces it carries; null for origin, which carries all */
+  workspaces: z.array(z.object({ id: z.string(), name: z.string() })).nullable(),
+});
+export type RemoteInfo = z.infer<typeof RemoteInfo>;
+
 export const SyncStatus = z.object({
   is_initialized: z.boolean(),
+  /** origin's URL; null when the root has no origin (it may still sync through team remotes, see `remotes`) */
   remote_url: z.string().nullable(),
   branch: z.string().nullable(),
+  /** every remote this root syncs with: origin, then the team remotes */
+  remotes: z.array(RemoteInfo).default([]),
   local_changes: z.number().int().nonnegative(),
+  /** commits here the remote does not have; with only team remotes, commits made since the last exchange with each */
   ahead: z.number().int().nonnegative(),
   behind: z.number().int().nonnegative(),
   last_sync: z.string().nullable(),
@@ -50,6 +64,7 @@ export const SyncStatus = z.object({
   /** false when the remote could not be asked (offline); ahead/behind are then as of the last fetch. */
   remote_reachable: z.boolean().nullable(),
   local: TreeCounts,
+  /** what the remote holds (with only team remotes: the workspaces they carry for this root) */
   remote: TreeCounts.nullable(),
   workspaces: z.array(WorkspaceSyncState),
   /** completed runs whose results are not on this machine, over all workspaces */

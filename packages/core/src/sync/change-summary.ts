@@ -32,9 +32,18 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
   const scenarios = new Map<string, { ws: string; sc: string; kind: 'added' | 'modified' | 'deleted' | 'touched' }>();
   const runs = new Map<string, { ws: string; sc: string; run: string; kind: 'added' | 'modified' | 'deleted' }>();
   const other: string[] = [];
+  // A top-level folder is a workspace when its workspace.json changed or it holds one; any other
+  // (a submodule or a folder of notes someone added with git) is not counted as one.
+  const isWorkspace = new Map<string, boolean>();
+  for (const change of changes) {
+    const { workspaceId, file } = placeOf(change.path);
+    if (!workspaceId || isWorkspace.get(workspaceId)) continue;
+    if (file === 'workspace') isWorkspace.set(workspaceId, true);
+    else if (!isWorkspace.has(workspaceId)) isWorkspace.set(workspaceId, await names.isWorkspace(workspaceId));
+  }
   for (const change of changes) {
     const place = placeOf(change.path);
-    if (!place.workspaceId) {
+    if (!place.workspaceId || !isWorkspace.get(place.workspaceId)) {
       other.push(change.path);
       continue;
     }

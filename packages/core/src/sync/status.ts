@@ -17,7 +17,8 @@ import { countMissingResults } from '../regen/missing-results.js';
 import { exclusionOf } from '../workspace/selection.js';
 import { readWorkspaceLines } from '../team/branch-state.js';
 import { unsyncedOnBranch, workspaceTree } from '../team/workspace-lines.js';
-import { teamRefs } from './team-remote.js';
+import { commitsSinceExchange, teamRefs } from './team-remote.js';
+import { describeRemotes } from './remotes.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -96,7 +97,8 @@ async function gatherStatus(
   } else if (head && tracking) {
     baseTree = headTree;
   } else if (head) {
-    ahead = (await repo.history(head)).length;
+    // Without origin, a root that shares through team remotes is ahead by what it made since it last shared.
+    ahead = teamOnly(context) ? await commitsSinceExchange(context, head) : (await repo.history(head)).length;
   }
 
   // Per workspace: files changed here (uncommitted, or committed and not pushed) and there.
@@ -121,7 +123,7 @@ async function gatherStatus(
   }
   // A root that shares only through team remotes: each workspace against the remote carrying it.
   const teamCarried = new Map<string, string | null>();
-  if (!context.settings.remote) {
+  if (teamOnly(context)) {
     for (const [name, remote] of Object.entries(context.settings.remotes)) {
       const tip = await repo.resolveRef(teamRefs(name, remote.branch).tracking);
       const tree = tip && (await repo.hasCommit(tip)) ? (await repo.readCommit(tip)).tree : null;
@@ -199,6 +201,7 @@ async function gatherStatus(
     is_initialized: true,
     remote_url: context.settings.remote,
     branch: context.branch,
+    remotes: await describeRemotes(context),
     local_changes: snapshot.changes.length + snapshot.waiting.length + branchChanges,
     ahead,
     behind,
@@ -206,11 +209,23 @@ async function gatherStatus(
     conflicts,
     remote_reachable: remoteReachable,
     local: countTree(localPaths),
-    remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : null,
+    remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : teamOnly(context) ? await carriedCounts(context, teamCarried) : null,
     workspaces,
     missing_results: [...missingByWorkspace.values()].reduce((a, b) => a + b, 0),
     warnings,
   };
+}
+
+/** A root with no origin that shares through team remotes (as one set up by an import is). */
+const teamOnly = (context: SyncContext) => !context.settings.remote && Object.keys(context.settings.remotes).length > 0;
+
+/** What the team remotes hold of the workspaces they carry for this root; null before anything was exchanged. */
+async function carriedCounts(context: SyncContext, carried: Map<string, string | null>): Promise<TreeCounts | null> {
+  const paths: string[] = [];
+  for (const [workspace, tree] of carried) {
+    if (tree) for (const change of await diffTrees(context.repo, null, tree, workspace)) paths.push(change.path);
+  }
+  return paths.length > 0 ? countTree(paths) : null;
 }
 
 /** Counting the remote's tree reads every folder of it, so the answer is kept per remote commit. */
@@ -229,19 +244,30 @@ async function remoteCounts(context: SyncContext, tracking: string, trackingTree
 }
 
 
-/**
- * Whether a push would have anything to send: changed files, commits the remote does not have,
- * or a workspace branch ahead of its remote copy. The part of status auto-sync needs after each
- * change, without counting, naming or asking the remote.
- */
-export async function hasLocalWork(context: SyncContext): Promise<boolean> {
+/** What auto-sync needs to know after a change, without counting, naming or asking the remote. */
+export interface LocalWork {
+  /**
+   * Whether a push would have anything to send: changed files, commits the remote does not have,
+   * or a workspace branch ahead of its remote copy.
+   */
+  pending: boolean;
+  /** synced files held back because they do not parse yet: most likely still being written */
+  beingWritten: string[];
+}
+
+export async function localWork(context: SyncContext): Promise<LocalWork> {
   const { repo } = context;
   const { index, scan } = await scanWorkingTree(context);
-  if ((await stageLocalWork(context, scan, index)).changes.length > 0) return true;
-  const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
-  if (head && head !== tracking) return true;
-  for (const [workspace, branch] of Object.entries(await readWorkspaceLines(repo.gitdir))) {
-    if ((await unsyncedOnBranch(context, workspace, branch, scan)) > 0) return true;
-  }
-  return false;
+  const snapshot = await stageLocalWork(context, scan, index);
+  const beingWritten = snapshot.skipped.filter((skipped) => skipped.being_written).map((skipped) => skipped.path);
+  const pending = async () => {
+    if (snapshot.changes.length > 0) return true;
+    const [head, tracking] = await Promise.all([repo.resolveRef(context.branchRef), repo.resolveRef(context.trackingRef)]);
+    if (head && head !== tracking && (!teamOnly(context) || (await commitsSinceExchange(context, head)) > 0)) return true;
+    for (const [workspace, branch] of Object.entries(await readWorkspaceLines(repo.gitdir))) {
+      if ((await unsyncedOnBranch(context, workspace, branch, scan)) > 0) return true;
+    }
+    return false;
+  };
+  return { pending: await pending(), beingWritten };
 }

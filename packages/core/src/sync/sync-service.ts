@@ -8,7 +8,7 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { BranchExchange, DisconnectResult, InitResult, PullResult, PushResult, RemoteInfo, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
+import type { BranchExchange, DisconnectResult, InitResult, PullResult, PushResult, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
 import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
@@ -32,10 +32,12 @@ import { exchangeWorkspaceBranches } from '../team/branches.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
-import { computeStatus, hasLocalWork } from './status.js';
+import { computeStatus, localWork, type LocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { describeRemotes } from './remotes.js';
+import { plural } from '../util/plural.js';
 
 export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
 export interface SyncProgress {
@@ -48,9 +50,6 @@ export interface SyncProgress {
 export interface SyncServiceOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
-
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The sync operations of one workspaces root, as the CLI, the API and other programs use them.
@@ -203,8 +202,12 @@ export class SyncService {
       await this.maintainStorage(context);
       // Remote work merged on the way is history too: the log shows it as a pull.
       const pulled = await this.journalPull(context, pulledChanges, targets.origin && remoteHead === null, now, remoteHead);
-      // What this push carried: the difference between the remote before it and now.
-      const carried = pushed && head ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree) : [];
+      // What this push carried: the difference between origin before it and now; without
+      // origin, what it sent to the team remotes.
+      const carried =
+        pushed && head
+          ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree)
+          : [...new Map(teams.flatMap((t) => t.sent).map((change) => [change.path, change])).values()];
       const summary = await summarizeChanges(toFileChanges(carried), new NameBook(this.root));
       const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
       const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
@@ -220,16 +223,16 @@ export class SyncService {
             : branchesPushed.length > 0
               ? `Main line up to date: ${totals}`
               : `Everything is up to date: ${totals}`) + branchNote + branchErrors;
-      if (pushed) {
+      if (pushed || toTeams.length > 0) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
           operation: 'push',
           workspaces_affected: summary.workspaces,
           scenarios_affected: summary.scenarios,
           message:
-            summary.lines.length === 1
+            (summary.lines.length === 1
               ? pushedPhrase(summary.lines[0])
-              : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`,
+              : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`) + teamNote,
           commit: head,
         });
       }
@@ -306,7 +309,7 @@ export class SyncService {
         // One team remote that is down, refuses us or conflicts must not keep the others
         // (and origin) from syncing: it is reported, and tried again next time.
         if (!(error instanceof SyncError) || options.alone) throw error;
-        exchanges.push({ remote: name, applied: [], pushed: false, resolved: [], error: redactUrl(error.message) });
+        exchanges.push({ remote: name, applied: [], pushed: false, sent: [], resolved: [], error: redactUrl(error.message) });
       }
     }
     return exchanges;
@@ -460,14 +463,7 @@ export class SyncService {
 
   /** Origin and the team remotes, with the workspaces each carries. */
   async listRemotes(message = ''): Promise<RemoteList> {
-    const context = await loadSyncContext(this.root);
-    const names = new NameBook(this.root);
-    const remotes: RemoteInfo[] = [];
-    if (context.settings.remote) remotes.push({ name: 'origin', url: context.settings.remote, branch: context.branch, workspaces: null });
-    for (const [name, remote] of Object.entries(context.settings.remotes)) {
-      const workspaces = await Promise.all(remote.workspaces.map(async (id) => ({ id, name: await names.workspaceName(id) })));
-      remotes.push({ name, url: remote.url, branch: remote.branch, workspaces });
-    }
+    const remotes = await describeRemotes(await loadSyncContext(this.root));
     return { remotes, message: message || `${plural(remotes.length, 'remote')}.` };
   }
 
@@ -508,8 +504,7 @@ export class SyncService {
         return { ...settings, remotes };
       },
       async () => {
-        await context.repo.deleteRef(refs.line).catch(() => undefined);
-        await context.repo.deleteRef(refs.tracking).catch(() => undefined);
+        for (const ref of Object.values(refs)) await context.repo.deleteRef(ref).catch(() => undefined);
       },
     );
     return this.listRemotes(`Removed the remote "${name}"; its repository was not touched.`);
@@ -591,9 +586,14 @@ export class SyncService {
     return computeStatus(context, options);
   }
 
-  /** Whether a push would send anything (auto-sync asks this after each change). */
+  /** Whether a push would send anything. */
   async hasLocalWork(): Promise<boolean> {
-    return hasLocalWork(await loadSyncContext(this.root));
+    return (await this.localWork()).pending;
+  }
+
+  /** Whether a push would send anything, and which files wait to be complete (auto-sync asks this after each change). */
+  async localWork(): Promise<LocalWork> {
+    return localWork(await loadSyncContext(this.root));
   }
 
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {
@@ -702,6 +702,7 @@ export class SyncService {
       is_initialized: false,
       remote_url: null,
       branch: null,
+      remotes: [],
       local_changes: 0,
       ahead: 0,
       behind: 0,

@@ -6,7 +6,7 @@ import { SyncConflictError, SyncNetworkError } from '../errors.js';
 import { writeLooseObject } from '../git/objects.js';
 import type { GitRepository, TransferProgress, TreeItem } from '../git/repository.js';
 import { composeRootTree } from '../git/tree-compose.js';
-import type { PathChange } from '../git/tree-diff.js';
+import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE } from '../ignore/gitignore-template.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
@@ -23,6 +23,8 @@ export interface TeamExchange {
   /** files of this root changed by what came from the remote */
   applied: PathChange[];
   pushed: boolean;
+  /** what the push changed on the remote (nothing when it did not push) */
+  sent: PathChange[];
   resolved: ResolvedConflict[];
   /** why the exchange failed (unreachable, refused, conflict); the other remotes still sync */
   error: string | null;
@@ -31,13 +33,34 @@ export interface TeamExchange {
 /** How far back a side's history is searched for when it last changed a file (last-write-wins). */
 const HISTORY_DEPTH = 200;
 
-/** Refs of a team remote: its fetched head, our line of commits exchanged with it, and where this root's branch was then. */
+/**
+ * Refs of a team remote: its fetched head, our line of commits exchanged with it, this root's
+ * branch as our line last mirrored it, and this root's branch as it was when the remote last
+ * held everything it carries from here.
+ */
 export const teamRefs = (name: string, branch: string) => ({
   tracking: `refs/remotes/${name}/${branch}`,
   line: `refs/planalign/remotes/${name}`,
-  /** this root's commit at the last exchange, which our line mirrors */
+  mirrored: `refs/planalign/mirrored/${name}`,
   exchanged: `refs/planalign/exchanged/${name}`,
 });
+
+/**
+ * For a root that shares only through team remotes (there is no origin to be ahead of): the
+ * commits of its branch made since each remote last held everything it carries from here, all
+ * of them for a remote never exchanged with.
+ */
+export async function commitsSinceExchange(context: SyncContext, head: string): Promise<number> {
+  const { repo } = context;
+  const since = new Set<string>();
+  for (const [name, remote] of Object.entries(context.settings.remotes)) {
+    const exchanged = await repo.resolveRef(teamRefs(name, remote.branch).exchanged);
+    if (exchanged === head) continue;
+    const commits = exchanged && (await repo.hasCommit(exchanged)) ? (await repo.compareHistories(head, exchanged)).onlyLocal : await repo.history(head);
+    for (const commit of commits) since.add(commit);
+  }
+  return since.size;
+}
 
 async function firstParents(repo: GitRepository, tip: string | null, depth: number): Promise<string[]> {
   const commits: string[] = [];
@@ -118,12 +141,12 @@ export async function exchangeWithTeamRemote(
       applied.push(...moved.applied);
     }
 
-    const exchanged = await repo.resolveRef(refs.exchanged);
+    const mirrored = await repo.resolveRef(refs.mirrored);
     let tip =
-      head && (exchanged || theirs)
+      head && (mirrored || theirs)
         ? await carryOntoTeamLine(repo, {
             mainHead: head,
-            exchanged: exchanged ? { main: exchanged, team: ours } : null,
+            exchanged: mirrored ? { main: mirrored, team: ours } : null,
             teamTips: [theirs, ours].filter((oid): oid is string => !!oid),
             carried,
             rootFiles: await teamRootFiles(repo, null, mainTree, remote),
@@ -142,19 +165,22 @@ export async function exchangeWithTeamRemote(
       tip = tip === null || (await repo.isAncestor(tip, theirs)) ? theirs : await repo.writeCommit({ tree: merged, parents: [tip, theirs], message: `Merge changes from the remote "${name}"`, author: identity });
     }
 
-    // Our line mirrors this root's branch from now on; the next exchange starts from both.
-    const remember = async () => {
+    // Our line mirrors this root's branch from now on; the next exchange starts from both. Once
+    // the remote holds our line too, the commits not yet shared with it start from here.
+    const remember = async (remoteHoldsAll: boolean) => {
       if (tip) await repo.writeRef(refs.line, tip);
-      if (head) await repo.writeRef(refs.exchanged, head);
+      if (!head) return;
+      await repo.writeRef(refs.mirrored, head);
+      if (remoteHoldsAll) await repo.writeRef(refs.exchanged, head);
     };
     if (!options.push || !tip || tip === theirs) {
-      await remember();
-      return { remote: name, applied, pushed: false, resolved, error: null };
+      await remember(!tip || tip === theirs);
+      return { remote: name, applied, pushed: false, sent: [], resolved, error: null };
     }
     await repo.writeRef(refs.line, tip);
     if (await repo.push(transport)) {
-      await remember();
-      return { remote: name, applied, pushed: true, resolved, error: null };
+      await remember(true);
+      return { remote: name, applied, pushed: true, sent: await diffTrees(repo, theirsTree, merged), resolved, error: null };
     }
     // Someone pushed in between: our line keeps its last exchanged commit, and we try again.
     if (ours) await repo.writeRef(refs.line, ours);

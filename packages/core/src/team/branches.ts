@@ -10,11 +10,11 @@ import type { SyncContext } from '../sync/sync-context.js';
 import { workspaceEnabled } from '../workspace/selection.js';
 import { assertBranchName, branchRefs, LOCAL_BRANCHES_PREFIX, REMOTE_BRANCHES_PREFIX, TRACKING_BRANCHES_PREFIX } from './branch-state.js';
 import { lineTip, mergeCommit, mergeWorkspace, saveWorkspaceWork, shownLine, workspaceTree, type LineTip } from './workspace-lines.js';
+import { plural } from '../util/plural.js';
 
 /** How far back a line is searched for its last change to the workspace. */
 const LAST_CHANGE_DEPTH = 500;
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 interface Named {
   id: string;
@@ -179,7 +179,7 @@ export async function listBranches(context: SyncContext, workspace: Named, optio
     current,
     branches,
     remote_reachable: reachable,
-    message: `"${workspace.name}" shows ${describeLine(context, current)}; ${plural(branches.length - 1, 'branch')} besides the main line.`,
+    message: `"${workspace.name}" shows ${describeLine(context, current)}; ${plural(branches.length - 1, 'branch', 'branches')} besides the main line.`,
   };
 }
 

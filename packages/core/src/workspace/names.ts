@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError, SyncNotFoundError } from '../errors.js';
 import { ScenarioFile, WorkspaceFile, RunMetadataFile } from '../models/planalign.js';
@@ -50,8 +50,26 @@ export class NameBook {
     return parsed.success ? parsed.data : null;
   }
 
+  /**
+   * Whether a top-level folder is a workspace: it holds a workspace.json, readable or not (a
+   * half-written one is still a workspace's). Any other folder (a submodule someone added with
+   * git, a folder of notes) is not one, whatever it holds.
+   */
+  async isWorkspace(id: string): Promise<boolean> {
+    const relative = `${id}/workspace.json`;
+    if (existsSync(path.join(this.root, relative))) return true;
+    return this.fallback ? (await this.fallback(relative).catch(() => null)) !== null : false;
+  }
+
   async workspaceName(id: string): Promise<string> {
     return (await this.workspace(id))?.name ?? id;
+  }
+
+  /** A root-relative path as people know it: a workspace's folder by the workspace's name. */
+  async pathForPeople(relativePath: string): Promise<string> {
+    const [folder, ...rest] = relativePath.split('/');
+    const workspace = rest.length > 0 ? await this.workspace(folder) : null;
+    return workspace ? [workspace.name, ...rest].join('/') : relativePath;
   }
 
   async scenario(workspaceId: string, scenarioId: string): Promise<ScenarioFile | null> {
