@@ -22,7 +22,10 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   const service = () => new SyncService(runner.root);
 
   router.get('/status', async (request, response) => {
-    response.json(await service().status({ offline: request.query.offline === 'true' }));
+    const sync = service();
+    const status = await sync.status({ offline: request.query.offline === 'true' });
+    // Told once, where the dashboard shows warnings (a root taken over from PlanAlign's sync).
+    response.json({ ...status, warnings: [...status.warnings, ...(await sync.takeNotices())] });
   });
 
   router.get('/workspaces', async (request, response) => {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adoptPlanAlignRoot, redactUrl } from '@planalign/sync-core';
 import { createApp, type AppOptions } from './app.js';
 import { namesOfListeningAddress } from './host-check.js';
 
@@ -28,6 +29,8 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
     const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   const { port } = server.address() as AddressInfo;
+  // A root set up by PlanAlign's own sync is taken over first; the dashboard's status tells what happened.
+  await adoptPlanAlignRoot(options.root).catch((error: unknown) => process.stderr.write(`planalign-sync: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`));
   // Studio starts this server: bring other machines' work down, and keep syncing if asked to.
   const started = Promise.all([autoSync.start({ pull: options.pullOnStart ?? true }), regen.resume()]);
   return {

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, SyncBranchChangeError, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
+import { EXIT_CODES, SyncBranchChangeError, SyncConflictError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
 import { isPlanalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
@@ -24,6 +24,12 @@ function reportError(error: unknown, globals: GlobalOptions): number {
   return exitCode;
 }
 
+/** What the person must hear once (a root taken over from PlanAlign's sync), on stderr so that --json output stays clean. */
+async function tellNotices(sync: SyncService): Promise<void> {
+  const notices = await sync.takeNotices().catch(() => []);
+  for (const notice of notices) process.stderr.write(`Note: ${redactUrl(notice)}\n`);
+}
+
 async function main(argv: string[]): Promise<number> {
   if (isPlanalignCommand(argv.slice(2))) return runPlanalign(argv.slice(2));
   let exitCode: number = EXIT_CODES.ok;
@@ -31,7 +37,12 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram(async (command: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => {
     globals = program.opts<GlobalOptions>();
     const progress = new TerminalProgress();
+    const sync = new SyncService(resolveWorkspacesRoot(globals.root));
     try {
+      // A root set up by PlanAlign's own sync is taken over before any command reads it.
+      await adoptPlanAlignRoot(sync.root);
+      // Said before the command runs: `sync watch` runs until stopped.
+      await tellNotices(sync);
       const outcome = await command(globals, progress);
       progress.clear();
       // A command that printed as it went (`sync watch`) has nothing left to print.
@@ -43,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       progress.clear();
       exitCode = reportError(error, globals);
     }
+    await tellNotices(sync);
   });
   try {
     await program.parseAsync(argv);

@@ -7,6 +7,7 @@ export { GENERATED_RULES, mergeGitignore, BACKUPS_DIR } from './ignore/gitignore
 export { compileSyncRules, type SyncRules } from './ignore/sync-rules.js';
 export { scanSyncedFiles } from './workspace/file-scan.js';
 export { SyncService, type SyncProgress, type SyncPhase, type SyncServiceOptions } from './sync/sync-service.js';
+export { adoptPlanAlignRoot, type PlanAlignAdoption } from './sync/adopt-planalign.js';
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncOutcome, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';
 export { RegenService } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AsyncSubscription } from '@parcel/watcher';
 import { readSettings, SETTINGS_FILE } from '../config/settings-file.js';
+import { adoptPlanAlignRoot } from '../sync/adopt-planalign.js';
 import { SyncBusyError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { GITIGNORE_FILE, readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
@@ -136,6 +137,7 @@ export class AutoSync {
   }
 
   private async readSettingsNow(): Promise<void> {
+    await adoptPlanAlignRoot(this.root);
     const settings = await readSettings(this.root);
     if (!settings) throw new SyncNotInitializedError(`Sync is not set up for ${this.root}. Run 'planalign sync init --remote <url>' first.`);
     this.rules = compileSyncRules(await readGitignore(this.root), settings.sync);

@@ -56,9 +56,10 @@ export function describeIssues(fileLabel: string, error: z.ZodError): string {
 
 /**
  * Writes the settings, keeping the user's comments, key order and any other top-level sections
- * when the file already exists.
+ * when the file already exists. `dropTopLevel`: keys another program put at the top level, which
+ * these settings replace (PlanAlign's flat form), removed in the same write.
  */
-export async function writeSettings(root: string, sync: SyncConfig): Promise<void> {
+export async function writeSettings(root: string, sync: SyncConfig, options: { dropTopLevel?: readonly string[] } = {}): Promise<void> {
   const validated = SyncConfig.parse(sync);
   // The file is pushed to every machine: no URL with a secret in it is ever written.
   if (validated.remote) assertRemoteUrlIsSafe(validated.remote, 'sync.remote');
@@ -76,6 +77,7 @@ export async function writeSettings(root: string, sync: SyncConfig): Promise<voi
     document = new Document({});
     document.commentBefore = ' planalign-sync settings: shared by every machine of this root. Never put a token here.';
   }
+  for (const key of options.dropTopLevel ?? []) document.delete(key);
   document.set('version', 1);
   for (const [key, value] of Object.entries(validated)) document.setIn(['sync', key], value);
   await writeFileAtomic(file, document.toString());

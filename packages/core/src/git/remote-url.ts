@@ -48,6 +48,19 @@ export function assertRemoteUrlIsSafe(url: string, label = 'remote URL'): Remote
   return kind;
 }
 
+/**
+ * Takes the password or token out of every `user:password@` in a text (a URL, or a file holding
+ * URLs), keeping the user name, which is not a secret and which some hosts need.
+ */
+export function removeUrlPasswords(text: string): string {
+  return text.replace(/(https?:\/\/)([^/@:\s]*):[^/@\s]*@/gi, (_, scheme: string, user: string) => (user ? `${scheme}${user}@` : scheme));
+}
+
+/** Whether a URL carries a password or token (`https://user:token@host/…`). */
+export function urlHasPassword(url: string): boolean {
+  return removeUrlPasswords(url) !== url;
+}
+
 /** Removes any user:password part from URLs inside a text, so no message or log can carry a secret. */
 export function redactUrl(text: string): string {
   return text.replace(/(https?:\/\/)[^/@\s]*@/gi, '$1');

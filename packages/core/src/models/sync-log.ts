@@ -1,6 +1,7 @@
 import * as z from 'zod';
 
-export const SyncOperation = z.enum(['push', 'pull', 'init', 'conflict']);
+/** `disconnect` comes from PlanAlign's own sync, whose log is brought into this one when a root is taken over. */
+export const SyncOperation = z.enum(['push', 'pull', 'init', 'conflict', 'disconnect']);
 export type SyncOperation = z.infer<typeof SyncOperation>;
 
 /** One line of this root's sync journal (kept in `.git/`, never pushed). */

@@ -19,6 +19,24 @@ export async function appendJournal(gitdir: string, entry: SyncLogEntry): Promis
   await fsp.appendFile(journalFile(gitdir), `${JSON.stringify(SyncLogEntry.parse(entry))}\n`);
 }
 
+/**
+ * Brings entries recorded elsewhere (PlanAlign's own sync log) into the journal, in time order
+ * with the entries already there; an entry the journal holds already is not added twice.
+ * Written whole and atomically: a killed process leaves the journal as it was.
+ */
+export async function importJournal(gitdir: string, entries: SyncLogEntry[]): Promise<number> {
+  const present = await readJournal(gitdir, Number.MAX_SAFE_INTEGER);
+  const seen = new Set(present.map((entry) => JSON.stringify(entry)));
+  const added = entries.map((entry) => SyncLogEntry.parse(entry)).filter((entry) => !seen.has(JSON.stringify(entry)));
+  if (added.length === 0) return 0;
+  const time = (entry: SyncLogEntry) => Date.parse(entry.timestamp) || 0;
+  // readJournal gives newest first; a stable sort keeps entries of the same instant in their order.
+  const merged = [...present.reverse(), ...added].sort((a, b) => time(a) - time(b));
+  await fsp.mkdir(stateDir(gitdir), { recursive: true });
+  await writeFileAtomic(journalFile(gitdir), merged.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+  return added.length;
+}
+
 /** Newest first. A torn last line (a killed process) is skipped, not fatal. */
 export async function readJournal(gitdir: string, limit: number): Promise<SyncLogEntry[]> {
   let text: string;

@@ -6,6 +6,7 @@ import type { SyncConfig } from '../models/sync-config.js';
 import { readExcludedHere } from '../config/local-selection.js';
 import { GitRepository } from '../git/repository.js';
 import { ScanCache } from '../workspace/scan-cache.js';
+import { adoptPlanAlignRoot } from './adopt-planalign.js';
 
 /** What every operation on an initialized root starts from. */
 export interface SyncContext {
@@ -25,7 +26,10 @@ export interface SyncContext {
 
 export async function loadSyncContext(root: string): Promise<SyncContext> {
   const repo = new GitRepository(root);
-  const settingsFile = (await repo.exists()) ? await readSettings(root) : null;
+  const exists = await repo.exists();
+  // A root set up by PlanAlign's own sync is taken over first (once; then this finds nothing to do).
+  if (exists) await adoptPlanAlignRoot(root);
+  const settingsFile = exists ? await readSettings(root) : null;
   if (!settingsFile) {
     throw new SyncNotInitializedError(
       `Sync is not set up for ${root}. Run 'planalign sync init --remote <url>' first (or pass --root to choose another folder).`,

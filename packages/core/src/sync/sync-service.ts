@@ -38,6 +38,9 @@ import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
 import { describeRemotes } from './remotes.js';
 import { plural } from '../util/plural.js';
+import { adoptPlanAlignRoot } from './adopt-planalign.js';
+import { readPlanAlignSettingsText } from '../config/planalign-legacy.js';
+import { takeNotices } from './notices.js';
 
 export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
 export interface SyncProgress {
@@ -90,8 +93,9 @@ export class SyncService {
     const repo = new GitRepository(this.root);
     const createdRepository = !(await repo.exists());
     if (!createdRepository) await repo.assertSupportedFormat();
+    await adoptPlanAlignRoot(this.root);
     const existing = await readSettings(this.root);
-    const branch = options.branch ?? existing?.sync.branch ?? 'main';
+    let branch = options.branch ?? existing?.sync.branch ?? 'main';
     const remote = options.remote ?? existing?.sync.remote ?? null;
     if (existing?.sync.remote && remote && branch !== existing.sync.branch && !options.confirmBranchChange) {
       await this.refuseBranchChange(repo, remote, existing.sync.branch, branch);
@@ -104,9 +108,21 @@ export class SyncService {
       if (!(await repo.resolveRef(`refs/heads/${branch}`))) await repo.setHeadBranch(branch);
       let remoteHead: string | null = null;
       let remoteTree: string | null = null;
+      let followed = '';
       if (remote) {
         this.progress('fetch', 'Looking for workspaces on the remote');
         remoteHead = await repo.fetch({ url: remote, branch, onProgress: this.transferProgress('fetch') });
+        // A machine joining a remote that has no "main" but one other branch (PlanAlign's own sync
+        // leaves its work on "master") follows that branch, unless a branch was asked for.
+        if (!remoteHead && options.branch === undefined && !existing && !(await repo.resolveRef(`refs/heads/${branch}`))) {
+          const only = await onlyRemoteBranch(repo, remote);
+          if (only) {
+            followed = ` It syncs the branch "${only}", the one the remote has.`;
+            branch = only;
+            await repo.setHeadBranch(branch);
+            remoteHead = await repo.fetch({ url: remote, branch, onProgress: this.transferProgress('fetch') });
+          }
+        }
         remoteTree = remoteHead ? (await repo.readCommit(remoteHead)).tree : null;
         if (remoteTree) await assertSyncRepository(repo, remoteTree, remote, branch);
         await repo.setRemote(remote);
@@ -131,6 +147,8 @@ export class SyncService {
         this.progress('merge', 'Bringing down workspaces from the remote');
         integration = await integrateRemote(context, remoteHead);
         await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
+        // A remote PlanAlign's own sync wrote to brings its flat settings and its log here: taken over at once.
+        await adoptPlanAlignRoot(this.root, { lockHeld: true });
       }
       const fromRemote = remoteTree ? countTree((await listTreeFiles(repo, remoteTree)).keys()) : null;
       await appendJournal(repo.gitdir, {
@@ -151,7 +169,7 @@ export class SyncService {
         branch,
         created_repository: createdRepository,
         from_remote: fromRemote,
-        message: `Sync initialized.${broughtDown} Use 'planalign sync push' to upload workspaces.`,
+        message: `Sync initialized.${broughtDown}${followed} Use 'planalign sync push' to upload workspaces.`,
       };
     });
   }
@@ -160,10 +178,12 @@ export class SyncService {
     if (!remoteTree) return null;
     const content = await fileAtPath(repo, remoteTree, SETTINGS_FILE);
     if (!content) return null;
+    const text = Buffer.from(content).toString('utf8');
     try {
-      return parseSettings(Buffer.from(content).toString('utf8'), `${SETTINGS_FILE} on the remote`).sync;
+      return parseSettings(text, `${SETTINGS_FILE} on the remote`).sync;
     } catch {
-      return null;
+      // Written by PlanAlign's own sync: its settings, without the token.
+      return readPlanAlignSettingsText(text)?.sync ?? null;
     }
   }
 
@@ -596,6 +616,14 @@ export class SyncService {
     return localWork(await loadSyncContext(this.root));
   }
 
+  /**
+   * What the person must be told once, then forgotten: that this root, set up by PlanAlign's own
+   * sync, was taken over (and a token it had committed must be revoked).
+   */
+  async takeNotices(): Promise<string[]> {
+    return takeNotices(new GitRepository(this.root).gitdir);
+  }
+
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {
     const context = await loadSyncContext(this.root);
     return readJournal(context.repo.gitdir, options.limit ?? 20);
@@ -745,6 +773,14 @@ function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applied: Path
   const what = [added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null, updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null].filter(Boolean).join(' and ');
   const extras = [summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null, summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null].filter(Boolean);
   return `${what}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
+}
+
+/** The remote's one branch, workspace branches aside; null when it has none or several. */
+async function onlyRemoteBranch(repo: GitRepository, url: string): Promise<string | null> {
+  const heads = [...(await repo.listRemoteRefs(url, 'refs/heads')).keys()]
+    .map((ref) => ref.slice('refs/heads/'.length))
+    .filter((name) => !name.startsWith('workspaces/'));
+  return heads.length === 1 ? heads[0] : null;
 }
 
 /** The remotes an operation talks to: all (origin and every team remote), or the one named. */
