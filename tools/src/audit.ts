@@ -19,7 +19,7 @@ interface AuditReport {
 function main(argv: string[]): void {
   const strict = argv.includes('--strict');
   const audit = spawnSync('npm', ['audit', '--omit=dev', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  let report: AuditReport | null = null;
+  let report: AuditReport | null;
   try {
     report = JSON.parse(audit.stdout) as AuditReport;
   } catch {

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncService } from '@planalign/sync-core';

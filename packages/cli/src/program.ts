@@ -20,19 +20,10 @@ import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
 import { renderAutoSyncEvent, renderJob, renderRegenOverview, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
+import { plural } from '@planalign/sync-core';
+import type { CommandOutcome, GlobalOptions } from './command.js';
 
-export interface GlobalOptions {
-  root?: string;
-  json?: boolean;
-  debug?: boolean;
-}
-
-/** What a command hands back: the model to print with --json, the text for people, and the exit code. */
-export interface CommandOutcome {
-  json: unknown;
-  text: string;
-  exitCode?: number;
-}
+export type { CommandOutcome, GlobalOptions } from './command.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -289,7 +280,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         const root = resolveWorkspacesRoot(globals.root);
         const regen = new RegenService(root);
         const added = await regen.enqueue({ workspace, scenario, allMissing: options.allMissing });
-        const queued = added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${added.length} job${added.length === 1 ? '' : 's'}.`;
+        const queued = added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${plural(added.length, 'job')}.`;
         if (options.detach) return { json: await regen.overview(), text: [queued, ...added.map(renderJob)].join('\n') };
         const runner = new RegenRunner(root, {
           onEvent: (event) => {
@@ -311,7 +302,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         const failed = overview.jobs.filter((j) => added.some((a) => a.id === j.id) && j.status === 'failed');
         return {
           json: overview,
-          text: failed.length > 0 ? `${failed.length} job${failed.length === 1 ? '' : 's'} failed; see 'planalign sync jobs log <id>'.` : added.length > 0 ? 'Done.' : queued,
+          text: failed.length > 0 ? `${plural(failed.length, 'job')} failed; see 'planalign sync jobs log <id>'.` : added.length > 0 ? 'Done.' : queued,
           exitCode: failed.length > 0 ? EXIT_CODES.unexpected : EXIT_CODES.ok,
         };
       }),

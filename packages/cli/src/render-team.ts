@@ -1,7 +1,7 @@
 import type { BranchList, ScenarioDiff, ScenarioVersions, WorkspaceHistory } from '@planalign/sync-core';
 import { formatTimestamp, timeAgo } from './render.js';
+import { plural } from '@planalign/sync-core';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function renderBranches(list: BranchList): string {
   const lines = [`Branches of "${list.workspace_name}":`];

@@ -1,4 +1,5 @@
 import type { AutoSyncEvent, RegenJob, RegenOverview, RemoteInfo, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import { plural } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
 export function formatTimestamp(iso: string): string {
@@ -20,10 +21,9 @@ export function timeAgo(iso: string, now = Date.now()): string {
   let chosen = units[0];
   for (const unit of units) if (seconds >= unit[0]) chosen = unit;
   const count = Math.floor(seconds / chosen[0]);
-  return `${count} ${chosen[1]}${count === 1 ? '' : 's'} ago`;
+  return `${plural(count, chosen[1])} ago`;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The badge people see: ✓ synced, ↑ N changes, ↓ pull available, ⚠ conflict, ○ local only. */
 export function stateBadge(workspace: WorkspaceSyncState): string {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { CONFLICT_STRATEGIES, TeamService, resolveWorkspacesRoot, type ConflictStrategy } from '@planalign/sync-core';
 import { Option } from 'commander';
-import type { CommandOutcome, GlobalOptions } from './program.js';
+import type { CommandOutcome, GlobalOptions } from './command.js';
 import type { TerminalProgress } from './progress.js';
-import { renderBranches, renderScenarioDiff, renderScenarioVersions, renderWorkspaceHistory } from './render-team.js';
+import { renderBranches, renderScenarioDiff, renderScenarioVersions } from './render-team.js';
 import { renderSyncNotes } from './render.js';
 
 type Execute = (outcome: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => Promise<void>;

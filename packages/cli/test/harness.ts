@@ -21,6 +21,7 @@ export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv;
 }
 
 /** Runs the CLI with --json and parses what it printed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reads whatever shape the command printed
 export async function runJson<T = any>(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; body: T; stderr: string }> {
   const result = await runCli(['--json', ...args], options);
   let body: T;
@@ -73,6 +74,7 @@ export async function syncedTree(root: string): Promise<Map<string, string>> {
   return files;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as runJson
 export async function readJson(file: string): Promise<any> {
   return JSON.parse(await fsp.readFile(file, 'utf8'));
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { nativeGit, readJson, remoteFile, remoteFiles, remoteHead, runCli, runJson, syncedTree, tempDir, writeJson } from './harness.js';
+import { nativeGit, readJson, remoteFile, remoteFiles, remoteHead, runCli, runJson, tempDir, writeJson } from './harness.js';
 
 const USER = 'analyst';
 const TOKEN = 'tok-3f9a1c77e2d4b5a6';

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export { plural } from './util/plural.js';
 export * from './models/index.js';
 export { resolveWorkspacesRoot } from './config/root.js';
 export { readSettings, writeSettings, parseSettings, SETTINGS_FILE } from './config/settings-file.js';

@@ -9,7 +9,7 @@ import { GitRepository } from '../src/git/repository.js';
 import { readIndexOrCommit } from '../src/git/work-index.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { PackBuilder } from '../src/git/pack-writer.js';
-import { entryFromStat } from '../src/git/stage.js';
+import { entryFromStat } from '../src/sync/stage.js';
 import { toFileStat } from '../src/workspace/file-scan.js';
 
 function git(cwd: string, ...args: string[]) {

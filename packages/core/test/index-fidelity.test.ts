@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readIndex, writeIndex } from '../src/git/index-file.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { GitRepository } from '../src/git/repository.js';
-import { entryFromStat, stageWorkingTree } from '../src/git/stage.js';
+import { entryFromStat, stageWorkingTree } from '../src/sync/stage.js';
 import { editTree } from '../src/git/tree-edit.js';
 import { compileSyncRules } from '../src/ignore/sync-rules.js';
 import { scanSyncedFiles, toFileStat } from '../src/workspace/file-scan.js';
@@ -64,7 +64,7 @@ describe('an index native git wrote', () => {
   });
 
   it('with an all-zero checksum (index.skipHash) is read, not taken for empty', async () => {
-    const { root, gitdir } = await nativeRepo(FILES);
+    const { gitdir } = await nativeRepo(FILES);
     const file = path.join(gitdir, 'index');
     const bytes = await fsp.readFile(file);
     bytes.fill(0, bytes.length - 20);

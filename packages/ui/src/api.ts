@@ -96,7 +96,7 @@ export class SyncApi {
       throw new ApiError(0, 'api_unreachable', 'The sync server is not answering.');
     }
     const text = await response.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

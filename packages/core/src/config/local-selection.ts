@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { stateDir } from '../state/state-dir.js';
 
 /**
  * Workspaces this computer keeps to itself, as Dropbox's selective sync does: stored in
@@ -8,7 +9,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
  * go on syncing the workspace. (Keeping one out on every computer is a shared setting,
  * `sync.workspaces.<id>.enabled: false` in `.planalign-sync.yaml`.)
  */
-const selectionFile = (gitdir: string) => path.join(gitdir, 'planalign-sync', 'selection.json');
+const selectionFile = (gitdir: string) => path.join(stateDir(gitdir), 'selection.json');
 
 export async function readExcludedHere(gitdir: string): Promise<Set<string>> {
   try {

@@ -7,6 +7,7 @@ import { redactUrl, removeUrlPasswords, urlHasPassword } from '../git/remote-url
 import { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
 import { SyncOperation, type SyncLogEntry } from '../models/sync-log.js';
 import { describeIssues, SETTINGS_FILE, settingsPath } from './settings-file.js';
+import { plural } from '../util/plural.js';
 
 /**
  * The files PlanAlign's own sync (`planalign sync …` in PlanAlign, GitPython) writes in a root,
@@ -128,7 +129,6 @@ function normalizeTimestamp(timestamp: string): string {
   return Number.isNaN(time) ? timestamp : new Date(time).toISOString();
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export interface ConvertedLog {
   entries: SyncLogEntry[];

@@ -298,3 +298,8 @@ export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, 
   if (lock) await lock.commit(content);
   else await replaceIndex(gitdir, content);
 }
+
+/** An entry with no stat data: the next scan reads the file and compares it for itself. */
+export function entryWithoutStat(relativePath: string, oid: string, mode = REGULAR_FILE_MODE): IndexEntry {
+  return { path: relativePath, oid, mode, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
+}

@@ -23,7 +23,7 @@ function inflateAt(pack: Buffer, start: number, end: number, offset: number): { 
     const { buffer, engine } = inflateSync(pack.subarray(start, end), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
     return { content: buffer, next: start + engine.bytesWritten };
   } catch (error) {
-    throw new Error(`the received pack is damaged: the entry at offset ${offset} does not inflate (${(error as Error).message})`);
+    throw new Error(`the received pack is damaged: the entry at offset ${offset} does not inflate (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -66,7 +66,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     try {
       header = parsePackEntryHeader(pack, offset, trailer);
     } catch (error) {
-      throw new Error(`the received pack is damaged: ${(error as Error).message}`);
+      throw new Error(`the received pack is damaged: ${(error as Error).message}`, { cause: error });
     }
     const { content, next } = inflateAt(pack, header.dataStart, trailer, offset);
     if (content.length !== header.size) throw new Error(`the received pack is damaged: the entry at offset ${offset} announces ${header.size} bytes but inflates to ${content.length}`);
@@ -85,7 +85,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     try {
       content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer, entry.offset).content);
     } catch (error) {
-      throw new Error(`the received pack is damaged: the delta at offset ${entry.offset} does not apply (${(error as Error).message})`);
+      throw new Error(`the received pack is damaged: the delta at offset ${entry.offset} does not apply (${(error as Error).message})`, { cause: error });
     }
     entry.oid = hashObject(base.type, content);
     resolveDeltasOf(entry, { type: base.type, content });

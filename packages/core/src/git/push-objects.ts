@@ -1,5 +1,10 @@
 import type { ObjectType } from './objects.js';
-import type { GitRepository } from './repository.js';
+
+/** What the walk reads (a GitRepository): it needs nothing else, and so does not import it. */
+export interface CommitAndTreeReader {
+  readCommit(oid: string): Promise<{ tree: string }>;
+  readTree(oid: string): Promise<{ name: string; oid: string; type: 'blob' | 'tree' | 'commit' }[]>;
+}
 
 export interface ObjectRef {
   oid: string;
@@ -11,7 +16,7 @@ export interface ObjectRef {
  * remote's tree does not already have. Folders equal to the remote's are skipped unread, so
  * the work follows the size of the change, not of the root.
  */
-export async function collectObjectsToSend(repo: GitRepository, newCommits: string[], remoteTree: string | null): Promise<ObjectRef[]> {
+export async function collectObjectsToSend(repo: CommitAndTreeReader, newCommits: string[], remoteTree: string | null): Promise<ObjectRef[]> {
   const chosen = new Set<string>();
   const objects: ObjectRef[] = [];
   const take = (oid: string, type: ObjectType) => {

@@ -1,6 +1,5 @@
-import { emptyIndex, readIndex, UnreadableIndexError, type GitIndex } from './index-file.js';
+import { emptyIndex, entryWithoutStat, readIndex, UnreadableIndexError, type GitIndex } from './index-file.js';
 import type { GitRepository } from './repository.js';
-import { entryWithoutStat } from './stage.js';
 import { diffTrees } from './tree-diff.js';
 
 /** The index, and why it had to be rebuilt from a commit when it could not be read. */

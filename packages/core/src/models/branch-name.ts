@@ -14,6 +14,7 @@ export function branchNameProblem(name: string): string | null {
   if (name.includes('..')) return 'it contains ".."';
   if (name.includes('@{')) return 'it contains "@{"';
   // Control characters, space, and the characters git gives a meaning in revisions and patterns.
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   const bad = /[\u0000-\u0020\u007f~^:?*[\\]/.exec(name);
   if (bad) return `it contains ${bad[0] === ' ' ? 'a space' : bad[0] < ' ' || bad[0] === '\u007f' ? 'a control character' : `"${bad[0]}"`}`;
   for (const part of name.split('/')) {

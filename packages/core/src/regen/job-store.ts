@@ -2,8 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { RegenJob } from '../models/regen.js';
-import { stateDir } from '../sync/journal.js';
-import { withFileLock } from '../sync/lock.js';
+import { stateDir } from '../state/state-dir.js';
+import { withFileLock } from '../state/lock.js';
 
 /**
  * The regeneration queue, kept on this machine inside `.git/` (never pushed): one JSON file

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { MissingResult } from '../models/regen.js';
-import { stateDir } from '../sync/journal.js';
+import { stateDir } from '../state/state-dir.js';
 import { NameBook } from '../workspace/names.js';
 
 export const DATABASE_FILE = 'simulation.duckdb';

@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
 import type { MissingResult, RegenJob, RegenOverview } from '../models/regen.js';
-import { lockHolder } from '../sync/lock.js';
+import { lockHolder } from '../state/lock.js';
 import { findWorkspace, NameBook } from '../workspace/names.js';
 import { JobStore } from './job-store.js';
 import { findMissingResults } from './missing-results.js';

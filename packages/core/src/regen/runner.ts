@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, promises as fsp, type WriteStream } from
 import path from 'node:path';
 import { readSettings } from '../config/settings-file.js';
 import { RegenerateSettings, type RegenJob } from '../models/regen.js';
-import { tryLock } from '../sync/lock.js';
+import { tryLock } from '../state/lock.js';
 import { fillCommand } from './command-template.js';
 import { findPlanalignProgram, namesPlanalign, PlanalignNotFoundError } from './planalign-program.js';
 import { DATABASE_FILE } from './missing-results.js';

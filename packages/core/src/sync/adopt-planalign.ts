@@ -14,8 +14,9 @@ import { GitRepository } from '../git/repository.js';
 import { fileAtPath } from '../git/tree-diff.js';
 import { removeUrlPasswords, urlHasPassword } from '../git/remote-url.js';
 import { writeMergedGitignore } from '../ignore/gitignore-template.js';
-import { importJournal, stateDir } from './journal.js';
-import { withRootLock } from './lock.js';
+import { importJournal } from './journal.js';
+import { stateDir } from '../state/state-dir.js';
+import { withRootLock } from '../state/lock.js';
 import { addNotice } from './notices.js';
 
 /** What taking over a root set up by PlanAlign's own sync did. */

@@ -1,6 +1,7 @@
-import type { FileChange } from '../git/stage.js';
+import type { FileChange } from './stage.js';
 import type { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
+import { plural } from '../util/plural.js';
 
 export interface ChangeSummary {
   workspaces: string[];
@@ -104,8 +105,8 @@ export function commitMessage(summary: ChangeSummary, fileCount: number): string
   if (summary.lines.length === 1) return summary.lines[0];
   const subject =
     summary.lines.length === 0
-      ? `Sync ${fileCount} file${fileCount === 1 ? '' : 's'}`
-      : `Sync ${summary.workspaces.length} workspace${summary.workspaces.length === 1 ? '' : 's'}: ${summary.lines.length} changes`;
+      ? `Sync ${plural(fileCount, 'file')}`
+      : `Sync ${plural(summary.workspaces.length, 'workspace')}: ${summary.lines.length} changes`;
   const body = summary.lines.slice(0, 50).map((line) => `- ${line}`);
   if (summary.lines.length > 50) body.push(`- … and ${summary.lines.length - 50} more`);
   return body.length > 0 ? `${subject}\n\n${body.join('\n')}` : subject;

@@ -18,6 +18,7 @@ export interface NameFolding {
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+// eslint-disable-next-line no-control-regex -- Windows refuses control characters in names
 const WINDOWS_FORBIDDEN = /[<>:"|?*\\\u0000-\u001f]/;
 
 export async function nameFolding(repo: GitRepository): Promise<NameFolding> {

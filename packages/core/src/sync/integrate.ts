@@ -9,7 +9,8 @@ import { writeIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import { readIndexOrTree } from '../git/work-index.js';
 import type { GitRepository } from '../git/repository.js';
-import { appendJournal, stateDir } from './journal.js';
+import { appendJournal } from './journal.js';
+import { stateDir } from '../state/state-dir.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
@@ -22,7 +23,8 @@ import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { readExcludedHere } from '../config/local-selection.js';
 import { readSettings } from '../config/settings-file.js';
 import { composeRootTree } from '../git/tree-compose.js';
-import { readWorkspaceLines, setWorkspaceLine } from '../team/branch-state.js';
+import { readWorkspaceLines, setWorkspaceLine } from '../state/branch-state.js';
+import { plural } from '../util/plural.js';
 
 export interface Integration {
   /** files of the working tree that changed */
@@ -89,7 +91,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
           commit: null,
         });
         throw new SyncConflictError(
-          `${files.length} file${files.length === 1 ? '' : 's'} changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
+          `${plural(files.length, 'file')} changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
             `Nothing was changed. Choose a version with 'planalign sync conflicts resolve <file> --use local|remote', ` +
             `or sync again with --strategy keep-local|keep-remote|last-write-wins.`,
           files,
@@ -221,8 +223,8 @@ function mergeMessage(resolved: ResolvedConflict[]): string {
   const settled = resolved.filter((r) => r.winner !== 'merged').length;
   const merged = resolved.length - settled;
   const notes = [
-    settled > 0 ? `${settled} conflict${settled === 1 ? '' : 's'} settled` : null,
-    merged > 0 ? `${merged} file${merged === 1 ? '' : 's'} merged by key` : null,
+    settled > 0 ? `${plural(settled, 'conflict')} settled` : null,
+    merged > 0 ? `${plural(merged, 'file')} merged by key` : null,
   ].filter(Boolean);
   return `Merge changes from the remote${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }

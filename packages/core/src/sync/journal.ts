@@ -2,14 +2,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { SyncLogEntry } from '../models/sync-log.js';
+import { stateDir } from '../state/state-dir.js';
 
-/**
- * Machine-local state kept inside `.git/planalign-sync/`, so it is never pushed: the journal
- * of sync operations (one JSON object per line) and the last successful sync time.
- */
-export function stateDir(gitdir: string): string {
-  return path.join(gitdir, 'planalign-sync');
-}
+// The journal of sync operations (one JSON object per line) and the last successful sync time,
+// among this machine's own state.
 
 const journalFile = (gitdir: string) => path.join(stateDir(gitdir), 'journal.jsonl');
 const stateFile = (gitdir: string) => path.join(stateDir(gitdir), 'state.json');

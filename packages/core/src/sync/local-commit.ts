@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeIndex, type GitIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
-import { holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from '../git/stage.js';
+import { holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
 import { editTree } from '../git/tree-edit.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { PackBuilder } from '../git/pack-writer.js';
@@ -12,11 +12,12 @@ import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { selectionHold, type AutomaticSync, type Hold } from '../workspace/selection.js';
-import { branchHold, readWorkspaceLines } from '../team/branch-state.js';
+import { branchHold, readWorkspaceLines } from '../state/branch-state.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
 import type { SyncContext } from './sync-context.js';
+import { plural } from '../util/plural.js';
 
 export interface LocalCommit {
   commit: string | null;
@@ -72,7 +73,7 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
   const { cache, index, scan } = await scanWorkingTree(context);
   if (index.unmerged.length > 0) {
     throw new SyncConfigError(
-      `A Git merge is in progress in ${root} (${index.unmerged.length} unmerged file${index.unmerged.length === 1 ? '' : 's'}: ${index.unmerged.slice(0, 3).join(', ')}). ` +
+      `A Git merge is in progress in ${root} (${plural(index.unmerged.length, 'unmerged file')}: ${index.unmerged.slice(0, 3).join(', ')}). ` +
         `Nothing was synced. Finish it with git (git commit) or cancel it (git merge --abort), then sync again.`,
     );
   }

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, tempSuffix } from '../fs/atomic-write.js';
-import { stateDir } from './journal.js';
+import { stateDir } from '../state/state-dir.js';
 
 /**
  * Things a person must be told once, whichever way they reach this root next (the command line,

@@ -2,7 +2,7 @@ import { writeIndex } from '../git/index-file.js';
 import { withIndexLock } from '../git/index-lock.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import { parentsFirst } from '../git/commit-order.js';
-import { entryWithoutStat } from '../git/stage.js';
+import { entryWithoutStat } from '../git/index-file.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { editTree } from '../git/tree-edit.js';
 import { readIndexOrCommit } from '../git/work-index.js';

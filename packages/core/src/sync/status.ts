@@ -7,16 +7,17 @@ import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-
 import { NameBook } from '../workspace/names.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { readLocalState, stateDir } from './journal.js';
-import { withRootLock } from './lock.js';
+import { readLocalState } from './journal.js';
+import { stateDir } from '../state/state-dir.js';
+import { withRootLock } from '../state/lock.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { scanWorkingTree, stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
 import { exclusionOf } from '../workspace/selection.js';
-import { readWorkspaceLines } from '../team/branch-state.js';
-import { unsyncedOnBranch, workspaceTree } from '../team/workspace-lines.js';
+import { readWorkspaceLines } from '../state/branch-state.js';
+import { unsyncedOnBranch, workspaceTree } from './workspace-lines.js';
 import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
 

@@ -26,9 +26,9 @@ import { exclusionOf, type Hold, type Selection } from '../workspace/selection.j
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
-import { withRootLock } from './lock.js';
+import { withRootLock } from '../state/lock.js';
 import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
-import { exchangeWorkspaceBranches } from '../team/branches.js';
+import { exchangeWorkspaceBranches } from './branch-exchange.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
@@ -285,7 +285,7 @@ export class SyncService {
     withheld: Hold,
   ) {
     let pulledFirst = false;
-    let remoteHead: string | null = null;
+    let remoteHead: string | null;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
       if (attempt > 1) await pushRetryDelay(attempt);
       this.progress('fetch', 'Checking the remote for changes');
@@ -583,7 +583,7 @@ export class SyncService {
       const message = pull
         ? `Resolved. ${pull.message}`
         : pending.length > 0
-          ? `Recorded ${use} for ${filePath}; ${pending.length} file${pending.length === 1 ? '' : 's'} still to decide.`
+          ? `Recorded ${use} for ${filePath}; ${plural(pending.length, 'file')} still to decide.`
           : `Put backup ${backupId} in place for ${filePath}; push to share it.`;
       return { path: filePath, use, pending, pull, shared: false, message };
     });

@@ -16,6 +16,7 @@ import { checkOut, lastChange } from './integrate.js';
 import { carryOntoTeamLine } from './team-history.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
+import { plural } from '../util/plural.js';
 
 /** What one exchange with a team remote did. */
 export interface TeamExchange {
@@ -118,7 +119,7 @@ export async function exchangeWithTeamRemote(
       if (resolver.unresolved.length > 0) {
         const files = resolver.unresolved.map((c) => c.path);
         throw new SyncConflictError(
-          `${files.length} file${files.length === 1 ? '' : 's'} changed both here and on the remote "${name}": ${files.slice(0, 5).join(', ')}. ` +
+          `${plural(files.length, 'file')} changed both here and on the remote "${name}": ${files.slice(0, 5).join(', ')}. ` +
             `Nothing was changed. Sync again with --strategy keep-local|keep-remote|last-write-wins.`,
           files,
         );

@@ -4,7 +4,7 @@ import type { Contributor, WorkspaceChange, WorkspaceHistory } from '../models/t
 import type { SyncContext } from '../sync/sync-context.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
-import { lineTip, shownLine, workspaceTree } from './workspace-lines.js';
+import { lineTip, shownLine, workspaceTree } from '../sync/workspace-lines.js';
 
 /**
  * The commits of a line that changed something, newest first. A merge counts only when it made

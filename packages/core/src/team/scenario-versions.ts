@@ -11,8 +11,9 @@ import { treeAtPath } from '../git/tree-diff.js';
 import type { ConfigChange, ScenarioDiff, ScenarioRestore, ScenarioVersion, ScenarioVersions } from '../models/team.js';
 import type { SyncContext } from '../sync/sync-context.js';
 import { changesAlongLine } from './contributors.js';
-import { lineTip, shownLine } from './workspace-lines.js';
+import { lineTip, shownLine } from '../sync/workspace-lines.js';
 import { formatJsonLike } from '../conflict/structural-merge.js';
+import { plural } from '../util/plural.js';
 
 /**
  * A scenario's configuration: the files at the top of its folder (scenario.json, overrides.yaml,
@@ -227,7 +228,7 @@ export async function restoreScenarioVersion(context: SyncContext, where: Locate
     files_restored: restored,
     backups,
     message: restored.length
-      ? `Restored version ${version} (${restored.length} file${restored.length === 1 ? '' : 's'}); the versions replaced are kept as backup${backups.length === 1 ? '' : 's'} ${backups.join(', ')}. Push to share it.`
+      ? `Restored version ${version} (${plural(restored.length, 'file')}); the versions replaced are kept as backup${backups.length === 1 ? '' : 's'} ${backups.join(', ')}. Push to share it.`
       : `The configuration already is version ${version}: nothing to restore.`,
   };
 }

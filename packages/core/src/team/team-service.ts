@@ -7,7 +7,7 @@ import { blobAtPath, fileAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type { Author, BranchList, BranchResult, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory } from '../models/team.js';
 import { commitIdentity, setRootAuthor } from '../sync/identity.js';
-import { withRootLock } from '../sync/lock.js';
+import { withRootLock } from '../state/lock.js';
 import { resumeCheckout } from '../sync/integrate.js';
 import { loadSyncContext, type SyncContext } from '../sync/sync-context.js';
 import { SyncService, type SyncServiceOptions } from '../sync/sync-service.js';
@@ -17,6 +17,7 @@ import { createBranch, deleteBranch, listBranches, mergeBranch, switchBranch } f
 import { workspaceHistory } from './contributors.js';
 import { diffScenarioVersions, restoreScenarioVersion, scenarioVersions } from './scenario-versions.js';
 import { buildShareLink, parseShareSource, remoteNameFor, sameRemote } from './share-link.js';
+import { plural } from '../util/plural.js';
 
 const IMPORT_PROBE_REF = 'refs/planalign/import/probe';
 
@@ -149,8 +150,8 @@ export class TeamService {
       files_changed: pull.files_changed,
       resolved_conflicts: pull.resolved_conflicts,
       message: existed
-        ? `"${wanted.name}" was already here: merged with the shared version (${pull.files_changed} file${pull.files_changed === 1 ? '' : 's'} changed). It syncs through ${where}.`
-        : `Imported "${wanted.name}" (${pull.files_changed} file${pull.files_changed === 1 ? '' : 's'}). It syncs through ${where} with every push and pull.`,
+        ? `"${wanted.name}" was already here: merged with the shared version (${plural(pull.files_changed, 'file')} changed). It syncs through ${where}.`
+        : `Imported "${wanted.name}" (${plural(pull.files_changed, 'file')}). It syncs through ${where} with every push and pull.`,
     };
   }
 

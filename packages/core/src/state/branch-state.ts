@@ -4,6 +4,7 @@ import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Hold } from '../workspace/selection.js';
 import { placeOf } from '../workspace/paths.js';
+import { stateDir } from './state-dir.js';
 
 /**
  * Which line of each workspace this machine shows in its folder. A workspace not listed shows
@@ -12,7 +13,7 @@ import { placeOf } from '../workspace/paths.js';
  */
 export type WorkspaceLines = Record<string, string>;
 
-const stateFile = (gitdir: string) => path.join(gitdir, 'planalign-sync', 'workspace-branches.json');
+const stateFile = (gitdir: string) => path.join(stateDir(gitdir), 'workspace-branches.json');
 
 export async function readWorkspaceLines(gitdir: string): Promise<WorkspaceLines> {
   try {

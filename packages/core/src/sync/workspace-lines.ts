@@ -7,22 +7,24 @@ import { emptyIndex, type GitIndex } from '../git/index-file.js';
 import { hashObject } from '../git/objects.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import type { GitRepository } from '../git/repository.js';
-import { entryWithoutStat, holdBack, stageWorkingTree, treeEditsOf } from '../git/stage.js';
+import { entryWithoutStat } from '../git/index-file.js';
+import { holdBack, stageWorkingTree, treeEditsOf } from './stage.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { editTree } from '../git/tree-edit.js';
 import { diffTrees, treeAtPath } from '../git/tree-diff.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
-import { commitMessage, summarizeChanges } from '../sync/change-summary.js';
-import { commitIdentity } from '../sync/identity.js';
-import { lastChange } from '../sync/integrate.js';
-import { commitLocalChanges } from '../sync/local-commit.js';
-import type { SyncContext } from '../sync/sync-context.js';
+import { commitMessage, summarizeChanges } from './change-summary.js';
+import { commitIdentity } from './identity.js';
+import { lastChange } from './integrate.js';
+import { commitLocalChanges } from './local-commit.js';
+import type { SyncContext } from './sync-context.js';
 import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { NameBook } from '../workspace/names.js';
 import { strategyFor } from '../workspace/selection.js';
-import { branchRefs, readWorkspaceLines } from './branch-state.js';
+import { branchRefs, readWorkspaceLines } from '../state/branch-state.js';
+import { plural } from '../util/plural.js';
 
 /**
  * The lines of a workspace: its main line is the root's own branch (every workspace together);
@@ -103,7 +105,7 @@ export async function unsyncedOnBranch(context: SyncContext, workspace: string, 
   const prefix = `${workspace}/`;
   for (const relative of scan.files.keys()) {
     if (!relative.startsWith(prefix)) continue;
-    let oid: string | null = null;
+    let oid: string;
     try {
       oid = hashObject('blob', readFileSync(path.join(root, relative)));
     } catch {
@@ -163,7 +165,7 @@ export async function mergeWorkspace(
   if (resolver.unresolved.length > 0) {
     const files = resolver.unresolved.map((c) => c.path);
     throw new SyncConflictError(
-      `${files.length} file${files.length === 1 ? '' : 's'} changed differently on ${options.describe}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
+      `${plural(files.length, 'file')} changed differently on ${options.describe}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
         `Nothing was changed. Run it again with --strategy keep-local, keep-remote or last-write-wins (the other version is kept as a backup).`,
       files,
     );

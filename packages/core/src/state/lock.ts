@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SyncBusyError } from '../errors.js';
 import { processAlive } from '../fs/processes.js';
+import { stateDir } from './state-dir.js';
 
 interface LockOwner {
   pid: number;
@@ -27,7 +28,7 @@ async function isStale(file: string): Promise<boolean> {
 }
 
 export function lockPath(gitdir: string): string {
-  return path.join(gitdir, 'planalign-sync', 'sync.lock');
+  return path.join(stateDir(gitdir), 'sync.lock');
 }
 
 /**

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { SkippedFile } from '../models/results.js';
 import type { FileStat, ScanResult } from '../workspace/file-scan.js';
 import { findContentProblem } from '../workspace/content-check.js';
-import { EXECUTABLE_FILE_MODE, isRegularFileMode, REGULAR_FILE_MODE, SYMLINK_MODE, wrapTimeNs, type GitIndex, type IndexEntry } from './index-file.js';
-import { hashObject, type ObjectSink } from './objects.js';
-import type { TreeEdit } from './tree-edit.js';
+import { EXECUTABLE_FILE_MODE, isRegularFileMode, REGULAR_FILE_MODE, SYMLINK_MODE, wrapTimeNs, type GitIndex, type IndexEntry } from '../git/index-file.js';
+import { hashObject, type ObjectSink } from '../git/objects.js';
+import type { TreeEdit } from '../git/tree-edit.js';
 
 /**
  * Timestamps are only trusted when the file is clearly older than the index that recorded
@@ -50,11 +50,6 @@ function statMatches(entry: IndexEntry, stat: FileStat, trustedBefore: bigint): 
   if (entry.size !== stat.size || entry.ino !== stat.ino % 0x1_0000_0000) return false;
   if (entry.mtimeNs !== wrapTimeNs(stat.mtimeNs) || entry.ctimeNs !== wrapTimeNs(stat.ctimeNs)) return false;
   return stat.mtimeNs < trustedBefore;
-}
-
-/** An entry with no stat data: the next scan reads the file and compares it for itself. */
-export function entryWithoutStat(relativePath: string, oid: string, mode = REGULAR_FILE_MODE): IndexEntry {
-  return { path: relativePath, oid, mode, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
 }
 
 export function entryFromStat(relativePath: string, oid: string, stat: FileStat, mode = REGULAR_FILE_MODE): IndexEntry {
