@@ -27,13 +27,21 @@ function main(argv: string[]): void {
   }
   const counts = report?.metadata?.vulnerabilities;
   if (!counts) {
-    const said = audit.stderr.split('\n').find((line) => /audit|\b\d{3}\b/.test(line))?.replace(/^npm (warn|error) /, '').trim();
+    const said = audit.stderr
+      .split('\n')
+      .find((line) => /audit|\b\d{3}\b/.test(line))
+      ?.replace(/^npm (warn|error) /, '')
+      .trim();
     const reason = report?.error?.summary || said || 'no answer';
     process.stdout.write(`Advisory service not reachable from here (${reason}): no advisory could be checked.\n`);
     if (strict) process.exitCode = 1;
   } else {
     const high = (counts.high ?? 0) + (counts.critical ?? 0);
-    process.stdout.write(`Advisories for shipped dependencies: ${Object.entries(counts).map(([level, n]) => `${level} ${n}`).join(', ')}\n`);
+    process.stdout.write(
+      `Advisories for shipped dependencies: ${Object.entries(counts)
+        .map(([level, n]) => `${level} ${n}`)
+        .join(', ')}\n`,
+    );
     for (const [name, finding] of Object.entries(report?.vulnerabilities ?? {})) {
       if (finding.severity === 'high' || finding.severity === 'critical') process.stdout.write(`  ${finding.severity}: ${name} ${finding.range ?? ''}\n`);
     }
@@ -42,7 +50,8 @@ function main(argv: string[]): void {
   const outdated = spawnSync('npm', ['outdated', '--json'], { encoding: 'utf8' });
   const behind = Object.entries((JSON.parse(outdated.stdout || '{}') as Record<string, { current?: string; wanted?: string; latest?: string }>) ?? {});
   process.stdout.write(behind.length ? 'Direct dependencies behind their latest release:\n' : 'Every direct dependency is at its latest release.\n');
-  for (const [name, versions] of behind) process.stdout.write(`  ${name}: ${versions.current ?? 'missing'} (wanted ${versions.wanted}, latest ${versions.latest})\n`);
+  for (const [name, versions] of behind)
+    process.stdout.write(`  ${name}: ${versions.current ?? 'missing'} (wanted ${versions.wanted}, latest ${versions.latest})\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

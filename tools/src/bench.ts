@@ -110,7 +110,12 @@ async function bytesRead(cwd: string, command: string, args: string[]): Promise<
 }
 
 /** One incremental push's reads: planalign-sync's against native git's add, commit and push of the same change. */
-async function incrementalReads(syncRoot: string, gitRoot: string, generated: GeneratedRoot, round: number): Promise<{ sync: BytesRead | null; git: BytesRead | null }> {
+async function incrementalReads(
+  syncRoot: string,
+  gitRoot: string,
+  generated: GeneratedRoot,
+  round: number,
+): Promise<{ sync: BytesRead | null; git: BytesRead | null }> {
   await editOnce(syncRoot, generated, round);
   await editOnce(gitRoot, generated, round);
   const sync = await bytesRead(syncRoot, process.execPath, [CLI, '--root', syncRoot, 'sync', 'push']);
@@ -162,11 +167,18 @@ async function editOnce(root: string, generated: GeneratedRoot, round: number): 
 
 type RootName = 'typical' | 'large' | 'huge';
 
-async function benchRoot(name: RootName, runs: number, server: GitServer, base: string): Promise<{ rows: Row[]; opens: number | null; api: ApiTimes; reads: { sync: BytesRead | null; git: BytesRead | null } }> {
+async function benchRoot(
+  name: RootName,
+  runs: number,
+  server: GitServer,
+  base: string,
+): Promise<{ rows: Row[]; opens: number | null; api: ApiTimes; reads: { sync: BytesRead | null; git: BytesRead | null } }> {
   const rows: Row[] = [];
   const source = path.join(base, `${name}-source`);
   const generated = await generateWorkspaces({ root: source, ...PRESETS[name] });
-  process.stderr.write(`${name}: ${generated.workspaces} workspaces, ${generated.scenarios} scenarios, ${generated.runs} runs, ${generated.syncableFiles} synced files\n`);
+  process.stderr.write(
+    `${name}: ${generated.workspaces} workspaces, ${generated.scenarios} scenarios, ${generated.runs} runs, ${generated.syncableFiles} synced files\n`,
+  );
   const firstPushRuns = name === 'typical' ? runs : 1;
 
   // First push, from a fresh copy each time.
@@ -289,7 +301,8 @@ async function main(): Promise<void> {
       rows.push(...result.rows);
       process.stdout.write(`${table(rows.filter((r) => r.root === name))}\n`);
       process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n`);
-      const mb = (reads: BytesRead | null) => (reads ? `${(reads.total / 1048576).toFixed(2)} MB (${(reads.ignored / 1048576).toFixed(2)} MB of ignored outputs)` : 'not measured (no strace)');
+      const mb = (reads: BytesRead | null) =>
+        reads ? `${(reads.total / 1048576).toFixed(2)} MB (${(reads.ignored / 1048576).toFixed(2)} MB of ignored outputs)` : 'not measured (no strace)';
       process.stdout.write(`${name}: read from files by one incremental push: planalign-sync ${mb(result.reads.sync)}, native git ${mb(result.reads.git)}\n`);
       const seconds = (value: number) => `${value.toFixed(3)} s`;
       process.stdout.write(

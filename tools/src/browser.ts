@@ -19,7 +19,11 @@ const CHROMIUM_VARIABLE = 'PLANALIGN_CHROMIUM';
 /** Chromium and Chrome where their installers put them, by system. */
 function installedCandidates(): string[] {
   if (process.platform === 'darwin') {
-    const apps = ['Google Chrome.app/Contents/MacOS/Google Chrome', 'Chromium.app/Contents/MacOS/Chromium', 'Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing'];
+    const apps = [
+      'Google Chrome.app/Contents/MacOS/Google Chrome',
+      'Chromium.app/Contents/MacOS/Chromium',
+      'Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing',
+    ];
     return ['/Applications', path.join(os.homedir(), 'Applications')].flatMap((dir) => apps.map((app) => path.join(dir, app)));
   }
   if (process.platform === 'win32') {
@@ -47,7 +51,11 @@ function playwrightCacheCandidates(): string[] {
   const revision = (name: string) => Number(/-(\d+)$/.exec(name)?.[1] ?? 0);
   const inside: Record<string, string[]> = {
     linux: ['chrome-linux64/chrome', 'chrome-linux/chrome', 'chrome-headless-shell-linux64/chrome-headless-shell', 'chrome-linux/headless_shell'],
-    darwin: ['chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-mac-arm64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing', 'chrome-mac-x64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing'],
+    darwin: [
+      'chrome-mac/Chromium.app/Contents/MacOS/Chromium',
+      'chrome-mac-arm64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing',
+      'chrome-mac-x64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing',
+    ],
     win32: ['chrome-win64/chrome.exe', 'chrome-win/chrome.exe'],
   };
   return entries
@@ -104,7 +112,10 @@ export function packagedChromium(): FoundBrowser | null {
     const config = path.join(target, 'planalign-fonts.conf');
     if (!existsSync(config)) {
       const dirs = [path.join(target, 'fonts'), '/usr/share/fonts', '/usr/local/share/fonts'].map((dir) => `  <dir>${dir}</dir>`).join('\n');
-      writeFileSync(config, `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n${dirs}\n  <cachedir>${path.join(target, 'fonts-cache')}</cachedir>\n</fontconfig>\n`);
+      writeFileSync(
+        config,
+        `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n${dirs}\n  <cachedir>${path.join(target, 'fonts-cache')}</cachedir>\n</fontconfig>\n`,
+      );
     }
     env.FONTCONFIG_FILE = config;
   }
@@ -119,7 +130,8 @@ export function packagedChromium(): FoundBrowser | null {
 export function findChromium(): FoundBrowser {
   const configured = process.env[CHROMIUM_VARIABLE]?.trim();
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`${CHROMIUM_VARIABLE} is set to "${configured}", which does not exist. Point it at a Chromium or Chrome program, or unset it.`);
+    if (!existsSync(configured))
+      throw new Error(`${CHROMIUM_VARIABLE} is set to "${configured}", which does not exist. Point it at a Chromium or Chrome program, or unset it.`);
     return { executablePath: configured, source: 'PLANALIGN_CHROMIUM', env: {} };
   }
   const installed = installedCandidates().find((file) => existsSync(file));

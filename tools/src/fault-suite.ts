@@ -84,7 +84,12 @@ const NETWORK_FAULTS: FaultCase[] = [
   { name: 'connection refused', operation: 'push', fault: 'refused', expectedExit: 4 },
   { name: 'connection refused', operation: 'pull', fault: 'refused', expectedExit: 4 },
   { name: 'reset in the middle of a pack (fetch)', operation: 'pull', fault: { kind: 'reset-answer', afterBytes: 300, only: 'upload-pack' }, expectedExit: 4 },
-  { name: 'reset in the middle of an upload (push)', operation: 'push', fault: { kind: 'reset-request', afterBytes: 200, only: 'receive-pack' }, expectedExit: 4 },
+  {
+    name: 'reset in the middle of an upload (push)',
+    operation: 'push',
+    fault: { kind: 'reset-request', afterBytes: 200, only: 'receive-pack' },
+    expectedExit: 4,
+  },
   { name: 'reset while listing refs', operation: 'push', fault: { kind: 'reset-answer', afterBytes: 20, only: 'info-refs' }, expectedExit: 4 },
   { name: 'very slow answers (256 B every 2 ms)', operation: 'pull', fault: { kind: 'slow', bytesPerChunk: 256, pauseMs: 2 }, expectedExit: 0 },
   { name: 'very slow answers (256 B every 2 ms)', operation: 'push', fault: { kind: 'slow', bytesPerChunk: 256, pauseMs: 2 }, expectedExit: 0 },
@@ -94,8 +99,20 @@ const NETWORK_FAULTS: FaultCase[] = [
   { name: 'HTTP 401: the token expired', operation: 'push', fault: { kind: 'status', status: 401 }, expectedExit: 3 },
   { name: 'HTTP 401: the token expired', operation: 'pull', fault: { kind: 'status', status: 401 }, expectedExit: 3 },
   // Last, so that no pull through the slow proxy has to bring these megabytes down.
-  { name: 'reset in the middle of a streamed 2 MB upload', operation: 'push', fault: { kind: 'reset-request', afterBytes: 1_500_000, only: 'receive-pack' }, expectedExit: 4, largeUpload: true },
-  { name: 'HTTP 413: upload too large for a proxy', operation: 'push', fault: { kind: 'status', status: 413, only: 'receive-pack' }, expectedExit: 1, largeUpload: true },
+  {
+    name: 'reset in the middle of a streamed 2 MB upload',
+    operation: 'push',
+    fault: { kind: 'reset-request', afterBytes: 1_500_000, only: 'receive-pack' },
+    expectedExit: 4,
+    largeUpload: true,
+  },
+  {
+    name: 'HTTP 413: upload too large for a proxy',
+    operation: 'push',
+    fault: { kind: 'status', status: 413, only: 'receive-pack' },
+    expectedExit: 1,
+    largeUpload: true,
+  },
 ];
 
 /**
@@ -272,10 +289,25 @@ export async function runKillSuite(options: { rounds: number; seed?: number; max
     if (!fsckClean(bare)) failures.push('git fsck found a problem in the remote');
 
     // Nothing lost: every run file written is in a history (either machine's or the remote's) or a backup.
-    const kept = new Set([...reachableObjects(pair.a), ...reachableObjects(pair.b), ...reachableObjects(bare), ...(await backupBlobs(pair.a)), ...(await backupBlobs(pair.b))]);
+    const kept = new Set([
+      ...reachableObjects(pair.a),
+      ...reachableObjects(pair.b),
+      ...reachableObjects(bare),
+      ...(await backupBlobs(pair.a)),
+      ...(await backupBlobs(pair.b)),
+    ]);
     const lost = written.filter((w) => !kept.has(w.blob)).map((w) => w.label);
     const converged = sameFiles(await syncedFiles(pair.a), await syncedFiles(pair.b));
-    return { rounds: options.rounds, killed_mid_operation: killedMid, by_operation: byOperation, failures, files_checked: written.length, files_lost: lost, converged, seconds: (Date.now() - started) / 1000 };
+    return {
+      rounds: options.rounds,
+      killed_mid_operation: killedMid,
+      by_operation: byOperation,
+      failures,
+      files_checked: written.length,
+      files_lost: lost,
+      converged,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await pair.server.stop();
   }
@@ -329,12 +361,16 @@ async function main(argv: string[]): Promise<void> {
   const result = await runKillSuite({ rounds: kills, seed, log: verbose ? (line) => process.stdout.write(`  ${line}\n`) : undefined });
   process.stdout.write(
     `  ${result.rounds} rounds in ${result.seconds.toFixed(0)} s; killed mid-operation: ${result.killed_mid_operation} ` +
-      `(${Object.entries(result.by_operation).map(([op, n]) => `${op} ${n}`).join(', ')})\n` +
+      `(${Object.entries(result.by_operation)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')})\n` +
       `  failures after a kill: ${result.failures.length}\n${result.failures.map((f) => `    ${f}\n`).join('')}` +
       `  files written and checked: ${result.files_checked}; lost: ${result.files_lost.length}\n` +
       `  machines converged: ${result.converged ? 'yes' : 'NO'}\n`,
   );
-  const networkFailed = network.some((o) => o.exit !== o.expected_exit || !o.local_work_intact || !o.repositories_sound || !o.later_sync_ok || o.token_in_output);
+  const networkFailed = network.some(
+    (o) => o.exit !== o.expected_exit || !o.local_work_intact || !o.repositories_sound || !o.later_sync_ok || o.token_in_output,
+  );
   if (networkFailed || result.failures.length || result.files_lost.length || !result.converged) process.exitCode = 1;
 }
 

@@ -145,7 +145,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       }
     });
     if (request.method === 'POST') {
-      const body: ReceivedBody = { path: url.pathname, contentLength: request.headers['content-length'] ? Number(request.headers['content-length']) : null, bytes: 0 };
+      const body: ReceivedBody = {
+        path: url.pathname,
+        contentLength: request.headers['content-length'] ? Number(request.headers['content-length']) : null,
+        bytes: 0,
+      };
       receivedBodies.push(body);
       request.on('data', (chunk: Buffer) => {
         body.bytes += chunk.length;

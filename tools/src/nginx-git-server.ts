@@ -152,7 +152,14 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
   };
   const sbin = async (name: string) => programPath(name) ?? name;
   const fcgiStderr = start(await sbin('fcgiwrap'), ['-c', '4', '-s', `unix:${path.join(dir, 'fcgiwrap.sock')}`]);
-  await waitFor(async () => fsp.access(path.join(dir, 'fcgiwrap.sock')).then(() => true, () => false), `fcgiwrap (${fcgiStderr()})`);
+  await waitFor(
+    async () =>
+      fsp.access(path.join(dir, 'fcgiwrap.sock')).then(
+        () => true,
+        () => false,
+      ),
+    `fcgiwrap (${fcgiStderr()})`,
+  );
   const nginxStderr = start(await sbin('nginx'), ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
   await waitFor(() => canConnect(port), `nginx (${nginxStderr()})`);
 
@@ -176,7 +183,10 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
     repoPath,
     async accessLog() {
       const text = await fsp.readFile(path.join(dir, 'access.log'), 'utf8').catch(() => '');
-      return text.split('\n').filter(Boolean).map((line) => /"(\S+) (\S+) [^"]*" (\d{3})/.exec(line)?.slice(1).join(' ') ?? line);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => /"(\S+) (\S+) [^"]*" (\d{3})/.exec(line)?.slice(1).join(' ') ?? line);
     },
     async createRepo(name, repoOptions = {}) {
       const repo = repoPath(name);
@@ -193,7 +203,9 @@ export async function startNginxGitServer(options: NginxGitServerOptions = {}): 
       await fsp.writeFile(hook, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
     },
     async stop() {
-      const exited = children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null));
+      const exited = children.map((child) =>
+        child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null,
+      );
       killAll();
       process.removeListener('exit', killAll);
       await Promise.all(exited);

@@ -41,7 +41,10 @@ async function history(root: string, commits: number): Promise<void> {
     await fsp.mkdir(path.join(workspace, 'runs', `run-${i}`), { recursive: true });
     const config = Array.from({ length: 300 }, (_, k) => `  key_${k}: ${k === i % 300 ? `edited ${i}` : k}`).join('\n');
     await fsp.writeFile(path.join(workspace, 'config.yaml'), `scenario:\n${config}\n`);
-    await fsp.writeFile(path.join(workspace, 'runs', `run-${i}`, 'run_metadata.json'), JSON.stringify({ run_id: `run-${i}`, seed: i, status: 'completed' }, null, 2));
+    await fsp.writeFile(
+      path.join(workspace, 'runs', `run-${i}`, 'run_metadata.json'),
+      JSON.stringify({ run_id: `run-${i}`, seed: i, status: 'completed' }, null, 2),
+    );
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', `run ${i}`);
     git(root, 'repack', '-q', '-d');

@@ -41,7 +41,13 @@ export interface SoakResult {
  * `machines` roots on one remote (through a fault proxy), each running its own sequence of
  * random edits, new runs, pushes and pulls concurrently with the others.
  */
-export async function runSoak(options: { operations: number; machines?: number; seed?: number; faultEvery?: number; log?: (line: string) => void }): Promise<SoakResult> {
+export async function runSoak(options: {
+  operations: number;
+  machines?: number;
+  seed?: number;
+  faultEvery?: number;
+  log?: (line: string) => void;
+}): Promise<SoakResult> {
   const started = Date.now();
   const machines = options.machines ?? 3;
   const server = await startGitServer();
@@ -268,7 +274,9 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`Soak: 3 machines, ${operations} operations, a server error injected every 40 operations of one machine (seed ${seed})\n`);
   const soak = await runSoak({ operations, seed, faultEvery: 40, log: verbose ? (line) => process.stdout.write(`  ${line}\n`) : undefined });
   process.stdout.write(
-    `  ${soak.operations} operations in ${soak.seconds.toFixed(0)} s (${Object.entries(soak.by_kind).map(([k, n]) => `${k} ${n}`).join(', ')}); median sync ${soak.median_operation_seconds.toFixed(2)} s\n` +
+    `  ${soak.operations} operations in ${soak.seconds.toFixed(0)} s (${Object.entries(soak.by_kind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}); median sync ${soak.median_operation_seconds.toFixed(2)} s\n` +
       `  injected faults: ${soak.injected_faults}, operations that failed under them: ${soak.failed_under_injection}\n` +
       `  failures not injected: ${soak.failures.length}\n${soak.failures.map((f) => `    ${f}\n`).join('')}` +
       `  versions handed to sync: ${soak.versions_checked}; missing from every history and backup: ${soak.versions_missing}\n` +
@@ -281,7 +289,15 @@ async function main(argv: string[]): Promise<void> {
       [...shared.cli_failures, ...shared.api_failures].map((f) => `    ${f}\n`).join('') +
       `  converged with a second machine: ${shared.converged ? 'yes' : 'NO'}; git fsck: ${shared.repositories_sound ? 'clean' : 'FAILED'}\n`,
   );
-  const failed = soak.failures.length || soak.versions_missing || !soak.converged || !soak.repositories_sound || shared.cli_failures.length || shared.api_failures.length || !shared.converged || !shared.repositories_sound;
+  const failed =
+    soak.failures.length ||
+    soak.versions_missing ||
+    !soak.converged ||
+    !soak.repositories_sound ||
+    shared.cli_failures.length ||
+    shared.api_failures.length ||
+    !shared.converged ||
+    !shared.repositories_sound;
   if (failed) process.exitCode = 1;
 }
 

@@ -28,7 +28,12 @@ export function fsckClean(cwd: string): boolean {
 /** Every object reachable from any ref of a repository (history, branches, tracking refs). */
 export function reachableObjects(cwd: string): Set<string> {
   const result = spawnSync('git', ['rev-list', '--objects', '--all'], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return new Set(result.stdout.split('\n').map((line) => line.split(' ')[0]).filter(Boolean));
+  return new Set(
+    result.stdout
+      .split('\n')
+      .map((line) => line.split(' ')[0])
+      .filter(Boolean),
+  );
 }
 
 async function collect(root: string, folder: string, keep: (name: string) => boolean, into: Map<string, Buffer>): Promise<void> {

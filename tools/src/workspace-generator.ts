@@ -35,8 +35,28 @@ export const PRESETS = {
   huge: { workspaces: 100, scenarios: 5000, runs: 100000 },
 } satisfies Record<string, Omit<GenerateOptions, 'root'>>;
 
-const WORKSPACE_NAMES = ['Q4 Projections', 'Baseline 2026', 'Board Review', 'Union Negotiation', 'Merger Planning', 'Retirement Wave', 'Regional Expansion', 'Cost Containment'];
-const SCENARIO_NAMES = ['Baseline', 'Aggressive Hiring', 'Hiring Freeze', 'High Attrition', 'Merit 3%', 'Merit 5%', 'Early Retirement', 'New Plant', 'Remote First', 'Flat Growth'];
+const WORKSPACE_NAMES = [
+  'Q4 Projections',
+  'Baseline 2026',
+  'Board Review',
+  'Union Negotiation',
+  'Merger Planning',
+  'Retirement Wave',
+  'Regional Expansion',
+  'Cost Containment',
+];
+const SCENARIO_NAMES = [
+  'Baseline',
+  'Aggressive Hiring',
+  'Hiring Freeze',
+  'High Attrition',
+  'Merit 3%',
+  'Merit 5%',
+  'Early Retirement',
+  'New Plant',
+  'Remote First',
+  'Flat Growth',
+];
 
 /** mulberry32: small, fast, good enough to make varied but repeatable trees. */
 export class SeededRandom {
@@ -68,7 +88,7 @@ export class SeededRandom {
   date(fromYear: number, toYear: number): Date {
     const from = Date.UTC(fromYear, 0, 1);
     const to = Date.UTC(toYear, 11, 31);
-    return new Date(from + Math.floor(this.next() * (to - from) / 1000) * 1000);
+    return new Date(from + Math.floor((this.next() * (to - from)) / 1000) * 1000);
   }
 }
 
@@ -135,7 +155,13 @@ async function writeJobs(jobs: FileJob[]): Promise<void> {
   await Promise.all(Array.from({ length: 64 }, worker));
 }
 
-function runFiles(random: SeededRandom, runDir: string, run: { runId: string; scenarioId: string; scenarioName: string; workspaceId: string; startYear: number; status: string }, databaseBytes: number, dbtTarget: string): { synced: FileJob[]; ignored: FileJob[] } {
+function runFiles(
+  random: SeededRandom,
+  runDir: string,
+  run: { runId: string; scenarioId: string; scenarioName: string; workspaceId: string; startYear: number; status: string },
+  databaseBytes: number,
+  dbtTarget: string,
+): { synced: FileJob[]; ignored: FileJob[] } {
   const started = random.date(2024, 2025);
   const duration = random.int(30, 1800);
   const finished = run.status !== 'running';
@@ -158,7 +184,10 @@ function runFiles(random: SeededRandom, runDir: string, run: { runId: string; sc
     synced: [
       { file: path.join(runDir, 'run_metadata.json'), content: json(metadata) },
       { file: path.join(runDir, 'config.yaml'), content: baseConfig(random, run.startYear) },
-      { file: path.join(runDir, 'provenance.json'), content: json({ planalign_version: '2.4.1', git_sha: randomHex(random), python: '3.11.7', created_at: started.toISOString() }) },
+      {
+        file: path.join(runDir, 'provenance.json'),
+        content: json({ planalign_version: '2.4.1', git_sha: randomHex(random), python: '3.11.7', created_at: started.toISOString() }),
+      },
     ],
     ignored: [
       { file: path.join(runDir, 'simulation.duckdb'), sparseBytes: databaseBytes },
@@ -194,14 +223,29 @@ export async function generateWorkspaces(options: GenerateOptions): Promise<Gene
     const name = options.workspaces <= WORKSPACE_NAMES.length ? WORKSPACE_NAMES[w] : `${random.pick(WORKSPACE_NAMES)} ${w + 1}`;
     const startYear = random.int(2025, 2027);
     synced.push(
-      { file: path.join(wsDir, 'workspace.json'), content: json({ id: workspaceId, name, description: `${name} workforce simulations`, created_at: created.toISOString(), updated_at: random.date(2025, 2025).toISOString() }) },
+      {
+        file: path.join(wsDir, 'workspace.json'),
+        content: json({
+          id: workspaceId,
+          name,
+          description: `${name} workforce simulations`,
+          created_at: created.toISOString(),
+          updated_at: random.date(2025, 2025).toISOString(),
+        }),
+      },
       { file: path.join(wsDir, 'base_config.yaml'), content: baseConfig(random, startYear) },
     );
     await fsp.mkdir(path.join(wsDir, 'comparisons'), { recursive: true });
-    ignored.push({ file: path.join(wsDir, 'data', 'census.parquet'), sparseBytes: 20 * 1024 * 1024 }, { file: path.join(wsDir, 'imports', 'census_2025.xlsx'), sparseBytes: 2 * 1024 * 1024 });
+    ignored.push(
+      { file: path.join(wsDir, 'data', 'census.parquet'), sparseBytes: 20 * 1024 * 1024 },
+      { file: path.join(wsDir, 'imports', 'census_2025.xlsx'), sparseBytes: 2 * 1024 * 1024 },
+    );
     for (let s = 0; s < scenariosPerWorkspace[w]; s += 1) {
       const scenarioId = random.uuid();
-      const scenarioName = options.scenarios <= SCENARIO_NAMES.length * 2 ? `${SCENARIO_NAMES[(scenarioIndex + s) % SCENARIO_NAMES.length]}${scenarioIndex + s >= SCENARIO_NAMES.length ? ' II' : ''}` : `${random.pick(SCENARIO_NAMES)} ${scenarioIndex + 1}`;
+      const scenarioName =
+        options.scenarios <= SCENARIO_NAMES.length * 2
+          ? `${SCENARIO_NAMES[(scenarioIndex + s) % SCENARIO_NAMES.length]}${scenarioIndex + s >= SCENARIO_NAMES.length ? ' II' : ''}`
+          : `${random.pick(SCENARIO_NAMES)} ${scenarioIndex + 1}`;
       const scDir = path.join(wsDir, 'scenarios', scenarioId);
       const runCount = runsPerScenario[scenarioIndex];
       scenarioIndex += 1;
@@ -224,22 +268,46 @@ export async function generateWorkspaces(options: GenerateOptions): Promise<Gene
             results_summary: runCount > 0 ? { final_headcount: random.int(900, 12000), total_events: random.int(10000, 900000) } : null,
           }),
         },
-        { file: path.join(scDir, 'overrides.yaml'), content: `workforce:\n  target_growth_rate: ${overrides.workforce.target_growth_rate}\ncompensation:\n  merit_budget: ${overrides.compensation.merit_budget}\n` },
+        {
+          file: path.join(scDir, 'overrides.yaml'),
+          content: `workforce:\n  target_growth_rate: ${overrides.workforce.target_growth_rate}\ncompensation:\n  merit_budget: ${overrides.compensation.merit_budget}\n`,
+        },
         { file: path.join(scDir, 'config.yaml'), content: baseConfig(random, startYear) },
       );
-      if (lastRunId) synced.push({ file: path.join(scDir, 'current_result.json'), content: json({ schema_version: 1, run_id: lastRunId, published_at: random.date(2025, 2025).toISOString() }) });
+      if (lastRunId)
+        synced.push({
+          file: path.join(scDir, 'current_result.json'),
+          content: json({ schema_version: 1, run_id: lastRunId, published_at: random.date(2025, 2025).toISOString() }),
+        });
       if (s % 3 === 0 && runCount > 0) {
-        ignored.push({ file: path.join(scDir, 'simulation.duckdb'), sparseBytes: databaseBytes }, { file: path.join(scDir, 'results', 'workforce_summary.xlsx'), sparseBytes: 512 * 1024 });
+        ignored.push(
+          { file: path.join(scDir, 'simulation.duckdb'), sparseBytes: databaseBytes },
+          { file: path.join(scDir, 'results', 'workforce_summary.xlsx'), sparseBytes: 512 * 1024 },
+        );
       }
       for (const runId of runIds) {
-        const files = runFiles(random, path.join(scDir, 'runs', runId), { runId, scenarioId, scenarioName, workspaceId, startYear, status: random.next() < 0.9 ? 'completed' : 'failed' }, databaseBytes, dbtTarget);
+        const files = runFiles(
+          random,
+          path.join(scDir, 'runs', runId),
+          { runId, scenarioId, scenarioName, workspaceId, startYear, status: random.next() < 0.9 ? 'completed' : 'failed' },
+          databaseBytes,
+          dbtTarget,
+        );
         synced.push(...files.synced);
         ignored.push(...files.ignored);
       }
     }
   }
   await writeJobs([...synced, ...ignored]);
-  return { root, workspaces: options.workspaces, scenarios: options.scenarios, runs: options.runs, syncableFiles: synced.length, ignoredFiles: ignored.length, workspaceIds };
+  return {
+    root,
+    workspaces: options.workspaces,
+    scenarios: options.scenarios,
+    runs: options.runs,
+    syncableFiles: synced.length,
+    ignoredFiles: ignored.length,
+    workspaceIds,
+  };
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
@@ -261,7 +329,13 @@ export async function addRun(
   const runId = random.uuid();
   const runDir = path.join(scDir, 'runs', runId);
   const status = options.status ?? 'completed';
-  const files = runFiles(random, runDir, { runId, scenarioId, scenarioName: String(scenario.name), workspaceId, startYear: 2026, status }, 1024 * 1024, path.join(path.dirname(root), '.planalign-dbt'));
+  const files = runFiles(
+    random,
+    runDir,
+    { runId, scenarioId, scenarioName: String(scenario.name), workspaceId, startYear: 2026, status },
+    1024 * 1024,
+    path.join(path.dirname(root), '.planalign-dbt'),
+  );
   const metadata = files.synced[0];
   await writeJobs([...files.synced.slice(1), ...files.ignored]);
   await writeJsonAtomic(metadata.file, JSON.parse(metadata.content!));

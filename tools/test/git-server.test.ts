@@ -66,7 +66,10 @@ describe('loopback smart-HTTP Git server', () => {
     await server.stop();
     server = undefined;
     await new Promise<void>((resolve, reject) => {
-      const probe = net.createServer().once('error', reject).listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+      const probe = net
+        .createServer()
+        .once('error', reject)
+        .listen(port, '127.0.0.1', () => probe.close(() => resolve()));
     });
   });
 });

@@ -15,7 +15,7 @@ async function listFiles(root: string, folder = ''): Promise<string[]> {
 }
 
 describe('workspace generator', () => {
-  it('writes the typical preset in PlanAlign\'s format with sparse databases and outside symlinks', async () => {
+  it("writes the typical preset in PlanAlign's format with sparse databases and outside symlinks", async () => {
     const root = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'gen-')), 'workspaces');
     const result = await generateWorkspaces({ root, ...PRESETS.typical });
     const files = await listFiles(root);
@@ -27,7 +27,21 @@ describe('workspace generator', () => {
       const value = JSON.parse(await fsp.readFile(path.join(root, file), 'utf8'));
       if (file.endsWith('run_metadata.json')) {
         expect(Object.keys(value).sort()).toEqual(
-          ['run_id', 'scenario_id', 'scenario_name', 'workspace_id', 'started_at', 'completed_at', 'duration_seconds', 'start_year', 'end_year', 'events_generated', 'seed', 'status', 'error_message'].sort(),
+          [
+            'run_id',
+            'scenario_id',
+            'scenario_name',
+            'workspace_id',
+            'started_at',
+            'completed_at',
+            'duration_seconds',
+            'start_year',
+            'end_year',
+            'events_generated',
+            'seed',
+            'status',
+            'error_message',
+          ].sort(),
         );
       }
       if (file.endsWith('scenario.json')) expect(value).toHaveProperty('config_overrides');

@@ -37,26 +37,28 @@ export class AutoSyncSupervisor {
 
   /** Starts, restarts or stops the watcher to match the settings; call after they change. */
   reconcile(): Promise<void> {
-    this.reconciling = this.reconciling.catch(() => undefined).then(async () => {
-      const settings = await readSettings(this.runner.root).catch(() => null);
-      const wanted = Boolean(settings?.sync.remote && wantsWatcher(settings.sync));
-      const interval = settings?.sync.auto_sync_interval_minutes ?? null;
-      if (this.auto && (!wanted || interval !== this.intervalMinutes)) await this.stopWatcher();
-      if (wanted && !this.auto) {
-        const auto = new AutoSync(this.runner.root, {
-          pullOnStart: this.pullOnStart,
-          everyWorkspace: false,
-          perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<AutoSyncOutcome>),
-          onEvent: (event) => {
-            if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));
-          },
-        });
-        // Kept only once it runs: a watcher that could not start is tried again next time.
-        await auto.start();
-        this.auto = auto;
-        this.intervalMinutes = interval;
-      }
-    });
+    this.reconciling = this.reconciling
+      .catch(() => undefined)
+      .then(async () => {
+        const settings = await readSettings(this.runner.root).catch(() => null);
+        const wanted = Boolean(settings?.sync.remote && wantsWatcher(settings.sync));
+        const interval = settings?.sync.auto_sync_interval_minutes ?? null;
+        if (this.auto && (!wanted || interval !== this.intervalMinutes)) await this.stopWatcher();
+        if (wanted && !this.auto) {
+          const auto = new AutoSync(this.runner.root, {
+            pullOnStart: this.pullOnStart,
+            everyWorkspace: false,
+            perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<AutoSyncOutcome>),
+            onEvent: (event) => {
+              if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));
+            },
+          });
+          // Kept only once it runs: a watcher that could not start is tried again next time.
+          await auto.start();
+          this.auto = auto;
+          this.intervalMinutes = interval;
+        }
+      });
     return this.reconciling;
   }
 

@@ -29,7 +29,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _request, resp
   if (error instanceof SyncError) {
     const body: Record<string, unknown> = { code: error.code, message: redactUrl(error.message) };
     if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
-    if (error instanceof SyncBranchChangeError) Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
+    if (error instanceof SyncBranchChangeError)
+      Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
     response.status(error.httpStatus).json({ error: body });
     return;
   }

@@ -84,7 +84,11 @@ try {
   process.once('SIGTERM', stop);
 } catch (error) {
   const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-  const message = inUse ? `Port ${portText} is already in use: pass --port with another number, or 0 for any free port.` : error instanceof Error ? error.message : String(error);
+  const message = inUse
+    ? `Port ${portText} is already in use: pass --port with another number, or 0 for any free port.`
+    : error instanceof Error
+      ? error.message
+      : String(error);
   process.stderr.write(`${message}\n`);
   process.exitCode = USAGE_EXIT;
 }

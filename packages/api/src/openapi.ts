@@ -122,7 +122,11 @@ export function openApiDocument(): object {
   );
   return {
     openapi: '3.1.0',
-    info: { title: 'planalign-sync API', version: '0.1.0', description: 'Sync PlanAlign workspaces through a Git remote; used by PlanAlign Studio and the dashboard.' },
+    info: {
+      title: 'planalign-sync API',
+      version: '0.1.0',
+      description: 'Sync PlanAlign workspaces through a Git remote; used by PlanAlign Studio and the dashboard.',
+    },
     components: {
       schemas: components,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'PLANALIGN_SYNC_API_TOKEN, when the server has one' } },
@@ -130,7 +134,9 @@ export function openApiDocument(): object {
     security: [{ bearer: [] }, {}],
     paths: {
       '/api/sync/status': { get: operation('Sync state of the root and of each workspace', ref('SyncStatus'), undefined, [offline]) },
-      '/api/sync/workspaces': { get: operation('Each workspace with its sync state', { type: 'array', items: ref('WorkspaceSyncState') }, undefined, [offline]) },
+      '/api/sync/workspaces': {
+        get: operation('Each workspace with its sync state', { type: 'array', items: ref('WorkspaceSyncState') }, undefined, [offline]),
+      },
       '/api/sync/workspaces/{id}': {
         put: operation('Include a workspace in sync or exclude it (by id or name)', ref('WorkspaceSelection'), 'WorkspaceSelectionRequest', [
           { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
@@ -151,18 +157,32 @@ export function openApiDocument(): object {
       '/api/sync/auto': { get: operation('Automatic sync in this server: watching, last and next run, offline', ref('AutoSyncState')) },
       '/api/sync/conflicts': { get: operation('Open conflicts and past backups', ref('ConflictList')) },
       '/api/sync/conflicts/show': {
-        get: operation('Both versions of a file', ref('ConflictDetail'), undefined, [{ name: 'path', in: 'query', required: true, schema: { type: 'string' } }]),
+        get: operation('Both versions of a file', ref('ConflictDetail'), undefined, [
+          { name: 'path', in: 'query', required: true, schema: { type: 'string' } },
+        ]),
       },
       '/api/sync/conflicts/resolve': { post: operation('Choose a version', ref('ConflictResolution'), 'ResolveRequest') },
       '/api/sync/conflicts/restore': { post: operation('Put a kept version back', ref('RestoreResult'), 'RestoreRequest') },
       '/api/sync/regen': {
         get: operation('Results not on this machine, and the regeneration jobs', ref('RegenOverview')),
-        post: operation('Queue the rebuild of missing results (a workspace, a scenario, or all_missing)', { type: 'object', properties: { jobs: { type: 'array', items: ref('RegenJob') } } }, 'RegenRequest'),
+        post: operation(
+          'Queue the rebuild of missing results (a workspace, a scenario, or all_missing)',
+          { type: 'object', properties: { jobs: { type: 'array', items: ref('RegenJob') } } },
+          'RegenRequest',
+        ),
       },
-      '/api/sync/regen/{id}/cancel': { post: operation('Cancel a queued or running job', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
-      '/api/sync/regen/{id}/retry': { post: operation('Queue a failed or cancelled job again', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
+      '/api/sync/regen/{id}/cancel': {
+        post: operation('Cancel a queued or running job', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]),
+      },
+      '/api/sync/regen/{id}/retry': {
+        post: operation('Queue a failed or cancelled job again', ref('RegenJob'), undefined, [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        ]),
+      },
       '/api/sync/regen/{id}/log': {
-        get: operation("A job's output", { type: 'object', properties: { id: { type: 'string' }, log: { type: 'string' } } }, undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]),
+        get: operation("A job's output", { type: 'object', properties: { id: { type: 'string' }, log: { type: 'string' } } }, undefined, [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        ]),
       },
       '/api/sync/workspaces/{id}/branches': {
         get: operation('The main line and branches of a workspace, with who changed each last', ref('BranchList'), undefined, [workspaceId, offline]),
@@ -209,7 +229,10 @@ export function openApiDocument(): object {
         ]),
       },
       '/api/sync/workspaces/{id}/scenarios/{scenario}/restore': {
-        post: operation('Put an old version of the configuration back (the current one is kept as a backup)', ref('ScenarioRestore'), 'VersionRestoreRequest', [workspaceId, scenarioId]),
+        post: operation('Put an old version of the configuration back (the current one is kept as a backup)', ref('ScenarioRestore'), 'VersionRestoreRequest', [
+          workspaceId,
+          scenarioId,
+        ]),
       },
       '/api/sync/author': {
         get: operation("Who this root's changes are recorded as", ref('Author')),

@@ -52,9 +52,11 @@ export function sameSiteOnly(allowedOrigins: string[] = []): RequestHandler {
     }
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return next();
     const site = request.headers['sec-fetch-site'];
-    const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !allowed && hostOf(origin) !== request.headers.host);
+    const crossSite =
+      (site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !allowed && hostOf(origin) !== request.headers.host);
     if (crossSite && !allowed) return next(new HttpError(403, 'cross_site', 'Requests that change sync state must come from the sync dashboard itself.'));
-    if (request.method !== 'DELETE' && !request.is('application/json')) return next(new HttpError(415, 'json_required', 'Send the request body as application/json.'));
+    if (request.method !== 'DELETE' && !request.is('application/json'))
+      return next(new HttpError(415, 'json_required', 'Send the request body as application/json.'));
     next();
   };
 }

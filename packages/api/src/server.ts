@@ -30,7 +30,9 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   });
   const { port } = server.address() as AddressInfo;
   // A root set up by PlanAlign's own sync is taken over first; the dashboard's status tells what happened.
-  await adoptPlanAlignRoot(options.root).catch((error: unknown) => process.stderr.write(`planalign-sync: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`));
+  await adoptPlanAlignRoot(options.root).catch((error: unknown) =>
+    process.stderr.write(`planalign-sync: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`),
+  );
   // Studio starts this server: bring other machines' work down, and keep syncing if asked to.
   const started = Promise.all([autoSync.start({ pull: options.pullOnStart ?? true }), regen.resume()]);
   return {

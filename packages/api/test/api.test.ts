@@ -152,7 +152,9 @@ describe('the sync API over real HTTP', () => {
   it('serves an OpenAPI document generated from the models', async () => {
     const doc = await call(api.url, 'GET', '/api/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/sync/status', '/api/sync/push', '/api/sync/pull', '/api/sync/log', '/api/sync/workspaces', '/api/sync/config']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/sync/status', '/api/sync/push', '/api/sync/pull', '/api/sync/log', '/api/sync/workspaces', '/api/sync/config']),
+    );
     expect(doc.body.components.schemas.SyncStatus.properties).toHaveProperty('is_initialized');
     expect(doc.body.components.schemas.SyncConfig.properties.conflict_strategy.enum).toContain('ask-user');
   });
@@ -248,7 +250,13 @@ describe('regeneration over HTTP', () => {
       while (!/"type":"regen".*"status":"running".*"progress":0\.[1-9]/.test(stream)) stream += Buffer.from((await reader.read()).value!).toString();
       const cancelled = await call(api.url, 'POST', `/api/sync/regen/${slowJob.id}/cancel`, {});
       expect(cancelled.status).toBe(200);
-      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'succeeded' || j.status === 'cancelled'), { timeout: 30_000 }).toBe(true);
+      await expect
+        .poll(
+          async () =>
+            (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'succeeded' || j.status === 'cancelled'),
+          { timeout: 30_000 },
+        )
+        .toBe(true);
       await reader.cancel();
       const after = await call(api.url, 'GET', '/api/sync/regen');
       expect(after.body.jobs.find((j: { id: string }) => j.id === slowJob.id).status).toBe('cancelled');
@@ -274,12 +282,19 @@ describe('rebuilds that cannot run', () => {
   it('a program that is not installed fails each job with that reason, and the server keeps running, after a restart too', async () => {
     const { git, machineB } = await syncedPair('regen-missing');
     const settings = path.join(machineB, '.planalign-sync.yaml');
-    await fsp.writeFile(settings, `${await fsp.readFile(settings, 'utf8')}regenerate:\n  command: planalign-not-installed-here simulate {start_year}-{end_year}\n`);
+    await fsp.writeFile(
+      settings,
+      `${await fsp.readFile(settings, 'utf8')}regenerate:\n  command: planalign-not-installed-here simulate {start_year}-{end_year}\n`,
+    );
     let api = await startApiServer({ root: machineB, pullOnStart: false });
     try {
       const queued = await call(api.url, 'POST', '/api/sync/regen', { all_missing: true });
       expect(queued.status).toBe(200);
-      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'failed'), { timeout: 15_000 }).toBe(true);
+      await expect
+        .poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'failed'), {
+          timeout: 15_000,
+        })
+        .toBe(true);
       const jobs = (await call(api.url, 'GET', '/api/sync/regen')).body.jobs as { message: string }[];
       expect(jobs[0].message).toMatch(/"planalign-not-installed-here".*not installed on this computer.*regenerate\.command/);
       expect((await call(api.url, 'GET', '/api/sync/status?offline=true')).status).toBe(200);
@@ -304,7 +319,11 @@ describe('rebuilds that cannot run', () => {
       const run = missing[0];
       await setSimulatorBehaviour(path.join(machineB, run.workspace_id, 'scenarios', run.scenario_id, 'runs', run.run_id), 'fail');
       await call(api.url, 'POST', '/api/sync/regen', { workspace: run.workspace_id, scenario: run.scenario_id });
-      await expect.poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.find((j: { run_id: string }) => j.run_id === run.run_id)?.status, { timeout: 15_000 }).toBe('failed');
+      await expect
+        .poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.find((j: { run_id: string }) => j.run_id === run.run_id)?.status, {
+          timeout: 15_000,
+        })
+        .toBe('failed');
       const job = (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.find((j: { run_id: string }) => j.run_id === run.run_id);
       expect(job.message).toMatch(/^The command failed \(exit 3\): Error: the census for \d{4} is missing\.$/);
     } finally {
@@ -313,4 +332,3 @@ describe('rebuilds that cannot run', () => {
     }
   });
 });
-

@@ -63,7 +63,10 @@ async function snapshot(folder: string): Promise<Record<string, string>> {
     for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else files[path.relative(folder, full)] = createHash('sha1').update(await fsp.readFile(full)).digest('hex');
+      else
+        files[path.relative(folder, full)] = createHash('sha1')
+          .update(await fsp.readFile(full))
+          .digest('hex');
     }
   };
   await walk(folder);
@@ -153,7 +156,9 @@ describe('the API answers only to its own host names', () => {
     expect(await fsp.readFile(path.join(pair.machineB, '.planalign-sync.yaml'), 'utf8')).toContain('keep-local');
     const pushed = await requestAs(api.url, `localhost:${port}`, 'POST', '/api/sync/push', { message: 'from the dashboard' });
     expect(pushed.status).toBe(200);
-    const remoteScenario = spawnSync('git', ['-C', pair.git.repoPath('hosts'), 'show', `main:${workspaceId}/scenarios/${scenarioId}/scenario.json`], { encoding: 'utf8' }).stdout;
+    const remoteScenario = spawnSync('git', ['-C', pair.git.repoPath('hosts'), 'show', `main:${workspaceId}/scenarios/${scenarioId}/scenario.json`], {
+      encoding: 'utf8',
+    }).stdout;
     expect(remoteScenario).toContain('not for evil.example');
   });
 
@@ -195,10 +200,19 @@ describe('the API answers only to its own host names', () => {
       const withToken = async (host: string) =>
         new Promise<number>((resolve, reject) => {
           http
-            .get({ host: '127.0.0.1', port: widePort, path: '/api/sync/status?offline=true', setHost: false, headers: { Host: host, Authorization: 'Bearer api-token-456' } }, (response) => {
-              response.resume();
-              resolve(response.statusCode!);
-            })
+            .get(
+              {
+                host: '127.0.0.1',
+                port: widePort,
+                path: '/api/sync/status?offline=true',
+                setHost: false,
+                headers: { Host: host, Authorization: 'Bearer api-token-456' },
+              },
+              (response) => {
+                response.resume();
+                resolve(response.statusCode!);
+              },
+            )
             .on('error', reject);
         });
       expect(await withToken(`${os.hostname()}:${widePort}`)).toBe(200);

@@ -61,4 +61,3 @@ export async function syncedPair(name: string) {
   await new SyncService(machineB).init({ remote: url });
   return { git, url, machineA, machineB, generated };
 }
-

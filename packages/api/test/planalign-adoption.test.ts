@@ -20,20 +20,42 @@ describe("the API on a root set up by PlanAlign's own sync", () => {
     root = await tempRoot('planalign');
     await fsp.mkdir(path.join(root, 'w1'), { recursive: true });
     const git = (...args: string[]) => {
-      const result = spawnSync('git', ['-c', 'user.name=Plan Align', '-c', 'user.email=planalign@example.test', '-c', 'init.defaultBranch=master', ...args], { cwd: root, encoding: 'utf8' });
+      const result = spawnSync('git', ['-c', 'user.name=Plan Align', '-c', 'user.email=planalign@example.test', '-c', 'init.defaultBranch=master', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       if (result.status !== 0) throw new Error(result.stderr);
     };
     const remote = `https://alice:${TOKEN}@git.example.com/acme/workspaces.git`;
     git('init', '-q');
     git('remote', 'add', 'origin', remote);
     await fsp.writeFile(path.join(root, 'w1', 'workspace.json'), '{"id": "w1", "name": "Q4"}\n');
-    await fsp.writeFile(path.join(root, '.planalign-sync.yaml'), `auto_sync: false\nbranch: main\nconflict_strategy: keep-remote\nenabled: true\nremote: ${remote}\nversion: 1\n`);
+    await fsp.writeFile(
+      path.join(root, '.planalign-sync.yaml'),
+      `auto_sync: false\nbranch: main\nconflict_strategy: keep-remote\nenabled: true\nremote: ${remote}\nversion: 1\n`,
+    );
     await fsp.writeFile(
       path.join(root, '.planalign-sync-log.json'),
       JSON.stringify(
         [
-          { timestamp: '2025-11-20T09:15:02.481516Z', operation: 'init', workspaces_affected: 1, scenarios_affected: 0, message: `Sync initialized with ${remote}`, commit_sha: null, success: true },
-          { timestamp: '2025-11-24T17:40:00.250000Z', operation: 'disconnect', workspaces_affected: 0, scenarios_affected: 0, message: 'Sync disconnected. Local workspaces preserved.', commit_sha: null, success: true },
+          {
+            timestamp: '2025-11-20T09:15:02.481516Z',
+            operation: 'init',
+            workspaces_affected: 1,
+            scenarios_affected: 0,
+            message: `Sync initialized with ${remote}`,
+            commit_sha: null,
+            success: true,
+          },
+          {
+            timestamp: '2025-11-24T17:40:00.250000Z',
+            operation: 'disconnect',
+            workspaces_affected: 0,
+            scenarios_affected: 0,
+            message: 'Sync disconnected. Local workspaces preserved.',
+            commit_sha: null,
+            success: true,
+          },
         ],
         null,
         2,
@@ -51,7 +73,12 @@ describe("the API on a root set up by PlanAlign's own sync", () => {
   it('serves the settings in planalign-sync form, the log with its entries, and tells the dashboard once', async () => {
     const config = await call(api.url, 'GET', '/api/sync/config');
     expect(config.status).toBe(200);
-    expect(config.body).toMatchObject({ enabled: true, remote: 'https://alice@git.example.com/acme/workspaces.git', branch: 'master', conflict_strategy: 'keep-remote' });
+    expect(config.body).toMatchObject({
+      enabled: true,
+      remote: 'https://alice@git.example.com/acme/workspaces.git',
+      branch: 'master',
+      conflict_strategy: 'keep-remote',
+    });
 
     const status = await call(api.url, 'GET', '/api/sync/status?offline=true');
     expect(status.status).toBe(200);

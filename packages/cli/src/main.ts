@@ -1,5 +1,14 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, SyncBranchChangeError, SyncConflictError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
+import {
+  EXIT_CODES,
+  SyncBranchChangeError,
+  SyncConflictError,
+  SyncError,
+  SyncService,
+  adoptPlanAlignRoot,
+  redactUrl,
+  resolveWorkspacesRoot,
+} from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
 import { isPlanalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
@@ -14,7 +23,8 @@ function reportError(error: unknown, globals: GlobalOptions): number {
   if (globals.json) {
     const body: Record<string, unknown> = { code: known ? error.code : 'unexpected', message, exit_code: exitCode };
     if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
-    if (error instanceof SyncBranchChangeError) Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
+    if (error instanceof SyncBranchChangeError)
+      Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
     process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
   } else {
     process.stderr.write(`Error: ${message}\n`);

@@ -31,7 +31,9 @@ export async function runPlanalign(args: string[]): Promise<number> {
     program = findPlanalignProgram();
   } catch (error) {
     if (!(error instanceof PlanalignNotFoundError)) throw error;
-    process.stderr.write(`planalign: "${args[0]}" is a command of PlanAlign. ${error.message}\nThis planalign runs "planalign sync …" (see planalign --help).\n`);
+    process.stderr.write(
+      `planalign: "${args[0]}" is a command of PlanAlign. ${error.message}\nThis planalign runs "planalign sync …" (see planalign --help).\n`,
+    );
     return PLANALIGN_NOT_FOUND_EXIT;
   }
   const child = spawn(program, args, { stdio: 'inherit' });

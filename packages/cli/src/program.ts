@@ -19,7 +19,17 @@ import { TerminalProgress } from './progress.js';
 import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
-import { renderAutoSyncEvent, renderJob, renderRegenOverview, renderRemotes, renderConflictDetail, renderConflictList, renderLog, renderStatus, renderSyncNotes } from './render.js';
+import {
+  renderAutoSyncEvent,
+  renderJob,
+  renderRegenOverview,
+  renderRemotes,
+  renderConflictDetail,
+  renderConflictList,
+  renderLog,
+  renderStatus,
+  renderSyncNotes,
+} from './render.js';
 import { plural } from '@planalign/sync-core';
 import type { CommandOutcome, GlobalOptions } from './command.js';
 
@@ -58,9 +68,7 @@ async function withConflictPrompt<T>(globals: GlobalOptions, sync: SyncService, 
     process.stdout.write(`${error.message}\n`);
     for (const file of error.conflicting_files) {
       for (;;) {
-        const answer = (
-          await ask(`${file}: keep [l]ocal, [r]emote, [b]oth (local in place, remote kept as a backup), or [d]iff to compare? `)
-        ).toLowerCase();
+        const answer = (await ask(`${file}: keep [l]ocal, [r]emote, [b]oth (local in place, remote kept as a backup), or [d]iff to compare? `)).toLowerCase();
         if (answer.startsWith('d')) {
           process.stdout.write(`${renderConflictDetail(await sync.showConflict(file))}\n`);
           continue;
@@ -111,12 +119,15 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         }
         if (!remote) {
           if (!interactive() || globals.json) {
-            throw new SyncConfigError("'planalign sync init' needs --remote <url> when it cannot ask (no terminal). Example: planalign sync init --remote https://github.com/you/planalign-workspaces.git");
+            throw new SyncConfigError(
+              "'planalign sync init' needs --remote <url> when it cannot ask (no terminal). Example: planalign sync init --remote https://github.com/you/planalign-workspaces.git",
+            );
           }
           remote = await ask('Git remote URL (e.g. https://github.com/you/planalign-workspaces.git): ');
           if (!remote) throw new SyncConfigError('No remote URL given: nothing was changed.');
         }
-        if (options.email && !options.author) throw new SyncConfigError('--email goes with --author <name>: give both, or set them later with \'planalign sync author\'.');
+        if (options.email && !options.author)
+          throw new SyncConfigError("--email goes with --author <name>: give both, or set them later with 'planalign sync author'.");
         const author = options.author ? { name: options.author, email: options.email } : undefined;
         const result = await service(globals, progress).init({ remote, branch: options.branch, author, confirmBranchChange: options.changeBranch });
         return { json: result, text: result.message };
@@ -222,17 +233,25 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     );
 
   for (const [name, enabled, description] of [
-    ['exclude', false, 'stop syncing a workspace from this computer: its changes stay here, the other computers go on syncing it (what the remote has stays there)'],
+    [
+      'exclude',
+      false,
+      'stop syncing a workspace from this computer: its changes stay here, the other computers go on syncing it (what the remote has stays there)',
+    ],
     ['include', true, 'sync a workspace excluded on this computer again'],
   ] as const) {
     sync
       .command(`${name} <workspace>`)
       .description(`${description}; <workspace> is its name or id`)
-      .option('--everywhere', enabled ? 'also lift a shared "keep local on every computer" setting' : 'keep it local on every computer (a shared setting each computer follows)')
+      .option(
+        '--everywhere',
+        enabled ? 'also lift a shared "keep local on every computer" setting' : 'keep it local on every computer (a shared setting each computer follows)',
+      )
       .action((workspace: string, options: { everywhere?: boolean }) =>
         execute(async (globals, progress) => {
           const result = await service(globals, progress).setWorkspaceSync(workspace, enabled, { everywhere: options.everywhere });
-          const hint = result.excluded_on === 'every_computer' && enabled ? ` Run 'planalign sync include ${JSON.stringify(result.name)} --everywhere' for that.` : '';
+          const hint =
+            result.excluded_on === 'every_computer' && enabled ? ` Run 'planalign sync include ${JSON.stringify(result.name)} --everywhere' for that.` : '';
           return { json: result, text: result.message + hint };
         }),
       );
@@ -255,7 +274,10 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .option('--branch <name>', 'its branch (default: main)')
     .action((name: string, url: string, options: { workspaces?: string; branch?: string }) =>
       execute(async (globals, progress) => {
-        const workspaces = options.workspaces?.split(',').map((w) => w.trim()).filter(Boolean);
+        const workspaces = options.workspaces
+          ?.split(',')
+          .map((w) => w.trim())
+          .filter(Boolean);
         const list = await service(globals, progress).addRemote(name, url, { branch: options.branch, workspaces });
         return { json: list, text: list.message };
       }),

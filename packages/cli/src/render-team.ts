@@ -2,7 +2,6 @@ import type { BranchList, ScenarioDiff, ScenarioVersions, WorkspaceHistory } fro
 import { formatTimestamp, timeAgo } from './render.js';
 import { plural } from '@planalign/sync-core';
 
-
 export function renderBranches(list: BranchList): string {
   const lines = [`Branches of "${list.workspace_name}":`];
   for (const branch of list.branches) {
@@ -47,7 +46,13 @@ export function renderScenarioDiff(diff: ScenarioDiff): string {
   const lines = [`${diff.from} → ${diff.to}:`];
   for (const change of diff.changes) {
     const where = change.key ? `${change.file}: ${change.key}` : change.file;
-    lines.push(change.kind === 'added' ? `  + ${where} = ${show(change.after)}` : change.kind === 'removed' ? `  - ${where} (was ${show(change.before)})` : `  ~ ${where}: ${show(change.before)} → ${show(change.after)}`);
+    lines.push(
+      change.kind === 'added'
+        ? `  + ${where} = ${show(change.after)}`
+        : change.kind === 'removed'
+          ? `  - ${where} (was ${show(change.before)})`
+          : `  ~ ${where}: ${show(change.before)} → ${show(change.after)}`,
+    );
   }
   // The settings first, then the lines themselves for whoever reads diffs.
   if (diff.patch) lines.push('', diff.patch.replace(/\n$/, ''));

@@ -1,4 +1,17 @@
-import type { AutoSyncEvent, RegenJob, RegenOverview, RemoteInfo, RemoteList, ConflictDetail, ConflictList, ResolvedConflict, SkippedFile, SyncLogEntry, SyncStatus, WorkspaceSyncState } from '@planalign/sync-core';
+import type {
+  AutoSyncEvent,
+  RegenJob,
+  RegenOverview,
+  RemoteInfo,
+  RemoteList,
+  ConflictDetail,
+  ConflictList,
+  ResolvedConflict,
+  SkippedFile,
+  SyncLogEntry,
+  SyncStatus,
+  WorkspaceSyncState,
+} from '@planalign/sync-core';
 import { plural } from '@planalign/sync-core';
 
 /** `2025-12-02 10:30` in local time. */
@@ -24,7 +37,6 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return `${plural(count, chosen[1])} ago`;
 }
 
-
 /** The badge people see: ✓ synced, ↑ N changes, ↓ pull available, ⚠ conflict, ○ local only. */
 export function stateBadge(workspace: WorkspaceSyncState): string {
   switch (workspace.state) {
@@ -37,7 +49,11 @@ export function stateBadge(workspace: WorkspaceSyncState): string {
     case 'conflict':
       return '⚠ conflict';
     case 'local_only':
-      return workspace.excluded_on === 'every_computer' ? '○ kept local everywhere' : workspace.excluded_on === 'this_computer' ? '○ excluded here' : '○ local only';
+      return workspace.excluded_on === 'every_computer'
+        ? '○ kept local everywhere'
+        : workspace.excluded_on === 'this_computer'
+          ? '○ excluded here'
+          : '○ local only';
   }
 }
 
@@ -50,7 +66,9 @@ export function renderStatus(root: string, status: SyncStatus): string {
     // Origin, or "(none)" when there is no remote at all; then the team remotes, with what each carries.
     const teams = status.remotes.filter((remote) => remote.workspaces !== null);
     if (status.remote_url || teams.length === 0) {
-      lines.push(`Remote: ${status.remote_url ?? '(none)'}${status.branch ? ` (branch ${status.branch})` : ''}${status.remote_reachable === false ? ' — unreachable' : ''}`);
+      lines.push(
+        `Remote: ${status.remote_url ?? '(none)'}${status.branch ? ` (branch ${status.branch})` : ''}${status.remote_reachable === false ? ' — unreachable' : ''}`,
+      );
     }
     for (const team of teams) lines.push(`Remote "${team.name}": ${team.url} (branch ${team.branch}), carries ${carriedBy(team)}`);
   }
@@ -104,7 +122,7 @@ export function renderConflictList(list: ConflictList): string {
     for (const c of list.open) lines.push(`  ⚠ ${c.path}${c.workspace ? ` (${c.workspace})` : ''}${c.decision ? ` — ${c.decision} chosen` : ''}`);
   }
   if (list.past.length > 0) {
-    lines.push('', 'Versions kept after past conflicts (restore with \'planalign sync conflicts restore <id>\'):');
+    lines.push('', "Versions kept after past conflicts (restore with 'planalign sync conflicts restore <id>'):");
     for (const b of list.past) lines.push(`  ${b.id}  ${b.path}  ${b.side} version, ${b.strategy ?? 'kept'}, ${formatTimestamp(b.created_at)}`);
   }
   return lines.join('\n');
@@ -160,12 +178,18 @@ export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): str
 
 /** What a remote carries: every synced workspace (origin), or the workspaces mapped to it. */
 function carriedBy(remote: RemoteInfo): string {
-  return remote.workspaces === null ? 'every synced workspace' : remote.workspaces.length ? remote.workspaces.map((w) => w.name).join(', ') : 'no workspaces yet';
+  return remote.workspaces === null
+    ? 'every synced workspace'
+    : remote.workspaces.length
+      ? remote.workspaces.map((w) => w.name).join(', ')
+      : 'no workspaces yet';
 }
 
 export function renderRemotes(list: RemoteList): string {
   if (list.remotes.length === 0) return "No remotes: run 'planalign sync init --remote <url>' first.";
-  return list.remotes.map((remote) => `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carriedBy(remote)}`).join('\n');
+  return list.remotes
+    .map((remote) => `${remote.name.padEnd(10)} ${remote.url} (branch ${remote.branch})\n${' '.repeat(11)}carries ${carriedBy(remote)}`)
+    .join('\n');
 }
 
 const JOB_MARKS: Record<RegenJob['status'], string> = { queued: '…', running: '▶', succeeded: '✓', failed: '✗', cancelled: '○' };
@@ -185,7 +209,11 @@ export function renderJob(job: RegenJob): string {
 
 export function renderRegenOverview(overview: RegenOverview): string {
   const lines: string[] = [];
-  lines.push(overview.missing.length === 0 ? 'Every completed run has its results on this machine.' : `Results not on this machine: ${plural(overview.missing.length, 'run')}.`);
+  lines.push(
+    overview.missing.length === 0
+      ? 'Every completed run has its results on this machine.'
+      : `Results not on this machine: ${plural(overview.missing.length, 'run')}.`,
+  );
   if (overview.jobs.length > 0) {
     lines.push('', `Jobs${overview.runner_active ? ' (a runner is working through them)' : ''}:`);
     for (const job of overview.jobs) lines.push(`  ${renderJob(job)}`);

@@ -9,11 +9,14 @@ import { renderSyncNotes } from './render.js';
 type Execute = (outcome: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => Promise<void>;
 
 const mergeStrategyOption = () =>
-  new Option('--strategy <strategy>', 'how to settle a file changed on both lines: keep-local keeps the main line, keep-remote the branch').choices(CONFLICT_STRATEGIES);
+  new Option('--strategy <strategy>', 'how to settle a file changed on both lines: keep-local keeps the main line, keep-remote the branch').choices(
+    CONFLICT_STRATEGIES,
+  );
 
 /** Working as a team: branches, sharing links and import, authors, scenario history. */
 export function addTeamCommands(sync: Command, execute: Execute): void {
-  const team = (globals: GlobalOptions, progress: TerminalProgress) => new TeamService(resolveWorkspacesRoot(globals.root), { onProgress: (p) => progress.update(p) });
+  const team = (globals: GlobalOptions, progress: TerminalProgress) =>
+    new TeamService(resolveWorkspacesRoot(globals.root), { onProgress: (p) => progress.update(p) });
 
   const branch = sync.command('branch').description("a workspace's what-if branches: list, create, switch, merge back");
   branch
@@ -98,7 +101,10 @@ export function addTeamCommands(sync: Command, execute: Execute): void {
       execute(async (globals, progress) => {
         const service = team(globals, progress);
         const author = options.name ? await service.setAuthor({ name: options.name, email: options.email }) : await service.author();
-        return { json: author, text: `Changes are recorded as ${author.name} <${author.email}>${author.configured ? '' : ' (from your Git identity; set it with --name and --email)'}.` };
+        return {
+          json: author,
+          text: `Changes are recorded as ${author.name} <${author.email}>${author.configured ? '' : ' (from your Git identity; set it with --name and --email)'}.`,
+        };
       }),
     );
 

@@ -96,7 +96,15 @@ describe('bad input', () => {
     const settingsText = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-      fc.record({ version: fc.oneof(fc.constant(1), fc.integer(), fc.string()), sync: fc.dictionary(fc.constantFrom('remote', 'branch', 'auto_sync', 'conflict_strategy', 'include', 'exclude', 'max_file_size_mb', 'workspaces', 'remotes', 'x'), fc.jsonValue({ maxDepth: 2 })) }).map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          version: fc.oneof(fc.constant(1), fc.integer(), fc.string()),
+          sync: fc.dictionary(
+            fc.constantFrom('remote', 'branch', 'auto_sync', 'conflict_strategy', 'include', 'exclude', 'max_file_size_mb', 'workspaces', 'remotes', 'x'),
+            fc.jsonValue({ maxDepth: 2 }),
+          ),
+        })
+        .map((value) => JSON.stringify(value)),
     );
     try {
       await fc.assert(
@@ -104,7 +112,8 @@ describe('bad input', () => {
           await fsp.writeFile(settingsFile(), text);
           const result = await runCli(['--root', root, 'sync', 'status', '--offline', '--json']);
           if (![0, 2, 6].includes(result.code)) throw new Error(`exit ${result.code} for ${JSON.stringify(text)}: ${result.stderr}`);
-          if (result.code !== 0 && !/\.planalign-sync\.yaml|not set up/.test(result.stdout + result.stderr)) throw new Error(`no file named for ${JSON.stringify(text)}: ${result.stdout}`);
+          if (result.code !== 0 && !/\.planalign-sync\.yaml|not set up/.test(result.stdout + result.stderr))
+            throw new Error(`no file named for ${JSON.stringify(text)}: ${result.stdout}`);
         }),
         { numRuns: Number(process.env.PLANALIGN_FUZZ_RUNS ?? 25), seed: 42 },
       );

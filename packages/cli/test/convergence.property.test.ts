@@ -17,9 +17,7 @@ import { readJson, syncedTree, tempDir, writeJson } from './harness.js';
 const MACHINES = 3;
 const KEYS = ['name', 'description', 'status'] as const;
 
-type Step =
-  | { kind: 'edit'; machine: number; file: number; key: (typeof KEYS)[number]; value: number }
-  | { kind: 'push' | 'pull'; machine: number };
+type Step = { kind: 'edit'; machine: number; file: number; key: (typeof KEYS)[number]; value: number } | { kind: 'push' | 'pull'; machine: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('edit' as const), machine: fc.nat(MACHINES - 1), file: fc.nat(2), key: fc.constantFrom(...KEYS), value: fc.nat(1_000_000) }),

@@ -92,10 +92,7 @@ export interface TwoMachines {
   generated: GeneratedRoot;
 }
 
-export async function twoMachines(
-  repoName: string,
-  options: { preset?: keyof typeof PRESETS; server?: GitServer } = {},
-): Promise<TwoMachines> {
+export async function twoMachines(repoName: string, options: { preset?: keyof typeof PRESETS; server?: GitServer } = {}): Promise<TwoMachines> {
   const server = options.server ?? (await startGitServer());
   const url = await server.createRepo(repoName, { defaultBranch: 'main' });
   const machineA = path.join(await tempDir(`${repoName}-a`), 'workspaces');

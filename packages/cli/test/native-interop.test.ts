@@ -97,7 +97,7 @@ describe('sync beside a teammate who uses native git', () => {
     await machines?.server.stop();
   });
 
-  it("carries a README, notes, an executable, symbolic links and any names through every sync, byte for byte", async () => {
+  it('carries a README, notes, an executable, symbolic links and any names through every sync, byte for byte', async () => {
     const { machineA, machineB } = machines;
     await fsp.writeFile(path.join(teammate, 'README.md'), '# Our workspaces\n');
     await fsp.writeFile(path.join(teammate, workspace, 'notes.txt'), 'ask finance about COLA\n');
@@ -212,7 +212,10 @@ describe('sync beside a teammate who uses native git', () => {
     expect(pulled.body.message).toBe('Updated 1 workspace');
     expect((await readJson(await scenarioFile(machineA, workspace))).description).toBe('edited beside the submodules');
     // The submodules are carried as they are, and the log names only the workspace.
-    expect(treeListing(machineA, 'HEAD').filter((line) => line.startsWith('160000'))).toEqual([`160000 commit ${commit}\textlib`, `160000 commit ${commit}\tvendor/models`]);
+    expect(treeListing(machineA, 'HEAD').filter((line) => line.startsWith('160000'))).toEqual([
+      `160000 commit ${commit}\textlib`,
+      `160000 commit ${commit}\tvendor/models`,
+    ]);
     const log = await runJson(['--root', machineA, 'sync', 'log', '--limit', '1']);
     expect(log.body[0]).toMatchObject({ operation: 'pull', workspaces_affected: [name] });
     for (const repository of [machineA, teammate, bare]) fsckClean(repository);

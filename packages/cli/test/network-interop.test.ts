@@ -19,7 +19,9 @@ const USER = { username: 'alice', password: 's3cret-pass' };
 
 const missing = nginxGitServerMissing();
 if (missing.length > 0) {
-  process.stderr.write(`Skipping the tests behind nginx: ${missing.join(', ')} not installed (apt-get install nginx fcgiwrap openssl; .ci/run installs them).\n`);
+  process.stderr.write(
+    `Skipping the tests behind nginx: ${missing.join(', ')} not installed (apt-get install nginx fcgiwrap openssl; .ci/run installs them).\n`,
+  );
 }
 
 describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend', () => {
@@ -50,7 +52,22 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
 
   /** This machine's own certificate and proxy variables would hide what each test sets. */
   const CLEAN_NETWORK_ENV: NodeJS.ProcessEnv = Object.fromEntries(
-    ['GIT_SSL_CAINFO', 'GIT_SSL_NO_VERIFY', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'].map((name) => [name, undefined]),
+    [
+      'GIT_SSL_CAINFO',
+      'GIT_SSL_NO_VERIFY',
+      'NODE_EXTRA_CA_CERTS',
+      'SSL_CERT_FILE',
+      'SSL_CERT_DIR',
+      'CURL_CA_BUNDLE',
+      'HTTPS_PROXY',
+      'https_proxy',
+      'HTTP_PROXY',
+      'http_proxy',
+      'ALL_PROXY',
+      'all_proxy',
+      'NO_PROXY',
+      'no_proxy',
+    ].map((name) => [name, undefined]),
   );
 
   /** A HOME of its own (with an optional .gitconfig), so only the settings a test writes apply. */
@@ -223,7 +240,9 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
     it('an unreachable proxy is a network error that names the remote', async () => {
       const url = await server.createRepo('deadproxy');
       const root = await machine('deadproxy', true);
-      const run = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }) });
+      const run = await runCli(['--root', root, 'sync', 'init', '--remote', url], {
+        env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }),
+      });
       expect(run.code).toBe(4);
       expect(run.stderr).toContain('127.0.0.1');
     });
@@ -275,7 +294,11 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
       const knowing = `!f() { test "$1" = get && printf 'username=${USER.username}\\npassword=${USER.password}\\n'; }; f`;
       const approving = await home(`[credential]\n\thelper = "${knowing}"\n\thelper = store\n`);
       const env = envWith(approving, { NODE_EXTRA_CA_CERTS: certs.caFile });
-      for (const args of [['sync', 'init', '--remote', url], ['sync', 'push'], ['sync', 'status']]) {
+      for (const args of [
+        ['sync', 'init', '--remote', url],
+        ['sync', 'push'],
+        ['sync', 'status'],
+      ]) {
         const run = await runPlanalign(['--root', root, ...args], { env });
         expect(run.code, run.stderr).toBe(0);
         expect(run.seconds, `${args.join(' ')} took ${run.seconds} s`).toBeLessThan(15);

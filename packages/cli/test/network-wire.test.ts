@@ -36,7 +36,10 @@ function rewriteCapabilities(body: Buffer, change: (caps: string) => string): Bu
     const nul = payload.indexOf(0);
     if (!done && nul >= 0) {
       done = true;
-      const caps = payload.subarray(nul + 1).toString('latin1').replace(/\n$/, '');
+      const caps = payload
+        .subarray(nul + 1)
+        .toString('latin1')
+        .replace(/\n$/, '');
       parts.push(pkt(Buffer.concat([payload.subarray(0, nul + 1), Buffer.from(`${change(caps)}\n`)])));
     } else parts.push(body.subarray(offset, offset + length));
     offset += length;
@@ -70,7 +73,13 @@ beforeAll(async () => {
     });
     let answer: Buffer = Buffer.from(await upstream.arrayBuffer());
     if (url.includes('/info/refs') && mode === 'sha256') answer = rewriteCapabilities(answer, (caps) => `${caps} object-format=sha256`);
-    if (url.includes('/info/refs') && mode === 'no-agent') answer = rewriteCapabilities(answer, (caps) => caps.split(' ').filter((c) => !c.startsWith('agent=')).join(' '));
+    if (url.includes('/info/refs') && mode === 'no-agent')
+      answer = rewriteCapabilities(answer, (caps) =>
+        caps
+          .split(' ')
+          .filter((c) => !c.startsWith('agent='))
+          .join(' '),
+      );
     if (url.endsWith('/git-upload-pack')) {
       if (mode === 'err-fetch') answer = pkt('ERR upload-pack: not our ref, the branch was rewritten\n');
       if (mode === 'junk-after-pack') answer = Buffer.concat([answer, pkt('junk\n')]);
@@ -147,7 +156,10 @@ describe('malformed or refusing answers from the server', () => {
 
   it('a SHA-256 repository made by native git is refused with a clear message, empty or not, and nothing is pushed', async () => {
     const git = (...args: string[]) => {
-      const result = spawnSync('git', args, { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+      const result = spawnSync('git', args, {
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+      });
       expect(result.status, result.stderr).toBe(0);
     };
     const empty = path.join(server.projectRoot, 'sha256-empty.git');

@@ -151,7 +151,15 @@ async function planAlignRoot(server: GitServer, name: string): Promise<PlanAlign
   git(root, 'add', '-f', '--', ...(await planAlignSyncable(root)));
   git(root, 'commit', '-qm', 'Initial PlanAlign workspace sync');
   const log: PlanAlignLogEntry[] = [
-    { timestamp: '2025-11-20T09:15:02.481516Z', operation: 'init', workspaces_affected: 2, scenarios_affected: 5, message: `Sync initialized with ${withToken}`, commit_sha: null, success: true },
+    {
+      timestamp: '2025-11-20T09:15:02.481516Z',
+      operation: 'init',
+      workspaces_affected: 2,
+      scenarios_affected: 5,
+      message: `Sync initialized with ${withToken}`,
+      commit_sha: null,
+      success: true,
+    },
   ];
   await fsp.writeFile(path.join(root, '.planalign-sync-log.json'), planAlignLog(log));
   git(root, 'add', '-f', '--', ...(await planAlignSyncable(root)));
@@ -161,7 +169,8 @@ async function planAlignRoot(server: GitServer, name: string): Promise<PlanAlign
     operation: 'push',
     workspaces_affected: 0,
     scenarios_affected: 0,
-    message: "Push failed: Cmd('git') failed due to: exit code(1)\n  cmdline: git push --porcelain -- origin main\n  stderr: 'error: src refspec main does not match any'",
+    message:
+      "Push failed: Cmd('git') failed due to: exit code(1)\n  cmdline: git push --porcelain -- origin main\n  stderr: 'error: src refspec main does not match any'",
     commit_sha: null,
     success: false,
   });
@@ -313,7 +322,10 @@ describe("a root set up by PlanAlign's own sync", () => {
     expect((await runCli(['--root', machineB, 'sync', 'pull'], { env })).code).toBe(0);
     expect(git(bare, 'merge-base', '--is-ancestor', pushed, 'master')).toBe('');
     expect(remoteFiles(bare, 'master').filter((file) => file.startsWith('.'))).toEqual(['.gitignore', '.planalign-sync.yaml']);
-    expect(parse(remoteFile(bare, '.planalign-sync.yaml', 'master')!)).toEqual({ version: 1, sync: expect.objectContaining({ remote: url, branch: 'master' }) });
+    expect(parse(remoteFile(bare, '.planalign-sync.yaml', 'master')!)).toEqual({
+      version: 1,
+      sync: expect.objectContaining({ remote: url, branch: 'master' }),
+    });
     expect(filesHoldingToken(bare, 'master')).toEqual([]);
     expect(await syncedTree(machineB)).toEqual(await syncedTree(root));
     fsckClean(bare);

@@ -48,7 +48,11 @@ async function findDatabase(root: string): Promise<string> {
   throw new Error(`no simulation.duckdb in ${root}`);
 }
 
-function run(command: string, args: string[], options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string; onStart?: (pid: number) => void }): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string; onStart?: (pid: number) => void },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -67,7 +71,11 @@ describe('planalign beside PlanAlign’s own planalign', () => {
   let planalignDir: string;
   let otherDir: string;
   let records: string;
-  const readRecords = async () => (await fsp.readFile(records, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const readRecords = async () =>
+    (await fsp.readFile(records, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   /** A PATH as npm run and npx make it: this project's planalign first, PlanAlign's after. */
   const env = (extra: NodeJS.ProcessEnv = {}, dirs = [ours, planalignDir]): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -90,7 +98,10 @@ describe('planalign beside PlanAlign’s own planalign', () => {
   });
 
   it('a PlanAlign command from a shell reaches PlanAlign with its arguments, input, output and exit code', async () => {
-    const result = await run('sh', ['-c', 'planalign read-input "Q4 Projections" --years 2025-2027'], { env: env({ STANDIN_EXIT: '4' }), input: 'from the pipe\n' });
+    const result = await run('sh', ['-c', 'planalign read-input "Q4 Projections" --years 2025-2027'], {
+      env: env({ STANDIN_EXIT: '4' }),
+      input: 'from the pipe\n',
+    });
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('PlanAlign says hello\n');
     expect(result.stderr).toBe('PlanAlign warns\n');
@@ -152,15 +163,27 @@ describe('planalign beside PlanAlign’s own planalign', () => {
 
     it('through npx, the default command runs PlanAlign’s planalign, never this one, and rebuilds the runs', async () => {
       const before = (await readRecords()).length;
-      const result = await run('npx', ['--no-install', 'planalign', '--root', machineB, '--json', 'sync', 'regenerate', '--all-missing'], { env: env({}, [planalignDir]), cwd: REPOSITORY });
+      const result = await run('npx', ['--no-install', 'planalign', '--root', machineB, '--json', 'sync', 'regenerate', '--all-missing'], {
+        env: env({}, [planalignDir]),
+        cwd: REPOSITORY,
+      });
       expect(result.code, result.stdout + result.stderr).toBe(0);
       const jobs = JSON.parse(result.stdout).jobs as { status: string; workspace_id: string; scenario_id: string; run_id: string }[];
       expect(jobs.length).toBeGreaterThan(0);
       expect(jobs.every((job) => job.status === 'succeeded')).toBe(true);
-      for (const job of jobs) expect(existsSync(path.join(machineB, job.workspace_id, 'scenarios', job.scenario_id, 'runs', job.run_id, 'simulation.duckdb'))).toBe(true);
+      for (const job of jobs)
+        expect(existsSync(path.join(machineB, job.workspace_id, 'scenarios', job.scenario_id, 'runs', job.run_id, 'simulation.duckdb'))).toBe(true);
       const calls = (await readRecords()).slice(before);
       expect(calls).toHaveLength(jobs.length);
-      expect(calls[0].args).toEqual(['simulate', expect.stringMatching(/^\d{4}-\d{4}$/), '--config', expect.stringMatching(/config\.yaml$/), '--database', expect.any(String), '--verbose']);
+      expect(calls[0].args).toEqual([
+        'simulate',
+        expect.stringMatching(/^\d{4}-\d{4}$/),
+        '--config',
+        expect.stringMatching(/config\.yaml$/),
+        '--database',
+        expect.any(String),
+        '--verbose',
+      ]);
     });
 
     it('without PlanAlign, the job fails saying what to install or set', async () => {

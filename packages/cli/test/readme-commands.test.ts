@@ -138,12 +138,16 @@ describe('every command in the README', () => {
       const args = words(command).slice(command.startsWith('npx ') ? 2 : 1);
       const positional = args.filter((word, i) => !word.startsWith('-') && args[i - 1] !== '--root');
       // `jobs log <id> | cancel <id> | retry <id>`: alternatives of the last command word.
-      const [first, ...alternatives] = positional.join(' ').split(' | ').map((part) => part.split(' '));
+      const [first, ...alternatives] = positional
+        .join(' ')
+        .split(' | ')
+        .map((part) => part.split(' '));
       const paths = await commandPaths([], first);
       for (const alternative of alternatives) paths.push(...(await commandPaths(paths[0].slice(0, -1), alternative)));
       for (const commandPath of paths) {
         const text = await help(commandPath).catch((error: Error) => (failures.push(`${command}: ${error.message}`), ''));
-        for (const option of optionsIn(command)) if (!text.includes(option) && !(await help([])).includes(option)) failures.push(`${command}: ${commandPath.join(' ')} has no ${option}`);
+        for (const option of optionsIn(command))
+          if (!text.includes(option) && !(await help([])).includes(option)) failures.push(`${command}: ${commandPath.join(' ')} has no ${option}`);
       }
       if (runnableAsWritten(command) && !command.includes(' | ')) {
         const result = await run(process.execPath, [CLI, ...args], { env: { HOME: home, PLANALIGN_WORKSPACES: root, PLANALIGN_SYNC_TOKEN: '' } });
@@ -166,7 +170,8 @@ describe('every command in the README', () => {
         if (!fromSync && paths.length === 1 && paths[0] === context) paths = await commandPaths(['sync'], names);
         for (const commandPath of paths) {
           const text = await help(commandPath).catch((error: Error) => (failures.push(`${segment}: ${error.message}`), ''));
-          for (const option of optionsIn(segment)) if (!text.includes(option) && !(await help([])).includes(option)) failures.push(`${segment}: ${commandPath.join(' ')} has no ${option}`);
+          for (const option of optionsIn(segment))
+            if (!text.includes(option) && !(await help([])).includes(option)) failures.push(`${segment}: ${commandPath.join(' ')} has no ${option}`);
           if ((await subcommandsOf(commandPath)).length > 0) context = commandPath;
           else if (fromSync) context = commandPath.slice(0, -1);
         }
@@ -192,17 +197,21 @@ describe('every command in the README', () => {
       if (!scripts?.[script]) failures.push(`${command}: no script "${script}"`);
     }
     const targets = new Set(
-      ['packages/core', 'packages/cli', 'packages/api', 'packages/ui', 'tools'].flatMap((dir) => Object.keys((JSON.parse(readFileSync(path.join(REPOSITORY, dir, 'package.json'), 'utf8')) as { scripts: object }).scripts)),
+      ['packages/core', 'packages/cli', 'packages/api', 'packages/ui', 'tools'].flatMap((dir) =>
+        Object.keys((JSON.parse(readFileSync(path.join(REPOSITORY, dir, 'package.json'), 'utf8')) as { scripts: object }).scripts),
+      ),
     );
     for (const command of commands.filter((c) => c.startsWith('npx nx '))) {
       const args = words(command);
-      for (const target of args.slice(args.indexOf('-t') + 1).filter((word) => !word.startsWith('-'))) if (!targets.has(target)) failures.push(`${command}: no target "${target}"`);
+      for (const target of args.slice(args.indexOf('-t') + 1).filter((word) => !word.startsWith('-')))
+        if (!targets.has(target)) failures.push(`${command}: no target "${target}"`);
     }
     for (const command of commands.filter((c) => c.startsWith('npx ') && !c.startsWith('npx nx ') && !c.startsWith('npx planalign '))) {
       const [, binary, ...args] = words(command);
       const result = await run('npx', ['--no-install', binary, '--help'], {});
       if (result.code !== 0) failures.push(`${command}: npx ${binary} --help exited ${result.code}: ${result.stderr.trim().split('\n')[0]}`);
-      for (const option of args.filter((word) => word.startsWith('--'))) if (!result.stdout.includes(option)) failures.push(`${command}: ${binary} has no ${option}`);
+      for (const option of args.filter((word) => word.startsWith('--')))
+        if (!result.stdout.includes(option)) failures.push(`${command}: ${binary} has no ${option}`);
     }
     expect(failures).toEqual([]);
   });

@@ -107,7 +107,11 @@ describe('secrets', () => {
         ['GET', `/api/sync/workspaces/${workspace}/share`, undefined],
         ['GET', `/api/sync/workspaces/${workspace}/history`, undefined],
         ['PUT', '/api/sync/config', JSON.stringify({ remote: url.replace('http://', `http://x:${TOKEN}@`) })],
-        ['POST', '/api/sync/import', JSON.stringify({ source: `planalign://import?remote=${encodeURIComponent(url.replace('http://', `http://x:${TOKEN}@`))}` })],
+        [
+          'POST',
+          '/api/sync/import',
+          JSON.stringify({ source: `planalign://import?remote=${encodeURIComponent(url.replace('http://', `http://x:${TOKEN}@`))}` }),
+        ],
         ['GET', '/api/openapi.json', undefined],
       ] as const) {
         const answer = await call(api.url, method, route, body);
@@ -164,9 +168,17 @@ describe('API bodies of any shape', () => {
     const bodies = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
       fc.string({ maxLength: 300 }),
-      fc.dictionary(fc.constantFrom('remote', 'branch', 'strategy', 'name', 'source', 'version', 'path', 'use', 'sync_enabled', 'workspace', 'message', 'auto_sync'), fc.jsonValue({ maxDepth: 2 })).map((value) => JSON.stringify(value)),
+      fc
+        .dictionary(
+          fc.constantFrom('remote', 'branch', 'strategy', 'name', 'source', 'version', 'path', 'use', 'sync_enabled', 'workspace', 'message', 'auto_sync'),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
+        .map((value) => JSON.stringify(value)),
     );
-    const identifiers = fc.oneof(fc.constantFrom('..', '%2e%2e', '..%2f..%2fetc', '/etc/passwd', '%00', 'a'.repeat(3000)), fc.string({ maxLength: 40 }).map(encodeURIComponent));
+    const identifiers = fc.oneof(
+      fc.constantFrom('..', '%2e%2e', '..%2f..%2fetc', '/etc/passwd', '%00', 'a'.repeat(3000)),
+      fc.string({ maxLength: 40 }).map(encodeURIComponent),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), bodies, identifiers, async ([method, route], body, identifier) => {
         for (const [m, r] of [
@@ -175,7 +187,8 @@ describe('API bodies of any shape', () => {
           ['GET', `/api/sync/workspaces/${workspace}/scenarios/${identifier}/diff?from=${identifier}`],
         ] as const) {
           const answer = await call(api.url, m, r, m === 'GET' ? undefined : body);
-          if (answer.status >= 500 && answer.status !== 503) throw new Error(`${m} ${r} with ${body.slice(0, 200)} → ${answer.status}: ${answer.text.slice(0, 300)}`);
+          if (answer.status >= 500 && answer.status !== 503)
+            throw new Error(`${m} ${r} with ${body.slice(0, 200)} → ${answer.status}: ${answer.text.slice(0, 300)}`);
           if (answer.status >= 400 && !JSON.parse(answer.text).error?.message) throw new Error(`${m} ${r}: no error message in ${answer.text.slice(0, 200)}`);
         }
       }),

@@ -109,7 +109,10 @@ describe('failures leave local work intact', () => {
 
   it('a lock left by a killed process does not block the next sync', async () => {
     const lock = path.join(root, '.git', 'planalign-sync', 'sync.lock');
-    await fsp.writeFile(lock, JSON.stringify({ pid: 999_999, host: (await import('node:os')).hostname(), operation: 'push', started_at: new Date().toISOString() }));
+    await fsp.writeFile(
+      lock,
+      JSON.stringify({ pid: 999_999, host: (await import('node:os')).hostname(), operation: 'push', started_at: new Date().toISOString() }),
+    );
     const result = await runCli(['--root', root, 'sync', 'push'], { env: auth });
     expect(result.code).toBe(0);
   });

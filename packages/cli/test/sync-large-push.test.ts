@@ -92,7 +92,8 @@ describe('pushes larger than one request buffer', () => {
     const workspace = generated.workspaceIds[1];
     // Enough new files that the local commit stores them as a pack.
     await fsp.mkdir(path.join(machineA, workspace, 'assumptions'), { recursive: true });
-    for (let i = 0; i < 80; i += 1) await writeJson(path.join(machineA, workspace, 'assumptions', `series-${i}.json`), { series: i, values: [i, i * 2, i * 3] });
+    for (let i = 0; i < 80; i += 1)
+      await writeJson(path.join(machineA, workspace, 'assumptions', `series-${i}.json`), { series: i, values: [i, i * 2, i * 3] });
     const victim = path.join(machineA, workspace, 'assumptions', 'series-7.json');
     const victimText = await fsp.readFile(victim, 'utf8');
     const blob = nativeGit(machineA, ['hash-object', victim]).stdout.trim();

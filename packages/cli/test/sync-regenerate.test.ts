@@ -7,7 +7,6 @@ import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools
 import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, readJson, runCli, runJson, twoMachines } from './harness.js';
 
-
 interface Job {
   id: string;
   run_id: string;
@@ -27,7 +26,8 @@ describe('planalign sync regenerate', () => {
   let machineA: string;
   let machineB: string;
   let generated: GeneratedRoot;
-  const runDir = (job: Pick<Job, 'run_id' | 'scenario_id'>, workspaceId: string) => path.join(machineB, workspaceId, 'scenarios', job.scenario_id, 'runs', job.run_id);
+  const runDir = (job: Pick<Job, 'run_id' | 'scenario_id'>, workspaceId: string) =>
+    path.join(machineB, workspaceId, 'scenarios', job.scenario_id, 'runs', job.run_id);
   const jobs = async (): Promise<Job[]> => (await runJson(['--root', machineB, 'sync', 'jobs'])).body.jobs;
   const until = async (check: () => Promise<boolean>, timeoutMs: number, what: string) => {
     const started = Date.now();
@@ -130,7 +130,10 @@ describe('planalign sync regenerate', () => {
     await setRunBehaviour(target.workspace_id, target.scenario_id, target.run_id, 'slow');
     const queued = await runJson(['--root', machineB, 'sync', 'regenerate', target.workspace_id, target.scenario_id, '--detach']);
     expect(queued.code).toBe(0);
-    const runner = spawn(process.execPath, [CLI, '--root', machineB, 'sync', 'regenerate', target.workspace_id, target.scenario_id], { detached: true, stdio: 'ignore' });
+    const runner = spawn(process.execPath, [CLI, '--root', machineB, 'sync', 'regenerate', target.workspace_id, target.scenario_id], {
+      detached: true,
+      stdio: 'ignore',
+    });
     await until(async () => (await jobs()).some((j) => j.run_id === target.run_id && j.status === 'running' && j.progress > 0), 20_000, 'the slow job to run');
     process.kill(-runner.pid!, 'SIGKILL');
     await new Promise((resolve) => runner.once('exit', resolve));

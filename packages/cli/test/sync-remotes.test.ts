@@ -125,7 +125,10 @@ describe('several remotes', () => {
     expect((await runCli(['--root', owner, 'sync', 'push'])).code).toBe(0);
     expect(nativeGit(server.repoPath('personal'), ['merge-base', '--is-ancestor', tomasCommit, 'main']).code).toBe(0);
     const ownerLog = await runJson(['--root', owner, 'sync', 'log', '--workspace', shared]);
-    expect(ownerLog.body.contributors.find((c: { author: { name: string } }) => c.author.name === 'Tomas Team')).toMatchObject({ author: { email: 'tomas@example.com' }, changes: 1 });
+    expect(ownerLog.body.contributors.find((c: { author: { name: string } }) => c.author.name === 'Tomas Team')).toMatchObject({
+      author: { email: 'tomas@example.com' },
+      changes: 1,
+    });
 
     // Two changes of the owner (one of them also touching a workspace the team does not carry)
     // reach the team as two commits of the owner, with their dates, naming nothing private.
@@ -137,8 +140,12 @@ describe('several remotes', () => {
     expect((await runCli(['--root', owner, 'sync', 'push'])).code).toBe(0);
 
     const authored = ['--no-merges', '--author=olivia@example.com', '--format=%an|%ae|%at|%ad'];
-    const atTeam = nativeGit(teamRepo(), ['log', ...authored, 'main']).stdout.trim().split('\n');
-    const atOwner = nativeGit(owner, ['log', '--first-parent', ...authored, 'HEAD', '--', shared]).stdout.trim().split('\n');
+    const atTeam = nativeGit(teamRepo(), ['log', ...authored, 'main'])
+      .stdout.trim()
+      .split('\n');
+    const atOwner = nativeGit(owner, ['log', '--first-parent', ...authored, 'HEAD', '--', shared])
+      .stdout.trim()
+      .split('\n');
     expect(atTeam).toHaveLength(2);
     expect(atTeam).toEqual(atOwner);
     const teamMessages = nativeGit(teamRepo(), ['log', '--format=%B', 'main']).stdout;
@@ -161,8 +168,14 @@ describe('several remotes', () => {
     await editScenario(laptop, shared, scenarioId, { description: 'from the laptop' });
     expect((await runCli(['--root', laptop, 'sync', 'push'])).code).toBe(0);
     expect(remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('from the laptop');
-    expect(nativeGit(teamRepo(), ['log', ...authored, 'main']).stdout.trim().split('\n')).toHaveLength(3);
-    expect(nativeGit(teamRepo(), ['log', '-1', '--format=%an|%at', 'main']).stdout.trim()).toBe(nativeGit(laptop, ['log', '-1', '--no-merges', '--format=%an|%at', 'HEAD']).stdout.trim());
+    expect(
+      nativeGit(teamRepo(), ['log', ...authored, 'main'])
+        .stdout.trim()
+        .split('\n'),
+    ).toHaveLength(3);
+    expect(nativeGit(teamRepo(), ['log', '-1', '--format=%an|%at', 'main']).stdout.trim()).toBe(
+      nativeGit(laptop, ['log', '-1', '--no-merges', '--format=%an|%at', 'HEAD']).stdout.trim(),
+    );
     expect(nativeGit(teamRepo(), ['log', '--author=olivia@example.com', '--format=%s', 'main']).stdout).not.toMatch(/Sync workspaces from/);
     for (const repo of [teamRepo(), server.repoPath('personal')]) expect(nativeGit(repo, ['fsck', '--full', '--strict', '--no-progress']).code).toBe(0);
   });

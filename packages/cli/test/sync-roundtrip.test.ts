@@ -140,7 +140,10 @@ describe('two machines through a loopback Git remote', () => {
   it('an edit in the same second with the same size is not missed', async () => {
     const file = path.join(machineA, generated.workspaceIds[0], 'base_config.yaml');
     const original = await fsp.readFile(file, 'utf8');
-    await fsp.writeFile(file, original.replace(/\S+\s*$/, (tail) => tail.replace(/\S/, 'a')));
+    await fsp.writeFile(
+      file,
+      original.replace(/\S+\s*$/, (tail) => tail.replace(/\S/, 'a')),
+    );
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     // Same length, written immediately after the commit recorded the file's timestamp.
     const second = original.replace(/\S+\s*$/, (tail) => tail.replace(/\S/, 'b'));
@@ -149,7 +152,7 @@ describe('two machines through a loopback Git remote', () => {
     expect(remoteFile(server.repoPath('workspaces'), `${generated.workspaceIds[0]}/base_config.yaml`)).toBe(second);
   });
 
-  it('log lists this root\'s operations newest first, as text and JSON', async () => {
+  it("log lists this root's operations newest first, as text and JSON", async () => {
     const text = await runCli(['--root', machineA, 'sync', 'log', '--limit', '3']);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
@@ -174,6 +177,6 @@ describe('two machines through a loopback Git remote', () => {
     expect(nativeGit(machineB, ['remote']).stdout.trim()).toBe('');
     const push = await runCli(['--root', machineB, 'sync', 'push']);
     expect(push.code).toBe(6);
-    expect(push.stderr).toContain("planalign sync init");
+    expect(push.stderr).toContain('planalign sync init');
   });
 });

@@ -12,7 +12,7 @@ describe('a second machine that already has workspaces of its own', () => {
     await server?.stop();
   });
 
-  it('init brings the remote\'s workspaces down and keeps its own; the next push shares them', async () => {
+  it("init brings the remote's workspaces down and keeps its own; the next push shares them", async () => {
     server = await startGitServer();
     const url = await server.createRepo('shared', { defaultBranch: 'main' });
     const machineA = path.join(await tempDir('own-a'), 'workspaces');
@@ -72,9 +72,13 @@ describe('init on a terminal', () => {
       const root = path.join(await tempDir('tty'), 'workspaces');
       await generateWorkspaces({ root, ...PRESETS.demo });
       // `script` gives the command a real pseudo-terminal; the answer is typed after the question.
-      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --root ${JSON.stringify(root)} sync init`, '/dev/null'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'script',
+        ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --root ${JSON.stringify(root)} sync init`, '/dev/null'],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk;

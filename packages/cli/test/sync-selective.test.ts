@@ -51,7 +51,11 @@ describe('choosing what syncs', () => {
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect(remoteFiles(repo).filter((f) => f.startsWith(PRIVATE_ID))).toEqual([]);
     const status = await runJson(['--root', machineA, 'sync', 'status']);
-    expect(status.body.workspaces.find((w: { id: string }) => w.id === PRIVATE_ID)).toMatchObject({ state: 'local_only', sync_enabled: false, excluded_on: 'this_computer' });
+    expect(status.body.workspaces.find((w: { id: string }) => w.id === PRIVATE_ID)).toMatchObject({
+      state: 'local_only',
+      sync_enabled: false,
+      excluded_on: 'this_computer',
+    });
     const text = await runCli(['--root', machineA, 'sync', 'status']);
     expect(text.stdout).toMatch(/○ excluded here +Private Salaries/);
 
@@ -142,7 +146,11 @@ describe('choosing what syncs', () => {
   it("a workspace's own conflict strategy overrides the root's", async () => {
     const [first, second] = generated.workspaceIds;
     expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
-    await changeSettings(machineB, (s) => ({ ...s, conflict_strategy: 'keep-local', workspaces: { ...s.workspaces, [first]: { conflict_strategy: 'keep-remote' } } }));
+    await changeSettings(machineB, (s) => ({
+      ...s,
+      conflict_strategy: 'keep-local',
+      workspaces: { ...s.workspaces, [first]: { conflict_strategy: 'keep-remote' } },
+    }));
     const [s1, s2] = [await scenarioOf(machineA, first), await scenarioOf(machineA, second)];
     await editScenario(machineA, first, s1, { name: 'A names first' });
     await editScenario(machineA, second, s2, { name: 'A names second' });
@@ -242,7 +250,7 @@ describe('settings decide what is sent, whatever was committed before', () => {
     for (const runs of runsPerScenario.values()) expect(runs.size).toBe(1);
   });
 
-  it("an automatic sync leaves out a workspace with auto_sync off, even after a manual pull committed its edit", async () => {
+  it('an automatic sync leaves out a workspace with auto_sync off, even after a manual pull committed its edit', async () => {
     const machines = await twoMachines('auto-off', { server });
     const repo = machines.server.repoPath('auto-off');
     const [manualOnly] = machines.generated.workspaceIds;

@@ -155,7 +155,10 @@ describe('working as a team', () => {
     // On the main line meanwhile: the same key changed differently, and another key changed too.
     await editScenario(ana, shared, scenario, { description: 'main: cautious', name: 'Baseline (reviewed)' });
     expect((await cli(ana, ['push'])).code).toBe(0);
-    await fsp.writeFile(path.join(ana, '.planalign-sync.yaml'), (await fsp.readFile(path.join(ana, '.planalign-sync.yaml'), 'utf8')).replace('conflict_strategy: last-write-wins', 'conflict_strategy: ask-user'));
+    await fsp.writeFile(
+      path.join(ana, '.planalign-sync.yaml'),
+      (await fsp.readFile(path.join(ana, '.planalign-sync.yaml'), 'utf8')).replace('conflict_strategy: last-write-wins', 'conflict_strategy: ask-user'),
+    );
 
     const stopped = await cli(ana, ['branch', 'merge', shared, 'what-if']);
     expect(stopped.code).toBe(5);
@@ -210,7 +213,13 @@ describe('working as a team', () => {
     expect((await cli(ana, ['branch', 'delete', shared, 'side-idea', '--force'])).code).toBe(0);
     const kept = await cli(anaLaptop, ['push']);
     expect(kept.code, JSON.stringify(kept.body)).toBe(0);
-    expect(kept.body.branches).toEqual([expect.objectContaining({ branch: 'side-idea', pushed: false, error: expect.stringMatching(/deleted on the remote, but this computer has 1 change on it that was never shared; it is kept here/) })]);
+    expect(kept.body.branches).toEqual([
+      expect.objectContaining({
+        branch: 'side-idea',
+        pushed: false,
+        error: expect.stringMatching(/deleted on the remote, but this computer has 1 change on it that was never shared; it is kept here/),
+      }),
+    ]);
     expect(remoteHead(server.repoPath('ana'), `workspaces/${shared}/side-idea`)).toBeNull();
     expect((await cli(anaLaptop, ['branch', 'list', shared])).body.branches.map((b: { name: string }) => b.name)).toContain('side-idea');
     expect((await cli(anaLaptop, ['branch', 'delete', shared, 'side-idea', '--force'])).code).toBe(0);
@@ -326,7 +335,8 @@ describe('working as a team', () => {
     const log = await cli(erin, ['log']);
     const pushes = log.body.filter((entry: { operation: string }) => entry.operation === 'push');
     expect(pushes).toHaveLength(2);
-    for (const entry of pushes) expect(entry).toMatchObject({ workspaces_affected: [name], message: expect.stringMatching(/^Pushed update of scenario ".*" \(shared with "ana"\)$/) });
+    for (const entry of pushes)
+      expect(entry).toMatchObject({ workspaces_affected: [name], message: expect.stringMatching(/^Pushed update of scenario ".*" \(shared with "ana"\)$/) });
     expect((await runCli(['--root', erin, 'sync', 'log'], as(''))).stdout).toMatch(/Pushed update of scenario/);
   });
 });

@@ -96,7 +96,11 @@ describe('planalign sync watch', () => {
     const before = commitCount(repo);
     const workspaceFile = path.join(machineA, generated.workspaceIds[0], 'workspace.json');
     await writeJson(workspaceFile, { ...(await readJson(workspaceFile)), description: 'changed while watched' });
-    const delay = await until(() => (remoteFile(repo, `${generated.workspaceIds[0]}/workspace.json`) ?? '').includes('changed while watched'), 15_000, 'the change on the remote');
+    const delay = await until(
+      () => (remoteFile(repo, `${generated.workspaceIds[0]}/workspace.json`) ?? '').includes('changed while watched'),
+      15_000,
+      'the change on the remote',
+    );
     process.stdout.write(`watch: a change reached the remote ${delay} ms after it was written\n`);
     expect(commitCount(repo)).toBe(before + 1);
 
@@ -151,7 +155,10 @@ describe('planalign sync watch', () => {
 
     // The run ends: scenario.json says completed, then run_metadata.json is written.
     await editScenario(machineA, workspaceId, scenarioId, { status: 'completed' });
-    const metadataPath = path.join(machineA, run.files.find((f) => f.endsWith('run_metadata.json'))!);
+    const metadataPath = path.join(
+      machineA,
+      run.files.find((f) => f.endsWith('run_metadata.json'))!,
+    );
     const metadata = await readJson(metadataPath);
     const finishedAt = Date.now();
     await writeJson(`${metadataPath}.tmp`, { ...metadata, status: 'completed', completed_at: new Date().toISOString() });
@@ -164,7 +171,7 @@ describe('planalign sync watch', () => {
     await until(() => watcher!.events.some((e) => e.type === 'synced' && e.trigger === 'run-finished'), 5_000, 'the run-finished sync to be reported');
   });
 
-  it("leaves a workspace with auto_sync: false for a manual push", async () => {
+  it('leaves a workspace with auto_sync: false for a manual push', async () => {
     const [automatic, manual] = generated.workspaceIds;
     const settings = (await readSettings(machineA))!.sync;
     await writeSettings(machineA, { ...settings, workspaces: { ...settings.workspaces, [manual]: { auto_sync: false } } });
@@ -224,7 +231,11 @@ describe('planalign sync watch', () => {
       await writeSettings(machineA, settings);
     }
     await until(() => watcher!.events.some((e) => e.type === 'interval_changed' && e.interval_minutes === 15), 10_000, 'the interval back to 15 minutes');
-    await until(() => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false, 15_000, 'the settings restored on the remote');
+    await until(
+      () => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false,
+      15_000,
+      'the settings restored on the remote',
+    );
   }, 120_000);
 
   it('says it in words: the file still being written and the new interval', async () => {
@@ -244,12 +255,20 @@ describe('planalign sync watch', () => {
 
     await writeSettings(machineA, { ...settings, auto_sync_interval_minutes: 2 });
     try {
-      await until(() => /The settings changed the interval: syncing every 2 minutes from now on(; next sync at \d\d:\d\d:\d\d)?\./.test(watcher!.output()), 10_000, 'the interval line');
+      await until(
+        () => /The settings changed the interval: syncing every 2 minutes from now on(; next sync at \d\d:\d\d:\d\d)?\./.test(watcher!.output()),
+        10_000,
+        'the interval line',
+      );
     } finally {
       await writeSettings(machineA, settings);
     }
     await until(() => watcher!.output().includes('syncing every 15 minutes from now on'), 10_000, 'the interval line back to 15 minutes');
-    await until(() => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false, 15_000, 'the settings restored on the remote');
+    await until(
+      () => remoteFile(repo, '.planalign-sync.yaml')?.includes('auto_sync_interval_minutes: 15') ?? false,
+      15_000,
+      'the settings restored on the remote',
+    );
   });
 
   it('stops cleanly on SIGTERM, leaving no lock behind', async () => {

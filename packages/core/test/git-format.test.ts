@@ -30,7 +30,12 @@ async function repoWithFiles(files: Record<string, string>) {
 
 /** The tree of a set of files (path → blob id), as a first commit builds it. */
 function filesTree(root: string, sink: Parameters<typeof editTree>[3], files: [string, string][]) {
-  return editTree(new GitRepository(root), null, files.map(([p, oid]) => ({ path: p, entry: { oid, mode: '100644' } })), sink);
+  return editTree(
+    new GitRepository(root),
+    null,
+    files.map(([p, oid]) => ({ path: p, entry: { oid, mode: '100644' } })),
+    sink,
+  );
 }
 
 const FILES = {
@@ -58,7 +63,7 @@ describe('Git formats written directly', () => {
   it.each([
     ['with a non-ASCII path', FILES],
     ['with ASCII paths only', Object.fromEntries(Object.entries(FILES).filter(([name]) => /^[\x20-\x7e]+$/.test(name)))],
-  ])('the index written here is read by native git, and native git\'s index is read here (%s)', async (_, files: Record<string, string>) => {
+  ])("the index written here is read by native git, and native git's index is read here (%s)", async (_, files: Record<string, string>) => {
     const root = await repoWithFiles(files);
     const gitdir = path.join(root, '.git');
     git(root, 'add', '-A');
@@ -76,7 +81,7 @@ describe('Git formats written directly', () => {
     expect(git(root, 'diff', '--name-only')).toBe('');
   });
 
-  it('packs written here pass native git\'s verify-pack and fsck, and hold what was put in', async () => {
+  it("packs written here pass native git's verify-pack and fsck, and hold what was put in", async () => {
     const root = await repoWithFiles({});
     const gitdir = path.join(root, '.git');
     const pack = new PackBuilder();
@@ -95,7 +100,7 @@ describe('Git formats written directly', () => {
     expect(git(root, 'ls-tree', tree).split('\n').filter(Boolean)).toHaveLength(300);
   });
 
-  it('a torn index is an error, and sync then takes the last commit\'s files instead of none', async () => {
+  it("a torn index is an error, and sync then takes the last commit's files instead of none", async () => {
     const root = await repoWithFiles(FILES);
     git(root, 'add', '-A');
     git(root, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'files');

@@ -150,14 +150,17 @@ describe('trees written here', () => {
     const blob = await writeLooseObject(gitdir, 'blob', Buffer.from('{}\n'));
     const sub = await editTree(repo, null, [{ path: 'x.json', entry: { oid: blob, mode: '100644' } }], looseObjectSink(gitdir));
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.tuple(name, fc.constantFrom('100644', '100755', '120000', '40000')), { minLength: 1, maxLength: 12, selector: ([n]) => n }), async (entries) => {
-        const edits = entries.filter(([, mode]) => mode !== '40000').map(([n, mode]) => ({ path: n, entry: { oid: blob, mode } }));
-        const folders = entries.filter(([, mode]) => mode === '40000').map(([n]) => ({ path: `${n}/x.json`, entry: { oid: blob, mode: '100644' } }));
-        const ours = await editTree(repo, null, [...edits, ...folders], looseObjectSink(gitdir));
-        const listing = entries.map(([n, mode]) => (mode === '40000' ? `040000 tree ${sub}\t${n}` : `${mode} blob ${blob}\t${n}`)).join('\0');
-        const theirs = spawnSync('git', ['mktree', '-z'], { cwd: root, input: `${listing}\0`, encoding: 'utf8' }).stdout.trim();
-        expect(ours).toBe(theirs);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(name, fc.constantFrom('100644', '100755', '120000', '40000')), { minLength: 1, maxLength: 12, selector: ([n]) => n }),
+        async (entries) => {
+          const edits = entries.filter(([, mode]) => mode !== '40000').map(([n, mode]) => ({ path: n, entry: { oid: blob, mode } }));
+          const folders = entries.filter(([, mode]) => mode === '40000').map(([n]) => ({ path: `${n}/x.json`, entry: { oid: blob, mode: '100644' } }));
+          const ours = await editTree(repo, null, [...edits, ...folders], looseObjectSink(gitdir));
+          const listing = entries.map(([n, mode]) => (mode === '40000' ? `040000 tree ${sub}\t${n}` : `${mode} blob ${blob}\t${n}`)).join('\0');
+          const theirs = spawnSync('git', ['mktree', '-z'], { cwd: root, input: `${listing}\0`, encoding: 'utf8' }).stdout.trim();
+          expect(ours).toBe(theirs);
+        },
+      ),
       { numRuns: 150 },
     );
     const fsck = spawnSync('git', ['fsck', '--full', '--strict', '--no-dangling', '--no-progress'], { cwd: root, encoding: 'utf8' });
@@ -175,7 +178,15 @@ describe('trees written here', () => {
     const repo = new GitRepository(root);
     const head = git(root, 'rev-parse', 'HEAD^{tree}').trim();
     const blob = await writeLooseObject(gitdir, 'blob', Buffer.from('{"id":"s1","edited":true}\n'));
-    const edited = await editTree(repo, head, [{ path: 'ws/scenarios/s1/scenario.json', entry: { oid: blob, mode: '100644' } }, { path: 'ws/scenarios/s2/overrides.yaml', entry: null }], looseObjectSink(gitdir));
+    const edited = await editTree(
+      repo,
+      head,
+      [
+        { path: 'ws/scenarios/s1/scenario.json', entry: { oid: blob, mode: '100644' } },
+        { path: 'ws/scenarios/s2/overrides.yaml', entry: null },
+      ],
+      looseObjectSink(gitdir),
+    );
     const diff = git(root, 'diff-tree', '-r', '--name-status', head, edited);
     expect(diff.trim().split('\n').sort()).toEqual(['D\tws/scenarios/s2/overrides.yaml', 'M\tws/scenarios/s1/scenario.json']);
     const modes = git(root, 'ls-tree', '-r', edited);

@@ -8,7 +8,11 @@ import { indexPack } from '../src/git/pack-indexer.js';
 import { buildPackIndex } from '../src/git/pack-writer.js';
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...sameSecond } });
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...sameSecond },
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -51,7 +55,9 @@ describe('reading objects and histories directly', () => {
   it('reads every object of a packed, deltified repository exactly as native git does', async () => {
     const root = await historyWithMerges();
     const repo = new GitRepository(root);
-    const objects = git(root, 'rev-list', '--objects', '--all').split('\n').map((line) => line.split(' ')[0]);
+    const objects = git(root, 'rev-list', '--objects', '--all')
+      .split('\n')
+      .map((line) => line.split(' ')[0]);
     expect(objects.length).toBeGreaterThan(20);
     for (const oid of objects) {
       const type = git(root, 'cat-file', '-t', oid);
@@ -92,7 +98,10 @@ describe('reading objects and histories directly', () => {
   it('indexes a thin pack, resolving deltas on objects the repository already has', async () => {
     const root = await historyWithMerges();
     const repo = new GitRepository(root);
-    const wanted = git(root, 'rev-list', '--objects', 'main~1..main').split('\n').map((line) => line.split(' ')[0]).filter(Boolean);
+    const wanted = git(root, 'rev-list', '--objects', 'main~1..main')
+      .split('\n')
+      .map((line) => line.split(' ')[0])
+      .filter(Boolean);
     const thin = spawnSync('git', ['pack-objects', '--thin', '--stdout', '--revs', '--delta-base-offset'], { cwd: root, input: 'main\n^main~1\n' }).stdout;
     const bases: string[] = [];
     const { entries } = await indexPack(thin, (oid) => {
@@ -109,7 +118,12 @@ describe('reading objects and histories directly', () => {
     try {
       const root = await historyWithMerges();
       const repo = new GitRepository(root);
-      for (const [left, right] of [['main', 'side'], ['side', 'main'], ['main', 'main~2'], ['side~1', 'main~1']]) {
+      for (const [left, right] of [
+        ['main', 'side'],
+        ['side', 'main'],
+        ['main', 'main~2'],
+        ['side~1', 'main~1'],
+      ]) {
         const a = git(root, 'rev-parse', left);
         const b = git(root, 'rev-parse', right);
         const { onlyLocal, onlyRemote, bases } = await repo.compareHistories(a, b);

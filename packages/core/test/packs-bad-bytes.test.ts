@@ -35,11 +35,23 @@ const BAD_PACKS: [string, () => Buffer, RegExp][] = [
   ['an insert writing past the size the delta announces', () => withDelta(delta.of(11, 3, delta.insert('abcde'))), /writes past the 3 bytes it announces/],
   ['a copy writing past the size the delta announces', () => withDelta(delta.of(11, 4, delta.copy(0, 11))), /writes past the 4 bytes it announces/],
   ['a delta result shorter than announced', () => withDelta(delta.of(11, 20, delta.insert('abcde'))), /makes 5 bytes, but announces 20/],
-  ['a delta with trailing garbage', () => withDelta(Buffer.concat([delta.of(11, 5, delta.insert('abcde')), Buffer.from([0x02, 0x41, 0x42])])), /writes past the 5 bytes/],
-  ['a delta cut in the middle of an instruction', () => withDelta(Buffer.concat([delta.of(11, 10), Buffer.from([10]), Buffer.from('abc')])), /ends in the middle of an instruction/],
+  [
+    'a delta with trailing garbage',
+    () => withDelta(Buffer.concat([delta.of(11, 5, delta.insert('abcde')), Buffer.from([0x02, 0x41, 0x42])])),
+    /writes past the 5 bytes/,
+  ],
+  [
+    'a delta cut in the middle of an instruction',
+    () => withDelta(Buffer.concat([delta.of(11, 10), Buffer.from([10]), Buffer.from('abc')])),
+    /ends in the middle of an instruction/,
+  ],
   ['a delta for a base of another size', () => withDelta(delta.of(12, 5, delta.insert('abcde'))), /for a base of 12 bytes, but its base has 11/],
   ['a pack announcing more entries than it holds', () => packOf([wholeEntry('blob', BASE)], 2), /announces 2 objects but holds 1/],
-  ['a pack announcing fewer entries than it holds', () => packOf([wholeEntry('blob', BASE), wholeEntry('blob', Buffer.from('x'))], 1), /junk after its 1 objects/],
+  [
+    'a pack announcing fewer entries than it holds',
+    () => packOf([wholeEntry('blob', BASE), wholeEntry('blob', Buffer.from('x'))], 1),
+    /junk after its 1 objects/,
+  ],
   ['a wrong trailing checksum', withBadChecksum, /checksum mismatch/],
   ['junk after the last entry', withJunk, /5 bytes of junk after its 1 objects/],
   ['an object whose inflated size differs from its header', () => packOf([wholeEntry('blob', BASE, 7)]), /announces 7 bytes but inflates to 11/],
@@ -66,7 +78,10 @@ describe('bytes that are not a sound pack or object are refused, as native git r
     const pack = withDelta(delta.of(11, 20, delta.copy(5, 20)));
     const deltaOffset = 12 + wholeEntry('blob', BASE).length;
     const fake = 'ab'.repeat(20);
-    await storePack(path.join(root, '.git'), pack, [{ oid: BASE_ID, offset: 12, crc: 0 }, { oid: fake, offset: deltaOffset, crc: 0 }]);
+    await storePack(path.join(root, '.git'), pack, [
+      { oid: BASE_ID, offset: 12, crc: 0 },
+      { oid: fake, offset: deltaOffset, crc: 0 },
+    ]);
     const repo = new GitRepository(root);
     expect((await repo.readRawObject(BASE_ID)).content.toString()).toBe('hello world');
     await expect(repo.readRawObject(fake)).rejects.toThrow(new RegExp(`delta at offset ${deltaOffset} .* copies bytes 5-25`));

@@ -57,7 +57,7 @@ describe('a long-lived reader under native git gc and repack', () => {
     const failures: string[] = [];
     let reads = 0;
     try {
-      for (const until = Date.now() + 3000; Date.now() < until || repacks < 5; ) {
+      for (const until = Date.now() + 3000; Date.now() < until || repacks < 5;) {
         for (const { oid, content } of objects) {
           // Let the repacks run between reads.
           if (reads % 100 === 0) await new Promise((resolve) => setImmediate(resolve));

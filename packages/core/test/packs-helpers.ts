@@ -138,7 +138,11 @@ export function blobId(content: Buffer): string {
  * A minimal smart-HTTP upload-pack server with one branch at `head`, answering every fetch
  * with `pack` (whatever its bytes), and keeping the request bodies it received.
  */
-export async function servePack(head: string, pack: () => Buffer, capabilities = 'side-band-64k ofs-delta thin-pack'): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+export async function servePack(
+  head: string,
+  pack: () => Buffer,
+  capabilities = 'side-band-64k ofs-delta thin-pack',
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const pkt = (text: string) => `${(text.length + 4).toString(16).padStart(4, '0')}${text}`;
   const requests: string[] = [];
   const server = http.createServer((request, response) => {

@@ -27,7 +27,10 @@ describe('consolidating packs that pile up', () => {
     const packedTwice = git(root, 'rev-parse', 'HEAD~3');
     const twice = path.join(root, '.git', 'objects', packedTwice.slice(0, 2), packedTwice.slice(2));
     await fsp.mkdir(path.dirname(twice), { recursive: true });
-    await fsp.writeFile(twice, deflateSync(Buffer.concat([Buffer.from(`commit ${nativeContent(root, packedTwice).length}\0`), nativeContent(root, packedTwice)])));
+    await fsp.writeFile(
+      twice,
+      deflateSync(Buffer.concat([Buffer.from(`commit ${nativeContent(root, packedTwice).length}\0`), nativeContent(root, packedTwice)])),
+    );
     const gitdir = path.join(root, '.git');
     const objects = allObjects(root);
     expect((await objectStorageCounts(gitdir)).packs).toBe(55);
@@ -44,7 +47,11 @@ describe('consolidating packs that pile up', () => {
     const packs = await packNames(root);
     expect(packs).toHaveLength(1);
     expect(git(root, 'count-objects', '-v')).toMatch(/^count: 0$/m);
-    expect(allObjects(root).map((o) => o.oid).sort()).toEqual(objects.map((o) => o.oid).sort());
+    expect(
+      allObjects(root)
+        .map((o) => o.oid)
+        .sort(),
+    ).toEqual(objects.map((o) => o.oid).sort());
     expect(allObjects(root).map((o) => o.oid)).toContain(unreachable);
     git(root, 'verify-pack', path.join(gitdir, 'objects', 'pack', packs[0]));
     git(root, 'fsck', '--full', '--strict', '--no-progress');
@@ -75,7 +82,7 @@ describe('consolidating packs that pile up', () => {
     await expectReadsLikeGit(new ObjectReader(gitdir), root);
   });
 
-  it('follows the repository\'s gc settings, and uses native `git gc --auto` when git is installed', async () => {
+  it("follows the repository's gc settings, and uses native `git gc --auto` when git is installed", async () => {
     const root = await repoWithCommits(8, { packEach: true });
     const repo = new GitRepository(root);
     const objects = allObjects(root);

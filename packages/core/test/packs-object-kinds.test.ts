@@ -19,7 +19,12 @@ describe('annotated tags, alternates and SHA-256 repositories', () => {
     };
     await check();
     git(root, 'repack', '-q', '-a', '-d');
-    expect(await fsp.access(path.join(root, '.git', 'objects', tag.slice(0, 2), tag.slice(2))).then(() => true, () => false)).toBe(false);
+    expect(
+      await fsp.access(path.join(root, '.git', 'objects', tag.slice(0, 2), tag.slice(2))).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
     await check();
     await expect(repo.readCommit(tag)).rejects.toThrow(/annotated tag, not a commit/);
     expect(await repo.hasCommit(tag)).toBe(false);
@@ -45,7 +50,16 @@ describe('annotated tags, alternates and SHA-256 repositories', () => {
     git(remote, 'tag', '-a', 'v1', '-m', 'release');
     const tag = git(remote, 'rev-parse', 'v1');
     const objects = git(remote, 'rev-list', '--objects', 'v1');
-    const pack = gitRaw(remote, ['pack-objects', '--stdout'], Buffer.from(objects.split('\n').map((l) => l.split(' ')[0]).join('\n') + '\n')).stdout;
+    const pack = gitRaw(
+      remote,
+      ['pack-objects', '--stdout'],
+      Buffer.from(
+        objects
+          .split('\n')
+          .map((l) => l.split(' ')[0])
+          .join('\n') + '\n',
+      ),
+    ).stdout;
     const server = await servePack(tag, () => pack);
     try {
       const repo = new GitRepository(local);
@@ -82,7 +96,9 @@ describe('annotated tags, alternates and SHA-256 repositories', () => {
     const root = await repoWithCommits(1);
     await fsp.mkdir(path.join(root, '.git', 'objects', 'info'), { recursive: true });
     await fsp.writeFile(path.join(root, '.git', 'objects', 'info', 'alternates'), '/nowhere/objects\n');
-    await expect(new GitRepository(root).readRawObject(git(root, 'rev-parse', 'HEAD'))).rejects.toThrow(/alternates names \/nowhere\/objects, which does not exist/);
+    await expect(new GitRepository(root).readRawObject(git(root, 'rev-parse', 'HEAD'))).rejects.toThrow(
+      /alternates names \/nowhere\/objects, which does not exist/,
+    );
     expect(gitRaw(root, ['fsck']).stderr).toMatch(/nowhere/);
   });
 

@@ -49,9 +49,17 @@ describe('thin packs', () => {
     git(local, 'clone', '-q', '--no-local', local, nativeCopy);
     const fixed = gitRaw(nativeCopy, ['index-pack', '--fix-thin', '--stdin'], thin);
     expect(fixed.status, fixed.stderr).toBe(0);
-    const nativeName = `pack-${fixed.stdout.toString().trim().replace(/^pack\t/, '')}.idx`;
+    const nativeName = `pack-${fixed.stdout
+      .toString()
+      .trim()
+      .replace(/^pack\t/, '')}.idx`;
     const listed = (root: string, idx: string) =>
-      gitRaw(root, ['show-index'], readFileSync(idx)).stdout.toString().split('\n').filter(Boolean).map((line) => line.split(' ')[1]).sort();
+      gitRaw(root, ['show-index'], readFileSync(idx))
+        .stdout.toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ')[1])
+        .sort();
     const ours = listed(local, path.join(local, '.git', 'objects', 'pack', `pack-${indexed.pack.subarray(indexed.pack.length - 20).toString('hex')}.idx`));
     const theirs = listed(nativeCopy, path.join(nativeCopy, '.git', 'objects', 'pack', nativeName));
     expect(ours).toEqual(theirs);

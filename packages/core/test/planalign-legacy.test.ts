@@ -26,18 +26,61 @@ const flatSettings = (remote: string | null, branch = 'main') =>
 const planAlignLog = (remote: string) =>
   JSON.stringify(
     [
-      { timestamp: '2025-11-20T09:15:02.481516Z', operation: 'init', workspaces_affected: 2, scenarios_affected: 5, message: `Sync initialized with ${remote}`, commit_sha: null, success: true },
-      { timestamp: '2025-11-20T09:20:11.020304Z', operation: 'push', workspaces_affected: 2, scenarios_affected: 5, message: `Pushed 31 file(s) to ${remote}`, commit_sha: '1a2b3c4d', success: true },
-      { timestamp: '2025-11-21T16:02:45Z', operation: 'pull', workspaces_affected: 0, scenarios_affected: 0, message: 'Pull failed: could not resolve host', commit_sha: null, success: false },
-      { timestamp: '2025-11-22T08:00:00.000001', operation: 'conflict', workspaces_affected: 0, scenarios_affected: 0, message: 'Conflicts in 1 file(s)', commit_sha: null, success: false },
-      { timestamp: '2025-11-23T12:30:00.5Z', operation: 'disconnect', workspaces_affected: 0, scenarios_affected: 0, message: 'Sync disconnected. Local workspaces preserved.', commit_sha: null, success: true },
+      {
+        timestamp: '2025-11-20T09:15:02.481516Z',
+        operation: 'init',
+        workspaces_affected: 2,
+        scenarios_affected: 5,
+        message: `Sync initialized with ${remote}`,
+        commit_sha: null,
+        success: true,
+      },
+      {
+        timestamp: '2025-11-20T09:20:11.020304Z',
+        operation: 'push',
+        workspaces_affected: 2,
+        scenarios_affected: 5,
+        message: `Pushed 31 file(s) to ${remote}`,
+        commit_sha: '1a2b3c4d',
+        success: true,
+      },
+      {
+        timestamp: '2025-11-21T16:02:45Z',
+        operation: 'pull',
+        workspaces_affected: 0,
+        scenarios_affected: 0,
+        message: 'Pull failed: could not resolve host',
+        commit_sha: null,
+        success: false,
+      },
+      {
+        timestamp: '2025-11-22T08:00:00.000001',
+        operation: 'conflict',
+        workspaces_affected: 0,
+        scenarios_affected: 0,
+        message: 'Conflicts in 1 file(s)',
+        commit_sha: null,
+        success: false,
+      },
+      {
+        timestamp: '2025-11-23T12:30:00.5Z',
+        operation: 'disconnect',
+        workspaces_affected: 0,
+        scenarios_affected: 0,
+        message: 'Sync disconnected. Local workspaces preserved.',
+        commit_sha: null,
+        success: true,
+      },
     ],
     null,
     2,
   );
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=Plan Align', '-c', 'user.email=planalign@example.test', '-c', 'init.defaultBranch=master', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=Plan Align', '-c', 'user.email=planalign@example.test', '-c', 'init.defaultBranch=master', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -54,7 +97,13 @@ describe("PlanAlign's own sync files", () => {
     expect(isPlanAlignSettings(raw)).toBe(true);
     const converted = convertPlanAlignSettings(raw);
     expect(converted.credential_removed).toBe(true);
-    expect(converted.sync).toMatchObject({ enabled: true, remote: 'https://alice@git.example.com/acme/workspaces.git', branch: 'main', auto_sync: false, conflict_strategy: 'last-write-wins' });
+    expect(converted.sync).toMatchObject({
+      enabled: true,
+      remote: 'https://alice@git.example.com/acme/workspaces.git',
+      branch: 'main',
+      auto_sync: false,
+      conflict_strategy: 'last-write-wins',
+    });
     // after PlanAlign's disconnect
     const disconnected = convertPlanAlignSettings(parse(flatSettings(null)));
     expect(disconnected).toMatchObject({ credential_removed: false, sync: { enabled: false, remote: null } });
@@ -101,9 +150,22 @@ describe("PlanAlign's own sync files", () => {
 describe('importing into the journal', () => {
   it('puts entries in time order among those present and never twice', async () => {
     const gitdir = path.join(await tempRoot(), '.git');
-    const entry = (timestamp: string, message: string) => ({ timestamp, operation: 'push' as const, workspaces_affected: [], scenarios_affected: [], message, commit: null });
+    const entry = (timestamp: string, message: string) => ({
+      timestamp,
+      operation: 'push' as const,
+      workspaces_affected: [],
+      scenarios_affected: [],
+      message,
+      commit: null,
+    });
     await importJournal(gitdir, [entry('2025-01-02T00:00:00.000Z', 'second')]);
-    expect(await importJournal(gitdir, [entry('2025-01-01T00:00:00.000Z', 'first'), entry('2025-01-03T00:00:00.000Z', 'third'), entry('2025-01-02T00:00:00.000Z', 'second')])).toBe(2);
+    expect(
+      await importJournal(gitdir, [
+        entry('2025-01-01T00:00:00.000Z', 'first'),
+        entry('2025-01-03T00:00:00.000Z', 'third'),
+        entry('2025-01-02T00:00:00.000Z', 'second'),
+      ]),
+    ).toBe(2);
     expect((await readJournal(gitdir, 10)).map((e) => e.message)).toEqual(['third', 'second', 'first']);
   });
 });
@@ -142,7 +204,9 @@ describe('taking over a root set up by PlanAlign', () => {
     const keptLog = await fsp.readFile(path.join(adoption!.backup, '.planalign-sync-log.json'), 'utf8');
     expect(keptLog).not.toContain(TOKEN);
     expect(JSON.parse(keptLog)).toHaveLength(5);
-    expect(await fsp.readFile(path.join(adoption!.backup, '.planalign-sync.yaml'), 'utf8')).toBe(flatSettings('https://alice@git.example.com/acme/workspaces.git'));
+    expect(await fsp.readFile(path.join(adoption!.backup, '.planalign-sync.yaml'), 'utf8')).toBe(
+      flatSettings('https://alice@git.example.com/acme/workspaces.git'),
+    );
 
     const journal = await readJournal(path.join(root, '.git'), 100);
     expect(journal).toHaveLength(6);
@@ -157,7 +221,11 @@ describe('taking over a root set up by PlanAlign', () => {
     expect(await takeNotices(path.join(root, '.git'))).toEqual([]);
     expect(await adoptPlanAlignRoot(root)).toBeNull();
 
-    for (const file of [await fsp.readFile(path.join(root, '.git', 'config'), 'utf8'), await fsp.readFile(path.join(root, '.planalign-sync.yaml'), 'utf8'), JSON.stringify(journal)]) {
+    for (const file of [
+      await fsp.readFile(path.join(root, '.git', 'config'), 'utf8'),
+      await fsp.readFile(path.join(root, '.planalign-sync.yaml'), 'utf8'),
+      JSON.stringify(journal),
+    ]) {
       expect(file).not.toContain(TOKEN);
     }
   });
@@ -178,7 +246,11 @@ describe('taking over a root set up by PlanAlign', () => {
       { path: '.planalign-sync.yaml', kind: 'modified' },
     ]);
     expect(git(root, 'rev-parse', 'HEAD~1').trim()).toBe(before);
-    expect(git(root, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter(Boolean).sort()).toEqual(['.gitignore', '.planalign-sync.yaml', 'w1/workspace.json']);
+    expect(git(root, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter(Boolean).sort()).toEqual([
+      '.gitignore',
+      '.planalign-sync.yaml',
+      'w1/workspace.json',
+    ]);
     expect(spawnSync('git', ['grep', '-I', TOKEN, 'HEAD'], { cwd: root }).status).toBe(1);
     expect(git(root, 'status', '--porcelain')).toBe('');
     expect(spawnSync('git', ['fsck', '--full', '--strict', '--no-dangling'], { cwd: root, encoding: 'utf8' }).status).toBe(0);

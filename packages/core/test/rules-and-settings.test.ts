@@ -11,7 +11,7 @@ import { SyncConfig } from '../src/models/sync-config.js';
 import { SyncConfigError } from '../src/errors.js';
 
 describe('.gitignore generation', () => {
-  it('keeps the user\'s lines and replaces only its own block', () => {
+  it("keeps the user's lines and replaces only its own block", () => {
     const user = '# mine\nnotes/\n!keep.csv\n';
     const first = mergeGitignore(user);
     expect(first).toContain(generatedBlock());
@@ -20,7 +20,7 @@ describe('.gitignore generation', () => {
     expect(mergeGitignore(first)).toBe(first);
   });
 
-  it('syncs PlanAlign\'s JSON and YAML and nothing regenerable', () => {
+  it("syncs PlanAlign's JSON and YAML and nothing regenerable", () => {
     const rules = compileSyncRules(mergeGitignore(null));
     const synced = [
       'w/workspace.json',

@@ -59,9 +59,11 @@ describe('structural merge of JSON', () => {
 });
 
 describe('structural merge of YAML', () => {
-  const base = ['# Simulation settings for Q4', 'simulation:', '  start_year: 2025  # first year', '  end_year: 2029', 'workforce:', '  growth: 0.03', ''].join('\n');
+  const base = ['# Simulation settings for Q4', 'simulation:', '  start_year: 2025  # first year', '  end_year: 2029', 'workforce:', '  growth: 0.03', ''].join(
+    '\n',
+  );
 
-  it('keeps both sides\' edits and the local comments', () => {
+  it("keeps both sides' edits and the local comments", () => {
     const ours = base.replace('end_year: 2029', 'end_year: 2030');
     const theirs = base.replace('growth: 0.03', 'growth: 0.05').concat('compensation:\n  merit: 0.04\n');
     const result = mergeStructured('config.yaml', base, ours, theirs, 'ours')!;

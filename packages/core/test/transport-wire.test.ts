@@ -68,7 +68,9 @@ describe("upload-pack's answer", () => {
   });
 
   it('stops with the server text of a fatal band-3 message', () => {
-    expect(() => parsePackResponse(Buffer.concat([pktLine('NAK\n'), band(3, 'the repository is being migrated')]), true, URL_)).toThrow('the repository is being migrated');
+    expect(() => parsePackResponse(Buffer.concat([pktLine('NAK\n'), band(3, 'the repository is being migrated')]), true, URL_)).toThrow(
+      'the repository is being migrated',
+    );
   });
 });
 
@@ -96,8 +98,13 @@ describe("receive-pack's report", () => {
 
 describe('user names in URLs', () => {
   it('go with the token when no PLANALIGN_SYNC_USERNAME is set', () => {
-    expect(credentialsFromEnvironment('https://org@dev.azure.com/org/p/_git/r', { PLANALIGN_SYNC_TOKEN: 't' })).toMatchObject({ username: 'org', password: 't' });
-    expect(credentialsFromEnvironment('https://org@dev.azure.com/org/p/_git/r', { PLANALIGN_SYNC_TOKEN: 't', PLANALIGN_SYNC_USERNAME: 'me' })).toMatchObject({ username: 'me' });
+    expect(credentialsFromEnvironment('https://org@dev.azure.com/org/p/_git/r', { PLANALIGN_SYNC_TOKEN: 't' })).toMatchObject({
+      username: 'org',
+      password: 't',
+    });
+    expect(credentialsFromEnvironment('https://org@dev.azure.com/org/p/_git/r', { PLANALIGN_SYNC_TOKEN: 't', PLANALIGN_SYNC_USERNAME: 'me' })).toMatchObject({
+      username: 'me',
+    });
   });
 });
 
@@ -146,7 +153,9 @@ describe('proxy and git settings matching', () => {
       expect((await resolveNetworkSettings(URL_, { env: { NO_PROXY: '.example.com' } })).proxy).toBeNull();
       expect((await resolveNetworkSettings('https://elsewhere.example/r.git', { env: { https_proxy: 'http://lower:1' } })).proxy).toBe('http://lower:1/');
       expect((await resolveNetworkSettings('http://elsewhere.example/r.git', { env: { HTTP_PROXY: 'http://upper:2' } })).proxy).toBe('http://upper:2/');
-      await expect(resolveNetworkSettings('https://elsewhere.example/r.git', { env: { GIT_SSL_CAINFO: path.join(home, 'missing.pem') } })).rejects.toThrow('GIT_SSL_CAINFO');
+      await expect(resolveNetworkSettings('https://elsewhere.example/r.git', { env: { GIT_SSL_CAINFO: path.join(home, 'missing.pem') } })).rejects.toThrow(
+        'GIT_SSL_CAINFO',
+      );
       await expect(resolveNetworkSettings('https://elsewhere.example/r.git', { env: { HTTPS_PROXY: 'socks5://p:1080' } })).rejects.toThrow('socks5');
     } finally {
       process.env.HOME = saved;

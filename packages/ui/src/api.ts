@@ -27,7 +27,19 @@ import type {
 } from '@planalign/sync-core';
 
 export type { AutoSyncState, RegenJob, RegenOverview, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
-export type { Author, BranchList, BranchResult, ConflictStrategy, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory };
+export type {
+  Author,
+  BranchList,
+  BranchResult,
+  ConflictStrategy,
+  ImportResult,
+  ScenarioDiff,
+  ScenarioList,
+  ScenarioRestore,
+  ScenarioVersions,
+  ShareLink,
+  WorkspaceHistory,
+};
 export type WorkspaceSyncState = SyncStatus['workspaces'][number];
 export type WorkspaceBranch = BranchList['branches'][number];
 export type WorkspaceScenario = ScenarioList['scenarios'][number];
@@ -104,9 +116,15 @@ export class SyncApi {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string; conflicting_files?: string[]; remote_branches?: string[] } } | null)?.error;
-      throw new ApiError(response.status, error?.code ?? 'unexpected', error?.message ?? `The sync server answered ${response.status}.`, error?.conflicting_files, {
-        remote_branches: error?.remote_branches,
-      });
+      throw new ApiError(
+        response.status,
+        error?.code ?? 'unexpected',
+        error?.message ?? `The sync server answered ${response.status}.`,
+        error?.conflicting_files,
+        {
+          remote_branches: error?.remote_branches,
+        },
+      );
     }
     return parsed as T;
   }

@@ -3,7 +3,11 @@ import { ApiError, type WorkspaceBranch, type WorkspaceSyncState } from './api.j
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
 /** The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Pull available, ⚠ Conflict, ○ Not synced. */
-export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled' | 'excluded_on'>): { icon: string; label: string; tone: BadgeTone } {
+export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled' | 'excluded_on'>): {
+  icon: string;
+  label: string;
+  tone: BadgeTone;
+} {
   switch (workspace.state) {
     case 'synced':
       return { icon: '✓', label: 'Synced', tone: 'ok' };
@@ -16,7 +20,12 @@ export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'ch
     case 'local_only':
       return {
         icon: '○',
-        label: workspace.excluded_on === 'every_computer' ? 'Not synced on any computer' : workspace.excluded_on === 'this_computer' ? 'Not synced from this computer' : 'Not synced',
+        label:
+          workspace.excluded_on === 'every_computer'
+            ? 'Not synced on any computer'
+            : workspace.excluded_on === 'this_computer'
+              ? 'Not synced from this computer'
+              : 'Not synced',
         tone: 'local',
       };
   }
@@ -78,9 +87,15 @@ export function explainError(error: unknown, failedTo?: string): { title: string
     case 'api_token_invalid':
       return { title: 'That access token is not the right one.', detail: 'Check the token the sync server was started with (PLANALIGN_SYNC_API_TOKEN).' };
     case 'network':
-      return { title: 'Could not reach your sync remote.', detail: `Check your internet connection; your work is saved on this computer and will sync later. ${error.message}` };
+      return {
+        title: 'Could not reach your sync remote.',
+        detail: `Check your internet connection; your work is saved on this computer and will sync later. ${error.message}`,
+      };
     case 'auth_failed':
-      return { title: 'Your Git host did not accept the credentials.', detail: `Check the access token for your repository (PLANALIGN_SYNC_TOKEN). ${error.message}` };
+      return {
+        title: 'Your Git host did not accept the credentials.',
+        detail: `Check the access token for your repository (PLANALIGN_SYNC_TOKEN). ${error.message}`,
+      };
     case 'conflict':
       return {
         title: 'Some files were changed on two computers.',

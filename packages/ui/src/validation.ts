@@ -78,7 +78,8 @@ export function shareSourceProblem(value: string): string | null {
     const link = readShareLink(text);
     if (!link) return 'This link is incomplete: copy it again from the Share section of the workspace.';
     const problem = remoteProblem(link.remote);
-    if (problem === CARRIES_SECRET) return 'This link carries a password or token. Ask for a link without one: each computer keeps its own token in PLANALIGN_SYNC_TOKEN.';
+    if (problem === CARRIES_SECRET)
+      return 'This link carries a password or token. Ask for a link without one: each computer keeps its own token in PLANALIGN_SYNC_TOKEN.';
     if (problem) return 'The repository address in this link is not valid: copy the link again.';
     return branchProblem(link.branch) ? 'The branch in this link is not valid: copy the link again.' : null;
   }

@@ -21,7 +21,12 @@ describe('finding a browser', () => {
   it.runIf(process.platform === 'linux' && process.arch === 'x64')('the Chromium npm ci brings starts with its own libraries and renders a page', async () => {
     const found = packagedChromium();
     expect(found?.source).toBe('@sparticuz/chromium');
-    const browser = await chromium.launch({ executablePath: found!.executablePath, env: { ...process.env, ...found!.env }, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: found!.executablePath,
+      env: { ...process.env, ...found!.env },
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     try {
       const page = await browser.newPage();
       await page.setContent('<main><h1>Workspaces</h1><p>3 synced</p></main>');

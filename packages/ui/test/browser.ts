@@ -14,7 +14,15 @@ export async function launchChromium(): Promise<Browser> {
     env: { ...process.env, ...found.env },
     headless: true,
     // a closed network: no background services, no component updates, no QUIC
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -209,13 +209,17 @@ describe('the sync dashboard in a browser', () => {
 
   it('excludes a workspace from sync from its card, and includes it again', async () => {
     const workspaceId = generated.workspaceIds[1];
-    await card(workspaceId).getByRole('button', { name: /Stop syncing/ }).click();
+    await card(workspaceId)
+      .getByRole('button', { name: /Stop syncing/ })
+      .click();
     await expect.poll(() => badge(workspaceId).textContent()).toContain('Not synced from this computer');
     // This computer's choice only: the shared settings, which the other computers follow, are unchanged.
     expect(await fsp.readFile(path.join(machineB, '.planalign-sync.yaml'), 'utf8')).not.toContain(`${workspaceId}:`);
     expect(await fsp.readFile(path.join(machineB, '.git', 'planalign-sync', 'selection.json'), 'utf8')).toContain(workspaceId);
     await screenshot(page, 'excluded');
-    await card(workspaceId).getByRole('button', { name: /Sync .* again/ }).click();
+    await card(workspaceId)
+      .getByRole('button', { name: /Sync .* again/ })
+      .click();
     await expect.poll(() => badge(workspaceId).textContent()).not.toContain('Not synced');
     expect(await fsp.readFile(path.join(machineB, '.git', 'planalign-sync', 'selection.json'), 'utf8')).not.toContain(workspaceId);
   });
@@ -225,19 +229,29 @@ describe('the sync dashboard in a browser', () => {
     const missingLink = card(generated.workspaceIds[0]).getByRole('link', { name: /Results of \d+ runs? not on this computer/ });
     await expect.poll(() => missingLink.isVisible(), { timeout: 10_000 }).toBe(true);
     // the current run of the first scenario listed takes its time, so its progress can be watched
-    const { missing } = await (await fetch(`${api.url}/api/sync/regen`)).json() as { missing: { workspace_id: string; scenario_id: string; run_id: string }[] };
+    const { missing } = (await (await fetch(`${api.url}/api/sync/regen`)).json()) as {
+      missing: { workspace_id: string; scenario_id: string; run_id: string }[];
+    };
     const first = missing[0];
     await setSimulatorBehaviour(path.join(machineB, first.workspace_id, 'scenarios', first.scenario_id, 'runs', first.run_id), 'slow');
 
     await missingLink.click();
     await expect.poll(() => page.getByTestId('missing-results').isVisible()).toBe(true);
-    await page.getByTestId('missing-results').getByRole('button', { name: /^Rebuild / }).first().click();
+    await page
+      .getByTestId('missing-results')
+      .getByRole('button', { name: /^Rebuild / })
+      .first()
+      .click();
     const running = page.locator('[data-testid="job"][data-job-status="running"]');
     await expect.poll(() => running.count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(async () => Number((await running.locator('.job-status').textContent())?.match(/(\d+) %/)?.[1] ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await running.locator('.job-status').textContent())?.match(/(\d+) %/)?.[1] ?? 0), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await screenshot(page, 'results');
     await expect.poll(() => page.locator('[data-testid="job"][data-job-status="succeeded"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('[data-testid="job"][data-job-status="running"], [data-testid="job"][data-job-status="queued"]').count(), { timeout: 30_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator('[data-testid="job"][data-job-status="running"], [data-testid="job"][data-job-status="queued"]').count(), { timeout: 30_000 })
+      .toBe(0);
     await page.locator('[data-testid="job"]').first().getByRole('button', { name: 'Log' }).click();
     await expect.poll(() => page.getByTestId('job-log').textContent()).toContain('Simulating year');
     expect(existsSync(path.join(machineB, first.workspace_id, 'scenarios', first.scenario_id, 'runs', first.run_id, 'simulation.duckdb'))).toBe(true);

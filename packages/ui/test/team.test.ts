@@ -32,7 +32,8 @@ describe('team work in the dashboard', () => {
   let page: Page;
   let sharedLink = '';
 
-  const description = async (root: string) => JSON.parse(await fsp.readFile(path.join(root, workspace, 'scenarios', scenario, 'scenario.json'), 'utf8')).description as string;
+  const description = async (root: string) =>
+    JSON.parse(await fsp.readFile(path.join(root, workspace, 'scenarios', scenario, 'scenario.json'), 'utf8')).description as string;
   const detail = () => page.getByTestId('workspace-detail');
   const branchRow = (name: string) => page.locator(`[data-testid="branch"][data-branch="${name}"]`);
   const branchNotice = () => page.getByTestId('branches').getByTestId('notice').first();
@@ -193,7 +194,9 @@ describe('team work in the dashboard', () => {
 
   it('shows who changed the workspace, how often, when and in which scenarios', async () => {
     const people = page.getByTestId('contributor');
-    await expect.poll(async () => (await people.allTextContents()).join(' | '), { timeout: 15_000 }).toMatch(/Bea Costa.*\| .*Ana Lima|Ana Lima.*\| .*Bea Costa/);
+    await expect
+      .poll(async () => (await people.allTextContents()).join(' | '), { timeout: 15_000 })
+      .toMatch(/Bea Costa.*\| .*Ana Lima|Ana Lima.*\| .*Bea Costa/);
     const bea = people.filter({ hasText: 'Bea Costa' });
     expect(await bea.textContent()).toMatch(/\d+ changes? · last just now/);
     expect(await bea.textContent()).toContain(scenarioName);
@@ -240,7 +243,10 @@ describe('team work in the dashboard', () => {
     const fresh = randomUUID();
     const folder = path.join(machineB, workspace, 'scenarios', fresh);
     await fsp.mkdir(folder);
-    await fsp.writeFile(path.join(folder, 'scenario.json'), JSON.stringify({ id: fresh, workspace_id: workspace, name: 'Aardvark plan', status: 'not_run', last_run_at: null }, null, 2));
+    await fsp.writeFile(
+      path.join(folder, 'scenario.json'),
+      JSON.stringify({ id: fresh, workspace_id: workspace, name: 'Aardvark plan', status: 'not_run', last_run_at: null }, null, 2),
+    );
     const names: string[] = [];
     for (const id of await fsp.readdir(path.join(machineB, workspace, 'scenarios'))) {
       names.push(JSON.parse(await fsp.readFile(path.join(machineB, workspace, 'scenarios', id, 'scenario.json'), 'utf8')).name);
@@ -309,7 +315,11 @@ describe('team work in the dashboard', () => {
   it('deletes a merged branch once confirmed, here and on the remote; Escape cancels', async () => {
     const open = branchRow('what-if').getByRole('button', { name: 'Delete the branch what-if' });
     // neither the main line nor the line shown can be deleted
-    expect(await branchRow('main').getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+    expect(
+      await branchRow('main')
+        .getByRole('button', { name: /^Delete/ })
+        .count(),
+    ).toBe(0);
     await open.click();
     const confirm = page.getByRole('group', { name: 'Delete the branch what-if?' });
     await expect.poll(() => confirm.textContent()).toContain('on this computer and on the remote, for everyone?');
@@ -333,7 +343,11 @@ describe('team work in the dashboard', () => {
     await page.getByLabel('Start a branch').fill('dead-end');
     await page.getByRole('button', { name: 'Start branch' }).click();
     await expect.poll(() => branchRow('dead-end').textContent()).toContain('Shown here');
-    expect(await branchRow('dead-end').getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+    expect(
+      await branchRow('dead-end')
+        .getByRole('button', { name: /^Delete/ })
+        .count(),
+    ).toBe(0);
     // an edit on the branch, kept on it when the folder goes back to the main line
     await editScenario(machineB, workspace, scenario, { description: 'Bea: a dead end' });
     await branchRow('main').getByRole('button', { name: 'Switch to the main line' }).click();
@@ -365,7 +379,11 @@ describe('team work in the dashboard', () => {
     await page.reload();
     await expect.poll(() => branchRow('main').isVisible()).toBe(true);
     await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenarioName });
-    await page.getByTestId('versions').getByRole('button', { name: /^Compare version/ }).first().click();
+    await page
+      .getByTestId('versions')
+      .getByRole('button', { name: /^Compare version/ })
+      .first()
+      .click();
     await expect.poll(() => page.getByTestId('change').count()).toBeGreaterThan(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await screenshot(page, 'team-narrow');

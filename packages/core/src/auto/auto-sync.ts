@@ -249,20 +249,23 @@ export class AutoSync {
     if (this.timer) clearTimeout(this.timer);
     this.pending = { trigger, at, setAt, firstChangeAt };
     this.current.next_run_at = new Date(at).toISOString();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const due = this.pending!;
-      this.pending = null;
-      this.current.next_run_at = null;
-      // One sync at a time: a need that comes due during one is looked at when it ends.
-      if (this.running) {
-        this.changedDuringSync = true;
-        return;
-      }
-      this.running = this.run(due.trigger).finally(() => {
-        this.running = null;
-      });
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        const due = this.pending!;
+        this.pending = null;
+        this.current.next_run_at = null;
+        // One sync at a time: a need that comes due during one is looked at when it ends.
+        if (this.running) {
+          this.changedDuringSync = true;
+          return;
+        }
+        this.running = this.run(due.trigger).finally(() => {
+          this.running = null;
+        });
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private async run(trigger: AutoSyncTrigger): Promise<void> {
@@ -337,7 +340,10 @@ export class AutoSync {
     this.emit({
       type: 'waiting',
       paths,
-      message: paths.length === 1 ? `Waiting for ${shown[0]} to finish writing` : `Waiting for ${plural(paths.length, 'file')} to finish writing: ${shown.join(', ')}${more}`,
+      message:
+        paths.length === 1
+          ? `Waiting for ${shown[0]} to finish writing`
+          : `Waiting for ${plural(paths.length, 'file')} to finish writing: ${shown.join(', ')}${more}`,
     });
   }
 

@@ -7,7 +7,22 @@ import type { SyncRules } from '../ignore/sync-rules.js';
  * Folders and files the native watcher never looks at: the repository, backups, and the
  * large outputs a simulation writes continuously (a database being written must not wake sync).
  */
-const NEVER_WATCHED = ['.git', BACKUPS_DIR, '**/*.duckdb', '**/*.duckdb.wal', '**/*.wal', '**/*.xlsx', '**/*.parquet', '**/*.csv', '**/*.log', '**/*.tmp', '**/seeds', '**/dbt_project', '*/data', '*/imports'];
+const NEVER_WATCHED = [
+  '.git',
+  BACKUPS_DIR,
+  '**/*.duckdb',
+  '**/*.duckdb.wal',
+  '**/*.wal',
+  '**/*.xlsx',
+  '**/*.parquet',
+  '**/*.csv',
+  '**/*.log',
+  '**/*.tmp',
+  '**/seeds',
+  '**/dbt_project',
+  '*/data',
+  '*/imports',
+];
 
 /** Paths (root-relative, forward slashes) of synced files that changed. */
 export type ChangeListener = (paths: string[]) => void;

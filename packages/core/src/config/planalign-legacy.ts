@@ -129,7 +129,6 @@ function normalizeTimestamp(timestamp: string): string {
   return Number.isNaN(time) ? timestamp : new Date(time).toISOString();
 }
 
-
 export interface ConvertedLog {
   entries: SyncLogEntry[];
   /** entries (or the whole file) that could not be read; the original keeps them */
@@ -157,7 +156,10 @@ export function convertPlanAlignLog(text: string): ConvertedLog {
       continue;
     }
     const entry = parsed.data;
-    const counts = entry.workspaces_affected || entry.scenarios_affected ? `; ${plural(entry.workspaces_affected, 'workspace')}, ${plural(entry.scenarios_affected, 'scenario')}` : '';
+    const counts =
+      entry.workspaces_affected || entry.scenarios_affected
+        ? `; ${plural(entry.workspaces_affected, 'workspace')}, ${plural(entry.scenarios_affected, 'scenario')}`
+        : '';
     const failed = entry.success || /fail/i.test(entry.message) ? '' : ' (failed)';
     entries.push({
       timestamp: normalizeTimestamp(entry.timestamp),

@@ -56,18 +56,29 @@ export function createStrategyResolver(options: {
     }
     const strategy = strategyFor(conflict.path);
     const localPreferred =
-      strategy === 'keep-local' ||
-      (strategy !== 'keep-remote' && (await ours.changedAt(conflict.path)) >= (await theirs.changedAt(conflict.path)));
+      strategy === 'keep-local' || (strategy !== 'keep-remote' && (await ours.changedAt(conflict.path)) >= (await theirs.changedAt(conflict.path)));
     if (isStructurallyMergeable(conflict.path)) {
       const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
-      const merged = mergeStructured(conflict.path, await text(conflict.base), (await text(conflict.ours))!, (await text(conflict.theirs))!, localPreferred ? 'ours' : 'theirs');
+      const merged = mergeStructured(
+        conflict.path,
+        await text(conflict.base),
+        (await text(conflict.ours))!,
+        (await text(conflict.theirs))!,
+        localPreferred ? 'ours' : 'theirs',
+      );
       if (merged && merged.conflicts.length === 0) {
         resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: null, keys: [] });
         return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
       }
       if (merged && strategy !== 'ask-user') {
         const record = await backUpLoser(conflict, localPreferred);
-        resolved.push({ path: conflict.path, winner: localPreferred ? 'local' : 'remote', strategy, backup: record.id, keys: merged.conflicts.map((c) => c.path.join('.')) });
+        resolved.push({
+          path: conflict.path,
+          winner: localPreferred ? 'local' : 'remote',
+          strategy,
+          backup: record.id,
+          keys: merged.conflicts.map((c) => c.path.join('.')),
+        });
         return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
       }
     }

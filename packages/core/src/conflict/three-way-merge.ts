@@ -31,27 +31,14 @@ const blobOid = (item: TreeItem | undefined) => (item && item.type === 'blob' ? 
  * Three-way merge of two trees by path. Folders changed on one side only are taken whole;
  * only files changed on both sides reach the resolver. Returns the merged root tree id.
  */
-export async function mergeTrees(
-  repo: GitRepository,
-  base: string | null,
-  ours: string,
-  theirs: string,
-  resolve: ConflictResolver,
-): Promise<string> {
+export async function mergeTrees(repo: GitRepository, base: string | null, ours: string, theirs: string, resolve: ConflictResolver): Promise<string> {
   const asTree = (oid: string | null): TreeItem | undefined => (oid ? { name: '', oid, mode: TREE_MODE, type: 'tree' } : undefined);
   const merged = await mergeItem(repo, '', { item: asTree(base) }, { item: asTree(ours) }, { item: asTree(theirs) }, resolve);
   if (!merged) return writeLooseObject(repo.gitdir, 'tree', Buffer.alloc(0));
   return merged.oid;
 }
 
-async function mergeItem(
-  repo: GitRepository,
-  path: string,
-  base: Side,
-  ours: Side,
-  theirs: Side,
-  resolve: ConflictResolver,
-): Promise<TreeItem | undefined> {
+async function mergeItem(repo: GitRepository, path: string, base: Side, ours: Side, theirs: Side, resolve: ConflictResolver): Promise<TreeItem | undefined> {
   const b = base.item;
   const o = ours.item;
   const t = theirs.item;
@@ -69,14 +56,7 @@ async function mergeItem(
     const [bc, oc, tc] = await Promise.all([childrenOf(repo, b), childrenOf(repo, o), childrenOf(repo, t)]);
     const entries: { mode: string; name: string; oid: string }[] = [];
     for (const name of new Set([...oc.keys(), ...tc.keys(), ...bc.keys()])) {
-      const child = await mergeItem(
-        repo,
-        path ? `${path}/${name}` : name,
-        { item: bc.get(name) },
-        { item: oc.get(name) },
-        { item: tc.get(name) },
-        resolve,
-      );
+      const child = await mergeItem(repo, path ? `${path}/${name}` : name, { item: bc.get(name) }, { item: oc.get(name) }, { item: tc.get(name) }, resolve);
       if (child) entries.push({ mode: child.mode, name, oid: child.oid });
     }
     if (entries.length === 0) return undefined;

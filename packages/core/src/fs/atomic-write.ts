@@ -15,11 +15,7 @@ export function tempSuffix(): string {
  * before the rename, for the few files (refs, index, settings) that must also survive a
  * power cut; working-tree files only need to survive a killed process.
  */
-export async function writeFileAtomic(
-  target: string,
-  data: string | Uint8Array,
-  options: { mode?: number; durable?: boolean } = {},
-): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): Promise<void> {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${tempSuffix()}`);
   const handle = await fsp.open(temp, 'w', options.mode ?? 0o666);
   try {

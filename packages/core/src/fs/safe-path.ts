@@ -18,7 +18,11 @@ export class RootWriter {
   /** The absolute path for a file, with its folders checked and created. */
   prepare(relativePath: string): string {
     const parts = relativePath.split('/');
-    if (path.isAbsolute(relativePath) || parts.some((p) => p === '' || p === '.' || p === '..' || (process.platform === 'win32' && p.includes('\\'))) || parts[0] === '.git') {
+    if (
+      path.isAbsolute(relativePath) ||
+      parts.some((p) => p === '' || p === '.' || p === '..' || (process.platform === 'win32' && p.includes('\\'))) ||
+      parts[0] === '.git'
+    ) {
       throw new SyncError(`Refusing to write "${relativePath}": the path leaves the workspaces root.`);
     }
     let folder = '';
@@ -31,8 +35,7 @@ export class RootWriter {
       if (!stat) {
         mkdirSync(absolute);
         this.madeFolders.add(folder);
-      }
-      else if (!stat.isDirectory()) throw new SyncError(`Cannot write "${relativePath}": ${folder} is a file, not a folder.`);
+      } else if (!stat.isDirectory()) throw new SyncError(`Cannot write "${relativePath}": ${folder} is a file, not a folder.`);
       this.checkedFolders.add(folder);
     }
     return path.join(this.root, ...parts);

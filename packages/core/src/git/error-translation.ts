@@ -70,9 +70,7 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
     );
   }
   if (status === 403) {
-    return new SyncAuthError(
-      `The remote ${remote} denied access (HTTP 403). Check that your token may read and write this repository.`,
-    );
+    return new SyncAuthError(`The remote ${remote} denied access (HTTP 403). Check that your token may read and write this repository.`);
   }
   if (status === 404) {
     return new SyncConfigError(
@@ -116,9 +114,7 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
     );
   }
   if (codes.includes('SmartHttpError')) {
-    return new SyncConfigError(
-      `The remote ${remote} did not answer like a Git server (${redactUrl(message)}). Check the URL; your local work is safe.`,
-    );
+    return new SyncConfigError(`The remote ${remote} did not answer like a Git server (${redactUrl(message)}). Check the URL; your local work is safe.`);
   }
   return new SyncError(`Talking to the remote ${remote} failed: ${redactUrl(message)}`, { cause: error });
 }

@@ -136,7 +136,9 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
   const trailer = buffer.subarray(buffer.length - 20);
   // index.skipHash (git 2.40+) writes zeros instead of the checksum.
   if (!trailer.equals(Buffer.alloc(20))) {
-    const checksum = createHash('sha1').update(buffer.subarray(0, buffer.length - 20)).digest();
+    const checksum = createHash('sha1')
+      .update(buffer.subarray(0, buffer.length - 20))
+      .digest();
     if (!checksum.equals(trailer)) fail('its checksum does not match: it was cut short or damaged');
   }
   const version = buffer.readUInt32BE(4);
@@ -203,7 +205,8 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
   while (offset + 8 <= end) {
     const signature = buffer.toString('latin1', offset, offset + 4);
     const size = buffer.readUInt32BE(offset + 4);
-    if (!(signature[0] >= 'A' && signature[0] <= 'Z')) fail(`it needs the "${signature}" extension${signature === 'link' ? ' (a split index, core.splitIndex)' : ''}`);
+    if (!(signature[0] >= 'A' && signature[0] <= 'Z'))
+      fail(`it needs the "${signature}" extension${signature === 'link' ? ' (a split index, core.splitIndex)' : ''}`);
     offset += 8 + size;
   }
   return { entries, version, unmerged: [...unmerged] };

@@ -18,10 +18,7 @@ export interface NativeGitResult {
 }
 
 /** Runs native git with arguments (never a shell string), optionally feeding stdin. */
-export function runNativeGit(
-  args: string[],
-  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<NativeGitResult> {
+export function runNativeGit(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NativeGitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
@@ -33,9 +30,7 @@ export function runNativeGit(
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     // A command that does not read its input may exit before we finish writing it.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input);

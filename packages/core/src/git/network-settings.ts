@@ -177,7 +177,10 @@ export async function resolveNetworkSettings(url: string, options: { cwd?: strin
 
   // git's http.proxy takes precedence over the variables; an empty one means "no proxy".
   let proxy: string | null = null;
-  const configured = git.proxy !== undefined ? { value: git.proxy, source: 'git config http.proxy' } : { value: proxyFromEnvironment(target, env), source: target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY' };
+  const configured =
+    git.proxy !== undefined
+      ? { value: git.proxy, source: 'git config http.proxy' }
+      : { value: proxyFromEnvironment(target, env), source: target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY' };
   if (configured.value && !bypassesProxy(target, env.no_proxy || env.NO_PROXY)) proxy = normalizeProxy(configured.value, configured.source);
 
   const extraCertificates: string[] = [];

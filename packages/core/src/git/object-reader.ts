@@ -53,7 +53,10 @@ export function parseLooseObject(oid: string, compressed: Buffer, file: string):
   if (!LOOSE_TYPES.has(type) || !/^(0|[1-9][0-9]*)$/.test(sizeText)) throw damaged(`the loose object ${file} has no valid header`);
   const content = raw.subarray(nul + 1);
   if (Number(sizeText) !== content.length) throw damaged(`the loose object ${file} announces ${sizeText} bytes but holds ${content.length}`);
-  const actual = createHash('sha1').update(objectHeader(type as ObjectType, content.length)).update(content).digest('hex');
+  const actual = createHash('sha1')
+    .update(objectHeader(type as ObjectType, content.length))
+    .update(content)
+    .digest('hex');
   if (actual !== oid) throw damaged(`the loose object ${file} is damaged: its bytes hash to ${actual}, not ${oid}`);
   return { type: type as ObjectType, content };
 }
@@ -81,7 +84,14 @@ export class ObjectReader {
   /** The pack folders' modification times: a gc or a fetch that adds or removes a pack changes them. */
   private async packFolderStamp(): Promise<string> {
     const folders = await this.objectFolders();
-    const times = await Promise.all(folders.map((f) => fsp.stat(path.join(f, 'pack'), { bigint: true }).then((s) => s.mtimeNs, () => 0n)));
+    const times = await Promise.all(
+      folders.map((f) =>
+        fsp.stat(path.join(f, 'pack'), { bigint: true }).then(
+          (s) => s.mtimeNs,
+          () => 0n,
+        ),
+      ),
+    );
     return times.join(',');
   }
 

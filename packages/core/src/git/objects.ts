@@ -130,7 +130,13 @@ export function displayPath(relativePath: string): string {
   if (!relativePath.includes(RAW_NAME_MARK)) return relativePath;
   return relativePath
     .split('/')
-    .map((part) => (part.startsWith(RAW_NAME_MARK) ? [...treeNameBytes(part)].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('') : part))
+    .map((part) =>
+      part.startsWith(RAW_NAME_MARK)
+        ? [...treeNameBytes(part)]
+            .map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`))
+            .join('')
+        : part,
+    )
     .join('/');
 }
 
@@ -171,13 +177,7 @@ function formatSignature(sig: Signature): string {
   return `${sig.name} <${sig.email}> ${sig.timestamp} ${tz}`;
 }
 
-export function serializeCommit(commit: {
-  tree: string;
-  parents: string[];
-  author: Signature;
-  committer: Signature;
-  message: string;
-}): Buffer {
+export function serializeCommit(commit: { tree: string; parents: string[]; author: Signature; committer: Signature; message: string }): Buffer {
   const lines = [`tree ${commit.tree}`, ...commit.parents.map((p) => `parent ${p}`)];
   lines.push(`author ${formatSignature(commit.author)}`, `committer ${formatSignature(commit.committer)}`);
   const message = commit.message.endsWith('\n') ? commit.message : `${commit.message}\n`;

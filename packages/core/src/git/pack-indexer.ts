@@ -69,9 +69,17 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
       throw new Error(`the received pack is damaged: ${(error as Error).message}`, { cause: error });
     }
     const { content, next } = inflateAt(pack, header.dataStart, trailer, offset);
-    if (content.length !== header.size) throw new Error(`the received pack is damaged: the entry at offset ${offset} announces ${header.size} bytes but inflates to ${content.length}`);
+    if (content.length !== header.size)
+      throw new Error(`the received pack is damaged: the entry at offset ${offset} announces ${header.size} bytes but inflates to ${content.length}`);
     position = next;
-    const entry: Entry = { offset, typeCode: header.typeCode, dataStart: header.dataStart, crc: crc32(pack.subarray(offset, position)), baseOffset: header.baseOffset, baseOid: header.baseOid };
+    const entry: Entry = {
+      offset,
+      typeCode: header.typeCode,
+      dataStart: header.dataStart,
+      crc: crc32(pack.subarray(offset, position)),
+      baseOffset: header.baseOffset,
+      baseOid: header.baseOid,
+    };
     entries.push(entry);
     if (header.baseOffset !== undefined) appendTo(deltasOnOffset, header.baseOffset, entry);
     else if (header.baseOid !== undefined) appendTo(deltasOnOid, header.baseOid, entry);
@@ -108,7 +116,8 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     let base = outsideBases.get(entry.baseOid);
     if (!base) {
       base = await readExisting(entry.baseOid).catch((error: unknown) => {
-        if (error instanceof ObjectNotFoundError) throw new Error(`the received pack holds a delta at offset ${entry.offset} on ${entry.baseOid}, which is neither in the pack nor here`);
+        if (error instanceof ObjectNotFoundError)
+          throw new Error(`the received pack holds a delta at offset ${entry.offset} on ${entry.baseOid}, which is neither in the pack nor here`);
         throw error;
       });
       outsideBases.set(entry.baseOid, base);

@@ -74,7 +74,10 @@ class PackFileWriter {
   private chunkBytes = 0;
   offset = 0;
 
-  private constructor(readonly temp: string, private readonly handle: fsp.FileHandle) {}
+  private constructor(
+    readonly temp: string,
+    private readonly handle: fsp.FileHandle,
+  ) {}
 
   static async open(folder: string): Promise<PackFileWriter> {
     const temp = path.join(folder, `.tmp-repack-${tempSuffix()}`);
@@ -209,9 +212,17 @@ export async function maintainObjects(
   if (!(await maintenanceNeeded(gitdir, limits))) return null;
   if (options.native !== false && nativeGitAvailable()) {
     const result = await runNativeGit([
-      '--git-dir', gitdir,
-      '-c', 'gc.autoDetach=false', '-c', `gc.autoPackLimit=${limits.packLimit}`, '-c', `gc.auto=${limits.looseLimit}`,
-      'gc', '--auto', '--quiet',
+      '--git-dir',
+      gitdir,
+      '-c',
+      'gc.autoDetach=false',
+      '-c',
+      `gc.autoPackLimit=${limits.packLimit}`,
+      '-c',
+      `gc.auto=${limits.looseLimit}`,
+      'gc',
+      '--auto',
+      '--quiet',
     ]);
     if (result.code !== 0) throw new Error(`git gc --auto failed: ${result.stderr.trim()}`);
     return 'native';

@@ -170,7 +170,15 @@ export class GitRepository {
   async listRemoteRefs(url: string, prefix: string): Promise<Map<string, string>> {
     if (remoteKind(url) === 'ssh') {
       const result = await this.nativeTransport(['ls-remote', url, `${prefix}/*`], url);
-      return new Map(result.split('\n').filter((l) => l.trim()).map((l) => { const [oid, ref] = l.split(/\s+/); return [ref, oid] as [string, string]; }));
+      return new Map(
+        result
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => {
+            const [oid, ref] = l.split(/\s+/);
+            return [ref, oid] as [string, string];
+          }),
+      );
     }
     try {
       return new Map([...(await listRemoteRefs(url, { cwd: this.root }))].filter(([ref]) => ref.startsWith(`${prefix}/`)));
@@ -197,7 +205,9 @@ export class GitRepository {
     }
     const refStorage = (await this.getConfig('extensions.refStorage'))?.toLowerCase();
     if (refStorage && refStorage !== 'files') {
-      throw new SyncConfigError(`${this.gitdir} keeps its refs in a ${refStorage} (extensions.refStorage); planalign-sync reads only the files format. Nothing was changed.`);
+      throw new SyncConfigError(
+        `${this.gitdir} keeps its refs in a ${refStorage} (extensions.refStorage); planalign-sync reads only the files format. Nothing was changed.`,
+      );
     }
   }
 
@@ -214,7 +224,9 @@ export class GitRepository {
   async readCommit(oid: string): Promise<CommitInfo> {
     const object = await this.objects.read(oid);
     if (object.type === 'tag') {
-      throw new SyncError(`${oid} is an annotated tag, not a commit: a branch that sync follows must point at a commit (native git refuses to put a tag on a branch; this one was written by another tool).`);
+      throw new SyncError(
+        `${oid} is an annotated tag, not a commit: a branch that sync follows must point at a commit (native git refuses to put a tag on a branch; this one was written by another tool).`,
+      );
     }
     if (object.type !== 'commit') throw new Error(`${oid} is a ${object.type}, not a commit`);
     return { oid, ...parseCommit(object.content) };
@@ -323,8 +335,6 @@ export class GitRepository {
     return { onlyLocal, onlyRemote, bases };
   }
 
-
-
   /** Whether `ancestor` is `descendant` or in its history. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     return ancestor === descendant || (await this.compareHistories(descendant, ancestor)).bases.includes(ancestor);
@@ -353,16 +363,12 @@ export class GitRepository {
     return [...seen];
   }
 
-
-
   async writeCommit(
     commit: { tree: string; parents: string[]; message: string; author: Signature; committer?: Signature },
     sink: ObjectSink = looseObjectSink(this.gitdir),
   ): Promise<string> {
     return sink.write('commit', serializeCommit({ ...commit, committer: commit.committer ?? commit.author }));
   }
-
-
 
   // ---- remote transport -------------------------------------------------------------
 
@@ -445,13 +451,24 @@ export class GitRepository {
     const remoteTree = basis ? (await this.readCommit(basis)).tree : null;
     const objects = await collectObjectsToSend(this, onlyLocal, remoteTree);
     options.onProgress?.({ phase: 'Uploading', loaded: 0, total: objects.length });
-    const { refusal, remoteMessages } = await session.update(ref, remoteOld ?? ZERO_OID, head, streamPack(objects.length, this.packEntries(objects, options.onProgress)));
+    const { refusal, remoteMessages } = await session.update(
+      ref,
+      remoteOld ?? ZERO_OID,
+      head,
+      streamPack(objects.length, this.packEntries(objects, options.onProgress)),
+    );
     if (refusal === null) {
       await this.writeRef(trackingRefOf(options), head);
       return true;
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
-    throw new SyncError(refusedMessage(`The remote ${redactUrl(options.url)} refused the push: ${refusal}.`, remoteMessages, 'Your work is committed here; once the remote accepts it, push again.'));
+    throw new SyncError(
+      refusedMessage(
+        `The remote ${redactUrl(options.url)} refused the push: ${refusal}.`,
+        remoteMessages,
+        'Your work is committed here; once the remote accepts it, push again.',
+      ),
+    );
   }
 
   /** Each object's pack entry for a push: copied from a local pack when stored there whole, else compressed afresh. */
@@ -460,7 +477,8 @@ export class GitRepository {
     for (const object of objects) {
       let entry: Buffer;
       try {
-        entry = (await this.objects.readPackEntry(object.oid)) ?? (await this.objects.read(object.oid).then(({ type, content }) => encodePackEntry(type, content)));
+        entry =
+          (await this.objects.readPackEntry(object.oid)) ?? (await this.objects.read(object.oid).then(({ type, content }) => encodePackEntry(type, content)));
       } catch (error) {
         throw new SyncError(
           `The ${object.type} ${object.oid} in ${this.gitdir} cannot be read (${(error as Error).message}). ` +
@@ -485,7 +503,10 @@ export class GitRepository {
     if (current === null) return true;
     if (expected !== null && current !== expected) return false;
     const { refusal, remoteMessages } = await session.update(ref, current, ZERO_OID, noPack());
-    if (refusal !== null) throw new SyncError(refusedMessage(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`, remoteMessages, 'Nothing was deleted.'));
+    if (refusal !== null)
+      throw new SyncError(
+        refusedMessage(`The remote ${redactUrl(options.url)} refused to delete ${options.branch}: ${refusal}.`, remoteMessages, 'Nothing was deleted.'),
+      );
     return true;
   }
 
@@ -503,7 +524,9 @@ export class GitRepository {
     if (result.code !== 0) {
       const stderr = redactUrl(result.stderr.trim().split('\n').slice(-1)[0] ?? '');
       if (/permission denied|authentication|publickey/i.test(result.stderr)) {
-        throw new SyncAuthError(`The SSH remote ${redactUrl(url)} refused the connection (${stderr}). Check that your SSH key is loaded (ssh-add -l) and may access the repository.`);
+        throw new SyncAuthError(
+          `The SSH remote ${redactUrl(url)} refused the connection (${stderr}). Check that your SSH key is loaded (ssh-add -l) and may access the repository.`,
+        );
       }
       if (/rejected|fetch first|non-fast-forward/i.test(result.stderr)) {
         throw Object.assign(new Error(stderr), { code: 'PushRejectedError' });
@@ -532,4 +555,3 @@ export class GitRepository {
     }
   }
 }
-

@@ -214,7 +214,9 @@ class StallGuard {
   private restart(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.error = new SyncNetworkError(`The remote ${redactUrl(this.url)} stopped answering for ${(this.limitMs / 1000).toFixed(this.limitMs < 10_000 ? 1 : 0)} s. Nothing was changed here; try again later.`);
+      this.error = new SyncNetworkError(
+        `The remote ${redactUrl(this.url)} stopped answering for ${(this.limitMs / 1000).toFixed(this.limitMs < 10_000 ? 1 : 0)} s. Nothing was changed here; try again later.`,
+      );
       this.controller.abort(this.error);
     }, this.limitMs);
     // The open connection keeps the process alive while a request is under way; the watchdog must not on its own.
@@ -473,7 +475,11 @@ export async function openReceivePack(url: string, options: TransportOptions = {
 export function parseReportStatus(response: Buffer, sideBand: boolean, ref: string, url: string): PushReport {
   let report = response;
   const said: string[] = [];
-  const messages = () => sanitizeRemoteText(said.join('')).split('\n').map((line) => redactUrl(line.trimEnd())).filter((line) => line.trim() !== '');
+  const messages = () =>
+    sanitizeRemoteText(said.join(''))
+      .split('\n')
+      .map((line) => redactUrl(line.trimEnd()))
+      .filter((line) => line.trim() !== '');
   if (sideBand) {
     const data: Buffer[] = [];
     for (const line of parsePktLines(response)) {

@@ -13,7 +13,7 @@ const END = '# <<< planalign-sync';
  * root agrees with planalign-sync because the same rules live in the real .gitignore.
  */
 export const GENERATED_RULES = [
-  '# Only PlanAlign\'s JSON and YAML are synced; everything else stays on this machine.',
+  "# Only PlanAlign's JSON and YAML are synced; everything else stays on this machine.",
   '*',
   '!*/',
   '!*.json',

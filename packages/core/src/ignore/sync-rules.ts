@@ -36,10 +36,7 @@ function decidedByNameBelowRoot(patterns: string[]): boolean {
   });
 }
 
-export function compileSyncRules(
-  gitignoreText: string | null,
-  settings: { include: string[]; exclude: string[] } = { include: [], exclude: [] },
-): SyncRules {
+export function compileSyncRules(gitignoreText: string | null, settings: { include: string[]; exclude: string[] } = { include: [], exclude: [] }): SyncRules {
   const patterns = [...patternsOf(gitignoreText ?? GENERATED_RULES.join('\n')), ...settings.exclude];
   const rules: Ignore = ignore().add(patterns);
   const include = settings.include.length > 0 ? ignore().add(settings.include) : null;

@@ -33,26 +33,25 @@ export type RemoteSettings = z.infer<typeof RemoteSettings>;
 export const REMOTE_NAME_PATTERN = /^(?!origin$)[a-z0-9][a-z0-9_-]{0,39}$/;
 
 /** The `sync:` map of `.planalign-sync.yaml`. Never holds a secret. */
-export const SyncConfig = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    remote: z.string().min(1).nullable().default(null),
-    branch: BRANCH_NAME.default('main'),
-    auto_sync: z.boolean().default(false),
-    /** Minutes between automatic syncs when auto_sync is on. */
-    auto_sync_interval_minutes: z.number().int().min(1).max(1440).default(15),
-    include: z.array(z.string().min(1)).default([]),
-    exclude: z.array(z.string().min(1)).default([]),
-    conflict_strategy: ConflictStrategy.default('last-write-wins'),
-    /** Files above this size are left out with a warning rather than uploaded. */
-    max_file_size_mb: z.number().positive().max(1024).default(10),
-    /** Sync only the newest N runs of each scenario (older ones stay on their machine); null: every run. */
-    max_runs_per_scenario: z.number().int().positive().nullable().default(null),
-    /** Team remotes beside `remote`, by name; each carries only its workspaces. */
-    remotes: z.record(z.string().regex(REMOTE_NAME_PATTERN, 'a remote name: lowercase letters, digits, "-" or "_", not "origin"'), RemoteSettings).default({}),
-    /** Per-workspace overrides, by workspace id. */
-    workspaces: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), WorkspaceSettings).default({}),
-  });
+export const SyncConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  remote: z.string().min(1).nullable().default(null),
+  branch: BRANCH_NAME.default('main'),
+  auto_sync: z.boolean().default(false),
+  /** Minutes between automatic syncs when auto_sync is on. */
+  auto_sync_interval_minutes: z.number().int().min(1).max(1440).default(15),
+  include: z.array(z.string().min(1)).default([]),
+  exclude: z.array(z.string().min(1)).default([]),
+  conflict_strategy: ConflictStrategy.default('last-write-wins'),
+  /** Files above this size are left out with a warning rather than uploaded. */
+  max_file_size_mb: z.number().positive().max(1024).default(10),
+  /** Sync only the newest N runs of each scenario (older ones stay on their machine); null: every run. */
+  max_runs_per_scenario: z.number().int().positive().nullable().default(null),
+  /** Team remotes beside `remote`, by name; each carries only its workspaces. */
+  remotes: z.record(z.string().regex(REMOTE_NAME_PATTERN, 'a remote name: lowercase letters, digits, "-" or "_", not "origin"'), RemoteSettings).default({}),
+  /** Per-workspace overrides, by workspace id. */
+  workspaces: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), WorkspaceSettings).default({}),
+});
 export type SyncConfig = z.infer<typeof SyncConfig>;
 
 export const SyncSettingsFile = z.strictObject({

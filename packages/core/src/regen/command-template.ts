@@ -1,6 +1,18 @@
 import { SyncConfigError } from '../errors.js';
 
-export const PLACEHOLDERS = ['workspace_id', 'scenario_id', 'run_id', 'start_year', 'end_year', 'config', 'database', 'run_dir', 'scenario_dir', 'workspace_dir', 'root'] as const;
+export const PLACEHOLDERS = [
+  'workspace_id',
+  'scenario_id',
+  'run_id',
+  'start_year',
+  'end_year',
+  'config',
+  'database',
+  'run_dir',
+  'scenario_dir',
+  'workspace_dir',
+  'root',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /**
@@ -45,7 +57,9 @@ export function fillCommand(template: string, values: Record<Placeholder, string
   const words = splitCommand(template).map((word) =>
     word.replace(/\{([a-z_]+)\}/g, (match, name: string) => {
       if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-        throw new SyncConfigError(`regenerate.command in .planalign-sync.yaml uses an unknown placeholder ${match}: use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`);
+        throw new SyncConfigError(
+          `regenerate.command in .planalign-sync.yaml uses an unknown placeholder ${match}: use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`,
+        );
       }
       return values[name as Placeholder];
     }),

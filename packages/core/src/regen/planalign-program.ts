@@ -13,7 +13,10 @@ export const PLANALIGN_CLI_VARIABLE = 'PLANALIGN_CLI';
 
 /** Why PlanAlign's program cannot be run, in the words of a person who wanted it to run. */
 export class PlanalignNotFoundError extends Error {
-  constructor(readonly reason: 'not-installed' | 'bad-setting', message: string) {
+  constructor(
+    readonly reason: 'not-installed' | 'bad-setting',
+    message: string,
+  ) {
     super(message);
     this.name = 'PlanalignNotFoundError';
   }
@@ -79,10 +82,16 @@ export function findPlanalignProgram(env: NodeJS.ProcessEnv = process.env): stri
   const configured = env[PLANALIGN_CLI_VARIABLE]?.trim();
   if (configured) {
     if (!executable(configured)) {
-      throw new PlanalignNotFoundError('bad-setting', `${PLANALIGN_CLI_VARIABLE} is set to "${configured}", which is not a program this computer can run. Point it at PlanAlign's planalign program, or unset it to use the one on the PATH.`);
+      throw new PlanalignNotFoundError(
+        'bad-setting',
+        `${PLANALIGN_CLI_VARIABLE} is set to "${configured}", which is not a program this computer can run. Point it at PlanAlign's planalign program, or unset it to use the one on the PATH.`,
+      );
     }
     if (isSyncEntry(configured)) {
-      throw new PlanalignNotFoundError('bad-setting', `${PLANALIGN_CLI_VARIABLE} points at this sync tool's own planalign ("${configured}"). Point it at PlanAlign's planalign program.`);
+      throw new PlanalignNotFoundError(
+        'bad-setting',
+        `${PLANALIGN_CLI_VARIABLE} points at this sync tool's own planalign ("${configured}"). Point it at PlanAlign's planalign program.`,
+      );
     }
     return configured;
   }

@@ -44,7 +44,9 @@ export class RegenService {
 
   private async assertInitialized(): Promise<void> {
     if (!existsSync(path.join(this.root, '.git'))) {
-      throw new SyncNotInitializedError(`Sync is not set up for ${this.root}: results are rebuilt for workspaces that came through sync. Run 'planalign sync init --remote <url>' first.`);
+      throw new SyncNotInitializedError(
+        `Sync is not set up for ${this.root}: results are rebuilt for workspaces that came through sync. Run 'planalign sync init --remote <url>' first.`,
+      );
     }
   }
 
@@ -61,7 +63,7 @@ export class RegenService {
   async enqueue(options: { workspace?: string; scenario?: string; allMissing?: boolean }): Promise<RegenJob[]> {
     await this.assertInitialized();
     if (!options.workspace && !options.allMissing) {
-      throw new SyncConfigError("Say what to rebuild: a workspace (and optionally a scenario), or --all-missing for every run whose results are not here.");
+      throw new SyncConfigError('Say what to rebuild: a workspace (and optionally a scenario), or --all-missing for every run whose results are not here.');
     }
     const workspaceId = options.workspace ? (await findWorkspace(this.root, options.workspace)).id : undefined;
     const scenarioId = workspaceId && options.scenario ? await findScenario(this.root, workspaceId, options.scenario) : undefined;
@@ -112,8 +114,19 @@ export class RegenService {
   async retry(id: string): Promise<RegenJob> {
     return this.store.update((jobs) => {
       const job = this.find(jobs, id);
-      if (ACTIVE.has(job.status) || job.status === 'succeeded') throw new SyncConfigError(`Job ${id} is ${job.status}; only failed or cancelled jobs can be retried.`);
-      Object.assign(job, { status: 'queued', progress: 0, message: 'Queued again.', attempts: 0, started_at: null, finished_at: null, exit_code: null, duration_seconds: null, cancel_requested: false });
+      if (ACTIVE.has(job.status) || job.status === 'succeeded')
+        throw new SyncConfigError(`Job ${id} is ${job.status}; only failed or cancelled jobs can be retried.`);
+      Object.assign(job, {
+        status: 'queued',
+        progress: 0,
+        message: 'Queued again.',
+        attempts: 0,
+        started_at: null,
+        finished_at: null,
+        exit_code: null,
+        duration_seconds: null,
+        cancel_requested: false,
+      });
       return { ...job };
     });
   }

@@ -22,7 +22,8 @@ interface Running {
   done: Promise<void>;
 }
 
-const runDirOf = (root: string, job: Pick<RegenJob, 'workspace_id' | 'scenario_id' | 'run_id'>) => path.join(root, job.workspace_id, 'scenarios', job.scenario_id, 'runs', job.run_id);
+const runDirOf = (root: string, job: Pick<RegenJob, 'workspace_id' | 'scenario_id' | 'run_id'>) =>
+  path.join(root, job.workspace_id, 'scenarios', job.scenario_id, 'runs', job.run_id);
 export const tempDatabaseOf = (root: string, job: RegenJob) => path.join(runDirOf(root, job), `${DATABASE_FILE}.${job.id}.tmp`);
 
 /**
@@ -98,9 +99,11 @@ export class RegenRunner {
   }
 
   private tick(): void {
-    this.ticking = this.ticking.then(() => this.schedule()).catch((error: unknown) => {
-      process.stderr.write(`planalign-sync regenerate: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
+    this.ticking = this.ticking
+      .then(() => this.schedule())
+      .catch((error: unknown) => {
+        process.stderr.write(`planalign-sync regenerate: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
   }
 
   private async schedule(): Promise<void> {
@@ -148,7 +151,12 @@ export class RegenRunner {
       if (finished) return;
       finished = true;
       log.end(`\n# ${patch.status}: ${patch.message ?? ''}\n`);
-      await this.change(queued.id, { ...patch, pid: null, finished_at: patch.status === 'queued' ? null : new Date().toISOString(), duration_seconds: (Date.now() - started) / 1000 });
+      await this.change(queued.id, {
+        ...patch,
+        pid: null,
+        finished_at: patch.status === 'queued' ? null : new Date().toISOString(),
+        duration_seconds: (Date.now() - started) / 1000,
+      });
       this.running.delete(queued.id);
       resolveDone();
       this.tick();
@@ -183,7 +191,11 @@ export class RegenRunner {
           command = { ...command, program: findPlanalignProgram() };
         } catch (error) {
           if (!(error instanceof PlanalignNotFoundError)) throw error;
-          await finish({ status: 'failed', exit_code: null, message: `${error.message} So results cannot be rebuilt here; or set regenerate.command in .planalign-sync.yaml.` });
+          await finish({
+            status: 'failed',
+            exit_code: null,
+            message: `${error.message} So results cannot be rebuilt here; or set regenerate.command in .planalign-sync.yaml.`,
+          });
           return;
         }
       }
@@ -222,14 +234,26 @@ export class RegenRunner {
       /** What the command last said about its failure: its error output first, else its output. */
       const lastSaid = () => (partial.stderr.trim() || lastLines.stderr || partial.stdout.trim() || lastLines.stdout).slice(0, 300);
       if (child.pid !== undefined) {
-        await this.change(queued.id, { status: 'running', attempts: queued.attempts + 1, started_at: new Date(started).toISOString(), pid: child.pid, progress: 0, message: 'Starting', exit_code: null });
+        await this.change(queued.id, {
+          status: 'running',
+          attempts: queued.attempts + 1,
+          started_at: new Date(started).toISOString(),
+          pid: child.pid,
+          progress: 0,
+          message: 'Starting',
+          exit_code: null,
+        });
       }
       child.once('close', async (code, signal) => {
         if (finished) return;
         if (running.cancelled || this.stopping) {
           await fsp.rm(temp, { force: true });
           await fsp.rm(`${temp}.wal`, { force: true });
-          await finish(running.cancelled ? { status: 'cancelled', message: 'Cancelled.', exit_code: code } : { status: 'queued', message: 'Stopped with the runner; it runs again.', exit_code: code });
+          await finish(
+            running.cancelled
+              ? { status: 'cancelled', message: 'Cancelled.', exit_code: code }
+              : { status: 'queued', message: 'Stopped with the runner; it runs again.', exit_code: code },
+          );
           return;
         }
         if (code === 0 && existsSync(temp)) {

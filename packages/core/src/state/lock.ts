@@ -70,11 +70,20 @@ export async function tryLock(file: string, operation: string): Promise<(() => P
 
 /** Who holds a lock file, for messages. */
 export async function lockHolder(file: string): Promise<{ pid: number; operation: string } | null> {
-  return fsp.readFile(file, 'utf8').then((t) => JSON.parse(t) as LockOwner).catch(() => null);
+  return fsp
+    .readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as LockOwner)
+    .catch(() => null);
 }
 
 /** Runs `work` holding a lock file, waiting up to `timeoutMs` for it. */
-export async function withFileLock<T>(file: string, operation: string, work: () => Promise<T>, timeoutMs: number, busyMessage: (holder: string) => string): Promise<T> {
+export async function withFileLock<T>(
+  file: string,
+  operation: string,
+  work: () => Promise<T>,
+  timeoutMs: number,
+  busyMessage: (holder: string) => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 25;
   for (;;) {
@@ -105,5 +114,11 @@ export function withRootLock<T>(
   work: () => Promise<T>,
   timeoutMs = Number(process.env.PLANALIGN_SYNC_LOCK_TIMEOUT_MS ?? 60_000),
 ): Promise<T> {
-  return withFileLock(lockPath(gitdir), operation, work, timeoutMs, (holder) => `Another sync${holder} is running on this root. Wait for it to finish and try again.`);
+  return withFileLock(
+    lockPath(gitdir),
+    operation,
+    work,
+    timeoutMs,
+    (holder) => `Another sync${holder} is running on this root. Wait for it to finish and try again.`,
+  );
 }

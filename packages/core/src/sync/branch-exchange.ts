@@ -37,18 +37,37 @@ export async function exchangeWorkspaceBranches(context: SyncContext, options: {
  * unless this machine has work on it the remote never had, or shows it in the workspace's
  * folder: then it stays, and the exchange says why.
  */
-async function followRemoteDeletion(context: SyncContext, workspace: string, branch: string, ours: string, lastSeen: string, shown: boolean): Promise<BranchExchange> {
+async function followRemoteDeletion(
+  context: SyncContext,
+  workspace: string,
+  branch: string,
+  ours: string,
+  lastSeen: string,
+  shown: boolean,
+): Promise<BranchExchange> {
   const refs = branchRefs(workspace, branch);
   const kept = (reason: string): BranchExchange => ({ workspace_id: workspace, branch, pushed: false, files_changed: 0, error: reason });
-  if (shown) return kept(`it was deleted on the remote, but this computer shows it in the workspace's folder; it is kept here until the folder returns to the main line`);
+  if (shown)
+    return kept(
+      `it was deleted on the remote, but this computer shows it in the workspace's folder; it is kept here until the folder returns to the main line`,
+    );
   const unshared = ours === lastSeen ? 0 : (await context.repo.compareHistories(ours, lastSeen)).onlyLocal.length;
-  if (unshared > 0) return kept(`it was deleted on the remote, but this computer has ${plural(unshared, 'change')} on it that ${unshared === 1 ? 'was' : 'were'} never shared; it is kept here (delete it, or push it again under a new name)`);
+  if (unshared > 0)
+    return kept(
+      `it was deleted on the remote, but this computer has ${plural(unshared, 'change')} on it that ${unshared === 1 ? 'was' : 'were'} never shared; it is kept here (delete it, or push it again under a new name)`,
+    );
   await context.repo.deleteRef(refs.local);
   await context.repo.deleteRef(refs.tracking);
   return { workspace_id: workspace, branch, pushed: false, files_changed: 0, error: null, removed: true };
 }
 
-async function exchangeBranch(context: SyncContext, url: string, workspace: string, branch: string, options: { push: boolean; strategy?: ConflictStrategy }): Promise<BranchExchange> {
+async function exchangeBranch(
+  context: SyncContext,
+  url: string,
+  workspace: string,
+  branch: string,
+  options: { push: boolean; strategy?: ConflictStrategy },
+): Promise<BranchExchange> {
   const { repo } = context;
   const refs = branchRefs(workspace, branch);
   const shown = (await shownLine(context, workspace)) === branch;
@@ -71,7 +90,9 @@ async function exchangeBranch(context: SyncContext, url: string, workspace: stri
     if (next !== ours) {
       const [before, after] = await Promise.all([repo.readCommit(ours), repo.readCommit(next)]);
       if (shown) {
-        files += (await switchWorkspaceFolder(repo, workspace, before.tree, after.tree, { line: branch, updateIndex: false, move: { ref: refs.local, commit: next } })).applied.length;
+        files += (
+          await switchWorkspaceFolder(repo, workspace, before.tree, after.tree, { line: branch, updateIndex: false, move: { ref: refs.local, commit: next } })
+        ).applied.length;
       } else {
         files += (await diffTrees(repo, await workspaceTree(repo, before.tree, workspace), await workspaceTree(repo, after.tree, workspace))).length;
         await repo.writeRef(refs.local, next);

@@ -68,7 +68,9 @@ export async function restoreBackup(context: SyncContext, backupId: string): Pro
   const current = await fsp.readFile(target).catch(() => null);
   let previous: string | null = null;
   if (current && !current.equals(backup.content)) {
-    previous = (await saveBackup(context.root, backup.record.path, current, { side: 'working-copy', reason: 'replaced by a restore', strategy: null, commit: null })).id;
+    previous = (
+      await saveBackup(context.root, backup.record.path, current, { side: 'working-copy', reason: 'replaced by a restore', strategy: null, commit: null })
+    ).id;
   }
   await writeFileAtomic(target, backup.content, { durable: false });
   return {

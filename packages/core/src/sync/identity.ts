@@ -15,11 +15,7 @@ async function globalGitConfig(key: string): Promise<string | null> {
  * this machine. Recorded in history so people can see who changed what.
  */
 export async function commitIdentity(repo: GitRepository, now: Date = new Date()): Promise<Signature> {
-  const name =
-    process.env.PLANALIGN_SYNC_AUTHOR_NAME ||
-    (await repo.getConfig('user.name')) ||
-    (await globalGitConfig('user.name')) ||
-    os.userInfo().username;
+  const name = process.env.PLANALIGN_SYNC_AUTHOR_NAME || (await repo.getConfig('user.name')) || (await globalGitConfig('user.name')) || os.userInfo().username;
   const email =
     process.env.PLANALIGN_SYNC_AUTHOR_EMAIL ||
     (await repo.getConfig('user.email')) ||
@@ -34,7 +30,8 @@ export async function commitIdentity(repo: GitRepository, now: Date = new Date()
  */
 export async function setRootAuthor(repo: GitRepository, author: { name: string; email?: string }): Promise<void> {
   const name = author.name.trim();
-  if (!name || /[<>\n]/.test(name) || name.length > 100) throw new SyncConfigError(`--author "${author.name}" is not a usable name: give a name without '<', '>' or line breaks.`);
+  if (!name || /[<>\n]/.test(name) || name.length > 100)
+    throw new SyncConfigError(`--author "${author.name}" is not a usable name: give a name without '<', '>' or line breaks.`);
   const email = author.email?.trim();
   if (email !== undefined && !/^[^\s<>@]+@[^\s<>@]+$/.test(email)) throw new SyncConfigError(`--email "${author.email}" is not an e-mail address.`);
   await repo.setConfig('user.name', name);

@@ -222,9 +222,6 @@ export async function resumeCheckout(repo: GitRepository): Promise<boolean> {
 function mergeMessage(resolved: ResolvedConflict[]): string {
   const settled = resolved.filter((r) => r.winner !== 'merged').length;
   const merged = resolved.length - settled;
-  const notes = [
-    settled > 0 ? `${plural(settled, 'conflict')} settled` : null,
-    merged > 0 ? `${plural(merged, 'file')} merged by key` : null,
-  ].filter(Boolean);
+  const notes = [settled > 0 ? `${plural(settled, 'conflict')} settled` : null, merged > 0 ? `${plural(merged, 'file')} merged by key` : null].filter(Boolean);
   return `Merge changes from the remote${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }

@@ -43,7 +43,14 @@ export async function stageLocalWork(
   const withheld = selectionHold(context, scan, options);
   const selected = holdBack(staged, index, withheld);
   const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
-  const ready = holdBack(onMainLine, index, runningScenarioHold(context.root, onMainLine.changes.map((c) => c.path)));
+  const ready = holdBack(
+    onMainLine,
+    index,
+    runningScenarioHold(
+      context.root,
+      onMainLine.changes.map((c) => c.path),
+    ),
+  );
   // Changes of running scenarios: not committed yet, but changes all the same (status shows them).
   const waiting = onMainLine.changes.filter((change) => !ready.changes.includes(change));
   return { ...ready, withheld, waiting };
@@ -68,7 +75,12 @@ export async function commitLocalChanges(context: SyncContext, explicitMessage?:
   return withIndexLock(context.repo.gitdir, (lock) => commitLocked(context, lock, explicitMessage, options));
 }
 
-async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessage: string | undefined, options: { automatic?: AutomaticSync }): Promise<LocalCommit> {
+async function commitLocked(
+  context: SyncContext,
+  lock: IndexLock,
+  explicitMessage: string | undefined,
+  options: { automatic?: AutomaticSync },
+): Promise<LocalCommit> {
   const { repo, root } = context;
   const { cache, index, scan } = await scanWorkingTree(context);
   if (index.unmerged.length > 0) {
@@ -97,10 +109,7 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
-  const commit = await repo.writeCommit(
-    { tree, parents: head ? [head] : [], message, author: await commitIdentity(repo) },
-    objects,
-  );
+  const commit = await repo.writeCommit({ tree, parents: head ? [head] : [], message, author: await commitIdentity(repo) }, objects);
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);

@@ -73,6 +73,9 @@ function withTreeAndParents(content: Buffer, tree: string, parents: string[]): B
   // latin1 maps each byte to one character and back: a message in any encoding is kept as it was.
   const text = content.toString('latin1');
   const split = text.indexOf('\n\n');
-  const headers = text.slice(0, split).split('\n').filter((line) => !line.startsWith('tree ') && !line.startsWith('parent '));
+  const headers = text
+    .slice(0, split)
+    .split('\n')
+    .filter((line) => !line.startsWith('tree ') && !line.startsWith('parent '));
   return Buffer.from(`${[`tree ${tree}`, ...parents.map((p) => `parent ${p}`), ...headers].join('\n')}${text.slice(split)}`, 'latin1');
 }

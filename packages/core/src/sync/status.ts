@@ -60,12 +60,7 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
   }
 }
 
-async function gatherStatus(
-  context: SyncContext,
-  locked: boolean,
-  warnings: string[],
-  remoteReachable: boolean | null,
-): Promise<SyncStatus> {
+async function gatherStatus(context: SyncContext, locked: boolean, warnings: string[], remoteReachable: boolean | null): Promise<SyncStatus> {
   const { repo, root } = context;
   const [{ cache, index, scan }, state, open] = await Promise.all([scanWorkingTree(context), readLocalState(repo.gitdir), readOpenConflicts(repo.gitdir)]);
   const conflicts = (open?.files ?? []).map((f) => f.path);
@@ -171,12 +166,12 @@ async function gatherStatus(
     const state: WorkspaceSyncState['state'] = conflictWorkspaces.has(id)
       ? 'conflict'
       : !enabled || !onRemote
-      ? 'local_only'
-      : changes > 0
-        ? 'push_needed'
-        : pullAvailable
-          ? 'pull_available'
-          : 'synced';
+        ? 'local_only'
+        : changes > 0
+          ? 'push_needed'
+          : pullAvailable
+            ? 'pull_available'
+            : 'synced';
     let lastRunAt: string | null = null;
     for (const scenarioId of counts.scenarios) {
       const at = (await names.scenario(id, scenarioId))?.last_run_at ?? null;
@@ -210,7 +205,8 @@ async function gatherStatus(
     conflicts,
     remote_reachable: remoteReachable,
     local: countTree(localPaths),
-    remote: tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : teamOnly(context) ? await carriedCounts(context, teamCarried) : null,
+    remote:
+      tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : teamOnly(context) ? await carriedCounts(context, teamCarried) : null,
     workspaces,
     missing_results: [...missingByWorkspace.values()].reduce((a, b) => a + b, 0),
     warnings,
@@ -243,7 +239,6 @@ async function remoteCounts(context: SyncContext, tracking: string, trackingTree
   await writeFileAtomic(file, JSON.stringify({ commit: tracking, counts })).catch(() => undefined);
   return counts;
 }
-
 
 /** What auto-sync needs to know after a change, without counting, naming or asking the remote. */
 export interface LocalWork {

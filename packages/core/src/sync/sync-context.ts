@@ -55,9 +55,7 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
 /** The remote to talk to: the one in settings, which init also stored in `.git/config`. */
 export function requireRemote(context: SyncContext): string {
   if (!context.settings.remote) {
-    throw new SyncConfigError(
-      `No remote is set for ${context.root}. Run 'planalign sync init --remote <url>' to choose one.`,
-    );
+    throw new SyncConfigError(`No remote is set for ${context.root}. Run 'planalign sync init --remote <url>' to choose one.`);
   }
   return context.settings.remote;
 }

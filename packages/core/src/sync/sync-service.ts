@@ -8,7 +8,17 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type { BranchExchange, DisconnectResult, InitResult, PullResult, PushResult, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
+import type {
+  BranchExchange,
+  DisconnectResult,
+  InitResult,
+  PullResult,
+  PushResult,
+  RemoteList,
+  ResolvedConflict,
+  SkippedFile,
+  WorkspaceSelection,
+} from '../models/results.js';
 import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
@@ -233,8 +243,13 @@ export class SyncService {
       const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
       const teamNote = toTeams.length > 0 ? ` (shared with ${toTeams.join(', ')})` : '';
       const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
-      const branchNote = (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') + removedBranchesNote(branches);
-      const branchErrors = branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('');
+      const branchNote =
+        (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') +
+        removedBranchesNote(branches);
+      const branchErrors = branches
+        .filter((b) => b.error)
+        .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
+        .join('');
       const message =
         (pushed || toTeams.length > 0
           ? `Synced ${totals}${teamNote}`
@@ -242,7 +257,9 @@ export class SyncService {
             ? `${pulled.message}; nothing to push: ${totals}`
             : branchesPushed.length > 0
               ? `Main line up to date: ${totals}`
-              : `Everything is up to date: ${totals}`) + branchNote + branchErrors;
+              : `Everything is up to date: ${totals}`) +
+        branchNote +
+        branchErrors;
       if (pushed || toTeams.length > 0) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
@@ -321,7 +338,10 @@ export class SyncService {
     for (const [name, remote] of teams) {
       this.progress(options.push ? 'push' : 'fetch', `Syncing with "${name}"`);
       try {
-        const exchange = await exchangeWithTeamRemote(context, name, remote, { ...options, onProgress: this.transferProgress(options.push ? 'push' : 'fetch') });
+        const exchange = await exchangeWithTeamRemote(context, name, remote, {
+          ...options,
+          onProgress: this.transferProgress(options.push ? 'push' : 'fetch'),
+        });
         resolved.push(...exchange.resolved);
         pulledChanges.push(...exchange.applied);
         exchanges.push(exchange);
@@ -388,8 +408,14 @@ export class SyncService {
       message:
         summary.message.replace(/\.$/, '') +
         (local.commit ? "; this computer's own changes were recorded, and go with the next push" : '') +
-        branches.filter((b) => b.files_changed > 0).map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`).join('') +
-        branches.filter((b) => b.error).map((b) => `; branch "${b.branch}" not synced: ${b.error}`).join('') +
+        branches
+          .filter((b) => b.files_changed > 0)
+          .map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`)
+          .join('') +
+        branches
+          .filter((b) => b.error)
+          .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
+          .join('') +
         removedBranchesNote(branches),
     };
   }
@@ -474,7 +500,12 @@ export class SyncService {
   }
 
   /** Rewrites the shared settings under the root's lock, from what the file holds at that moment. */
-  private async changeSettings(context: SyncContext, operation: string, change: (settings: SyncConfig) => SyncConfig, andThen?: () => Promise<void>): Promise<void> {
+  private async changeSettings(
+    context: SyncContext,
+    operation: string,
+    change: (settings: SyncConfig) => SyncConfig,
+    andThen?: () => Promise<void>,
+  ): Promise<void> {
     await withRootLock(context.repo.gitdir, operation, async () => {
       await writeSettings(this.root, change((await readSettings(this.root))!.sync));
       await andThen?.();
@@ -494,7 +525,9 @@ export class SyncService {
   async addRemote(name: string, url: string, options: { branch?: string; workspaces?: string[] } = {}): Promise<RemoteList> {
     const context = await loadSyncContext(this.root);
     if (!REMOTE_NAME_PATTERN.test(name)) {
-      throw new SyncConfigError(`"${name}" cannot name a remote: use lowercase letters, digits, "-" or "_" (and not "origin", which is the remote set by init).`);
+      throw new SyncConfigError(
+        `"${name}" cannot name a remote: use lowercase letters, digits, "-" or "_" (and not "origin", which is the remote set by init).`,
+      );
     }
     assertRemoteUrlIsSafe(url, 'the remote URL');
     const branch = options.branch ?? 'main';
@@ -513,7 +546,9 @@ export class SyncService {
     const context = await loadSyncContext(this.root);
     const remote = context.settings.remotes[name];
     if (!remote) {
-      throw new SyncConfigError(`There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`);
+      throw new SyncConfigError(
+        `There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`,
+      );
     }
     const refs = teamRefs(name, remote.branch);
     await this.changeSettings(
@@ -553,7 +588,10 @@ export class SyncService {
       return { ...decided, shared: true, message: `Resolved, and sent to the other computers. ${pushed.message}` };
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
-      return { ...decided, message: `Resolved on this computer; the other computers get the choice with the next sync (sending it now failed: ${redactUrl(error.message)})` };
+      return {
+        ...decided,
+        message: `Resolved on this computer; the other computers get the choice with the next sync (sending it now failed: ${redactUrl(error.message)})`,
+      };
     }
   }
 
@@ -766,12 +804,22 @@ function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applied: Path
     if (applied.length === 0) return 'Already up to date.';
     const settings = applied.some((change) => change.path === SETTINGS_FILE);
     const others = applied.length - (settings ? 1 : 0);
-    return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null].filter(Boolean).join('; ');
+    return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null]
+      .filter(Boolean)
+      .join('; ');
   }
   const added = summary.addedWorkspaces.length;
   const updated = summary.workspaces.length - added;
-  const what = [added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null, updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null].filter(Boolean).join(' and ');
-  const extras = [summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null, summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null].filter(Boolean);
+  const what = [
+    added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null,
+    updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const extras = [
+    summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null,
+    summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null,
+  ].filter(Boolean);
   return `${what}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
 }
 
@@ -791,7 +839,9 @@ function selectRemotes(context: SyncContext, only?: string): { origin: boolean; 
   if (only === 'origin') return { origin: true, teams: [] };
   const team = teams.find(([name]) => name === only);
   if (!team) {
-    throw new SyncConfigError(`--remote "${only}" is not a remote of this root: use origin${teams.map(([name]) => `, ${name}`).join('')} (see 'planalign sync remote list').`);
+    throw new SyncConfigError(
+      `--remote "${only}" is not a remote of this root: use origin${teams.map(([name]) => `, ${name}`).join('')} (see 'planalign sync remote list').`,
+    );
   }
   return { origin: false, teams: [team] };
 }

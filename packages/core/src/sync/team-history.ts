@@ -64,7 +64,10 @@ export async function carryOntoTeamLine(repo: GitRepository, projection: TeamLin
       mirror.set(oid, oid);
       continue;
     }
-    const parents = await withoutAncestors(repo, [...new Set(commit.parents.map(mirrorOf))].filter((p): p is string => p !== null));
+    const parents = await withoutAncestors(
+      repo,
+      [...new Set(commit.parents.map(mirrorOf))].filter((p): p is string => p !== null),
+    );
     // What the team carries for others comes from the team's own commit when this one merged one in.
     const into = parents.find((p) => team.has(p)) ?? parents[0] ?? null;
     const intoTree = into ? await treeOf(into) : null;
@@ -165,6 +168,9 @@ async function messageFor(repo: GitRepository, commit: CommitInfo, intoTree: str
   if (changedNames.every(projection.carried)) return commit.message;
   const changes = (await diffTrees(repo, intoTree, tree)).filter((change) => projection.carried(change.path.split('/')[0]));
   const names = new NameBook(projection.root, (relative) => fileAtPath(repo, commit.tree, relative));
-  const files = changes.map((change) => ({ path: change.path, kind: change.before === null ? ('added' as const) : change.after === null ? ('deleted' as const) : ('modified' as const) }));
+  const files = changes.map((change) => ({
+    path: change.path,
+    kind: change.before === null ? ('added' as const) : change.after === null ? ('deleted' as const) : ('modified' as const),
+  }));
   return commitMessage(await summarizeChanges(files, names), files.length);
 }

@@ -100,11 +100,19 @@ export async function exchangeWithTeamRemote(
     const theirsTree = theirs ? (await repo.readCommit(theirs)).tree : null;
     const oursTree = ours ? (await repo.readCommit(ours)).tree : null;
 
-    const projected = await composeRootTree(repo, oursTree ?? theirsTree, mainTree, carried, await teamRootFiles(repo, oursTree ?? theirsTree, mainTree, remote));
+    const projected = await composeRootTree(
+      repo,
+      oursTree ?? theirsTree,
+      mainTree,
+      carried,
+      await teamRootFiles(repo, oursTree ?? theirsTree, mainTree, remote),
+    );
     let merged = projected;
     let oursIsBehind = false;
     if (theirs && theirsTree) {
-      const histories = ours ? await repo.compareHistories(ours, theirs) : { onlyLocal: [], onlyRemote: await firstParents(repo, theirs, HISTORY_DEPTH), bases: [] };
+      const histories = ours
+        ? await repo.compareHistories(ours, theirs)
+        : { onlyLocal: [], onlyRemote: await firstParents(repo, theirs, HISTORY_DEPTH), bases: [] };
       oursIsBehind = ours !== null && histories.bases.includes(ours);
       const baseTree = histories.bases[0] ? (await repo.readCommit(histories.bases[0])).tree : null;
       const mainHistory = await firstParents(repo, mainHead, HISTORY_DEPTH);
@@ -160,10 +168,16 @@ export async function exchangeWithTeamRemote(
       // what the workspaces are now as one commit, named after the person, never the folder:
       // a path on this machine is nobody else's business.
       const parents = [theirs, oursIsBehind ? null : ours].filter((oid): oid is string => !!oid);
-      tip = merged === theirsTree ? theirs : await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${identity.name}`, author: identity });
+      tip =
+        merged === theirsTree
+          ? theirs
+          : await repo.writeCommit({ tree: merged, parents: [...new Set(parents)], message: `Sync workspaces from ${identity.name}`, author: identity });
     } else if (theirs && tip !== theirs && !(tip && (await repo.isAncestor(theirs, tip)))) {
       // Their commit brought nothing this root carries (or nothing yet): it joins our line here.
-      tip = tip === null || (await repo.isAncestor(tip, theirs)) ? theirs : await repo.writeCommit({ tree: merged, parents: [tip, theirs], message: `Merge changes from the remote "${name}"`, author: identity });
+      tip =
+        tip === null || (await repo.isAncestor(tip, theirs))
+          ? theirs
+          : await repo.writeCommit({ tree: merged, parents: [tip, theirs], message: `Merge changes from the remote "${name}"`, author: identity });
     }
 
     // Our line mirrors this root's branch from now on; the next exchange starts from both. Once

@@ -82,7 +82,14 @@ async function commitBranchWork(context: SyncContext, workspace: string, branch:
   };
   const objects = new PackBuilder();
   const staged = await stageWorkingTree(root, scan, index, objects);
-  const snapshot = holdBack(staged, index, runningScenarioHold(root, staged.changes.map((c) => c.path)));
+  const snapshot = holdBack(
+    staged,
+    index,
+    runningScenarioHold(
+      root,
+      staged.changes.map((c) => c.path),
+    ),
+  );
   if (snapshot.changes.length === 0) return null;
   const tree = await editTree(repo, tip.tree, treeEditsOf(snapshot), objects);
   await objects.flush(repo.gitdir);

@@ -176,4 +176,3 @@ function removeEmptyParents(root: string, folder: string): void {
     current = path.dirname(current);
   }
 }
-

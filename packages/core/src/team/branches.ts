@@ -10,7 +10,6 @@ import { plural } from '../util/plural.js';
 /** How far back a line is searched for its last change to the workspace. */
 const LAST_CHANGE_DEPTH = 500;
 
-
 interface Named {
   id: string;
   name: string;
@@ -30,14 +29,21 @@ export async function createBranch(context: SyncContext, workspace: Named, branc
   assertBranchName(branch, context.branch);
   const refs = branchRefs(workspace.id, branch);
   if ((await context.repo.resolveRef(refs.local)) || (await context.repo.resolveRef(refs.tracking))) {
-    throw new SyncConfigError(`"${workspace.name}" already has a branch "${branch}": switch to it with 'planalign sync branch switch "${workspace.name}" ${branch}'.`);
+    throw new SyncConfigError(
+      `"${workspace.name}" already has a branch "${branch}": switch to it with 'planalign sync branch switch "${workspace.name}" ${branch}'.`,
+    );
   }
   await saveWorkspaceWork(context, workspace.id);
   const from = await lineTip(context, workspace.id, await shownLine(context, workspace.id));
   if (!from.commit) throw new SyncConfigError(`"${workspace.name}" has nothing committed yet: run 'planalign sync push' (or pull) once first.`);
   await context.repo.writeRef(refs.local, from.commit);
   await switchWorkspaceFolder(context.repo, workspace.id, from.tree, from.tree, { line: branch, updateIndex: false });
-  return branchResult(workspace, branch, 0, `Started branch "${branch}" of "${workspace.name}"; its folder now shows it. Changes you make stay on the branch until you merge it.`);
+  return branchResult(
+    workspace,
+    branch,
+    0,
+    `Started branch "${branch}" of "${workspace.name}"; its folder now shows it. Changes you make stay on the branch until you merge it.`,
+  );
 }
 
 /**
@@ -52,7 +58,12 @@ export async function switchBranch(context: SyncContext, workspace: Named, branc
   const from = await lineTip(context, workspace.id, current);
   const toMain = branch === context.branch;
   const moved = await switchWorkspaceFolder(context.repo, workspace.id, from.tree, target.tree, { line: toMain ? null : branch, updateIndex: toMain });
-  return branchResult(workspace, branch, moved.applied.length, `"${workspace.name}" now shows ${describeLine(context, branch)} (${plural(moved.applied.length, 'file')} changed in its folder).`);
+  return branchResult(
+    workspace,
+    branch,
+    moved.applied.length,
+    `"${workspace.name}" now shows ${describeLine(context, branch)} (${plural(moved.applied.length, 'file')} changed in its folder).`,
+  );
 }
 
 /**
@@ -97,7 +108,9 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
   if (branch === context.branch) throw new SyncConfigError(`"${branch}" is the main line; it cannot be deleted.`);
   assertBranchName(branch, context.branch);
   if ((await shownLine(context, workspace.id)) === branch) {
-    throw new SyncConfigError(`"${workspace.name}" shows "${branch}" now: switch to another line first ('planalign sync branch switch "${workspace.name}" main').`);
+    throw new SyncConfigError(
+      `"${workspace.name}" shows "${branch}" now: switch to another line first ('planalign sync branch switch "${workspace.name}" main').`,
+    );
   }
   const { repo } = context;
   const refs = branchRefs(workspace.id, branch);
@@ -114,7 +127,8 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
       if (!(error instanceof SyncNetworkError) || there) throw error;
     }
   }
-  if (!here && !there) throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here. See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+  if (!here && !there)
+    throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here. See its branches with 'planalign sync branch list "${workspace.name}"'.`);
   const main = await repo.resolveRef(context.branchRef);
   for (const tip of [here, there]) {
     if (!tip || !main || options.force) continue;
@@ -213,7 +227,9 @@ async function lastWorkspaceChange(context: SyncContext, workspace: string, tip:
     if (!(await repo.hasCommit(oid))) return null;
     const commit = await repo.readCommit(oid);
     const mine = await workspaceTree(repo, commit.tree, workspace);
-    const parents = await Promise.all(commit.parents.map(async (p) => ({ oid: p, folder: await workspaceTree(repo, (await repo.readCommit(p)).tree, workspace) })));
+    const parents = await Promise.all(
+      commit.parents.map(async (p) => ({ oid: p, folder: await workspaceTree(repo, (await repo.readCommit(p)).tree, workspace) })),
+    );
     const same = parents.find((p) => p.folder === mine);
     if (!same && (parents.length > 0 || mine !== null)) {
       return { author: { name: commit.author, email: commit.authorEmail }, at: commit.committedAt, message: commit.message };

@@ -57,7 +57,11 @@ export async function changesAlongLine(
 }
 
 /** Who changed a workspace and its scenarios, and when, from the history of the line it shows. */
-export async function workspaceHistory(context: SyncContext, workspace: { id: string; name: string }, options: { limit?: number } = {}): Promise<WorkspaceHistory> {
+export async function workspaceHistory(
+  context: SyncContext,
+  workspace: { id: string; name: string },
+  options: { limit?: number } = {},
+): Promise<WorkspaceHistory> {
   const { repo } = context;
   const line = await shownLine(context, workspace.id);
   const tip = await lineTip(context, workspace.id, line);
@@ -69,7 +73,12 @@ export async function workspaceHistory(context: SyncContext, workspace: { id: st
     for (const { commit, before, after } of await changesAlongLine(repo, tip.commit, (tree) => workspaceTree(repo, tree, workspace.id))) {
       const files = await diffTrees(repo, before, after, workspace.id);
       const scenarioIds = [...new Set(files.map((f) => placeOf(f.path).scenarioId).filter((s): s is string => !!s))];
-      const scenarios = await Promise.all(scenarioIds.map(async (id) => ({ id, name: (await names.scenario(workspace.id, id))?.name ?? (await nameAt(repo, commit.tree, workspace.id, id)) ?? id })));
+      const scenarios = await Promise.all(
+        scenarioIds.map(async (id) => ({
+          id,
+          name: (await names.scenario(workspace.id, id))?.name ?? (await nameAt(repo, commit.tree, workspace.id, id)) ?? id,
+        })),
+      );
       const timestamp = new Date(commit.committedAt * 1000).toISOString();
       const author = { name: commit.author, email: commit.authorEmail };
       changes.push({ commit: commit.oid, author, timestamp, message: commit.message.trim().split('\n')[0], files_changed: files.length, scenarios });

@@ -36,7 +36,8 @@ async function configAt(repo: GitRepository, rootTree: string | null, folder: st
   if (!tree) return null;
   const files: ConfigFiles = new Map();
   for (const item of await repo.readTree(tree)) {
-    if (item.type === 'blob' && !NOT_CONFIGURATION.has(item.name) && configFileName(item.name)) files.set(item.name, Buffer.from(await repo.readBlob(item.oid)));
+    if (item.type === 'blob' && !NOT_CONFIGURATION.has(item.name) && configFileName(item.name))
+      files.set(item.name, Buffer.from(await repo.readBlob(item.oid)));
   }
   return files;
 }
@@ -46,7 +47,8 @@ async function configOnDisk(root: string, folder: string): Promise<ConfigFiles |
   if (!entries) return null;
   const files: ConfigFiles = new Map();
   for (const entry of entries) {
-    if (entry.isFile() && !NOT_CONFIGURATION.has(entry.name) && configFileName(entry.name)) files.set(entry.name, await fsp.readFile(path.join(root, folder, entry.name)));
+    if (entry.isFile() && !NOT_CONFIGURATION.has(entry.name) && configFileName(entry.name))
+      files.set(entry.name, await fsp.readFile(path.join(root, folder, entry.name)));
   }
   return files;
 }
@@ -146,7 +148,8 @@ export async function diffScenarioVersions(context: SyncContext, where: Located,
     patch += createTwoFilesPatch(`${from}/${name}`, `${to}/${name}`, textA, textB, undefined, undefined, { context: 3 });
     const valueA = a ? parseValue(name, a) : undefined;
     const valueB = b ? parseValue(name, b) : undefined;
-    if (valueA === INVALID || valueB === INVALID) changes.push({ file: name, key: '', kind: !a ? 'added' : !b ? 'removed' : 'changed', before: a ? textA : null, after: b ? textB : null });
+    if (valueA === INVALID || valueB === INVALID)
+      changes.push({ file: name, key: '', kind: !a ? 'added' : !b ? 'removed' : 'changed', before: a ? textA : null, after: b ? textB : null });
     else compareValues(name, [], valueA, valueB, changes);
   }
   return { workspace_id: where.workspace.id, scenario_id: where.scenario, from, to, changes, patch };
@@ -188,7 +191,7 @@ function compareValues(file: string, keyPath: string[], a: unknown, b: unknown, 
 export async function restoreScenarioVersion(context: SyncContext, where: Located, version: string): Promise<ScenarioRestore> {
   const folder = folderOf(where.workspace.id, where.scenario);
   const current = (await configOnDisk(context.root, folder)) ?? new Map<string, Buffer>();
-  const currentSettings = current.get(SCENARIO_FILE) ? JSON.parse(current.get(SCENARIO_FILE)!.toString('utf8')) as Record<string, unknown> : null;
+  const currentSettings = current.get(SCENARIO_FILE) ? (JSON.parse(current.get(SCENARIO_FILE)!.toString('utf8')) as Record<string, unknown>) : null;
   if (currentSettings?.status === 'running' || currentSettings?.status === 'queued') {
     throw new SyncConfigError(`"${currentSettings.name ?? where.scenario}" is ${currentSettings.status}: restore its configuration once the run has finished.`);
   }
@@ -200,7 +203,12 @@ export async function restoreScenarioVersion(context: SyncContext, where: Locate
     const existing = current.get(name);
     if (existing && content && existing.equals(content)) return;
     if (existing) {
-      const record = await saveBackup(context.root, relative, existing, { side: 'working-copy', reason: `replaced by restoring version ${version}`, strategy: null, commit: null });
+      const record = await saveBackup(context.root, relative, existing, {
+        side: 'working-copy',
+        reason: `replaced by restoring version ${version}`,
+        strategy: null,
+        commit: null,
+      });
       backups.push(record.id);
     }
     if (content) await writeFileAtomic(path.join(context.root, relative), content);
@@ -211,7 +219,9 @@ export async function restoreScenarioVersion(context: SyncContext, where: Locate
     const old = wanted.get(name) ?? null;
     if (name === SCENARIO_FILE && old && currentSettings) {
       const settings = scenarioSettings(old) ?? {};
-      const runFields = Object.fromEntries(RUN_FIELDS.filter((key) => key in currentSettings && key !== 'updated_at').map((key) => [key, currentSettings[key]]));
+      const runFields = Object.fromEntries(
+        RUN_FIELDS.filter((key) => key in currentSettings && key !== 'updated_at').map((key) => [key, currentSettings[key]]),
+      );
       const merged = { ...settings, ...runFields, ...('updated_at' in currentSettings ? { updated_at: new Date().toISOString() } : {}) };
       if (fingerprint(new Map([[name, Buffer.from(JSON.stringify(merged))]])) !== fingerprint(new Map([[name, current.get(name)!]]))) {
         // Written as the file on disk is: its key order and indentation, so a restore reads as a change of values only.

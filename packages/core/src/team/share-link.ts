@@ -49,7 +49,10 @@ export function parseShareSource(source: string, label = 'the link'): SharedWork
 /** Two spellings of one remote (trailing slash, `.git`, letter case of the host) compare equal. */
 export function sameRemote(a: string, b: string): boolean {
   const normal = (url: string) => {
-    const trimmed = url.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+    const trimmed = url
+      .trim()
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
     try {
       const parsed = new URL(trimmed);
       return `${parsed.protocol}//${parsed.host.toLowerCase()}${parsed.pathname}`;
@@ -62,8 +65,18 @@ export function sameRemote(a: string, b: string): boolean {
 
 /** A team remote's name made from its URL: `…/acme/pension-plans.git` → `pension-plans`. */
 export function remoteNameFor(url: string, taken: Set<string>): string {
-  const last = url.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? '';
-  const base = last.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, 34) || 'shared';
+  const last =
+    url
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .split(/[/:]/)
+      .pop() ?? '';
+  const base =
+    last
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|[-_]+$/g, '')
+      .slice(0, 34) || 'shared';
   const start = base === 'origin' ? 'origin-shared' : /^[a-z0-9]/.test(base) ? base : `r-${base}`;
   let name = start;
   for (let n = 2; taken.has(name); n += 1) name = `${start}-${n}`;

@@ -5,7 +5,18 @@ import { SyncConfigError, SyncNotFoundError, SyncNotInitializedError } from '../
 import { redactUrl } from '../git/remote-url.js';
 import { blobAtPath, fileAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
-import type { Author, BranchList, BranchResult, ImportResult, ScenarioDiff, ScenarioList, ScenarioRestore, ScenarioVersions, ShareLink, WorkspaceHistory } from '../models/team.js';
+import type {
+  Author,
+  BranchList,
+  BranchResult,
+  ImportResult,
+  ScenarioDiff,
+  ScenarioList,
+  ScenarioRestore,
+  ScenarioVersions,
+  ShareLink,
+  WorkspaceHistory,
+} from '../models/team.js';
 import { commitIdentity, setRootAuthor } from '../sync/identity.js';
 import { withRootLock } from '../state/lock.js';
 import { resumeCheckout } from '../sync/integrate.js';
@@ -70,7 +81,8 @@ export class TeamService {
     const context = await loadSyncContext(this.root);
     const found = await findWorkspace(this.root, workspace);
     // Without a choice: origin, or (in a root that only shares through team remotes) the one carrying it.
-    const carrier = !options.remote && !context.settings.remote ? Object.entries(context.settings.remotes).find(([, r]) => r.workspaces.includes(found.id))?.[0] : undefined;
+    const carrier =
+      !options.remote && !context.settings.remote ? Object.entries(context.settings.remotes).find(([, r]) => r.workspaces.includes(found.id))?.[0] : undefined;
     const chosen = options.remote ?? carrier;
     const team = chosen && chosen !== 'origin' ? context.settings.remotes[chosen] : null;
     if (chosen && chosen !== 'origin' && !team) {
@@ -80,10 +92,14 @@ export class TeamService {
     const branch = team ? team.branch : context.branch;
     if (!remote) throw new SyncConfigError(`No remote is set, so there is nothing to share from: run 'planalign sync init --remote <url>' first.`);
     if (context.settings.workspaces[found.id]?.enabled === false && !team) {
-      throw new SyncConfigError(`"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}" --everywhere' and push first.`);
+      throw new SyncConfigError(
+        `"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}" --everywhere' and push first.`,
+      );
     }
     if (team && !team.workspaces.includes(found.id)) {
-      throw new SyncConfigError(`The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${found.id}'.`);
+      throw new SyncConfigError(
+        `The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${found.id}'.`,
+      );
     }
     const tracking = await context.repo.resolveRef(team ? teamRefs(chosen!, branch).tracking : context.trackingRef);
     const onRemote = tracking ? (await blobAtPath(context.repo, (await context.repo.readCommit(tracking)).tree, `${found.id}/workspace.json`)) !== null : false;
@@ -178,7 +194,10 @@ export class TeamService {
     if (byId) return byId;
     const byName = available.filter((w) => w.name === wanted);
     if (byName.length === 1) return byName[0];
-    if (byName.length > 1) throw new SyncConfigError(`Several workspaces on the remote are named "${wanted}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`);
+    if (byName.length > 1)
+      throw new SyncConfigError(
+        `Several workspaces on the remote are named "${wanted}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`,
+      );
     throw new SyncNotFoundError(`${redactUrl(url)} has no workspace "${wanted}". It has ${listed}.`);
   }
 
@@ -238,7 +257,8 @@ export class TeamService {
     const byName: string[] = [];
     for (const id of folders) if ((await names.scenario(found.id, id))?.name === scenario) byName.push(id);
     if (byName.length === 1) return { workspace: found, scenario: byName[0] };
-    if (byName.length > 1) throw new SyncConfigError(`Several scenarios of "${found.name}" are named "${scenario}": use the id of the one you mean: ${byName.join(', ')}.`);
+    if (byName.length > 1)
+      throw new SyncConfigError(`Several scenarios of "${found.name}" are named "${scenario}": use the id of the one you mean: ${byName.join(', ')}.`);
     // Not here any more: its history is looked up by id, which must be one folder name.
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(scenario) || scenario.includes('..')) {
       throw new SyncNotFoundError(`No scenario "${scenario}" in "${found.name}".`);

@@ -104,6 +104,7 @@ export async function findWorkspace(root: string, idOrName: string): Promise<{ i
   const byName = workspaces.filter((w) => w.name === idOrName);
   if (byName.length === 1) return byName[0];
   const known = workspaces.map((w) => `"${w.name}" (${w.id})`).join(', ') || 'none';
-  if (byName.length > 1) throw new SyncConfigError(`Several workspaces are named "${idOrName}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`);
+  if (byName.length > 1)
+    throw new SyncConfigError(`Several workspaces are named "${idOrName}": use the id of the one you mean: ${byName.map((w) => w.id).join(', ')}.`);
   throw new SyncNotFoundError(`No workspace "${idOrName}" in ${root}. Workspaces here: ${known}.`);
 }
