@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type * as z from 'zod';
-import { SyncBranchChangeError, SyncConflictError, SyncError, redactUrl } from '@planalign/sync-core';
+import { SyncError, redactUrl } from '@planalign/sync-core';
 
 /** An error with a status for the client: bad input, busy, forbidden. */
 export class HttpError extends Error {
@@ -22,16 +22,13 @@ export function validationError(error: z.ZodError, where: string): HttpError {
 }
 
 /**
- * Every failure leaves as `{error: {code, message}}` with the status of its class. Messages
+ * Every failure leaves as `{error: {code, message, …}}` with the status of its class (a sync
+ * error with its data, as `--json` gives it). Messages
  * are cleaned of credentials; unexpected errors say nothing about internals.
  */
 export const errorHandler: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
   if (error instanceof SyncError) {
-    const body: Record<string, unknown> = { code: error.code, message: redactUrl(error.message) };
-    if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
-    if (error instanceof SyncBranchChangeError)
-      Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
-    response.status(error.httpStatus).json({ error: body });
+    response.status(error.httpStatus).json({ error: { ...error.toJSON(), message: redactUrl(error.message) } });
     return;
   }
   if (error instanceof HttpError) {

@@ -35,6 +35,10 @@ export const ErrorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
+    /** the exit code the CLI gives the same error */
+    exit_code: z.number().int().optional(),
+    /** what the error is about: conflicting_files, commits, current/requested/remote_branches, … */
+    data: z.record(z.string(), z.unknown()).optional(),
     conflicting_files: z.array(z.string()).optional(),
   }),
 });

@@ -1,14 +1,5 @@
 import { CommanderError } from 'commander';
-import {
-  EXIT_CODES,
-  SyncBranchChangeError,
-  SyncConflictError,
-  SyncError,
-  SyncService,
-  adoptPlanAlignRoot,
-  redactUrl,
-  resolveWorkspacesRoot,
-} from '@planalign/sync-core';
+import { EXIT_CODES, SyncBranchChangeError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
 import { isPlanalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
@@ -21,10 +12,7 @@ function reportError(error: unknown, globals: GlobalOptions): number {
   const nextStep = error instanceof SyncBranchChangeError ? ` To move anyway, run it again with --change-branch.` : '';
   const message = redactUrl(error instanceof Error ? error.message : String(error)) + nextStep;
   if (globals.json) {
-    const body: Record<string, unknown> = { code: known ? error.code : 'unexpected', message, exit_code: exitCode };
-    if (error instanceof SyncConflictError) body.conflicting_files = error.conflicting_files;
-    if (error instanceof SyncBranchChangeError)
-      Object.assign(body, { current: error.current, requested: error.requested, remote_branches: error.remote_branches });
+    const body = known ? { ...error.toJSON(), message } : { code: 'unexpected', message, exit_code: exitCode, data: {} };
     process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
   } else {
     process.stderr.write(`Error: ${message}\n`);

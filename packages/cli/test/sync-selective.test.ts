@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SyncService, writeSettings, type SyncConfig } from '@planalign/sync-core';
 import type { GitServer } from '@planalign/sync-tools/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { startApiServer } from '@planalign/sync-api';
 import { readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 
 const scenarioFolder = async (root: string, workspaceId: string) => (await fsp.readdir(path.join(root, workspaceId, 'scenarios'))).sort()[0];
@@ -286,6 +287,21 @@ describe('the branch a root syncs', () => {
       expect(typo.code).toBe(2);
       expect(typo.body.error).toMatchObject({ code: 'branch_change_unconfirmed', current: 'main', requested: 'Main', remote_branches: ['main'] });
       expect(typo.body.error.message).toMatch(/did you mean "main"\?.*--change-branch/);
+      // The API says the same error with the same code, exit code and data; only the next step differs.
+      const api = await startApiServer({ root: machineA, port: 0, pullOnStart: false });
+      try {
+        const answer = await fetch(`${api.url}/api/sync/config`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ branch: 'Main' }),
+        });
+        expect(answer.status).toBe(409);
+        const { error } = (await answer.json()) as { error: Record<string, unknown> };
+        expect(error.data).toEqual({ current: 'main', requested: 'Main', remote_branches: ['main'] });
+        expect({ ...error, message: undefined }).toEqual({ ...typo.body.error, message: undefined });
+      } finally {
+        await api.close();
+      }
       expect(remoteFiles(machines.server.repoPath('branch-change'), 'Main')).toEqual([]);
       expect(await fsp.readFile(path.join(machineA, '.planalign-sync.yaml'), 'utf8')).toContain('branch: main');
 

@@ -24,6 +24,20 @@ export class SyncError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** What the error is about, as data a front end can use without reading the sentence. */
+  get data(): Record<string, unknown> {
+    return {};
+  }
+
+  /**
+   * The body every front end sends (`--json` and the API's `{"error": …}`): code, message and
+   * exit code, with the data both nested and, as before, beside them.
+   */
+  toJSON(): Record<string, unknown> {
+    const data = this.data;
+    return { code: this.code, message: this.message, exit_code: this.exitCode, ...data, data };
+  }
 }
 
 /** Credentials missing, wrong or refused by the remote. */
@@ -51,6 +65,10 @@ export class SyncConflictError extends SyncError {
   ) {
     super(message);
   }
+
+  override get data(): Record<string, unknown> {
+    return { conflicting_files: this.conflicting_files };
+  }
 }
 
 /** Bad settings, flags or input: nothing was changed. */
@@ -76,6 +94,10 @@ export class SyncBranchChangeError extends SyncConfigError {
   ) {
     super(message);
   }
+
+  override get data(): Record<string, unknown> {
+    return { current: this.current, requested: this.requested, remote_branches: this.remote_branches };
+  }
 }
 
 /** A workspace, scenario, branch or version that does not exist: usage error, HTTP 404. */
@@ -92,6 +114,10 @@ export class SyncUnmergedWorkError extends SyncConfigError {
     readonly commits: number,
   ) {
     super(message);
+  }
+
+  override get data(): Record<string, unknown> {
+    return { commits: this.commits };
   }
 }
 

@@ -64,8 +64,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly conflictingFiles: string[] = [],
-    /** what else the server said of the error (e.g. the remote's branches for an unconfirmed branch change) */
-    readonly details: { remote_branches?: string[] } = {},
+    /** what the error is about, as data (e.g. the remote's branches for an unconfirmed branch change, the commits a branch would lose) */
+    readonly details: { remote_branches?: string[]; commits?: number } = {},
   ) {
     super(message);
   }
@@ -115,15 +115,15 @@ export class SyncApi {
       throw new ApiError(response.status, 'unexpected', 'The sync server sent an answer the dashboard does not understand.');
     }
     if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string; conflicting_files?: string[]; remote_branches?: string[] } } | null)?.error;
+      const error = (
+        parsed as { error?: { code?: string; message?: string; conflicting_files?: string[]; data?: { remote_branches?: string[]; commits?: number } } } | null
+      )?.error;
       throw new ApiError(
         response.status,
         error?.code ?? 'unexpected',
         error?.message ?? `The sync server answered ${response.status}.`,
         error?.conflicting_files,
-        {
-          remote_branches: error?.remote_branches,
-        },
+        error?.data ?? {},
       );
     }
     return parsed as T;

@@ -141,12 +141,11 @@ export function explainMergeConflict(error: ApiError, branch: string, scenarios:
 
 /**
  * Whether the server refused to delete a branch because the main line lacks some of its work,
- * and how many changes that is when it says. Only its message tells this refusal from others.
+ * and how many changes that is.
  */
 export function unmergedWork(error: unknown): { changes: number | null } | null {
   if (!(error instanceof ApiError) || error.code !== 'unmerged_work') return null;
-  const count = /has (\d+) commits? /.exec(error.message)?.[1];
-  return { changes: count === undefined ? null : Number(count) };
+  return { changes: error.details.commits ?? null };
 }
 
 /** Where a branch is, in words: only here, only on the remote, or both. */
