@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SyncService, TeamService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
-import { HttpError } from './http-errors.js';
+import { SyncBusyError, SyncService, TeamService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
 
 export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import';
 
@@ -42,7 +41,7 @@ export class OperationRunner {
 
   async run<T extends { message: string }>(operation: OperationName, work: (service: SyncService, team: TeamService) => Promise<T>): Promise<T> {
     if (this.current) {
-      throw new HttpError(423, 'busy', `A ${this.current} is already running on this root; wait for it to finish.`);
+      throw new SyncBusyError(`A ${this.current} is already running on this root; wait for it to finish.`);
     }
     this.current = operation;
     this.emit({ type: 'started', operation });

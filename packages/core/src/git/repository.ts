@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as isogit from 'isomorphic-git';
-import { SyncAuthError, SyncConfigError, SyncCorruptDataError, SyncError } from '../errors.js';
+import { SyncAuthError, SyncConfigError, SyncCorruptDataError, SyncError, SyncNetworkError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
@@ -31,6 +31,9 @@ function refusedMessage(headline: string, remoteMessages: string[], advice: stri
   if (remoteMessages.length === 0) return `${headline} ${advice}`;
   return `${headline}\nThe remote said:\n${remoteMessages.map((line) => `  remote: ${line}`).join('\n')}\n${advice}`;
 }
+
+/** Native git's push over SSH was refused because the remote moved: the caller fetches and tries again. */
+class SshPushRejected extends Error {}
 
 /** What a ref deletion sends after its command: nothing. */
 async function* noPack(): AsyncGenerator<Buffer> {}
@@ -528,10 +531,10 @@ export class GitRepository {
           `The SSH remote ${redactUrl(url)} refused the connection (${stderr}). Check that your SSH key is loaded (ssh-add -l) and may access the repository.`,
         );
       }
-      if (/rejected|fetch first|non-fast-forward/i.test(result.stderr)) {
-        throw Object.assign(new Error(stderr), { code: 'PushRejectedError' });
-      }
-      throw translateRemoteError(Object.assign(new Error(stderr), { code: 'ECONNREFUSED' }), url);
+      if (/rejected|fetch first|non-fast-forward/i.test(result.stderr)) throw new SshPushRejected(stderr);
+      throw new SyncNetworkError(
+        `Could not reach the remote ${redactUrl(url)} over SSH (${stderr}). Your local work is safe; check the network and try again.`,
+      );
     }
     return result.stdout;
   }
@@ -550,7 +553,7 @@ export class GitRepository {
       if (head) await this.writeRef(trackingRefOf(options), head);
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'PushRejectedError') return false;
+      if (error instanceof SshPushRejected) return false;
       throw error;
     }
   }
