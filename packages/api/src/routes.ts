@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type * as z from 'zod';
-import { SyncConfig, SyncService, assertRemoteUrlIsSafe, readSettings, writeSettings } from '@planalign/sync-core';
+import { SyncService, readSettings } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { RegenSupervisor } from './regen.js';
@@ -79,25 +79,13 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     const { confirm_branch_change: confirmBranchChange, ...parsed } = body(ConfigUpdate, request);
     // Only the fields sent: the schema's defaults must not overwrite settings left out.
     const update = Object.fromEntries(Object.entries(parsed).filter(([key]) => key in (request.body as object)));
-    const current = (await readSettings(runner.root))?.sync ?? SyncConfig.parse({});
-    const next = SyncConfig.safeParse({ ...current, ...update });
-    if (!next.success) throw validationError(next.error, 'settings');
-    if (next.data.remote) assertRemoteUrlIsSafe(next.data.remote, 'remote');
-    // A new remote or branch goes through init, which checks the URL and connects; other
-    // settings are written under the root's lock (before sync is set up, as a plain file).
-    if (next.data.remote && (next.data.remote !== current.remote || next.data.branch !== current.branch)) {
-      await runner.run('config', async (sync) => {
-        await writeSettings(runner.root, { ...next.data, remote: current.remote, branch: current.branch });
-        return sync.init({ remote: next.data.remote!, branch: next.data.branch, confirmBranchChange });
-      });
-    } else if (current.remote) {
-      await service().updateSettings(next.data);
-    } else {
-      await writeSettings(runner.root, next.data);
-    }
-    const result = { config: (await readSettings(runner.root))!.sync };
+    // Connecting to a new remote or branch is an operation like a sync; other settings are written at once.
+    const configure = (sync: SyncService) => sync.configure(update, { confirmBranchChange });
+    const config = (await service().checkSettingsChange(update)).connects
+      ? (await runner.run('config', async (sync) => ({ config: await configure(sync), message: 'Connected.' }))).config
+      : await configure(service());
     await autoSync.reconcile();
-    response.json(result.config);
+    response.json(config);
   });
 
   router.get('/conflicts', async (_request, response) => {

@@ -61,7 +61,12 @@ function run(
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdin.end(options.input ?? '');
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A command that hangs is ended, so a failing test leaves nothing running behind it.
+    const stalled = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(stalled);
+      resolve({ code, signal, stdout, stderr });
+    });
     options.onStart?.(child.pid!);
   });
 }
@@ -185,6 +190,21 @@ describe('planalign beside PlanAlign’s own planalign', () => {
         '--verbose',
       ]);
     });
+
+    it('a PlanAlign that fails at once fails each job with its words, and regenerate ends', async () => {
+      const quick = path.join(await tempDir('planalign-quick'), 'bin');
+      await fsp.mkdir(quick, { recursive: true });
+      await fsp.writeFile(path.join(quick, 'planalign'), '#!/bin/sh\necho "no census for $2" >&2\nexit 3\n', { mode: 0o755 });
+      const missing = await findDatabase(machineB);
+      await fsp.rm(missing);
+      const result = await run(process.execPath, [CLI, '--root', machineB, '--json', 'sync', 'regenerate', '--all-missing'], { env: env({}, [ours, quick]) });
+      expect(result.code).toBe(1);
+      const job = (JSON.parse(result.stdout).jobs as { status: string; message: string; run_id: string }[]).find(
+        (j) => j.run_id === path.basename(path.dirname(missing)),
+      )!;
+      expect(job).toMatchObject({ status: 'failed' });
+      expect(job.message).toMatch(/exit 3\): no census for \d{4}-\d{4}/);
+    }, 60_000);
 
     it('without PlanAlign, the job fails saying what to install or set', async () => {
       const missing = await findDatabase(machineB);

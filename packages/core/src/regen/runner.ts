@@ -233,18 +233,22 @@ export class RegenRunner {
       child.stderr!.on('data', onOutput('stderr'));
       /** What the command last said about its failure: its error output first, else its output. */
       const lastSaid = () => (partial.stderr.trim() || lastLines.stderr || partial.stdout.trim() || lastLines.stdout).slice(0, 300);
-      if (child.pid !== undefined) {
-        await this.change(queued.id, {
-          status: 'running',
-          attempts: queued.attempts + 1,
-          started_at: new Date(started).toISOString(),
-          pid: child.pid,
-          progress: 0,
-          message: 'Starting',
-          exit_code: null,
-        });
-      }
+      // Marked running without waiting: a command that ends at once closes while this is written,
+      // and its end must be seen (the close handler waits for this write, so the order holds).
+      const markedRunning =
+        child.pid === undefined
+          ? Promise.resolve()
+          : this.change(queued.id, {
+              status: 'running',
+              attempts: queued.attempts + 1,
+              started_at: new Date(started).toISOString(),
+              pid: child.pid,
+              progress: 0,
+              message: 'Starting',
+              exit_code: null,
+            }).then(() => undefined);
       child.once('close', async (code, signal) => {
+        await markedRunning;
         if (finished) return;
         if (running.cancelled || this.stopping) {
           await fsp.rm(temp, { force: true });

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
+import { describeIssues, parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
 import { SyncBranchChangeError, SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
@@ -494,6 +494,40 @@ export class SyncService {
    * Writes settings other than the remote and branch (which go through `init`), under the
    * root's lock so that it cannot race with exclude, include or a remote being added.
    */
+  /**
+   * Checks settings to change (the others kept) and says whether applying them connects to a
+   * remote (a new remote or branch), a long operation of its own. Throws SyncConfigError
+   * naming the field when they are not valid; nothing is written.
+   */
+  async checkSettingsChange(update: Record<string, unknown>): Promise<{ next: SyncConfig; connects: boolean }> {
+    const current = (await readSettings(this.root))?.sync ?? SyncConfig.parse({});
+    const parsed = SyncConfig.strict().safeParse({ ...current, ...update });
+    if (!parsed.success) throw new SyncConfigError(describeIssues('The settings', parsed.error));
+    const next = parsed.data;
+    if (next.remote) assertRemoteUrlIsSafe(next.remote, 'remote');
+    for (const [name, remote] of Object.entries(next.remotes)) assertRemoteUrlIsSafe(remote.url, `remotes.${name}.url`);
+    return { next, connects: !!next.remote && (next.remote !== current.remote || next.branch !== current.branch) };
+  }
+
+  /**
+   * Changes the settings given and keeps the others. A new remote or branch connects through
+   * `init` (which checks the address and asks before moving a root to another branch); the rest
+   * is written under the root's lock, or as a plain file before sync is set up.
+   */
+  async configure(update: Record<string, unknown>, options: { confirmBranchChange?: boolean } = {}): Promise<SyncConfig> {
+    const { next, connects } = await this.checkSettingsChange(update);
+    const current = (await readSettings(this.root))?.sync ?? SyncConfig.parse({});
+    if (connects) {
+      await writeSettings(this.root, { ...next, remote: current.remote, branch: current.branch });
+      await this.init({ remote: next.remote!, branch: next.branch, confirmBranchChange: options.confirmBranchChange });
+    } else if (current.remote) {
+      await this.updateSettings(next);
+    } else {
+      await writeSettings(this.root, next);
+    }
+    return (await readSettings(this.root))!.sync;
+  }
+
   async updateSettings(next: SyncConfig): Promise<void> {
     const context = await loadSyncContext(this.root);
     await this.changeSettings(context, 'config', (current) => ({ ...next, remote: current.remote, branch: current.branch }));
