@@ -165,16 +165,27 @@ describe('several remotes', () => {
 
     // The owner's laptop, through origin, carries its own change and none of the desktop's again.
     expect((await runCli(['--root', laptop, 'sync', 'init', '--remote', personal, '--author', 'Olivia Owner', '--email', 'olivia@example.com'])).code).toBe(0);
+    // Its first exchange with the team merges from the team's commits the root already holds:
+    // a key the teammate changed meanwhile and one the laptop changed are both kept, no conflict.
+    await editScenario(teammate, shared, scenarioId, { name: 'Renamed by Tomas' });
+    expect((await runCli(['--root', teammate, 'sync', 'push'])).code).toBe(0);
     await editScenario(laptop, shared, scenarioId, { description: 'from the laptop' });
-    expect((await runCli(['--root', laptop, 'sync', 'push'])).code).toBe(0);
-    expect(remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`)).toContain('from the laptop');
+    const laptopPush = await runJson(['--root', laptop, 'sync', 'push']);
+    expect(laptopPush.code, JSON.stringify(laptopPush.body)).toBe(0);
+    expect(JSON.stringify(laptopPush.body)).not.toMatch(/kept the (local|remote) version/);
+    for (const side of [
+      remoteFile(teamRepo(), `${shared}/scenarios/${scenarioId}/scenario.json`),
+      remoteFile(server.repoPath('personal'), `${shared}/scenarios/${scenarioId}/scenario.json`),
+    ]) {
+      expect(JSON.parse(side!)).toMatchObject({ name: 'Renamed by Tomas', description: 'from the laptop' });
+    }
     expect(
       nativeGit(teamRepo(), ['log', ...authored, 'main'])
         .stdout.trim()
         .split('\n'),
     ).toHaveLength(3);
-    expect(nativeGit(teamRepo(), ['log', '-1', '--format=%an|%at', 'main']).stdout.trim()).toBe(
-      nativeGit(laptop, ['log', '-1', '--no-merges', '--format=%an|%at', 'HEAD']).stdout.trim(),
+    expect(nativeGit(teamRepo(), ['log', '-1', '--no-merges', '--author=olivia@example.com', '--format=%an|%at', 'main']).stdout.trim()).toBe(
+      nativeGit(laptop, ['log', '-1', '--no-merges', '--author=olivia@example.com', '--format=%an|%at', 'HEAD']).stdout.trim(),
     );
     expect(nativeGit(teamRepo(), ['log', '--author=olivia@example.com', '--format=%s', 'main']).stdout).not.toMatch(/Sync workspaces from/);
     for (const repo of [teamRepo(), server.repoPath('personal')]) expect(nativeGit(repo, ['fsck', '--full', '--strict', '--no-progress']).code).toBe(0);

@@ -110,9 +110,13 @@ export async function exchangeWithTeamRemote(
     let merged = projected;
     let oursIsBehind = false;
     if (theirs && theirsTree) {
+      // Without a line of our own (this machine's first exchange), the team's commits this
+      // root's branch merged already (on another machine, through origin) are the common ground.
       const histories = ours
         ? await repo.compareHistories(ours, theirs)
-        : { onlyLocal: [], onlyRemote: await firstParents(repo, theirs, HISTORY_DEPTH), bases: [] };
+        : mainHead
+          ? await repo.compareHistories(mainHead, theirs)
+          : { onlyLocal: [], onlyRemote: await firstParents(repo, theirs, HISTORY_DEPTH), bases: [] };
       oursIsBehind = ours !== null && histories.bases.includes(ours);
       const baseTree = histories.bases[0] ? (await repo.readCommit(histories.bases[0])).tree : null;
       const mainHistory = await firstParents(repo, mainHead, HISTORY_DEPTH);
