@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, SyncBranchChangeError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
-import { isPlanalignCommand, runPlanalign } from './planalign-passthrough.js';
+import { isPlanalignCommand, planalignCommandAfterOwnOptions, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
 
 /** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
@@ -30,6 +30,13 @@ async function tellNotices(sync: SyncService): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   if (isPlanalignCommand(argv.slice(2))) return runPlanalign(argv.slice(2));
+  const misplaced = planalignCommandAfterOwnOptions(argv.slice(2));
+  if (misplaced) {
+    process.stderr.write(
+      `Error: "${misplaced}" is a command of PlanAlign, which takes none of planalign-sync's options (--root, --json, --debug) before it. Run it as 'planalign ${misplaced} …'.\n`,
+    );
+    return EXIT_CODES.usage;
+  }
   let exitCode: number = EXIT_CODES.ok;
   let globals: GlobalOptions = {};
   const program = buildProgram(async (command: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => {

@@ -18,6 +18,20 @@ export function isPlanalignCommand(args: string[]): boolean {
   return true;
 }
 
+/**
+ * A PlanAlign command written after this program's own options (`planalign --root … simulate`):
+ * the word, for a message saying how to run it; null for anything else.
+ */
+export function planalignCommandAfterOwnOptions(args: string[]): string | null {
+  for (let i = 0; i < args.length; i += 1) {
+    const word = args[i];
+    if (word === '--root') i += 1;
+    else if (OWN_OPTIONS.has(word.split('=')[0])) continue;
+    else return word.startsWith('-') || word === 'sync' || word === 'help' ? null : word;
+  }
+  return null;
+}
+
 /** Signals a terminal or a supervisor sends to stop a program; the child gets them too (as npm does). */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 

@@ -304,9 +304,12 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         const added = await regen.enqueue({ workspace, scenario, allMissing: options.allMissing });
         const queued = added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${plural(added.length, 'job')}.`;
         if (options.detach) return { json: await regen.overview(), text: [queued, ...added.map(renderJob)].join('\n') };
+        // Jobs this run finished: those it added, and any left queued by an earlier run.
+        const finished = new Set<string>();
         const runner = new RegenRunner(root, {
           onEvent: (event) => {
             if (event.type !== 'job') return;
+            if (['succeeded', 'failed', 'cancelled'].includes(event.job.status)) finished.add(event.job.id);
             if (event.job.status === 'running') progress.bar(event.job.label, event.job.progress);
             else if (event.job.status !== 'queued' && !globals.json) {
               progress.clear();
@@ -321,10 +324,10 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
         await Promise.race([runner.untilIdle(), untilStopSignal()]);
         await runner.stop();
         const overview = await regen.overview();
-        const failed = overview.jobs.filter((j) => added.some((a) => a.id === j.id) && j.status === 'failed');
+        const failed = overview.jobs.filter((j) => finished.has(j.id) && j.status === 'failed');
         return {
           json: overview,
-          text: failed.length > 0 ? `${plural(failed.length, 'job')} failed; see 'planalign sync jobs log <id>'.` : added.length > 0 ? 'Done.' : queued,
+          text: failed.length > 0 ? `${plural(failed.length, 'job')} failed; see 'planalign sync jobs log <id>'.` : finished.size > 0 ? 'Done.' : queued,
           exitCode: failed.length > 0 ? EXIT_CODES.unexpected : EXIT_CODES.ok,
         };
       }),

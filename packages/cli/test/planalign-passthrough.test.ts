@@ -117,6 +117,10 @@ describe('planalign beside PlanAlign’s own planalign', () => {
     expect(help.stdout).toContain("PlanAlign's own planalign program");
     expect((await run('sh', ['-c', 'planalign sync --help'], { env: env() })).stdout).toContain('init');
     expect((await run('sh', ['-c', 'planalign --version'], { env: env() })).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    // this program's options before a PlanAlign command: said plainly, not "unknown command"
+    const misplaced = await run('sh', ['-c', 'planalign --root /tmp/somewhere simulate 2025-2027'], { env: env() });
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain(`"simulate" is a command of PlanAlign`);
   });
 
   it('PLANALIGN_CLI names PlanAlign’s program; a wrong one is named in the error', async () => {
@@ -204,6 +208,14 @@ describe('planalign beside PlanAlign’s own planalign', () => {
       )!;
       expect(job).toMatchObject({ status: 'failed' });
       expect(job.message).toMatch(/exit 3\): no census for \d{4}-\d{4}/);
+
+      // A job queued earlier (--detach) that fails when this run works through it fails the run too.
+      expect(
+        (await run(process.execPath, [CLI, '--root', machineB, 'sync', 'regenerate', '--all-missing', '--detach'], { env: env({}, [ours, quick]) })).code,
+      ).toBe(0);
+      const again = await run(process.execPath, [CLI, '--root', machineB, 'sync', 'regenerate', '--all-missing'], { env: env({}, [ours, quick]) });
+      expect(again.stdout).toContain('1 job failed');
+      expect(again.code).toBe(1);
     }, 60_000);
 
     it('without PlanAlign, the job fails saying what to install or set', async () => {

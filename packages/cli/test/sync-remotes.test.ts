@@ -215,6 +215,13 @@ describe('several remotes', () => {
     const leaky = await runJson(['--root', owner, 'sync', 'remote', 'add', 'other', 'https://me:tok3n@example.com/x.git']);
     expect(leaky.code).toBe(2);
     expect(JSON.stringify(leaky.body)).not.toContain('tok3n');
+    // Sharing a workspace the team remote does not carry says how to add it, keeping what it carries.
+    const notCarried = await runJson(['--root', owner, 'sync', 'share', privateOne, '--remote', 'team']);
+    expect(notCarried.code).toBe(2);
+    const hint = /'planalign (sync remote add [^']+)'/.exec(notCarried.body.error.message)![1].split(' ');
+    expect((await runCli(['--root', owner, ...hint])).code).toBe(0);
+    const carried = (await runJson(['--root', owner, 'sync', 'remote', 'list'])).body.remotes.find((r: { name: string }) => r.name === 'team');
+    expect(carried.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([shared, privateOne].sort());
     const removed = await runJson(['--root', owner, 'sync', 'remote', 'remove', 'team']);
     expect(removed.code).toBe(0);
     expect(removed.body.remotes.map((r: { name: string }) => r.name)).toEqual(['origin']);

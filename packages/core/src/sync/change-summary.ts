@@ -106,7 +106,9 @@ export function commitMessage(summary: ChangeSummary, fileCount: number): string
   const subject =
     summary.lines.length === 0
       ? `Sync ${plural(fileCount, 'file')}`
-      : `Sync ${plural(summary.workspaces.length, 'workspace')}: ${summary.lines.length} changes`;
+      : summary.workspaces.length === 0
+        ? `Sync ${plural(summary.lines.length, 'change')}`
+        : `Sync ${plural(summary.workspaces.length, 'workspace')}: ${summary.lines.length} changes`;
   const body = summary.lines.slice(0, 50).map((line) => `- ${line}`);
   if (summary.lines.length > 50) body.push(`- … and ${summary.lines.length - 50} more`);
   return body.length > 0 ? `${subject}\n\n${body.join('\n')}` : subject;

@@ -98,7 +98,8 @@ export class TeamService {
     }
     if (team && !team.workspaces.includes(found.id)) {
       throw new SyncConfigError(
-        `The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${found.id}'.`,
+        // --workspaces replaces the list: the workspaces it carries now stay in it.
+        `The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${[...team.workspaces, found.id].join(',')}'.`,
       );
     }
     const tracking = await context.repo.resolveRef(team ? teamRefs(chosen!, branch).tracking : context.trackingRef);
