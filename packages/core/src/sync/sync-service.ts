@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { describeIssues, parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
+import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
 import { SyncBranchChangeError, SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
@@ -19,25 +19,23 @@ import type {
   SkippedFile,
   WorkspaceSelection,
 } from '../models/results.js';
-import { REMOTE_NAME_PATTERN, SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
+import { SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import { scanSyncedFiles } from '../workspace/file-scan.js';
-import { findWorkspace, NameBook } from '../workspace/names.js';
-import type { AutomaticSync } from '../workspace/selection.js';
+import { NameBook } from '../workspace/names.js';
+import type { AutomaticSync, Hold } from '../workspace/selection.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
 import { branchNameProblem } from '../models/branch-name.js';
-import { readExcludedHere, writeExcludedHere } from '../config/local-selection.js';
-import { exclusionOf, type Hold, type Selection } from '../workspace/selection.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
 import { withRootLock } from '../state/lock.js';
-import { exchangeWithTeamRemote, teamRefs, type TeamExchange } from './team-remote.js';
+import { exchangeWithTeamRemote, type TeamExchange } from './team-remote.js';
 import { exchangeWorkspaceBranches } from './branch-exchange.js';
 import { setRootAuthor } from './identity.js';
 import { assertSyncRepository } from './remote-check.js';
@@ -46,7 +44,8 @@ import { computeStatus, localWork, type LocalWork } from './status.js';
 import { listConflicts, recordDecision, restoreBackup, showConflict } from './conflicts.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
-import { describeRemotes } from './remotes.js';
+import { addRemote, listRemotes, removeRemote } from './remotes.js';
+import { checkSettingsChange, setWorkspaceSync, updateSettings } from './settings-edits.js';
 import { plural } from '../util/plural.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
 import { readPlanAlignSettingsText } from '../config/planalign-legacy.js';
@@ -442,71 +441,16 @@ export class SyncService {
   }
 
   /**
-   * Includes a workspace in sync or keeps it out. By default only on this computer (kept in
-   * `.git/`, never shared): the other computers go on syncing it. `everywhere` is the shared
-   * setting (`sync.workspaces.<id>.enabled: false`) that every computer follows. An excluded
-   * workspace's files stay here; what the remote already has stays there.
+   * Includes a workspace in sync or keeps it out, on this computer or (`everywhere`) on every
+   * computer (see settings-edits.ts).
    */
-  async setWorkspaceSync(workspace: string, enabled: boolean, options: { everywhere?: boolean } = {}): Promise<WorkspaceSelection> {
-    const context = await loadSyncContext(this.root);
-    const found = await findWorkspace(this.root, workspace);
-    const after: Selection = { settings: context.settings, excludedHere: new Set() };
-    await this.changeSettings(
-      context,
-      enabled ? 'include' : 'exclude',
-      (settings) => {
-        // Only `everywhere` touches the shared settings; this computer's choice lives in .git.
-        if (!options.everywhere) return (after.settings = settings);
-        const { enabled: _previous, ...others } = settings.workspaces[found.id] ?? {};
-        const overrides = enabled ? others : { ...others, enabled: false };
-        const workspaces = { ...settings.workspaces };
-        if (Object.keys(overrides).length > 0) workspaces[found.id] = overrides;
-        else delete workspaces[found.id];
-        return (after.settings = { ...settings, workspaces });
-      },
-      async () => {
-        // Read under the root's lock, like the settings, so two choices made at once both stay.
-        const excludedHere = await readExcludedHere(context.repo.gitdir);
-        if (enabled) excludedHere.delete(found.id);
-        else if (!options.everywhere) excludedHere.add(found.id);
-        await writeExcludedHere(context.repo.gitdir, excludedHere);
-        after.excludedHere = excludedHere;
-      },
-    );
-    const excluded = exclusionOf(after, found.id);
-    return {
-      id: found.id,
-      name: found.name,
-      sync_enabled: excluded === null,
-      excluded_on: excluded,
-      message:
-        excluded === null
-          ? `"${found.name}" syncs again from the next push.`
-          : excluded === 'this_computer'
-            ? `"${found.name}" is no longer synced from this computer: its changes stay here, and the other computers go on syncing it. What the remote already has stays there.`
-            : enabled
-              ? `"${found.name}" is still kept local on every computer, by the shared settings; include it everywhere to sync it again.`
-              : `"${found.name}" is kept local on every computer: no computer sends its changes any more. What the remote already has stays there.`,
-    };
+  setWorkspaceSync(workspace: string, enabled: boolean, options: { everywhere?: boolean } = {}): Promise<WorkspaceSelection> {
+    return setWorkspaceSync(this.root, workspace, enabled, options);
   }
 
-  /**
-   * Writes settings other than the remote and branch (which go through `init`), under the
-   * root's lock so that it cannot race with exclude, include or a remote being added.
-   */
-  /**
-   * Checks settings to change (the others kept) and says whether applying them connects to a
-   * remote (a new remote or branch), a long operation of its own. Throws SyncConfigError
-   * naming the field when they are not valid; nothing is written.
-   */
-  async checkSettingsChange(update: Record<string, unknown>): Promise<{ next: SyncConfig; connects: boolean }> {
-    const current = (await readSettings(this.root))?.sync ?? SyncConfig.parse({});
-    const parsed = SyncConfig.strict().safeParse({ ...current, ...update });
-    if (!parsed.success) throw new SyncConfigError(describeIssues('The settings', parsed.error));
-    const next = parsed.data;
-    if (next.remote) assertRemoteUrlIsSafe(next.remote, 'remote');
-    for (const [name, remote] of Object.entries(next.remotes)) assertRemoteUrlIsSafe(remote.url, `remotes.${name}.url`);
-    return { next, connects: !!next.remote && (next.remote !== current.remote || next.branch !== current.branch) };
+  /** Checks settings to change and says whether applying them connects to a remote; nothing is written. */
+  checkSettingsChange(update: Record<string, unknown>): Promise<{ next: SyncConfig; connects: boolean }> {
+    return checkSettingsChange(this.root, update);
   }
 
   /**
@@ -515,88 +459,37 @@ export class SyncService {
    * is written under the root's lock, or as a plain file before sync is set up.
    */
   async configure(update: Record<string, unknown>, options: { confirmBranchChange?: boolean } = {}): Promise<SyncConfig> {
-    const { next, connects } = await this.checkSettingsChange(update);
+    const { next, connects } = await checkSettingsChange(this.root, update);
     const current = (await readSettings(this.root))?.sync ?? SyncConfig.parse({});
     if (connects) {
       await writeSettings(this.root, { ...next, remote: current.remote, branch: current.branch });
       await this.init({ remote: next.remote!, branch: next.branch, confirmBranchChange: options.confirmBranchChange });
     } else if (current.remote) {
-      await this.updateSettings(next);
+      await updateSettings(this.root, next);
     } else {
       await writeSettings(this.root, next);
     }
     return (await readSettings(this.root))!.sync;
   }
 
-  async updateSettings(next: SyncConfig): Promise<void> {
-    const context = await loadSyncContext(this.root);
-    await this.changeSettings(context, 'config', (current) => ({ ...next, remote: current.remote, branch: current.branch }));
-  }
-
-  /** Rewrites the shared settings under the root's lock, from what the file holds at that moment. */
-  private async changeSettings(
-    context: SyncContext,
-    operation: string,
-    change: (settings: SyncConfig) => SyncConfig,
-    andThen?: () => Promise<void>,
-  ): Promise<void> {
-    await withRootLock(context.repo.gitdir, operation, async () => {
-      await writeSettings(this.root, change((await readSettings(this.root))!.sync));
-      await andThen?.();
-    });
+  /** Writes settings other than the remote and branch, under the root's lock. */
+  updateSettings(next: SyncConfig): Promise<void> {
+    return updateSettings(this.root, next);
   }
 
   /** Origin and the team remotes, with the workspaces each carries. */
-  async listRemotes(message = ''): Promise<RemoteList> {
-    const remotes = await describeRemotes(await loadSyncContext(this.root));
-    return { remotes, message: message || `${plural(remotes.length, 'remote')}.` };
+  listRemotes(message = ''): Promise<RemoteList> {
+    return listRemotes(this.root, message);
   }
 
-  /**
-   * Adds (or changes) a team remote carrying the given workspaces (names or ids). The next push
-   * shares them there; a teammate with only that remote gets exactly those.
-   */
-  async addRemote(name: string, url: string, options: { branch?: string; workspaces?: string[] } = {}): Promise<RemoteList> {
-    const context = await loadSyncContext(this.root);
-    if (!REMOTE_NAME_PATTERN.test(name)) {
-      throw new SyncConfigError(
-        `"${name}" cannot name a remote: use lowercase letters, digits, "-" or "_" (and not "origin", which is the remote set by init).`,
-      );
-    }
-    assertRemoteUrlIsSafe(url, 'the remote URL');
-    const branch = options.branch ?? 'main';
-    if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`--branch "${branch}" is not a valid branch name.`);
-    const workspaces = await Promise.all((options.workspaces ?? []).map((w) => findWorkspace(this.root, w)));
-    await this.changeSettings(context, 'remote', (settings) => ({
-      ...settings,
-      remotes: { ...settings.remotes, [name]: { url, branch, workspaces: workspaces.map((w) => w.id) } },
-    }));
-    const carried = workspaces.length ? workspaces.map((w) => `"${w.name}"`).join(', ') : 'no workspaces yet (add them with --workspaces)';
-    return this.listRemotes(`Remote "${name}" carries ${carried}; the next push shares them there.`);
+  /** Adds (or changes) a team remote carrying the given workspaces (names or ids). */
+  addRemote(name: string, url: string, options: { branch?: string; workspaces?: string[] } = {}): Promise<RemoteList> {
+    return addRemote(this.root, name, url, options);
   }
 
   /** Removes a team remote from this root; its repository and what it holds are left alone. */
-  async removeRemote(name: string): Promise<RemoteList> {
-    const context = await loadSyncContext(this.root);
-    const remote = context.settings.remotes[name];
-    if (!remote) {
-      throw new SyncConfigError(
-        `There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`,
-      );
-    }
-    const refs = teamRefs(name, remote.branch);
-    await this.changeSettings(
-      context,
-      'remote',
-      (settings) => {
-        const { [name]: _removed, ...remotes } = settings.remotes;
-        return { ...settings, remotes };
-      },
-      async () => {
-        for (const ref of Object.values(refs)) await context.repo.deleteRef(ref).catch(() => undefined);
-      },
-    );
-    return this.listRemotes(`Removed the remote "${name}"; its repository was not touched.`);
+  removeRemote(name: string): Promise<RemoteList> {
+    return removeRemote(this.root, name);
   }
 
   /** Open conflicts waiting for a decision, and past ones kept in backups. */
