@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   AutoSync,
-  RegenRunner,
   RegenService,
   CONFLICT_STRATEGIES,
   EXIT_CODES,
@@ -13,6 +12,7 @@ import {
   readSettings,
   resolveWorkspacesRoot,
   type ConflictStrategy,
+  type RegenJob,
 } from '@planalign/sync-core';
 import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
@@ -301,34 +301,36 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
       execute(async (globals, progress) => {
         const root = resolveWorkspacesRoot(globals.root);
         const regen = new RegenService(root);
-        const added = await regen.enqueue({ workspace, scenario, allMissing: options.allMissing });
-        const queued = added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${plural(added.length, 'job')}.`;
-        if (options.detach) return { json: await regen.overview(), text: [queued, ...added.map(renderJob)].join('\n') };
-        // Jobs this run finished: those it added, and any left queued by an earlier run.
-        const finished = new Set<string>();
-        const runner = new RegenRunner(root, {
-          onEvent: (event) => {
-            if (event.type !== 'job') return;
-            if (['succeeded', 'failed', 'cancelled'].includes(event.job.status)) finished.add(event.job.id);
-            if (event.job.status === 'running') progress.bar(event.job.label, event.job.progress);
-            else if (event.job.status !== 'queued' && !globals.json) {
+        const request = { workspace, scenario, allMissing: options.allMissing };
+        const queuedText = (added: RegenJob[]) =>
+          added.length === 0 ? 'Nothing to rebuild: those results are here or already queued.' : `Queued ${plural(added.length, 'job')}.`;
+        if (options.detach) {
+          const added = await regen.enqueue(request);
+          return { json: await regen.overview(), text: [queuedText(added), ...added.map(renderJob)].join('\n') };
+        }
+        // Ctrl-C stops the commands under way; their jobs stay queued for the next runner.
+        const run = await regen.rebuild(request, {
+          stop: untilStopSignal(),
+          onJob: (job) => {
+            if (job.status === 'running') progress.bar(job.label, job.progress);
+            else if (job.status !== 'queued' && !globals.json) {
               progress.clear();
-              process.stdout.write(`${renderJob(event.job)}\n`);
+              process.stdout.write(`${renderJob(job)}\n`);
             }
           },
         });
-        if (!(await runner.start())) {
-          return { json: await regen.overview(), text: `${queued} Another process is working through the queue; follow it with 'planalign sync jobs'.` };
+        if (!run.ranHere) {
+          return { json: run.overview, text: `${queuedText(run.added)} Another process is working through the queue; follow it with 'planalign sync jobs'.` };
         }
-        // Ctrl-C stops the commands under way; their jobs stay queued for the next runner.
-        await Promise.race([runner.untilIdle(), untilStopSignal()]);
-        await runner.stop();
-        const overview = await regen.overview();
-        const failed = overview.jobs.filter((j) => finished.has(j.id) && j.status === 'failed');
         return {
-          json: overview,
-          text: failed.length > 0 ? `${plural(failed.length, 'job')} failed; see 'planalign sync jobs log <id>'.` : finished.size > 0 ? 'Done.' : queued,
-          exitCode: failed.length > 0 ? EXIT_CODES.unexpected : EXIT_CODES.ok,
+          json: run.overview,
+          text:
+            run.failed.length > 0
+              ? `${plural(run.failed.length, 'job')} failed; see 'planalign sync jobs log <id>'.`
+              : run.finished.length > 0
+                ? 'Done.'
+                : queuedText(run.added),
+          exitCode: run.failed.length > 0 ? EXIT_CODES.unexpected : EXIT_CODES.ok,
         };
       }),
     );

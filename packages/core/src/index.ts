@@ -10,7 +10,7 @@ export { scanSyncedFiles } from './workspace/file-scan.js';
 export { SyncService, type SyncProgress, type SyncPhase, type SyncServiceOptions } from './sync/sync-service.js';
 export { adoptPlanAlignRoot, type PlanAlignAdoption } from './sync/adopt-planalign.js';
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncOutcome, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';
-export { RegenService } from './regen/regen-service.js';
+export { RegenService, type RegenRun } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';
 export { findPlanalignProgram, PlanalignNotFoundError, PLANALIGN_CLI_VARIABLE, SYNC_ENTRY_MARKER } from './regen/planalign-program.js';
 export { TeamService } from './team/team-service.js';

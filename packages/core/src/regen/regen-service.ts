@@ -7,8 +7,10 @@ import { lockHolder } from '../state/lock.js';
 import { findWorkspace, NameBook } from '../workspace/names.js';
 import { JobStore } from './job-store.js';
 import { findMissingResults } from './missing-results.js';
+import { RegenRunner } from './runner.js';
 
 const ACTIVE = new Set<RegenJob['status']>(['queued', 'running']);
+const FINISHED = new Set<RegenJob['status']>(['succeeded', 'failed', 'cancelled']);
 
 /** Finds a scenario of a workspace by id or name, or says which there are. */
 async function findScenario(root: string, workspaceId: string, idOrName: string): Promise<string> {
@@ -29,6 +31,18 @@ async function findScenario(root: string, workspaceId: string, idOrName: string)
 function label(missing: MissingResult): string {
   const years = missing.start_year && missing.end_year ? `, ${missing.start_year}-${missing.end_year}` : '';
   return `"${missing.scenario_name}" in "${missing.workspace_name}"${years}${missing.current ? '' : ` (run ${missing.run_id.slice(0, 8)})`}`;
+}
+
+/** What working through the queue here did. */
+export interface RegenRun {
+  /** the jobs this request queued */
+  added: RegenJob[];
+  /** the jobs that ended while it ran: those it queued, and any an earlier run left queued */
+  finished: RegenJob[];
+  failed: RegenJob[];
+  /** false when another process works through the queue (the jobs wait for it) */
+  ranHere: boolean;
+  overview: RegenOverview;
 }
 
 /**
@@ -54,6 +68,31 @@ export class RegenService {
     await this.assertInitialized();
     const [missing, jobs, holder] = await Promise.all([findMissingResults(this.root), this.store.list(), lockHolder(this.store.runnerLockPath)]);
     return { missing, jobs: jobs.slice().reverse(), runner_active: holder !== null };
+  }
+
+  /**
+   * Queues what is asked, then works through the queue here until it is empty, or until `stop`
+   * settles (commands under way are stopped and their jobs stay queued for the next runner).
+   */
+  async rebuild(
+    request: { workspace?: string; scenario?: string; allMissing?: boolean },
+    options: { stop?: Promise<unknown>; onJob?: (job: RegenJob) => void } = {},
+  ): Promise<RegenRun> {
+    const added = await this.enqueue(request);
+    const finished = new Map<string, RegenJob>();
+    const runner = new RegenRunner(this.root, {
+      onEvent: (event) => {
+        if (event.type !== 'job') return;
+        if (FINISHED.has(event.job.status)) finished.set(event.job.id, event.job);
+        options.onJob?.(event.job);
+      },
+    });
+    if (!(await runner.start())) return { added, finished: [], failed: [], ranHere: false, overview: await this.overview() };
+    await Promise.race([runner.untilIdle(), ...(options.stop ? [options.stop] : [])]);
+    await runner.stop();
+    const overview = await this.overview();
+    const ended = overview.jobs.filter((job) => finished.has(job.id));
+    return { added, finished: ended, failed: ended.filter((job) => job.status === 'failed'), ranHere: true, overview };
   }
 
   /**
