@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,4 +99,27 @@ export async function twoMachines(repoName: string, options: { preset?: keyof ty
   const machineB = path.join(await tempDir(`${repoName}-b`), 'workspaces');
   const generated = await generateWorkspaces({ root: machineA, ...PRESETS[options.preset ?? 'demo'] });
   return { server, url, machineA, machineB, generated };
+}
+
+/**
+ * Native git as a child process, for commands that talk to the loopback server (which answers
+ * from this process: spawnSync would stall it). Resolves with its output; rejects with its errors.
+ */
+export function gitAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`git ${args.join(' ')} in ${cwd}: ${err}`))));
+  });
+}
+
+/** `git fsck --full --strict` finds nothing wrong in a repository. */
+export function expectFsckClean(repository: string): void {
+  const result = spawnSync('git', ['fsck', '--full', '--strict', '--no-dangling', '--no-progress'], { cwd: repository, encoding: 'utf8' });
+  const problems = result.stderr.split('\n').filter((line) => /error|warning|bad|missing|broken/i.test(line));
+  if (result.status !== 0 || problems.length > 0) throw new Error(`git fsck in ${repository} (exit ${result.status}):\n${result.stderr}`);
 }

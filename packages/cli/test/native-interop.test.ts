@@ -1,8 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nativeGit, readJson, runCli, runJson, tempDir, twoMachines, writeJson, type TwoMachines } from './harness.js';
+import { expectFsckClean, gitAsync, nativeGit, readJson, runCli, runJson, tempDir, twoMachines, writeJson, type TwoMachines } from './harness.js';
+
+/** Native git as a teammate, talking to the loopback server. */
+const gitRemote = (cwd: string, ...args: string[]) => gitAsync(cwd, ['-c', 'user.name=Tea Mate', '-c', 'user.email=teammate@example.test', ...args]);
+const fsckClean = expectFsckClean;
 
 /**
  * planalign-sync beside native git on the same remote: a teammate who uses git (or the host's
@@ -14,28 +18,6 @@ function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=Tea Mate', '-c', 'user.email=teammate@example.test', ...args], { cwd, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd}: ${result.stderr}`);
   return result.stdout;
-}
-
-/** Native git commands that talk to the loopback server, which answers from this process: never spawnSync them. */
-function gitRemote(cwd: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', 'user.name=Tea Mate', '-c', 'user.email=teammate@example.test', ...args], { cwd });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`git ${args.join(' ')} in ${cwd}: ${err}`))));
-  });
-}
-
-function fsckClean(repository: string): void {
-  const result = spawnSync('git', ['fsck', '--full', '--strict', '--no-dangling', '--no-progress'], { cwd: repository, encoding: 'utf8' });
-  expect({ repository, status: result.status, errors: result.stderr.split('\n').filter((l) => /error|warning|bad|missing|broken/i.test(l)) }).toEqual({
-    repository,
-    status: 0,
-    errors: [],
-  });
 }
 
 /** Every entry of a tree with its mode and id, as native git lists it. */

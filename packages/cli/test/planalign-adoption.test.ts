@@ -1,11 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
-import { remoteFile, remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
+import { expectFsckClean, gitAsync, remoteFile, remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
+
+/** Native git talking to the loopback server. */
+const gitRemote = (cwd: string, ...args: string[]) => gitAsync(cwd, args);
+const fsckClean = expectFsckClean;
 
 /**
  * A root set up by PlanAlign's own sync (`planalign sync …` in planwise_navigator, GitPython),
@@ -68,24 +72,6 @@ function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=Plan Align', '-c', 'user.email=planalign@example.test', ...args], { cwd, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd}: ${result.stderr}`);
   return result.stdout;
-}
-
-/** Native git commands that talk to the loopback server, which answers from this process: never spawnSync them. */
-function gitRemote(cwd: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`git ${args.join(' ')} in ${cwd}: ${err}`))));
-  });
-}
-
-function fsckClean(repository: string): void {
-  const result = spawnSync('git', ['fsck', '--full', '--strict', '--no-dangling', '--no-progress'], { cwd: repository, encoding: 'utf8' });
-  expect({ repository, status: result.status, stderr: result.stderr }).toEqual({ repository, status: 0, stderr: '' });
 }
 
 /** `git grep` for the token in a commit: the files it finds (none, when the token is gone). */

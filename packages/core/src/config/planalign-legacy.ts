@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
@@ -6,7 +5,7 @@ import { SyncConfigError } from '../errors.js';
 import { redactUrl, removeUrlPasswords, urlHasPassword } from '../git/remote-url.js';
 import { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
 import { SyncOperation, type SyncLogEntry } from '../models/sync-log.js';
-import { describeIssues, SETTINGS_FILE, settingsPath } from './settings-file.js';
+import { describeIssues, readSettingsText, SETTINGS_FILE } from './settings-file.js';
 import { plural } from '../util/plural.js';
 
 /**
@@ -65,13 +64,8 @@ export interface PlanAlignSettingsFile {
 
 /** The root's `.planalign-sync.yaml` when PlanAlign's sync wrote it; null for any other file, or none. */
 export async function readPlanAlignSettings(root: string): Promise<PlanAlignSettingsFile | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(settingsPath(root), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readSettingsText(root);
+  if (text === null) return null;
   const raw = planAlignSettingsIn(text);
   return raw ? { text, raw } : null;
 }

@@ -13,15 +13,20 @@ export function settingsPath(root: string): string {
   return path.join(root, SETTINGS_FILE);
 }
 
-/** Reads `.planalign-sync.yaml`; null when the root has none. Bad content is a SyncConfigError naming the field. */
-export async function readSettings(root: string): Promise<SyncSettingsFile | null> {
-  let text: string;
+/** The text of the root's `.planalign-sync.yaml`; null when it has none. */
+export async function readSettingsText(root: string): Promise<string | null> {
   try {
-    text = await fsp.readFile(settingsPath(root), 'utf8');
+    return await fsp.readFile(settingsPath(root), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
+}
+
+/** Reads `.planalign-sync.yaml`; null when the root has none. Bad content is a SyncConfigError naming the field. */
+export async function readSettings(root: string): Promise<SyncSettingsFile | null> {
+  const text = await readSettingsText(root);
+  if (text === null) return null;
   return parseSettings(text, settingsPath(root));
 }
 
