@@ -59,5 +59,20 @@ export default tseslint.config(
   {
     files: ['packages/ui/src/**'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // The dashboard bundles what it imports: from core, only types, and the browser-safe rules entry.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@planalign/sync-core',
+              allowTypeImports: true,
+              message: "core's main entry needs Node: import its types only, and rules from '@planalign/sync-core/rules'.",
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -1,16 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SyncBusyError, SyncService, TeamService, redactUrl, type RegenJob, type SyncProgress } from '@planalign/sync-core';
-
-export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import';
-
-/** What the dashboard sees of a running operation, as server-sent events. */
-export type OperationEvent =
-  | { type: 'started'; operation: OperationName }
-  | ({ type: 'progress'; operation: OperationName } & SyncProgress)
-  | { type: 'finished'; operation: OperationName; message: string }
-  | { type: 'failed'; operation: OperationName; code: string; message: string }
-  /** a regeneration job changed (queued, progress, finished) */
-  | { type: 'regen'; job: RegenJob };
+import { SyncBusyError, SyncService, TeamService, redactUrl, type OperationEvent, type OperationName, type SyncProgress } from '@planalign/sync-core';
 
 /**
  * Runs the operations that change a root, one at a time: a second push while one runs is

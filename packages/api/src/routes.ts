@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type * as z from 'zod';
-import { SyncService, readSettings } from '@planalign/sync-core';
+import { SyncService, readSettings, type OperationEvent } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { RegenSupervisor } from './regen.js';
@@ -141,8 +141,9 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   /** Progress of running operations, as server-sent events. */
   router.get('/events', (request, response) => {
     response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-    response.write(`event: hello\ndata: ${JSON.stringify({ running: runner.running })}\n\n`);
-    const stop = runner.onEvent((event) => response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
+    const send = (event: OperationEvent) => response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    send({ type: 'hello', running: runner.running });
+    const stop = runner.onEvent(send);
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
     request.on('close', () => {
       clearInterval(keepAlive);

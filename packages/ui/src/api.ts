@@ -11,6 +11,8 @@ import type {
   ConflictList,
   ConflictResolution,
   InitResult,
+  OperationEvent,
+  OperationName,
   PullResult,
   PushResult,
   RestoreResult,
@@ -26,7 +28,19 @@ import type {
   WorkspaceHistory,
 } from '@planalign/sync-core';
 
-export type { AutoSyncState, RegenJob, RegenOverview, ConflictDetail, ConflictList, SyncConfig, SyncLogEntry, SyncProgress, SyncStatus };
+export type {
+  AutoSyncState,
+  RegenJob,
+  RegenOverview,
+  ConflictDetail,
+  ConflictList,
+  OperationEvent,
+  OperationName,
+  SyncConfig,
+  SyncLogEntry,
+  SyncProgress,
+  SyncStatus,
+};
 export type {
   Author,
   BranchList,
@@ -46,17 +60,6 @@ export type WorkspaceScenario = ScenarioList['scenarios'][number];
 export type ScenarioVersion = ScenarioVersions['versions'][number];
 export type ConfigChange = ScenarioDiff['changes'][number];
 export type AuthorSetting = Author & { configured: boolean };
-export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import';
-
-/** The server-sent events of `GET /api/sync/events`. */
-export type OperationEvent =
-  | { type: 'hello'; running: OperationName | null }
-  | { type: 'started'; operation: OperationName }
-  | ({ type: 'progress'; operation: OperationName } & SyncProgress)
-  | { type: 'finished'; operation: OperationName; message: string }
-  | { type: 'failed'; operation: OperationName; code: string; message: string }
-  | { type: 'regen'; job: RegenJob };
-
 /** An error answer of the API: `{error: {code, message}}` and its status. */
 export class ApiError extends Error {
   constructor(

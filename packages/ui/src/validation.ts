@@ -1,33 +1,49 @@
 /**
  * Checks made as people type, so the forms can point at the field before anything is sent.
- * The server checks again with the core's own rules; these only catch the common mistakes.
+ * Whether a value is usable is decided by the core's own rules (`@planalign/sync-core/rules`,
+ * the ones the server applies); this module only puts their reasons in a planner's words.
  */
-const SCP_LIKE = /^([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!\/\/)\S+$/;
-const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<![./])$/;
+import {
+  branchNameProblem,
+  isShareLink,
+  readShareSource,
+  remoteKind,
+  remoteUrlProblem,
+  workspaceBranchNameProblem,
+  WORKSPACE_BRANCH_NAME_MAX_LENGTH,
+  type RemoteUrlProblem,
+  type SharedWorkspace,
+} from '@planalign/sync-core/rules';
+
 const CARRIES_SECRET = 'Remove the password or token from the address: it would be shared with every computer. The token belongs in PLANALIGN_SYNC_TOKEN.';
+
+const REMOTE_MESSAGES: Record<RemoteUrlProblem, string> = {
+  'not-a-remote': 'Use an address like https://github.com/you/planalign-workspaces.git.',
+  'invalid-url': 'This address is not valid; check it for typos.',
+  'carries-password': CARRIES_SECRET,
+};
+
+/** An https address of a host alone: the core would take it, but it cannot name a repository. */
+function namesNoRepository(url: string): boolean {
+  return remoteKind(url) === 'https' && new URL(url).pathname === '/';
+}
 
 export function remoteProblem(value: string): string | null {
   const url = value.trim();
   if (!url) return 'Enter the address of your Git repository.';
-  if (/^https?:\/\//i.test(url)) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return 'This address is not valid; check it for typos.';
-    }
-    if (parsed.password) return CARRIES_SECRET;
-    if (!parsed.pathname || parsed.pathname === '/') return 'Add the repository to the address, like https://github.com/you/planalign-workspaces.git.';
-    return null;
-  }
-  if (/^ssh:\/\//i.test(url) || SCP_LIKE.test(url)) return null;
-  return 'Use an address like https://github.com/you/planalign-workspaces.git.';
+  const problem = remoteUrlProblem(url);
+  if (problem) return REMOTE_MESSAGES[problem];
+  if (namesNoRepository(url)) return 'Add the repository to the address, like https://github.com/you/planalign-workspaces.git.';
+  return null;
 }
 
 export function branchProblem(value: string): string | null {
-  if (!value.trim()) return 'Enter a branch name, such as main.';
-  if (value.trim() === 'HEAD') return '"HEAD" is a word git keeps for itself: choose another name, such as main.';
-  return BRANCH.test(value.trim()) ? null : 'A branch name uses letters, digits, ".", "_", "-" and "/", like main.';
+  const name = value.trim();
+  if (!name) return 'Enter a branch name, such as main.';
+  const problem = branchNameProblem(name);
+  if (!problem) return null;
+  if (name === 'HEAD' || name === '@') return `"${name}" is a word git keeps for itself: choose another name, such as main.`;
+  return `This cannot be a branch name: ${problem}. A branch name uses letters, digits, ".", "_", "-" and "/", like main.`;
 }
 
 export function intervalProblem(value: number): string | null {
@@ -35,54 +51,59 @@ export function intervalProblem(value: number): string | null {
 }
 
 /**
- * A branch of one workspace, by the core's rule: one path segment of letters, digits, ".", "-"
- * and "_", starting with a letter or digit, at most 63 characters, never "..".
+ * A branch of one workspace, by the core's rule (one path segment of letters, digits, ".", "-"
+ * and "_", starting with a letter or digit, at most 63 characters, never ".."), and not one the
+ * workspace already has.
  */
 export function workspaceBranchProblem(value: string, options: { mainLine?: string; taken?: string[] } = {}): string | null {
   const name = value.trim();
-  if (!name) return 'Name the branch, such as what-if-hiring.';
-  if (name.length > 63) return `Use at most 63 characters (this has ${name.length}).`;
-  if (!/^[A-Za-z0-9]/.test(name)) return 'Start with a letter or a digit.';
-  if (/[^A-Za-z0-9._-]/.test(name)) return 'Use only letters, digits, ".", "-" and "_": no spaces or slashes.';
-  if (name.includes('..')) return 'Two dots in a row are not allowed.';
-  if (name.endsWith('.') || name.endsWith('.lock')) return 'The name cannot end with "." or ".lock".';
-  if (name === options.mainLine) return `"${name}" is the main line; choose another name.`;
+  switch (workspaceBranchNameProblem(name, options.mainLine)) {
+    case 'empty':
+      return 'Name the branch, such as what-if-hiring.';
+    case 'too-long':
+      return `Use at most ${WORKSPACE_BRANCH_NAME_MAX_LENGTH} characters (this has ${name.length}).`;
+    case 'first-character':
+      return 'Start with a letter or a digit.';
+    case 'character':
+      return 'Use only letters, digits, ".", "-" and "_": no spaces or slashes.';
+    case 'double-dot':
+      return 'Two dots in a row are not allowed.';
+    case 'ending':
+      return 'The name cannot end with "." or ".lock".';
+    case 'main-line':
+      return `"${name}" is the main line; choose another name.`;
+  }
   if (options.taken?.includes(name)) return `This workspace already has a branch "${name}": switch to it instead.`;
   return null;
 }
 
-export interface SharedWorkspaceLink {
-  remote: string;
-  branch: string;
-  workspace: string | null;
-  name: string | null;
-}
-
-const SHARE_LINK = /^planalign:\/\/import\?(.*)$/i;
-
-/** What a `planalign://import?remote=…&branch=…&workspace=…&name=…` link names; null for anything else. */
-export function readShareLink(value: string): SharedWorkspaceLink | null {
-  const match = SHARE_LINK.exec(value.trim());
-  if (!match) return null;
-  const query = new URLSearchParams(match[1]);
-  const remote = query.get('remote');
-  if (!remote) return null;
-  return { remote, branch: query.get('branch') ?? 'main', workspace: query.get('workspace'), name: query.get('name') };
+/** What a usable `planalign://import?remote=…&branch=…&workspace=…&name=…` link names; null for anything else. */
+export function readShareLink(value: string): SharedWorkspace | null {
+  return isShareLink(value) ? readShareSource(value).shared : null;
 }
 
 /** A sharing link, or the address of a repository (the workspace is then named separately). */
 export function shareSourceProblem(value: string): string | null {
   const text = value.trim();
   if (!text) return 'Paste the sharing link, or the address of the repository.';
-  if (/^planalign:/i.test(text)) {
-    const link = readShareLink(text);
-    if (!link) return 'This link is incomplete: copy it again from the Share section of the workspace.';
-    const problem = remoteProblem(link.remote);
-    if (problem === CARRIES_SECRET)
-      return 'This link carries a password or token. Ask for a link without one: each computer keeps its own token in PLANALIGN_SYNC_TOKEN.';
-    if (problem) return 'The repository address in this link is not valid: copy the link again.';
-    return branchProblem(link.branch) ? 'The branch in this link is not valid: copy the link again.' : null;
+  const { shared, problem } = readShareSource(text);
+  if (shared) {
+    if (!namesNoRepository(shared.remote)) return null;
+    return isShareLink(text)
+      ? 'The repository address in this link is not valid: copy the link again.'
+      : `${remoteProblem(text)} A sharing link starts with planalign://import.`;
   }
-  const problem = remoteProblem(text);
-  return problem && problem !== CARRIES_SECRET ? `${problem} A sharing link starts with planalign://import.` : problem;
+  switch (problem.reason) {
+    case 'invalid-link':
+    case 'no-remote':
+      return 'This link is incomplete: copy it again from the Share section of the workspace.';
+    case 'link-remote':
+      return problem.problem === 'carries-password'
+        ? 'This link carries a password or token. Ask for a link without one: each computer keeps its own token in PLANALIGN_SYNC_TOKEN.'
+        : 'The repository address in this link is not valid: copy the link again.';
+    case 'link-branch':
+      return 'The branch in this link is not valid: copy the link again.';
+    case 'address':
+      return problem.problem === 'carries-password' ? CARRIES_SECRET : `${REMOTE_MESSAGES[problem.problem]} A sharing link starts with planalign://import.`;
+  }
 }

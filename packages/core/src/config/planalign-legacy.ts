@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { SyncConfigError } from '../errors.js';
-import { redactUrl, removeUrlPasswords, urlHasPassword } from '../git/remote-url.js';
+import { redactUrl, removeUrlPasswords, urlHasPassword } from '../models/remote-url.js';
 import { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
 import { SyncOperation, type SyncLogEntry } from '../models/sync-log.js';
 import { describeIssues, readSettingsText, SETTINGS_FILE } from './settings-file.js';

@@ -1,5 +1,5 @@
 import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
-import { redactUrl } from './remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { translateRemoteError } from './error-translation.js';
 import { createGitFs } from './git-fs.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
-import { httpsEquivalent, redactUrl, remoteKind } from './remote-url.js';
+import { httpsEquivalent, redactUrl, remoteKind } from '../models/remote-url.js';
 import { looseObjectSink, serializeCommit, TREE_MODE, type ObjectSink, type Signature } from './objects.js';
 import { encodePackEntry, storePack, streamPack } from './pack-writer.js';
 import { ObjectNotFoundError, ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';

@@ -4,7 +4,7 @@ import { RemoteHttpError, translateRemoteError } from './error-translation.js';
 import { sendHttpRequest, type HttpResponse } from './http-client.js';
 import { resolveNetworkSettings, type NetworkSettings } from './network-settings.js';
 import { errLineText, FLUSH, MalformedWireError, parsePktLines, pktLine, readPktLine, sanitizeRemoteText } from './pkt-line.js';
-import { redactUrl } from './remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 
 /**
  * Git's smart-HTTP protocol (version 0), as much as sync needs: list the remote's refs,

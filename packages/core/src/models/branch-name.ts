@@ -23,3 +23,23 @@ export function branchNameProblem(name: string): string | null {
   }
   return null;
 }
+
+/**
+ * Why a name cannot be a branch of one workspace: it is one path segment of letters, digits,
+ * ".", "-" and "_", starting with a letter or digit, at most 63 characters, without "..", not
+ * ending with "." or ".lock", and not the workspace's main line. Null when it can.
+ */
+export type WorkspaceBranchNameProblem = 'empty' | 'too-long' | 'first-character' | 'character' | 'double-dot' | 'ending' | 'main-line';
+
+export const WORKSPACE_BRANCH_NAME_MAX_LENGTH = 63;
+
+export function workspaceBranchNameProblem(name: string, mainLine?: string): WorkspaceBranchNameProblem | null {
+  if (name.length === 0) return 'empty';
+  if (name.length > WORKSPACE_BRANCH_NAME_MAX_LENGTH) return 'too-long';
+  if (!/^[A-Za-z0-9]/.test(name)) return 'first-character';
+  if (/[^A-Za-z0-9._-]/.test(name)) return 'character';
+  if (name.includes('..')) return 'double-dot';
+  if (name.endsWith('.') || name.endsWith('.lock')) return 'ending';
+  if (name === mainLine) return 'main-line';
+  return null;
+}

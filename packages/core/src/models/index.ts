@@ -8,3 +8,4 @@ export * from './auto-sync.js';
 export * from './regen.js';
 export * from './team.js';
 export * from './branch-name.js';
+export * from './operations.js';

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { workspaceBranchNameProblem } from '../models/branch-name.js';
 import type { Hold } from '../workspace/selection.js';
 import { placeOf } from '../workspace/paths.js';
 import { stateDir } from './state-dir.js';
@@ -42,14 +43,13 @@ export const LOCAL_BRANCHES_PREFIX = 'refs/heads/workspaces';
 export const TRACKING_BRANCHES_PREFIX = 'refs/remotes/origin/workspaces';
 export const REMOTE_BRANCHES_PREFIX = 'refs/heads/workspaces';
 
-const BRANCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
-/** A branch name people can type and Git accepts as one path segment. */
+/** A branch name people can type and Git accepts as one path segment (see workspaceBranchNameProblem). */
 export function assertBranchName(name: string, mainLine: string, flag = 'the branch name'): void {
-  if (!BRANCH_NAME.test(name) || name.includes('..') || name.endsWith('.lock') || name.endsWith('.')) {
+  const problem = workspaceBranchNameProblem(name, mainLine);
+  if (problem === 'main-line') throw new SyncConfigError(`"${name}" is the workspace's main line; choose another name for a branch.`);
+  if (problem) {
     throw new SyncConfigError(`${flag} "${name}" is not usable: start with a letter or digit, then letters, digits, '.', '-' or '_' (at most 63).`);
   }
-  if (name === mainLine) throw new SyncConfigError(`"${name}" is the workspace's main line; choose another name for a branch.`);
 }
 
 /**

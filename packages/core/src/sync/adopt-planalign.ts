@@ -12,7 +12,7 @@ import { SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { GitRepository } from '../git/repository.js';
 import { fileAtPath } from '../git/tree-diff.js';
-import { removeUrlPasswords, urlHasPassword } from '../git/remote-url.js';
+import { removeUrlPasswords, urlHasPassword } from '../models/remote-url.js';
 import { writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { importJournal } from './journal.js';
 import { stateDir } from '../state/state-dir.js';

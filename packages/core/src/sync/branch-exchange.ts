@@ -1,5 +1,5 @@
 import { SyncError, SyncNetworkError } from '../errors.js';
-import { redactUrl } from '../git/remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 import { diffTrees } from '../git/tree-diff.js';
 import type { BranchExchange } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';

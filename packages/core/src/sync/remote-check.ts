@@ -1,7 +1,7 @@
 import { SETTINGS_FILE } from '../config/settings-file.js';
 import { SyncConfigError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
-import { redactUrl } from '../git/remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 
 /**
  * Refuses a remote branch that holds something other than PlanAlign workspaces (a code

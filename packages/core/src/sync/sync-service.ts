@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseSettings, readSettings, settingsPath, SETTINGS_FILE, writeSettings } from '../config/settings-file.js';
 import { SyncBranchChangeError, SyncConfigError, SyncError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
+import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
@@ -31,6 +32,7 @@ import { summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
 import { branchNameProblem } from '../models/branch-name.js';
+import type { SyncPhase, SyncProgress } from '../models/operations.js';
 import { appendJournal, readJournal, readLocalState, writeLocalState } from './journal.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { commitLocalChanges } from './local-commit.js';
@@ -50,14 +52,6 @@ import { plural } from '../util/plural.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
 import { readPlanAlignSettingsText } from '../config/planalign-legacy.js';
 import { takeNotices } from './notices.js';
-
-export type SyncPhase = 'scan' | 'commit' | 'fetch' | 'merge' | 'push' | 'checkout';
-export interface SyncProgress {
-  phase: SyncPhase;
-  message: string;
-  loaded?: number;
-  total?: number;
-}
 
 export interface SyncServiceOptions {
   onProgress?: (progress: SyncProgress) => void;

@@ -1,49 +1,28 @@
 import { SyncConfigError } from '../errors.js';
-import { assertRemoteUrlIsSafe, redactUrl } from '../git/remote-url.js';
-import { SyncConfig } from '../models/sync-config.js';
-
-/** What a sharing link names: a remote, its branch and a workspace. Never a secret. */
-export interface SharedWorkspace {
-  remote: string;
-  branch: string;
-  workspace: string | null;
-  name: string | null;
-}
-
-const SCHEME = 'planalign:';
-
-/** `planalign://import?remote=…&branch=…&workspace=…&name=…` */
-export function buildShareLink(shared: SharedWorkspace): string {
-  const query = new URLSearchParams({ remote: shared.remote, branch: shared.branch });
-  if (shared.workspace) query.set('workspace', shared.workspace);
-  if (shared.name) query.set('name', shared.name);
-  return `${SCHEME}//import?${query.toString()}`;
-}
+import { remoteUrlError } from '../git/remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
+import { readShareSource, type SharedWorkspace } from '../models/share-link.js';
 
 /**
- * Reads a sharing link, or a bare remote URL (the workspace then comes from --workspace).
- * A URL carrying a password or token is refused: links get pasted into chats and tickets.
+ * Reads a sharing link, or a bare remote URL (the workspace then comes from --workspace), and
+ * refuses what readShareSource finds unusable, a URL carrying a password or token among them.
  */
 export function parseShareSource(source: string, label = 'the link'): SharedWorkspace {
   const text = source.trim();
-  if (text.toLowerCase().startsWith(SCHEME)) {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
+  const { shared, problem } = readShareSource(text);
+  if (shared) return shared;
+  switch (problem.reason) {
+    case 'invalid-link':
       throw new SyncConfigError(`${label} "${redactUrl(text)}" is not a valid planalign link: copy it again from 'planalign sync share'.`);
-    }
-    const remote = url.searchParams.get('remote');
-    if (url.host !== 'import' || !remote) {
+    case 'no-remote':
       throw new SyncConfigError(`${label} "${redactUrl(text)}" does not name a remote: a sharing link looks like planalign://import?remote=…&workspace=….`);
-    }
-    assertRemoteUrlIsSafe(remote, `The remote in ${label}`);
-    const branch = url.searchParams.get('branch') ?? 'main';
-    if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`The branch "${branch}" in ${label} is not a valid branch name.`);
-    return { remote, branch, workspace: url.searchParams.get('workspace'), name: url.searchParams.get('name') };
+    case 'link-remote':
+      throw remoteUrlError(problem.remote, problem.problem, `The remote in ${label}`);
+    case 'link-branch':
+      throw new SyncConfigError(`The branch "${problem.branch}" in ${label} is not a valid branch name.`);
+    case 'address':
+      throw remoteUrlError(text, problem.problem, label);
   }
-  assertRemoteUrlIsSafe(text, label);
-  return { remote: text, branch: 'main', workspace: null, name: null };
 }
 
 /** Two spellings of one remote (trailing slash, `.git`, letter case of the host) compare equal. */

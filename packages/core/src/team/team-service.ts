@@ -2,7 +2,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncConfigError, SyncNotFoundError, SyncNotInitializedError } from '../errors.js';
-import { redactUrl } from '../git/remote-url.js';
+import { redactUrl } from '../models/remote-url.js';
 import { blobAtPath, fileAtPath } from '../git/tree-diff.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import type {
@@ -27,7 +27,8 @@ import { findWorkspace, NameBook } from '../workspace/names.js';
 import { createBranch, deleteBranch, listBranches, mergeBranch, switchBranch } from './branches.js';
 import { workspaceHistory } from './contributors.js';
 import { diffScenarioVersions, restoreScenarioVersion, scenarioVersions } from './scenario-versions.js';
-import { buildShareLink, parseShareSource, remoteNameFor, sameRemote } from './share-link.js';
+import { buildShareLink } from '../models/share-link.js';
+import { parseShareSource, remoteNameFor, sameRemote } from './share-link.js';
 import { plural } from '../util/plural.js';
 
 const IMPORT_PROBE_REF = 'refs/planalign/import/probe';
