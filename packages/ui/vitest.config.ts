@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 90_000,
     // one browser at a time: the machines are small
     fileParallelism: false,
+    // a page answers in well under a second here, but a loaded 2-core CI machine may take longer
+    expect: { poll: { timeout: 10_000 } },
   },
 });
