@@ -1,14 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 
 /**
  * Dependency audit: `npm audit` of what the tool ships (no dev tools), failing on a known
  * high or critical advisory. When the registry's advisory service cannot be reached, it says
  * so (and exits 0 unless --strict), and lists the direct dependencies that are behind their
- * latest release, so staleness is visible either way.
- *
- *   npm run audit
- *   npm run audit -- --strict
+ * latest release, so staleness is visible either way. Its command line is `src/bin/audit.ts`.
  */
 interface AuditReport {
   metadata?: { vulnerabilities?: Record<string, number> };
@@ -16,8 +12,10 @@ interface AuditReport {
   error?: { summary?: string };
 }
 
-function main(argv: string[]): void {
-  const strict = argv.includes('--strict');
+/** Prints the advisories and the outdated direct dependencies; false when the audit fails (see above). */
+export function runAudit(options: { strict: boolean }): boolean {
+  const { strict } = options;
+  let passed = true;
   const audit = spawnSync('npm', ['audit', '--omit=dev', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   let report: AuditReport | null;
   try {
@@ -34,7 +32,7 @@ function main(argv: string[]): void {
       .trim();
     const reason = report?.error?.summary || said || 'no answer';
     process.stdout.write(`Advisory service not reachable from here (${reason}): no advisory could be checked.\n`);
-    if (strict) process.exitCode = 1;
+    if (strict) passed = false;
   } else {
     const high = (counts.high ?? 0) + (counts.critical ?? 0);
     process.stdout.write(
@@ -45,13 +43,12 @@ function main(argv: string[]): void {
     for (const [name, finding] of Object.entries(report?.vulnerabilities ?? {})) {
       if (finding.severity === 'high' || finding.severity === 'critical') process.stdout.write(`  ${finding.severity}: ${name} ${finding.range ?? ''}\n`);
     }
-    if (high > 0) process.exitCode = 1;
+    if (high > 0) passed = false;
   }
   const outdated = spawnSync('npm', ['outdated', '--json'], { encoding: 'utf8' });
   const behind = Object.entries((JSON.parse(outdated.stdout || '{}') as Record<string, { current?: string; wanted?: string; latest?: string }>) ?? {});
   process.stdout.write(behind.length ? 'Direct dependencies behind their latest release:\n' : 'Every direct dependency is at its latest release.\n');
   for (const [name, versions] of behind)
     process.stdout.write(`  ${name}: ${versions.current ?? 'missing'} (wanted ${versions.wanted}, latest ${versions.latest})\n`);
+  return passed;
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -10,11 +10,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot }
 /**
  * `npm run bench`: planalign-sync against native git on the same trees, over the same
  * loopback smart-HTTP server. Prints median wall time and peak memory of each, their ratio,
- * and whether any ignored database was opened.
- *
- *   npm run bench                 typical and large roots
- *   npm run bench -- --typical    typical root only (--large, --huge: 100,000 runs; they combine)
- *   npm run bench -- --runs 5     repetitions per measurement (median reported)
+ * and whether any ignored database was opened. Its command line is `src/bin/bench.ts`.
  */
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
@@ -67,6 +63,35 @@ const git = (cwd: string, ...args: string[]) => run('git', args, { cwd });
 function median(samples: Sample[]): Sample {
   const by = (key: keyof Sample) => [...samples].map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   return { seconds: by('seconds'), peakMb: by('peakMb') };
+}
+
+/** Commands run one after the other as one operation: their total time and the highest peak. */
+function steps(samples: Sample[]): Sample {
+  return { seconds: samples.reduce((total, s) => total + s.seconds, 0), peakMb: Math.max(...samples.map((s) => s.peakMb)) };
+}
+
+/** One operation's samples, planalign-sync's and native git's. */
+interface Pair {
+  sync: Sample;
+  git: Sample;
+}
+
+/**
+ * Runs `round` `runs` times (round 0, 1, …); each round does the same work with planalign-sync
+ * and with native git and returns what it took, by operation. One row per operation, in the
+ * order the rounds name them, with the median of each side.
+ */
+async function measure(root: string, runs: number, round: (i: number) => Promise<Record<string, Pair>>): Promise<Row[]> {
+  const taken = new Map<string, { sync: Sample[]; git: Sample[] }>();
+  for (let i = 0; i < runs; i += 1) {
+    for (const [operation, pair] of Object.entries(await round(i))) {
+      const samples = taken.get(operation) ?? { sync: [], git: [] };
+      samples.sync.push(pair.sync);
+      samples.git.push(pair.git);
+      taken.set(operation, samples);
+    }
+  }
+  return [...taken].map(([operation, samples]) => ({ root, operation, sync: median(samples.sync), git: median(samples.git) }));
 }
 
 /** Copies a generated root (symlinks kept as links, sparse databases staying sparse). */
@@ -165,7 +190,9 @@ async function editOnce(root: string, generated: GeneratedRoot, round: number): 
   await addRun(root, workspaceId, scenarioId, { seed: 1000 + round, status: 'completed' });
 }
 
-type RootName = 'typical' | 'large' | 'huge';
+/** The roots `npm run bench` can measure, smallest first. */
+export const ROOT_NAMES = ['typical', 'large', 'huge'] as const;
+export type RootName = (typeof ROOT_NAMES)[number];
 
 async function benchRoot(
   name: RootName,
@@ -182,81 +209,72 @@ async function benchRoot(
   const firstPushRuns = name === 'typical' ? runs : 1;
 
   // First push, from a fresh copy each time.
-  const firstSync: Sample[] = [];
-  const firstGit: Sample[] = [];
   let syncA = '';
   let gitA = '';
   let syncUrl = '';
   let gitUrl = '';
-  for (let i = 0; i < firstPushRuns; i += 1) {
-    syncUrl = await server.createRepo(`${name}-sync-${i}`, { defaultBranch: 'main' });
-    gitUrl = await server.createRepo(`${name}-git-${i}`, { defaultBranch: 'main' });
-    syncA = path.join(base, `${name}-sync-a-${i}`);
-    gitA = path.join(base, `${name}-git-a-${i}`);
-    copyTree(source, syncA);
-    copyTree(source, gitA);
-    const init = await planalign(syncA, 'sync', 'init', '--remote', syncUrl);
-    const push = await planalign(syncA, 'sync', 'push');
-    firstSync.push({ seconds: init.seconds + push.seconds, peakMb: Math.max(init.peakMb, push.peakMb) });
-    // Native git gets the same ignore rules and settings file planalign-sync wrote.
-    await fsp.copyFile(path.join(syncA, '.gitignore'), path.join(gitA, '.gitignore'));
-    await fsp.copyFile(path.join(syncA, '.planalign-sync.yaml'), path.join(gitA, '.planalign-sync.yaml'));
-    const steps = [
-      await git(gitA, 'init', '-q', '-b', 'main'),
-      await git(gitA, 'add', '-A'),
-      await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'first'),
-      await git(gitA, 'push', '-q', gitUrl, 'main'),
-    ];
-    firstGit.push({ seconds: steps.reduce((t, s) => t + s.seconds, 0), peakMb: Math.max(...steps.map((s) => s.peakMb)) });
-  }
-  rows.push({ root: name, operation: 'first push', sync: median(firstSync), git: median(firstGit) });
+  rows.push(
+    ...(await measure(name, firstPushRuns, async (i) => {
+      syncUrl = await server.createRepo(`${name}-sync-${i}`, { defaultBranch: 'main' });
+      gitUrl = await server.createRepo(`${name}-git-${i}`, { defaultBranch: 'main' });
+      syncA = path.join(base, `${name}-sync-a-${i}`);
+      gitA = path.join(base, `${name}-git-a-${i}`);
+      copyTree(source, syncA);
+      copyTree(source, gitA);
+      const syncSteps = [await planalign(syncA, 'sync', 'init', '--remote', syncUrl), await planalign(syncA, 'sync', 'push')];
+      // Native git gets the same ignore rules and settings file planalign-sync wrote.
+      await fsp.copyFile(path.join(syncA, '.gitignore'), path.join(gitA, '.gitignore'));
+      await fsp.copyFile(path.join(syncA, '.planalign-sync.yaml'), path.join(gitA, '.planalign-sync.yaml'));
+      const gitSteps = [
+        await git(gitA, 'init', '-q', '-b', 'main'),
+        await git(gitA, 'add', '-A'),
+        await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'first'),
+        await git(gitA, 'push', '-q', gitUrl, 'main'),
+      ];
+      return { 'first push': { sync: steps(syncSteps), git: steps(gitSteps) } };
+    })),
+  );
   // Every child runs asynchronously: the Git server lives in this process and must keep answering.
   await git(gitA, 'remote', 'add', 'origin', gitUrl);
   await git(gitA, 'fetch', '-q', 'origin');
   await git(gitA, 'branch', '-q', '--set-upstream-to=origin/main', 'main');
 
   // No-change status.
-  const statusSync: Sample[] = [];
-  const statusGit: Sample[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    statusSync.push(await planalign(syncA, 'sync', 'status', '--offline'));
-    statusGit.push(await git(gitA, 'status', '--porcelain'));
-  }
-  rows.push({ root: name, operation: 'status (no change)', sync: median(statusSync), git: median(statusGit) });
+  rows.push(
+    ...(await measure(name, runs, async () => ({
+      'status (no change)': { sync: await planalign(syncA, 'sync', 'status', '--offline'), git: await git(gitA, 'status', '--porcelain') },
+    }))),
+  );
 
   // Clone to a second machine.
-  const cloneSync: Sample[] = [];
-  const cloneGit: Sample[] = [];
   let syncB = '';
   let gitB = '';
-  for (let i = 0; i < runs; i += 1) {
-    syncB = path.join(base, `${name}-sync-b-${i}`);
-    gitB = path.join(base, `${name}-git-b-${i}`);
-    cloneSync.push(await planalign(syncB, 'sync', 'init', '--remote', syncUrl));
-    cloneGit.push(await run('git', ['clone', '-q', gitUrl, gitB]));
-  }
-  rows.push({ root: name, operation: 'clone to second machine', sync: median(cloneSync), git: median(cloneGit) });
+  rows.push(
+    ...(await measure(name, runs, async (i) => {
+      syncB = path.join(base, `${name}-sync-b-${i}`);
+      gitB = path.join(base, `${name}-git-b-${i}`);
+      return {
+        'clone to second machine': { sync: await planalign(syncB, 'sync', 'init', '--remote', syncUrl), git: await run('git', ['clone', '-q', gitUrl, gitB]) },
+      };
+    })),
+  );
 
   // Incremental push (one scenario edited, one run added) and the pull on the other machine.
-  const pushSync: Sample[] = [];
-  const pushGit: Sample[] = [];
-  const pullSync: Sample[] = [];
-  const pullGit: Sample[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    await editOnce(syncA, generated, i);
-    await editOnce(gitA, generated, i);
-    pushSync.push(await planalign(syncA, 'sync', 'push'));
-    const steps = [
-      await git(gitA, 'add', '-A'),
-      await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', `edit ${i}`),
-      await git(gitA, 'push', '-q', 'origin', 'main'),
-    ];
-    pushGit.push({ seconds: steps.reduce((t, s) => t + s.seconds, 0), peakMb: Math.max(...steps.map((s) => s.peakMb)) });
-    pullSync.push(await planalign(syncB, 'sync', 'pull'));
-    pullGit.push(await git(gitB, 'pull', '-q', '--ff-only'));
-  }
-  rows.push({ root: name, operation: 'incremental push', sync: median(pushSync), git: median(pushGit) });
-  rows.push({ root: name, operation: 'pull', sync: median(pullSync), git: median(pullGit) });
+  rows.push(
+    ...(await measure(name, runs, async (i) => {
+      await editOnce(syncA, generated, i);
+      await editOnce(gitA, generated, i);
+      const pushSync = await planalign(syncA, 'sync', 'push');
+      const pushGit = [
+        await git(gitA, 'add', '-A'),
+        await git(gitA, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', `edit ${i}`),
+        await git(gitA, 'push', '-q', 'origin', 'main'),
+      ];
+      const pullSync = await planalign(syncB, 'sync', 'pull');
+      const pullGit = await git(gitB, 'pull', '-q', '--ff-only');
+      return { 'incremental push': { sync: pushSync, git: steps(pushGit) }, pull: { sync: pullSync, git: pullGit } };
+    })),
+  );
 
   const api = await apiStatusTimes(syncB, runs);
   await editOnce(syncA, generated, runs + 1);
@@ -286,12 +304,12 @@ function table(rows: Row[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsIndex = args.indexOf('--runs');
-  const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
-  const chosen = (['typical', 'large', 'huge'] as const).filter((name) => args.includes(`--${name}`));
-  const roots: RootName[] = chosen.length > 0 ? [...chosen] : ['typical', 'large'];
+/**
+ * Measures each root in turn and prints its table and figures: `runs` repetitions on the
+ * typical root; at most 3 on the large one and 1 on the huge one.
+ */
+export async function runBenchmarks(options: { roots: readonly RootName[]; runs: number }): Promise<void> {
+  const { roots, runs } = options;
   const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-bench-'));
   const server = await startGitServer({ projectRoot: path.join(base, 'server') });
   const rows: Row[] = [];
@@ -316,8 +334,3 @@ async function main(): Promise<void> {
     await fsp.rm(base, { recursive: true, force: true });
   }
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});

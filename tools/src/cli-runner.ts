@@ -50,9 +50,3 @@ export function killPlanalignAfter(args: string[], delayMs: number, options: { e
     });
   });
 }
-
-/** The value after `--name` on a command line, or undefined. */
-export function flagValue(argv: string[], name: string): string | undefined {
-  const index = argv.indexOf(name);
-  return index >= 0 ? argv[index + 1] : undefined;
-}

@@ -11,12 +11,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS } from './workspace-g
  * The embedded demo behind `npm start`: sample workspaces on "machine A", a loopback Git
  * remote, and "machine B" getting them back — all through the real `planalign` command, in a
  * temporary folder, with no account and no network. Then machine B's dashboard is served
- * until Ctrl-C, with one change waiting on each side.
- *
- *   npm start                       walkthrough, then the dashboard on http://127.0.0.1:8765
- *   npm start -- --port 0           the dashboard on any free port
- *   npm start -- --no-dashboard     the walkthrough only
- *   npm start -- --keep             keep the temporary folder afterwards
+ * until Ctrl-C, with one change waiting on each side. Its command line is `src/bin/demo.ts`.
  */
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
 
@@ -40,17 +35,11 @@ function planalign(root: string, ...args: string[]): Promise<string> {
   });
 }
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-/** Serves machine B's dashboard until Ctrl-C or SIGTERM. */
-async function serveDashboard(machineB: string): Promise<void> {
-  const requested = flag('--port') ?? '8765';
+/** Serves machine B's dashboard (on `port`, or any free one when it is taken) until Ctrl-C or SIGTERM. */
+async function serveDashboard(machineB: string, port: number): Promise<void> {
   // Without the usual pull on start, so the change from machine A waits for the Sync button.
   const args = ['--no-pull-on-start'];
-  const api = await startApiProcess({ root: machineB, port: Number(requested), args }).catch(() =>
+  const api = await startApiProcess({ root: machineB, port, args }).catch(() =>
     // the usual port is taken (another demo, or Studio): any free one will do
     startApiProcess({ root: machineB, port: 0, args }),
   );
@@ -67,9 +56,18 @@ async function serveDashboard(machineB: string): Promise<void> {
   await api.stop();
 }
 
-async function main(): Promise<void> {
-  const keep = process.argv.includes('--keep');
-  const dashboard = !process.argv.includes('--no-dashboard');
+export interface DemoOptions {
+  /** the dashboard's port; 0: any free one */
+  port: number;
+  /** false: stop after the walkthrough */
+  dashboard: boolean;
+  /** keep the temporary folder afterwards */
+  keep: boolean;
+}
+
+/** The walkthrough, then (with `dashboard`) machine B's dashboard until Ctrl-C or SIGTERM. */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { keep, dashboard } = options;
   const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-sync-demo-'));
   const machineA = path.join(base, 'machine-a', 'workspaces');
   const machineB = path.join(base, 'machine-b', 'workspaces');
@@ -104,7 +102,7 @@ async function main(): Promise<void> {
       const secondScenario = (await fsp.readdir(path.join(machineA, second, 'scenarios')))[0];
       await editScenario(machineA, second, secondScenario, { description: 'Edited on machine A' });
       await planalign(machineA, 'sync', 'push', '-m', 'Edit a scenario on machine A');
-      await serveDashboard(machineB);
+      await serveDashboard(machineB, options.port);
     }
     process.stdout.write(`\nDone. ${keep ? `Everything is kept in ${base}.` : 'Run with -- --keep to keep the folders.'}\n`);
   } finally {
@@ -112,8 +110,3 @@ async function main(): Promise<void> {
     if (!keep) await fsp.rm(base, { recursive: true, force: true });
   }
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`Demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});

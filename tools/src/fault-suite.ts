@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { flagValue, killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
+import { killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
 import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy, type Fault } from './fault-proxy.js';
 import { startGitServer, type GitServer } from './git-server.js';
@@ -13,10 +12,8 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from 
  * The fault suite: network faults injected by a proxy in front of the Git server, and SIGKILL
  * at random moments of push, pull, branch switch and merge, and conflict resolution. Each
  * outcome is checked the way a user would: the exit code and message, local work still there,
- * a repository native git finds sound, and a later sync that succeeds.
- *
- *   npm run faults                       300 kills and every network fault
- *   npm run faults -- --kills 1000 --seed 7
+ * a repository native git finds sound, and a later sync that succeeds. Its command line is
+ * `src/bin/fault-suite.ts`.
  */
 
 /** A token the suite sets for every run and then looks for in everything it printed or wrote. */
@@ -341,13 +338,11 @@ async function settle(pair: Pair, workspace: string, why: string, must: Must): P
   await must(pair.a, ['pull'], `${why}: pull A`);
 }
 
-// ---- command line -------------------------------------------------------------------
+// ---- the whole suite, reported -------------------------------------------------------
 
-async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => flagValue(argv, flag);
-  const kills = Number(value('--kills') ?? 300);
-  const seed = Number(value('--seed') ?? 1);
-  const verbose = argv.includes('--verbose');
+/** Every network fault, then `kills` rounds of SIGKILL from `seed`, printed as it goes; true when nothing failed. */
+export async function runFaultSuite(options: { kills: number; seed: number; verbose: boolean }): Promise<boolean> {
+  const { kills, seed, verbose } = options;
   process.stdout.write('Network faults (a proxy in front of the loopback Git server):\n');
   const network = await runNetworkFaults({ log: verbose ? (line) => process.stdout.write(`  ${line}\n`) : undefined });
   for (const o of network) {
@@ -371,12 +366,5 @@ async function main(argv: string[]): Promise<void> {
   const networkFailed = network.some(
     (o) => o.exit !== o.expected_exit || !o.local_work_intact || !o.repositories_sound || !o.later_sync_ok || o.token_in_output,
   );
-  if (networkFailed || result.failures.length || result.files_lost.length || !result.converged) process.exitCode = 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  return !(networkFailed || result.failures.length || result.files_lost.length || !result.converged);
 }

@@ -4,11 +4,11 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 /**
  * A real smart-HTTP Git server on 127.0.0.1 for tests, the demo and benchmarks:
- * `git http-backend` run as a CGI program behind node:http, with optional Basic auth.
+ * `git http-backend` run as a CGI program behind node:http, with optional Basic auth. Its
+ * command line (`src/bin/git-server.ts`) serves repositories until Ctrl-C.
  */
 export interface GitServerOptions {
   /** folder holding the bare repositories; default: a new temporary folder */
@@ -201,29 +201,28 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => {
-    const index = argv.indexOf(flag);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
-  const repos = argv.flatMap((arg, i) => (arg === '--repo' ? [argv[i + 1]] : []));
+/**
+ * Serves the repositories in `projectRoot` (default: a new temporary folder) on `port`, first
+ * creating `repos` and printing their URLs, until SIGINT or SIGTERM; resolves once stopped.
+ */
+export async function serveGitRepositories(options: { projectRoot?: string; port: number; repos: readonly string[] }): Promise<void> {
   const server = await startGitServer({
-    projectRoot: value('--root'),
-    port: value('--port') ? Number(value('--port')) : 0,
+    projectRoot: options.projectRoot,
+    port: options.port,
     onBackendError: (report) => process.stderr.write(`${report}\n`),
   });
   process.stdout.write(`Git server listening on ${server.baseUrl}\n`);
-  for (const name of repos) process.stdout.write(`${await server.createRepo(name)}\n`);
-  const stop = () => {
-    void server.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  for (const name of options.repos) process.stdout.write(`${await server.createRepo(name)}\n`);
+  let stopped = (): void => {};
+  const stop = () => stopped();
+  // Listening until the server is stopped: a second signal (Ctrl-C reaches npm too, which passes it on) is not fatal.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await new Promise<void>((resolve) => (stopped = resolve));
+    await server.stop();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

@@ -2,17 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ObjectReader, repackObjects } from '@planalign/sync-core';
 
 /**
  * `npm run bench:packs`: what piled-up packs cost and what consolidating them costs. A
  * history of N commits of PlanAlign-like files is stored as N packs (one per commit, as N
  * fetches leave it), then read object by object with 1 pack and with N packs; then the N
- * packs are consolidated by planalign-sync's repack and by native `git repack -a -d`.
- *
- *   npm run bench:packs                  200 packs, 3 runs each
- *   npm run bench:packs -- --packs 50 --runs 5
+ * packs are consolidated by planalign-sync's repack and by native `git repack -a -d`. Its
+ * command line is `src/bin/pack-bench.ts`.
  */
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'gc.auto=0', ...args], { cwd, encoding: 'utf8' });
@@ -90,13 +87,9 @@ async function packCount(root: string): Promise<number> {
   return (await fsp.readdir(path.join(root, '.git', 'objects', 'pack'))).filter((n) => n.endsWith('.pack')).length;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const flag = (name: string, fallback: number) => {
-    const index = argv.indexOf(name);
-    return index >= 0 ? Number(argv[index + 1]) : fallback;
-  };
-  const packs = flag('--packs', 200);
-  const runs = flag('--runs', 3);
+/** Builds `packs` commits of one pack each, measures each layout `runs` times and prints the figures. */
+export async function runPackBench(options: { packs: number; runs: number }): Promise<void> {
+  const { packs, runs } = options;
   const folder = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-pack-bench-'));
   try {
     const many = path.join(folder, 'many');
@@ -136,11 +129,4 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await fsp.rm(folder, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
 }

@@ -1,8 +1,7 @@
 import { promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startApiProcess } from './api-process.js';
-import { flagValue, runPlanalign, spawnPlanalign } from './cli-runner.js';
+import { runPlanalign, spawnPlanalign } from './cli-runner.js';
 import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { startGitServer } from './git-server.js';
@@ -13,9 +12,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from 
  * errors injected now and then, and one root driven by the CLI, `sync watch` and the API at
  * once. Counts every failure that was not injected (the target is none), then checks that
  * the machines converge and that every version handed to sync is in a history or a backup.
- *
- *   npm run soak                         3 machines, 3000 operations, and 60 s on one shared root
- *   npm run soak -- --operations 600 --seconds 20 --seed 3
+ * Its command line is `src/bin/soak.ts`.
  */
 
 const tempRoot = (name: string) => suiteRoot('soak', name);
@@ -265,12 +262,12 @@ export async function runSharedRootSoak(options: { seconds: number; seed?: numbe
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => flagValue(argv, flag);
-  const operations = Number(value('--operations') ?? 3000);
-  const seconds = Number(value('--seconds') ?? 60);
-  const seed = Number(value('--seed') ?? 1);
-  const verbose = argv.includes('--verbose');
+/**
+ * Both soaks, printed as they go: 3 machines doing `operations` operations, then one root
+ * driven three ways for `seconds`. True when nothing failed that was not injected.
+ */
+export async function runSoakSuite(options: { operations: number; seconds: number; seed: number; verbose: boolean }): Promise<boolean> {
+  const { operations, seconds, seed, verbose } = options;
   process.stdout.write(`Soak: 3 machines, ${operations} operations, a server error injected every 40 operations of one machine (seed ${seed})\n`);
   const soak = await runSoak({ operations, seed, faultEvery: 40, log: verbose ? (line) => process.stdout.write(`  ${line}\n`) : undefined });
   process.stdout.write(
@@ -298,12 +295,5 @@ async function main(argv: string[]): Promise<void> {
     shared.api_failures.length ||
     !shared.converged ||
     !shared.repositories_sound;
-  if (failed) process.exitCode = 1;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  return !failed;
 }

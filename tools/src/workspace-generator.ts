@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 /**
  * Writes realistic PlanAlign workspace roots (the format in DESIGN.md) for tests, the demo and
  * benchmarks. Deterministic from a seed. Databases are sparse files: full size in `stat`, no
- * disk blocks and no time to write, which is what proves sync never reads them.
+ * disk blocks and no time to write, which is what proves sync never reads them. Its command
+ * line is `src/bin/workspace-generator.ts`.
  */
 export interface GenerateOptions {
   root: string;
@@ -352,26 +352,12 @@ export async function editScenario(root: string, workspaceId: string, scenarioId
   await writeJsonAtomic(file, { ...scenario, ...patch });
 }
 
-async function main(argv: string[]): Promise<void> {
-  const value = (flag: string) => {
-    const index = argv.indexOf(flag);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
-  const root = value('--root');
-  if (!root) throw new Error('usage: workspace-generator --root DIR [--preset demo|typical|large] [--seed N]');
-  const preset = (value('--preset') ?? 'demo') as keyof typeof PRESETS;
-  if (!(preset in PRESETS)) throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}`);
+/** Writes a root of one of the PRESETS and prints what it holds and how long it took. */
+export async function generatePreset(options: { root: string; preset: keyof typeof PRESETS; seed?: number }): Promise<void> {
   const started = Date.now();
-  const result = await generateWorkspaces({ root, ...PRESETS[preset], seed: value('--seed') ? Number(value('--seed')) : undefined });
+  const result = await generateWorkspaces({ root: options.root, ...PRESETS[options.preset], seed: options.seed });
   process.stdout.write(
     `Generated ${result.workspaces} workspaces, ${result.scenarios} scenarios, ${result.runs} runs in ${result.root} ` +
       `(${result.syncableFiles} synced files, ${result.ignoredFiles} ignored) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, screenshot } from './browser.js';
 
-const DEMO = fileURLToPath(new URL('../../../tools/dist/demo.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../../tools/dist/bin/demo.js', import.meta.url));
 
 /** `npm start`: the walkthrough through the real CLI, then machine B's dashboard until stopped. */
 describe('npm start', () => {
