@@ -204,18 +204,14 @@ export class SyncService {
       await this.recover(context);
       this.progress('commit', 'Committing local changes');
       const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
-      const resolved: PushResult['resolved_conflicts'] = [];
-      const pulledChanges: PathChange[] = [];
-      const notWritten: SkippedFile[] = [];
-      const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy, alone: !targets.origin }, resolved, pulledChanges);
-      let pulledFirst = pulledChanges.length > 0;
-      let pushed = false;
-      let remoteHead: string | null = null;
-      if (targets.origin) {
-        const origin = await this.pushToOrigin(context, url, strategy, resolved, pulledChanges, notWritten, local.withheld);
-        ({ pushed, remoteHead } = origin);
-        pulledFirst ||= origin.pulledFirst;
-      }
+      const teams = await this.exchangeWithTeams(context, targets.teams, { push: true, strategy, alone: !targets.origin });
+      const origin = targets.origin ? await this.pushToOrigin(context, url, strategy, local.withheld) : null;
+      const resolved = [...teams.flatMap((t) => t.resolved), ...(origin?.resolved ?? [])];
+      const pulledChanges = [...teams.flatMap((t) => t.applied), ...(origin?.applied ?? [])];
+      const notWritten = origin?.notWritten ?? [];
+      const pulledFirst = teams.some((t) => t.applied.length > 0) || (origin?.pulledFirst ?? false);
+      const pushed = origin?.pushed ?? false;
+      const remoteHead = origin?.remoteHead ?? null;
       const branches = targets.origin ? await this.exchangeBranches(context, { push: true, strategy }) : [];
       const head = await context.repo.resolveRef(context.branchRef);
       // Counted from the index, which matches HEAD: it includes what was merged from the remote.
@@ -289,29 +285,32 @@ export class SyncService {
     context: SyncContext,
     url: string,
     strategy: ConflictStrategy | undefined,
-    resolved: ResolvedConflict[],
-    pulledChanges: PathChange[],
-    notWritten: SkippedFile[],
     withheld: Hold,
-  ) {
-    let pulledFirst = false;
-    let remoteHead: string | null;
+  ): Promise<{
+    pushed: boolean;
+    remoteHead: string | null;
+    pulledFirst: boolean;
+    resolved: ResolvedConflict[];
+    applied: PathChange[];
+    notWritten: SkippedFile[];
+  }> {
+    const merged = { pulledFirst: false, resolved: [] as ResolvedConflict[], applied: [] as PathChange[], notWritten: [] as SkippedFile[] };
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
       if (attempt > 1) await pushRetryDelay(attempt);
       this.progress('fetch', 'Checking the remote for changes');
-      remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
+      const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: this.transferProgress('fetch') });
       if (remoteHead) {
         const integration = await integrateRemote(context, remoteHead, strategy);
-        resolved.push(...integration.resolved);
-        pulledChanges.push(...integration.applied);
-        notWritten.push(...integration.notWritten);
-        if (integration.applied.length > 0 || integration.kind === 'merge') pulledFirst = true;
+        merged.resolved.push(...integration.resolved);
+        merged.applied.push(...integration.applied);
+        merged.notWritten.push(...integration.notWritten);
+        if (integration.applied.length > 0 || integration.kind === 'merge') merged.pulledFirst = true;
       }
       await withholdFromPush(context, remoteHead, withheld);
       const head = await context.repo.resolveRef(context.branchRef);
-      if (!head || head === remoteHead) return { pushed: false, remoteHead, pulledFirst };
+      if (!head || head === remoteHead) return { ...merged, pushed: false, remoteHead };
       this.progress('push', 'Uploading');
-      if (await context.repo.push({ url, branch: context.branch, onProgress: this.transferProgress('push') })) return { pushed: true, remoteHead, pulledFirst };
+      if (await context.repo.push({ url, branch: context.branch, onProgress: this.transferProgress('push') })) return { ...merged, pushed: true, remoteHead };
     }
     throw new SyncNetworkError(
       `The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here; run 'planalign sync push' again.`,
@@ -324,8 +323,6 @@ export class SyncService {
     teams: [string, RemoteSettings][],
     /** `alone`: this remote is all the operation talks to, so its failure is the operation's */
     options: { push: boolean; strategy?: ConflictStrategy; alone?: boolean },
-    resolved: ResolvedConflict[],
-    pulledChanges: PathChange[],
   ): Promise<TeamExchange[]> {
     const exchanges: TeamExchange[] = [];
     for (const [name, remote] of teams) {
@@ -335,8 +332,6 @@ export class SyncService {
           ...options,
           onProgress: this.transferProgress(options.push ? 'push' : 'fetch'),
         });
-        resolved.push(...exchange.resolved);
-        pulledChanges.push(...exchange.applied);
         exchanges.push(exchange);
       } catch (error) {
         // One team remote that is down, refuses us or conflicts must not keep the others
@@ -366,9 +361,9 @@ export class SyncService {
     await this.recover(context);
     this.progress('commit', 'Committing local changes');
     const local = await commitLocalChanges(context);
-    const resolved: ResolvedConflict[] = [];
-    const applied: PathChange[] = [];
-    const teams = await this.exchangeWithTeams(context, targets.teams, { push: false, strategy, alone: !targets.origin }, resolved, applied);
+    const teams = await this.exchangeWithTeams(context, targets.teams, { push: false, strategy, alone: !targets.origin });
+    const resolved = teams.flatMap((t) => t.resolved);
+    const applied = teams.flatMap((t) => t.applied);
     let remoteHead: string | null = null;
     let integration: Integration | null = null;
     if (targets.origin) {
