@@ -9,17 +9,7 @@ import { GitRepository, type TransferProgress } from '../git/repository.js';
 import { diffTrees, fileAtPath, listTreeFiles, type PathChange } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
-import type {
-  BranchExchange,
-  DisconnectResult,
-  InitResult,
-  PullResult,
-  PushResult,
-  RemoteList,
-  ResolvedConflict,
-  SkippedFile,
-  WorkspaceSelection,
-} from '../models/results.js';
+import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, ResolvedConflict, SkippedFile, WorkspaceSelection } from '../models/results.js';
 import { SyncConfig, type ConflictStrategy, type RemoteSettings } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus, WorkspaceSyncState } from '../models/sync-status.js';
@@ -28,7 +18,7 @@ import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { NameBook } from '../workspace/names.js';
 import type { AutomaticSync, Hold } from '../workspace/selection.js';
 import { countTree, placeOf } from '../workspace/paths.js';
-import { summarizeChanges, type ChangeSummary } from './change-summary.js';
+import { summarizeChanges } from './change-summary.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { withholdFromPush } from './outgoing.js';
 import { branchNameProblem } from '../models/branch-name.js';
@@ -48,6 +38,7 @@ import { readOpenConflicts } from '../conflict/open-conflicts.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
 import { addRemote, listRemotes, removeRemote } from './remotes.js';
 import { checkSettingsChange, setWorkspaceSync, updateSettings } from './settings-edits.js';
+import { pulledPhrase, pullMessage, pushedPhrase, pushMessage, removedBranchesNote, sharedWithNote } from './messages.js';
 import { plural } from '../util/plural.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
 import { readPlanAlignSettingsText } from '../config/planalign-legacy.js';
@@ -228,27 +219,9 @@ export class SyncService {
           ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree)
           : [...new Map(teams.flatMap((t) => t.sent).map((change) => [change.path, change])).values()];
       const summary = await summarizeChanges(toFileChanges(carried), new NameBook(this.root));
-      const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
-      const toTeams = teams.filter((t) => t.pushed).map((t) => `"${t.remote}"`);
-      const teamNote = toTeams.length > 0 ? ` (shared with ${toTeams.join(', ')})` : '';
-      const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
-      const branchNote =
-        (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') +
-        removedBranchesNote(branches);
-      const branchErrors = branches
-        .filter((b) => b.error)
-        .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
-        .join('');
-      const message =
-        (pushed || toTeams.length > 0
-          ? `Synced ${totals}${teamNote}`
-          : pulled.workspaces.length > 0
-            ? `${pulled.message}; nothing to push: ${totals}`
-            : branchesPushed.length > 0
-              ? `Main line up to date: ${totals}`
-              : `Everything is up to date: ${totals}`) +
-        branchNote +
-        branchErrors;
+      const toTeams = teams.filter((t) => t.pushed).map((t) => t.remote);
+      const teamNote = sharedWithNote(toTeams);
+      const message = pushMessage({ synced, pushed, toTeams, pulled, branches });
       if (pushed || toTeams.length > 0) {
         await appendJournal(context.repo.gitdir, {
           timestamp: now,
@@ -704,41 +677,6 @@ function toFileChanges(applied: PathChange[]) {
   return applied.map((c) => ({ path: c.path, kind: c.before === null ? ('added' as const) : c.after === null ? ('deleted' as const) : ('modified' as const) }));
 }
 
-/** `Add run … to "Q4"` → `Pushed run … to "Q4"`, for the journal. */
-function pushedPhrase(line: string): string {
-  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pushed ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
-}
-
-function pulledPhrase(line: string): string {
-  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pulled ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
-}
-
-function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applied: PathChange[] = []): string {
-  if (remoteEmpty) return 'The remote has no workspaces yet: nothing to pull.';
-  if (summary.workspaces.length === 0) {
-    // Files outside every workspace came (shared settings, a README someone added): say so.
-    if (applied.length === 0) return 'Already up to date.';
-    const settings = applied.some((change) => change.path === SETTINGS_FILE);
-    const others = applied.length - (settings ? 1 : 0);
-    return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null]
-      .filter(Boolean)
-      .join('; ');
-  }
-  const added = summary.addedWorkspaces.length;
-  const updated = summary.workspaces.length - added;
-  const what = [
-    added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null,
-    updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null,
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  const extras = [
-    summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null,
-    summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null,
-  ].filter(Boolean);
-  return `${what}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
-}
-
 /** The remote's one branch, workspace branches aside; null when it has none or several. */
 async function onlyRemoteBranch(repo: GitRepository, url: string): Promise<string | null> {
   const heads = [...(await repo.listRemoteRefs(url, 'refs/heads')).keys()]
@@ -760,12 +698,4 @@ function selectRemotes(context: SyncContext, only?: string): { origin: boolean; 
     );
   }
   return { origin: false, teams: [team] };
-}
-
-/** Branches deleted on the remote that were let go here too. */
-function removedBranchesNote(branches: BranchExchange[]): string {
-  return branches
-    .filter((b) => b.removed)
-    .map((b) => `; branch "${b.branch}" removed here, as it was deleted on the remote`)
-    .join('');
 }

@@ -1,0 +1,83 @@
+import type { PathChange } from '../git/tree-diff.js';
+import type { BranchExchange } from '../models/results.js';
+import { SETTINGS_FILE } from '../config/settings-file.js';
+import { plural } from '../util/plural.js';
+import type { ChangeSummary } from './change-summary.js';
+
+// The sentences push and pull say, and the journal keeps: one place to read and change them.
+
+/** `Add run … to "Q4"` → `Pushed run … to "Q4"`, for the journal. */
+export function pushedPhrase(line: string): string {
+  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pushed ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
+}
+
+export function pulledPhrase(line: string): string {
+  return line.replace(/^(Add|Update|Remove) /, (_, verb: string) => `Pulled ${verb === 'Remove' ? 'removal of ' : verb === 'Update' ? 'update of ' : ''}`);
+}
+
+export function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applied: PathChange[] = []): string {
+  if (remoteEmpty) return 'The remote has no workspaces yet: nothing to pull.';
+  if (summary.workspaces.length === 0) {
+    // Files outside every workspace came (shared settings, a README someone added): say so.
+    if (applied.length === 0) return 'Already up to date.';
+    const settings = applied.some((change) => change.path === SETTINGS_FILE);
+    const others = applied.length - (settings ? 1 : 0);
+    return [settings ? 'Updated the shared settings' : null, others > 0 ? `Brought down ${plural(others, 'file')} outside the workspaces` : null]
+      .filter(Boolean)
+      .join('; ');
+  }
+  const added = summary.addedWorkspaces.length;
+  const updated = summary.workspaces.length - added;
+  const what = [
+    added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null,
+    updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const extras = [
+    summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null,
+    summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null,
+  ].filter(Boolean);
+  return `${what}${extras.length ? ` with ${extras.join(' and ')}` : ''}`;
+}
+
+/** ` (shared with "team", "ana")`: the team remotes a push reached. */
+export function sharedWithNote(teams: string[]): string {
+  return teams.length > 0 ? ` (shared with ${teams.map((name) => `"${name}"`).join(', ')})` : '';
+}
+
+/** What a push says: what is in sync now, what was shared where, and what happened to branches. */
+export function pushMessage(outcome: {
+  synced: { workspaces: number; scenarios: number; runs: number };
+  pushed: boolean;
+  toTeams: string[];
+  pulled: { workspaces: string[]; message: string };
+  branches: BranchExchange[];
+}): string {
+  const { synced, pushed, toTeams, pulled, branches } = outcome;
+  const totals = `${plural(synced.workspaces, 'workspace')} (${plural(synced.scenarios, 'scenario')}, ${plural(synced.runs, 'run')})`;
+  const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
+  const branchNote =
+    (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') + removedBranchesNote(branches);
+  const branchErrors = branches
+    .filter((b) => b.error)
+    .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
+    .join('');
+  const headline =
+    pushed || toTeams.length > 0
+      ? `Synced ${totals}${sharedWithNote(toTeams)}`
+      : pulled.workspaces.length > 0
+        ? `${pulled.message}; nothing to push: ${totals}`
+        : branchesPushed.length > 0
+          ? `Main line up to date: ${totals}`
+          : `Everything is up to date: ${totals}`;
+  return headline + branchNote + branchErrors;
+}
+
+/** Branches deleted on the remote that were let go here too. */
+export function removedBranchesNote(branches: BranchExchange[]): string {
+  return branches
+    .filter((b) => b.removed)
+    .map((b) => `; branch "${b.branch}" removed here, as it was deleted on the remote`)
+    .join('');
+}
