@@ -353,17 +353,23 @@ export class GitRepository {
     }
   }
 
-  /** Every commit leading to `tip`, newest first. */
+  /** Every commit leading to `tip`. */
   async history(tip: string): Promise<string[]> {
-    const seen = new Set<string>();
-    const stack = [tip];
+    return [...(await this.commitsReachable([tip])).keys()];
+  }
+
+  /** Every commit leading to any of `tips`, each read once. */
+  async commitsReachable(tips: string[]): Promise<Map<string, CommitInfo>> {
+    const commits = new Map<string, CommitInfo>();
+    const stack = [...tips];
     while (stack.length > 0) {
       const oid = stack.pop()!;
-      if (seen.has(oid)) continue;
-      seen.add(oid);
-      stack.push(...(await this.readCommit(oid)).parents);
+      if (commits.has(oid)) continue;
+      const commit = await this.readCommit(oid);
+      commits.set(oid, commit);
+      stack.push(...commit.parents);
     }
-    return [...seen];
+    return commits;
   }
 
   async writeCommit(

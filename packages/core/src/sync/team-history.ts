@@ -24,8 +24,8 @@ export interface TeamLineProjection {
   teamTips: string[];
   /** top-level names of a root the team remote carries */
   carried: (name: string) => boolean;
-  /** settings and ignore rules for a team line that starts with these commits */
-  rootFiles: TreeItem[];
+  /** settings and ignore rules for a team line that starts with these commits (made only then) */
+  rootFiles: () => Promise<TreeItem[]>;
   /** who carries the commits over (each keeps its own author) */
   committer: Signature;
   /** the root, for workspace names in messages */
@@ -71,7 +71,7 @@ export async function carryOntoTeamLine(repo: GitRepository, projection: TeamLin
     // What the team carries for others comes from the team's own commit when this one merged one in.
     const into = parents.find((p) => team.has(p)) ?? parents[0] ?? null;
     const intoTree = into ? await treeOf(into) : null;
-    const tree = await composeRootTree(repo, intoTree, commit.tree, carried, intoTree ? [] : projection.rootFiles);
+    const tree = await composeRootTree(repo, intoTree, commit.tree, carried, intoTree ? [] : await projection.rootFiles());
     if (parents.length <= 1 && (tree === intoTree || (parents.length === 0 && !(await team.carriedContent(tree))))) {
       mirror.set(oid, parents[0] ?? null);
       continue;
@@ -101,9 +101,7 @@ class TeamHistory {
   }
 
   static async load(repo: GitRepository, tips: string[], carried: (name: string) => boolean): Promise<TeamHistory> {
-    const commits = new Map<string, CommitInfo>();
-    for (const tip of tips) for (const oid of await repo.history(tip)) if (!commits.has(oid)) commits.set(oid, await repo.readCommit(oid));
-    return new TeamHistory(repo, commits, carried);
+    return new TeamHistory(repo, await repo.commitsReachable(tips), carried);
   }
 
   has(oid: string): boolean {

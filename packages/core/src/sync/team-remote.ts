@@ -162,7 +162,7 @@ export async function exchangeWithTeamRemote(
             exchanged: mirrored ? { main: mirrored, team: ours } : null,
             teamTips: [theirs, ours].filter((oid): oid is string => !!oid),
             carried,
-            rootFiles: await teamRootFiles(repo, null, mainTree, remote),
+            rootFiles: () => teamRootFiles(repo, null, mainTree, remote),
             committer: identity,
             root: context.root,
           })

@@ -16,8 +16,7 @@ export async function changesAlongLine(
   subject: (rootTree: string | null) => Promise<string | null>,
 ): Promise<{ commit: CommitInfo; before: string | null; after: string | null; generation: number }[]> {
   const found: { commit: CommitInfo; before: string | null; after: string | null; generation: number }[] = [];
-  const commits = new Map<string, CommitInfo>();
-  for (const oid of await repo.history(tip)) commits.set(oid, await repo.readCommit(oid));
+  const commits = await repo.commitsReachable([tip]);
   // Commits of the same second are ordered by ancestry: a commit comes after its parents.
   const generations = new Map<string, number>();
   const generation = (oid: string): number => {
