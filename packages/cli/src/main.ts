@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, SyncBranchChangeError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
-import { isPlanalignCommand, planalignCommandAfterOwnOptions, runPlanalign } from './planalign-passthrough.js';
+import { planalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
 
 /** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
@@ -29,11 +29,11 @@ async function tellNotices(sync: SyncService): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (isPlanalignCommand(argv.slice(2))) return runPlanalign(argv.slice(2));
-  const misplaced = planalignCommandAfterOwnOptions(argv.slice(2));
-  if (misplaced) {
+  const planalign = planalignCommand(argv.slice(2));
+  if (planalign && !planalign.afterOwnOptions) return runPlanalign(argv.slice(2));
+  if (planalign) {
     process.stderr.write(
-      `Error: "${misplaced}" is a command of PlanAlign, which takes none of planalign-sync's options (--root, --json, --debug) before it. Run it as 'planalign ${misplaced} …'.\n`,
+      `Error: "${planalign.word}" is a command of PlanAlign, which takes none of planalign-sync's options (--root, --json, --debug) before it. Run it as 'planalign ${planalign.word} …'.\n`,
     );
     return EXIT_CODES.usage;
   }

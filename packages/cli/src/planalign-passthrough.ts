@@ -8,26 +8,22 @@ export const PLANALIGN_NOT_FOUND_EXIT = 127;
 const OWN_OPTIONS = new Set(['--root', '--json', '--debug', '-V', '--version', '-h', '--help']);
 
 /**
- * Whether a command line is PlanAlign's (`planalign simulate …`, `planalign studio`) rather
- * than this program's (`planalign sync …`, `planalign --root … sync …`, `--help`, `--version`).
+ * The PlanAlign command a command line names (`planalign simulate …`, `planalign studio`,
+ * `planalign --verbose …`), and whether this program's own options came before it
+ * (`planalign --root … simulate`, which is refused with a message); null for this program's own
+ * (`planalign sync …`, `planalign --root … sync …`, `--help`, `--version`).
  */
-export function isPlanalignCommand(args: string[]): boolean {
-  const first = args[0];
-  if (first === undefined || first === 'sync' || first === 'help') return false;
-  if (first.startsWith('-')) return !OWN_OPTIONS.has(first.split('=')[0]);
-  return true;
-}
-
-/**
- * A PlanAlign command written after this program's own options (`planalign --root … simulate`):
- * the word, for a message saying how to run it; null for anything else.
- */
-export function planalignCommandAfterOwnOptions(args: string[]): string | null {
+export function planalignCommand(args: string[]): { word: string; afterOwnOptions: boolean } | null {
   for (let i = 0; i < args.length; i += 1) {
     const word = args[i];
-    if (word === '--root') i += 1;
-    else if (OWN_OPTIONS.has(word.split('=')[0])) continue;
-    else return word.startsWith('-') || word === 'sync' || word === 'help' ? null : word;
+    if (OWN_OPTIONS.has(word.split('=')[0])) {
+      if (word === '--root') i += 1;
+      continue;
+    }
+    if (word === 'sync' || word === 'help') return null;
+    // An unknown option after ours is a mistake on this command line: commander names it.
+    if (i > 0 && word.startsWith('-')) return null;
+    return { word, afterOwnOptions: i > 0 };
   }
   return null;
 }
