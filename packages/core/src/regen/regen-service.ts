@@ -10,7 +10,6 @@ import { findMissingResults } from './missing-results.js';
 import { RegenRunner } from './runner.js';
 
 const ACTIVE = new Set<RegenJob['status']>(['queued', 'running']);
-const FINISHED = new Set<RegenJob['status']>(['succeeded', 'failed', 'cancelled']);
 
 /** Finds a scenario of a workspace by id or name, or says which there are. */
 async function findScenario(root: string, workspaceId: string, idOrName: string): Promise<string> {
@@ -83,7 +82,7 @@ export class RegenService {
     const runner = new RegenRunner(this.root, {
       onEvent: (event) => {
         if (event.type !== 'job') return;
-        if (FINISHED.has(event.job.status)) finished.set(event.job.id, event.job);
+        if (!ACTIVE.has(event.job.status)) finished.set(event.job.id, event.job);
         options.onJob?.(event.job);
       },
     });
