@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConflictStrategy, SyncConfig } from '@planalign/sync-core';
+import { ConflictStrategy, NextStep, SyncConfig } from '@planalign/sync-core';
 
 /** Request bodies, validated before anything runs; the responses are the core's models. */
 export const PushRequest = z.strictObject({
@@ -40,6 +40,10 @@ export const ErrorBody = z.object({
     /** what the error is about: conflicting_files, commits, current/requested/remote_branches, … */
     data: z.record(z.string(), z.unknown()).optional(),
     conflicting_files: z.array(z.string()).optional(),
+    /** what the person can do next; each front end words it */
+    next: NextStep.optional(),
+    /** the request field the error is about */
+    field: z.string().optional(),
   }),
 });
 

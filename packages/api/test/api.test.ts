@@ -38,6 +38,11 @@ describe('the sync API over real HTTP', () => {
     const before = await call(api.url, 'GET', '/api/sync/status?offline=true');
     expect(before.status).toBe(200);
     expect(before.body.is_initialized).toBe(false);
+    // The error says what happened; the next step is data the dashboard words itself, never a command.
+    const early = await call(api.url, 'POST', '/api/sync/push', {});
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'not_initialized', next: { action: 'set_up_sync' } });
+    expect(early.body.error.message).not.toMatch(/planalign sync|--remote/);
     const init = await call(api.url, 'POST', '/api/sync/init', { remote: url });
     expect(init.status).toBe(200);
     expect(init.body.from_remote).toEqual({ workspaces: generated.workspaces, scenarios: generated.scenarios, runs: generated.runs });
@@ -127,6 +132,8 @@ describe('the sync API over real HTTP', () => {
     const conflict = await call(api.url, 'POST', '/api/sync/pull', { strategy: 'ask-user' });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.conflicting_files).toHaveLength(1);
+    expect(conflict.body.error.next).toEqual({ action: 'choose_versions' });
+    expect(conflict.body.error.message).not.toMatch(/planalign sync|--strategy/);
     const list = await call(api.url, 'GET', '/api/sync/conflicts');
     expect(list.body.open).toHaveLength(1);
     const file = list.body.open[0].path;

@@ -1,16 +1,18 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, SyncBranchChangeError, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
+import { EXIT_CODES, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
 import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
 import { planalignCommand, runPlanalign } from './planalign-passthrough.js';
 import { TerminalProgress } from './progress.js';
+import { flagOf, nextStepSentence } from './next-steps.js';
 
 /** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
 function reportError(error: unknown, globals: GlobalOptions): number {
   const known = error instanceof SyncError;
   const exitCode = known ? error.exitCode : EXIT_CODES.unexpected;
-  // Core says what happened; the command line adds how to go on here.
-  const nextStep = error instanceof SyncBranchChangeError ? ` To move anyway, run it again with --change-branch.` : '';
-  const message = redactUrl(error instanceof Error ? error.message : String(error)) + nextStep;
+  // Core says what happened; the command line names the flag at fault and the command to go on with.
+  const flag = known ? flagOf(error.field) : null;
+  const nextStep = known && error.next ? ` ${nextStepSentence(error.next)}` : '';
+  const message = (flag ? `${flag}: ` : '') + redactUrl(error instanceof Error ? error.message : String(error)) + nextStep;
   if (globals.json) {
     const body = known ? { ...error.toJSON(), message } : { code: 'unexpected', message, exit_code: exitCode, data: {} };
     process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);

@@ -130,7 +130,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           throw new SyncConfigError("--email goes with --author <name>: give both, or set them later with 'planalign sync author'.");
         const author = options.author ? { name: options.author, email: options.email } : undefined;
         const result = await service(globals, progress).init({ remote, branch: options.branch, author, confirmBranchChange: options.changeBranch });
-        return { json: result, text: result.message };
+        return { json: result, text: `${result.message} Use 'planalign sync push' to upload workspaces.` };
       }),
     );
 
@@ -279,7 +279,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           .map((w) => w.trim())
           .filter(Boolean);
         const list = await service(globals, progress).addRemote(name, url, { branch: options.branch, workspaces });
-        return { json: list, text: list.message };
+        return { json: list, text: list.message + (workspaces?.length ? '' : ' Name the workspaces it carries with --workspaces.') };
       }),
     );
   remote
@@ -299,6 +299,9 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .option('--detach', 'only queue the jobs; a runner (the API server, or a later regenerate) works through them')
     .action((workspace: string | undefined, scenario: string | undefined, options: { allMissing?: boolean; detach?: boolean }) =>
       execute(async (globals, progress) => {
+        if (!workspace && !options.allMissing) {
+          throw new SyncConfigError('Say what to rebuild: a workspace (and optionally a scenario), or --all-missing for every run whose results are not here.');
+        }
         const root = resolveWorkspacesRoot(globals.root);
         const regen = new RegenService(root);
         const request = { workspace, scenario, allMissing: options.allMissing };

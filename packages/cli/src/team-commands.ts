@@ -76,7 +76,8 @@ export function addTeamCommands(sync: Command, execute: Execute): void {
     .action((workspace: string, options: { remote?: string }) =>
       execute(async (globals, progress) => {
         const result = await team(globals, progress).share(workspace, options);
-        return { json: result, text: `${result.link}\n${result.message}` };
+        const next = result.on_remote ? "They bring it in with 'planalign sync import <link>'." : "Run 'planalign sync push' first.";
+        return { json: result, text: `${result.link}\n${result.message} ${next}` };
       }),
     );
 

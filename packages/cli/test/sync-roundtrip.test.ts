@@ -177,6 +177,8 @@ describe('two machines through a loopback Git remote', () => {
     expect(nativeGit(machineB, ['remote']).stdout.trim()).toBe('');
     const push = await runCli(['--root', machineB, 'sync', 'push']);
     expect(push.code).toBe(6);
-    expect(push.stderr).toContain('planalign sync init');
+    expect(push.stderr).toContain("Run 'planalign sync init --remote <url>' first");
+    const json = await runCli(['--root', machineB, '--json', 'sync', 'push']);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'not_initialized', exit_code: 6, next: { action: 'set_up_sync' } });
   });
 });

@@ -197,7 +197,7 @@ describe('working as a team', () => {
     expect((await cli(ana, ['branch', 'switch', shared, 'main'])).code).toBe(0);
     const refused = await runCli(['--root', ana, 'sync', 'branch', 'delete', shared, 'scratch'], as(''));
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/has 1 commit the main line .* does not have: merge it first, or delete it with --force/);
+    expect(refused.stderr).toMatch(/has 1 commit the main branch .* does not have: merge it first, or delete it anyway .*branch delete .* --force'/);
     expect((await cli(ana, ['branch', 'delete', shared, 'scratch', '--force'])).code).toBe(0);
     expect((await readJson(scenarioFile(ana))).description).toBe('what-if: fast growth');
 

@@ -1,3 +1,5 @@
+import type { NextStep } from './models/next-step.js';
+
 /**
  * The error classes every front end maps to one CLI exit code and one HTTP status.
  * Messages are written for people: what happened, which file or remote, what to do.
@@ -14,15 +16,27 @@ export const EXIT_CODES = {
   busy: 7,
 } as const;
 
+export interface SyncErrorOptions {
+  cause?: unknown;
+  /** what the person can do about it; each front end words it (see models/next-step.ts) */
+  next?: NextStep;
+  /** the input the error is about, by its API field name (the CLI's flag of the same name) */
+  field?: string;
+}
+
 export class SyncError extends Error {
   /** Stable machine-readable code, used in `--json` output and API error bodies. */
   readonly code: string = 'sync_error';
   readonly exitCode: number = EXIT_CODES.unexpected;
   readonly httpStatus: number = 500;
+  readonly next: NextStep | null;
+  readonly field: string | null;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: SyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.next = options.next ?? null;
+    this.field = options.field ?? null;
   }
 
   /** What the error is about, as data a front end can use without reading the sentence. */
@@ -36,7 +50,8 @@ export class SyncError extends Error {
    */
   toJSON(): Record<string, unknown> {
     const data = this.data;
-    return { code: this.code, message: this.message, exit_code: this.exitCode, ...data, data };
+    const extra = { ...(this.next ? { next: this.next } : {}), ...(this.field ? { field: this.field } : {}) };
+    return { code: this.code, message: this.message, exit_code: this.exitCode, ...extra, ...data, data };
   }
 }
 
@@ -62,8 +77,9 @@ export class SyncConflictError extends SyncError {
   constructor(
     message: string,
     readonly conflicting_files: string[],
+    options: SyncErrorOptions = {},
   ) {
-    super(message);
+    super(message, options);
   }
 
   override get data(): Record<string, unknown> {
@@ -92,7 +108,7 @@ export class SyncBranchChangeError extends SyncConfigError {
     /** the branches the remote holds: what the other computers use */
     readonly remote_branches: string[],
   ) {
-    super(message);
+    super(message, { next: { action: 'confirm_branch_change', branch: requested } });
   }
 
   override get data(): Record<string, unknown> {
@@ -112,8 +128,9 @@ export class SyncUnmergedWorkError extends SyncConfigError {
   constructor(
     message: string,
     readonly commits: number,
+    options: SyncErrorOptions = {},
   ) {
-    super(message);
+    super(message, options);
   }
 
   override get data(): Record<string, unknown> {

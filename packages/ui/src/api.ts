@@ -25,6 +25,7 @@ import type {
   SyncLogEntry,
   SyncProgress,
   SyncStatus,
+  NextStep,
   WorkspaceHistory,
 } from '@planalign/sync-core';
 
@@ -69,6 +70,8 @@ export class ApiError extends Error {
     readonly conflictingFiles: string[] = [],
     /** what the error is about, as data (e.g. the remote's branches for an unconfirmed branch change, the commits a branch would lose) */
     readonly details: { remote_branches?: string[]; commits?: number } = {},
+    /** what the person can do next, as data (see next-steps.ts for its words) */
+    readonly next: NextStep | null = null,
   ) {
     super(message);
   }
@@ -119,7 +122,9 @@ export class SyncApi {
     }
     if (!response.ok) {
       const error = (
-        parsed as { error?: { code?: string; message?: string; conflicting_files?: string[]; data?: { remote_branches?: string[]; commits?: number } } } | null
+        parsed as {
+          error?: { code?: string; message?: string; conflicting_files?: string[]; data?: { remote_branches?: string[]; commits?: number }; next?: NextStep };
+        } | null
       )?.error;
       throw new ApiError(
         response.status,
@@ -127,6 +132,7 @@ export class SyncApi {
         error?.message ?? `The sync server answered ${response.status}.`,
         error?.conflicting_files,
         error?.data ?? {},
+        error?.next ?? null,
       );
     }
     return parsed as T;

@@ -1,4 +1,5 @@
 import { ApiError, type WorkspaceBranch, type WorkspaceSyncState } from './api.js';
+import { nextStepWords } from './next-steps.js';
 
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
@@ -106,12 +107,12 @@ export function explainError(error: unknown, failedTo?: string): { title: string
     case 'not_initialized':
       return { title: 'Sync is not set up yet.', detail: 'Connect a remote first.' };
     case 'not_found':
-      return { title: failedTo ? `Could not ${failedTo}.` : 'That is no longer there.', detail: error.message };
+      return { title: failedTo ? `Could not ${failedTo}.` : 'That is no longer there.', detail: withNextStep(error) };
     case 'invalid_configuration':
     case 'invalid_request':
-      return { title: failedTo ? `Could not ${failedTo}.` : 'That setting was not accepted.', detail: error.message };
+      return { title: failedTo ? `Could not ${failedTo}.` : 'That setting was not accepted.', detail: withNextStep(error) };
     default:
-      return { title: 'Something went wrong.', detail: error.message };
+      return { title: 'Something went wrong.', detail: withNextStep(error) };
   }
 }
 
@@ -161,4 +162,9 @@ export function settingValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') return value === '' ? '""' : value;
   return JSON.stringify(value);
+}
+
+/** The server's sentence, followed by what to do about it in the dashboard's words. */
+function withNextStep(error: ApiError): string {
+  return error.next ? `${error.message} ${nextStepWords(error.next)}` : error.message;
 }

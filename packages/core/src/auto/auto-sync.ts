@@ -139,7 +139,7 @@ export class AutoSync {
   private async readSettingsNow(): Promise<void> {
     await adoptPlanAlignRoot(this.root);
     const settings = await readSettings(this.root);
-    if (!settings) throw new SyncNotInitializedError(`Sync is not set up for ${this.root}. Run 'planalign sync init --remote <url>' first.`);
+    if (!settings) throw new SyncNotInitializedError(`Sync is not set up for ${this.root}.`, { next: { action: 'set_up_sync' } });
     this.rules = compileSyncRules(await readGitignore(this.root), settings.sync);
     const previousIntervalMs = this.intervalMs;
     this.intervalMs = settings.sync.auto_sync_interval_minutes * 60_000;

@@ -34,9 +34,7 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     const first = document.errors[0];
-    throw new SyncConfigError(
-      `${fileLabel} is not valid YAML (${first.message.split('\n')[0]}). Fix the file or delete it and run 'planalign sync init' again.`,
-    );
+    throw new SyncConfigError(`${fileLabel} is not valid YAML (${first.message.split('\n')[0]}).`, { next: { action: 'fix_settings' } });
   }
   const raw = document.toJS() ?? {};
   const parsed = SyncSettingsFile.safeParse(raw);

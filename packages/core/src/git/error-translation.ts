@@ -74,7 +74,8 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   }
   if (status === 404) {
     return new SyncConfigError(
-      `No Git repository found at ${remote} (HTTP 404). Check the URL (planalign sync init --remote <url>), that the repository exists, and that your token can see it.`,
+      `No Git repository found at ${remote} (HTTP 404). Check the address, that the repository exists, and that your token can see it.`,
+      { next: { action: 'change_address' } },
     );
   }
   if (status === 413) {

@@ -169,7 +169,8 @@ class RemoteConnection {
     const parsed = new URL(finalTarget);
     if (!parsed.pathname.endsWith('/info/refs')) {
       throw new SyncConfigError(
-        `The remote ${redactUrl(this.url)} redirected to ${redactUrl(requestBase(finalTarget))}, which does not look like a Git repository address (it dropped "${suffix.slice(1)}"). Set the repository's new address with planalign sync init --remote <url>.`,
+        `The remote ${redactUrl(this.url)} redirected to ${redactUrl(requestBase(finalTarget))}, which does not look like a Git repository address (it dropped "${suffix.slice(1)}").`,
+        { next: { action: 'change_address' } },
       );
     }
     this.base = `${parsed.origin}${parsed.pathname.slice(0, -'/info/refs'.length)}`;
@@ -185,7 +186,8 @@ class RemoteConnection {
     });
     if (answer.redirect !== undefined) {
       throw new SyncConfigError(
-        `The remote ${redactUrl(this.url)} redirected the ${kind} request to ${redactUrl(answer.redirect)}; like git, planalign-sync follows redirects only on the first request. Nothing was changed; set the repository's new address with planalign sync init --remote <url>.`,
+        `The remote ${redactUrl(this.url)} redirected the ${kind} request to ${redactUrl(answer.redirect)}; like git, planalign-sync follows redirects only on the first request. Nothing was changed.`,
+        { next: { action: 'change_address' } },
       );
     }
     return answer.body;

@@ -9,3 +9,4 @@ export * from './regen.js';
 export * from './team.js';
 export * from './branch-name.js';
 export * from './operations.js';
+export * from './next-step.js';

@@ -57,9 +57,9 @@ export class RegenService {
 
   private async assertInitialized(): Promise<void> {
     if (!existsSync(path.join(this.root, '.git'))) {
-      throw new SyncNotInitializedError(
-        `Sync is not set up for ${this.root}: results are rebuilt for workspaces that came through sync. Run 'planalign sync init --remote <url>' first.`,
-      );
+      throw new SyncNotInitializedError(`Sync is not set up for ${this.root}: results are rebuilt for workspaces that came through sync.`, {
+        next: { action: 'set_up_sync' },
+      });
     }
   }
 
@@ -101,7 +101,7 @@ export class RegenService {
   async enqueue(options: { workspace?: string; scenario?: string; allMissing?: boolean }): Promise<RegenJob[]> {
     await this.assertInitialized();
     if (!options.workspace && !options.allMissing) {
-      throw new SyncConfigError('Say what to rebuild: a workspace (and optionally a scenario), or --all-missing for every run whose results are not here.');
+      throw new SyncConfigError('Say what to rebuild: a workspace (and optionally a scenario), or every run whose results are not here.');
     }
     const workspaceId = options.workspace ? (await findWorkspace(this.root, options.workspace)).id : undefined;
     const scenarioId = workspaceId && options.scenario ? await findScenario(this.root, workspaceId, options.scenario) : undefined;
@@ -176,7 +176,7 @@ export class RegenService {
 
   private find(jobs: RegenJob[], id: string): RegenJob {
     const job = jobs.find((j) => j.id === id);
-    if (!job) throw new SyncConfigError(`There is no regeneration job "${id}". Run 'planalign sync jobs' to list them.`);
+    if (!job) throw new SyncConfigError(`There is no regeneration job "${id}".`, { next: { action: 'list_jobs' } });
     return job;
   }
 }

@@ -94,7 +94,7 @@ export async function adoptPlanAlignRoot(root: string, options: { lockHeld?: boo
     const lines = [
       `This root was set up by PlanAlign's own sync; planalign-sync has taken it over. ` +
         `${SETTINGS_FILE} is now in planalign-sync's form` +
-        (log ? `, 'planalign sync log' lists the ${entries(log.entries.length)} of ${PLANALIGN_LOG_FILE}` : '') +
+        (log ? `, the sync log lists the ${entries(log.entries.length)} of ${PLANALIGN_LOG_FILE}` : '') +
         (logTracked ? `, and ${log ? 'that file' : PLANALIGN_LOG_FILE} leaves the repository with the next push` : '') +
         `. The original files are kept${credentialRemoved ? ', without the token,' : ''} in ${relativeBackup}` +
         (log && log.unreadable > 0 ? ` (only they keep the ${entries(log.unreadable)} of the log that could not be read)` : '') +

@@ -43,7 +43,7 @@ export async function showConflict(context: SyncContext, filePath: string): Prom
     return { path: filePath, open: true, local, remote, base, conflicting_keys: keys, backups };
   }
   if (backups.length === 0) {
-    throw new SyncConfigError(`No conflict recorded for ${filePath}. Run 'planalign sync conflicts' to list open and past conflicts.`);
+    throw new SyncConfigError(`No conflict recorded for ${filePath}.`, { next: { action: 'list_conflicts' } });
   }
   const current = await fsp.readFile(path.join(context.root, filePath), 'utf8').catch(() => null);
   const latest = await readBackup(context.root, backups[0].id);
@@ -62,7 +62,7 @@ export async function recordDecision(context: SyncContext, filePath: string, dec
 export async function restoreBackup(context: SyncContext, backupId: string): Promise<RestoreResult> {
   const backup = await readBackup(context.root, backupId);
   if (!backup) {
-    throw new SyncConfigError(`There is no backup "${backupId}". Run 'planalign sync conflicts' to list backups.`);
+    throw new SyncConfigError(`There is no backup "${backupId}".`, { next: { action: 'list_conflicts' } });
   }
   const target = new RootWriter(context.root).prepare(backup.record.path);
   const current = await fsp.readFile(target).catch(() => null);

@@ -31,9 +31,9 @@ export async function commitIdentity(repo: GitRepository, now: Date = new Date()
 export async function setRootAuthor(repo: GitRepository, author: { name: string; email?: string }): Promise<void> {
   const name = author.name.trim();
   if (!name || /[<>\n]/.test(name) || name.length > 100)
-    throw new SyncConfigError(`--author "${author.name}" is not a usable name: give a name without '<', '>' or line breaks.`);
+    throw new SyncConfigError(`"${author.name}" is not a usable name: give a name without '<', '>' or line breaks.`, { field: 'name' });
   const email = author.email?.trim();
-  if (email !== undefined && !/^[^\s<>@]+@[^\s<>@]+$/.test(email)) throw new SyncConfigError(`--email "${author.email}" is not an e-mail address.`);
+  if (email !== undefined && !/^[^\s<>@]+@[^\s<>@]+$/.test(email)) throw new SyncConfigError(`"${author.email}" is not an e-mail address.`, { field: 'email' });
   await repo.setConfig('user.name', name);
   if (email) await repo.setConfig('user.email', email);
 }

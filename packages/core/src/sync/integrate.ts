@@ -92,9 +92,9 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         });
         throw new SyncConflictError(
           `${plural(files.length, 'file')} changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
-            `Nothing was changed. Choose a version with 'planalign sync conflicts resolve <file> --use local|remote', ` +
-            `or sync again with --strategy keep-local|keep-remote|last-write-wins.`,
+            `Nothing was changed.`,
           files,
+          { next: { action: 'choose_versions' } },
         );
       }
       // A first sync that only brought files the remote already has needs no merge commit.

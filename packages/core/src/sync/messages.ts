@@ -1,5 +1,6 @@
 import type { PathChange } from '../git/tree-diff.js';
-import type { BranchExchange } from '../models/results.js';
+import type { BranchExchange, ResolvedConflict } from '../models/results.js';
+import type { TreeCounts } from '../models/sync-status.js';
 import { SETTINGS_FILE } from '../config/settings-file.js';
 import { plural } from '../util/plural.js';
 import type { ChangeSummary } from './change-summary.js';
@@ -59,10 +60,7 @@ export function pushMessage(outcome: {
   const branchesPushed = branches.filter((b) => b.pushed).map((b) => `"${b.branch}"`);
   const branchNote =
     (branchesPushed.length > 0 ? `; pushed branch${branchesPushed.length === 1 ? '' : 'es'} ${branchesPushed.join(', ')}` : '') + removedBranchesNote(branches);
-  const branchErrors = branches
-    .filter((b) => b.error)
-    .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
-    .join('');
+  const branchErrors = branchErrorsNote(branches);
   const headline =
     pushed || toTeams.length > 0
       ? `Synced ${totals}${sharedWithNote(toTeams)}`
@@ -80,4 +78,47 @@ export function removedBranchesNote(branches: BranchExchange[]): string {
     .filter((b) => b.removed)
     .map((b) => `; branch "${b.branch}" removed here, as it was deleted on the remote`)
     .join('');
+}
+
+/** What `init` says: set up, and what came from the remote. */
+export function initMessage(fromRemote: TreeCounts | null, followedBranch: string | null): string {
+  const broughtDown =
+    fromRemote && fromRemote.workspaces > 0
+      ? ` Brought down ${plural(fromRemote.workspaces, 'workspace')} (${plural(fromRemote.scenarios, 'scenario')}, ${plural(fromRemote.runs, 'run')}) from the remote.`
+      : '';
+  const followed = followedBranch ? ` It syncs the branch "${followedBranch}", the one the remote has.` : '';
+  return `Sync initialized.${broughtDown}${followed}`;
+}
+
+/** What a pull says: what came, whether this computer's own work was recorded, and the branches. */
+export function pullResultMessage(summaryMessage: string, committedLocal: boolean, branches: BranchExchange[]): string {
+  return (
+    summaryMessage.replace(/\.$/, '') +
+    (committedLocal ? "; this computer's own changes were recorded, and go with the next push" : '') +
+    branches
+      .filter((b) => b.files_changed > 0)
+      .map((b) => `; branch "${b.branch}": ${plural(b.files_changed, 'file')} updated`)
+      .join('') +
+    branchErrorsNote(branches) +
+    removedBranchesNote(branches)
+  );
+}
+
+/** `; branch "x" not synced: …` for each workspace branch that failed. */
+function branchErrorsNote(branches: BranchExchange[]): string {
+  return branches
+    .filter((b) => b.error)
+    .map((b) => `; branch "${b.branch}" not synced: ${b.error}`)
+    .join('');
+}
+
+/** How each conflict met on the way was settled, for the journal. */
+export function conflictDecisionsPhrase(resolved: ResolvedConflict[]): string {
+  return resolved
+    .map((r) =>
+      r.winner === 'merged'
+        ? `${r.path}: merged, edits from both machines kept`
+        : `${r.path}: ${r.winner} version kept (${r.strategy})${r.backup ? `, other kept in backup ${r.backup}` : ''}`,
+    )
+    .join('; ');
 }

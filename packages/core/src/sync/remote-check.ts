@@ -17,6 +17,7 @@ export async function assertSyncRepository(repo: GitRepository, tree: string, ur
   const shown = items.slice(0, 4).map((item) => (item.type === 'tree' ? `${item.name}/` : item.name));
   throw new SyncConfigError(
     `The branch "${branch}" of ${redactUrl(url)} holds ${shown.join(', ')}${items.length > 4 ? ', …' : ''} and no PlanAlign workspaces: it is not a planalign-sync repository. ` +
-      `Your workspaces were not touched. Use an empty repository (or one made by 'planalign sync'), or another --branch.`,
+      `Your workspaces were not touched. Use an empty repository, one made by planalign-sync, or another branch.`,
+    { field: 'remote', next: { action: 'change_address' } },
   );
 }

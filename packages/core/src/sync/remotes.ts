@@ -1,6 +1,9 @@
+import { promises as fsp } from 'node:fs';
+import { settingsPath } from '../config/settings-file.js';
 import { SyncConfigError } from '../errors.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
-import type { RemoteList } from '../models/results.js';
+import type { DisconnectResult, RemoteList } from '../models/results.js';
+import { withRootLock } from '../state/lock.js';
 import { REMOTE_NAME_PATTERN, SyncConfig } from '../models/sync-config.js';
 import { plural } from '../util/plural.js';
 import { findWorkspace } from '../workspace/names.js';
@@ -40,13 +43,13 @@ export async function addRemote(root: string, name: string, url: string, options
   }
   assertRemoteUrlIsSafe(url, 'the remote URL');
   const branch = options.branch ?? 'main';
-  if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`--branch "${branch}" is not a valid branch name.`);
+  if (!SyncConfig.shape.branch.safeParse(branch).success) throw new SyncConfigError(`"${branch}" is not a valid branch name.`, { field: 'branch' });
   const workspaces = await Promise.all((options.workspaces ?? []).map((w) => findWorkspace(root, w)));
   await changeSettings(root, context, 'remote', (settings) => ({
     ...settings,
     remotes: { ...settings.remotes, [name]: { url, branch, workspaces: workspaces.map((w) => w.id) } },
   }));
-  const carried = workspaces.length ? workspaces.map((w) => `"${w.name}"`).join(', ') : 'no workspaces yet (add them with --workspaces)';
+  const carried = workspaces.length ? workspaces.map((w) => `"${w.name}"`).join(', ') : 'no workspaces yet';
   return listRemotes(root, `Remote "${name}" carries ${carried}; the next push shares them there.`);
 }
 
@@ -55,9 +58,9 @@ export async function removeRemote(root: string, name: string): Promise<RemoteLi
   const context = await loadSyncContext(root);
   const remote = context.settings.remotes[name];
   if (!remote) {
-    throw new SyncConfigError(
-      `There is no remote "${name}"${name === 'origin' ? ": origin is removed with 'planalign sync disconnect'" : ''}. Run 'planalign sync remote list' to see them.`,
-    );
+    throw new SyncConfigError(`There is no team remote "${name}"${name === 'origin' ? ': origin goes when sync is disconnected' : ''}.`, {
+      next: { action: 'list_remotes' },
+    });
   }
   const refs = teamRefs(name, remote.branch);
   await changeSettings(
@@ -73,4 +76,20 @@ export async function removeRemote(root: string, name: string): Promise<RemoteLi
     },
   );
   return listRemotes(root, `Removed the remote "${name}"; its repository was not touched.`);
+}
+
+/** Stops syncing a root: forgets the remote and the settings, keeps every workspace file and the local history. */
+export async function disconnectRoot(root: string): Promise<DisconnectResult> {
+  const context = await loadSyncContext(root);
+  return withRootLock(context.repo.gitdir, 'disconnect', async () => {
+    const removed = context.settings.remote;
+    if (await context.repo.remoteUrl()) await context.repo.removeRemote();
+    await context.repo.deleteRef(context.trackingRef);
+    await fsp.rm(settingsPath(root), { force: true });
+    return {
+      root,
+      removed_remote: removed,
+      message: `Sync disconnected${removed ? ` from ${removed}` : ''}. Every workspace file is still in ${root}.`,
+    };
+  });
 }

@@ -5,6 +5,9 @@ import { writeIndex } from '../git/index-file.js';
 import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
 import { NameBook } from '../workspace/names.js';
+import { compileSyncRules } from '../ignore/sync-rules.js';
+import { readGitignore } from '../ignore/gitignore-template.js';
+import { scanSyncedFiles } from '../workspace/file-scan.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readLocalState } from './journal.js';
@@ -266,4 +269,52 @@ export async function localWork(context: SyncContext): Promise<LocalWork> {
     return false;
   };
   return { pending: await pending(), beingWritten };
+}
+
+/** What a root that does not sync yet holds: its workspaces, all local only. */
+export async function uninitializedStatus(root: string): Promise<SyncStatus> {
+  const rules = compileSyncRules(await readGitignore(root).catch(() => null));
+  const scan = await scanSyncedFiles(root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [], covers: () => false }));
+  const paths = [...scan.files.keys()];
+  const names = new NameBook(root);
+  const workspaces: WorkspaceSyncState[] = [];
+  for (const p of paths) {
+    const place = placeOf(p);
+    if (place.file !== 'workspace') continue;
+    const id = place.workspaceId!;
+    const inside = paths.filter((q) => q.startsWith(`${id}/`));
+    workspaces.push({
+      id,
+      name: await names.workspaceName(id),
+      state: 'local_only',
+      changes: 0,
+      pull_available: false,
+      sync_enabled: true,
+      excluded_on: null,
+      scenario_count: inside.filter((q) => placeOf(q).file === 'scenario').length,
+      run_count: inside.filter((q) => placeOf(q).file === 'run').length,
+      last_run_at: null,
+      problems: [],
+      missing_results: 0,
+      branch: null,
+    });
+  }
+  const state = await readLocalState(`${root}/.git`);
+  return {
+    is_initialized: false,
+    remote_url: null,
+    branch: null,
+    remotes: [],
+    local_changes: 0,
+    ahead: 0,
+    behind: 0,
+    last_sync: state.last_sync,
+    conflicts: [],
+    remote_reachable: null,
+    local: countTree(paths),
+    remote: null,
+    workspaces,
+    missing_results: 0,
+    warnings: [],
+  };
 }

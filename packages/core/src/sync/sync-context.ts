@@ -31,9 +31,7 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
   if (exists) await adoptPlanAlignRoot(root);
   const settingsFile = exists ? await readSettings(root) : null;
   if (!settingsFile) {
-    throw new SyncNotInitializedError(
-      `Sync is not set up for ${root}. Run 'planalign sync init --remote <url>' first (or pass --root to choose another folder).`,
-    );
+    throw new SyncNotInitializedError(`Sync is not set up for ${root}.`, { next: { action: 'set_up_sync' } });
   }
   await repo.assertSupportedFormat();
   const settings = settingsFile.sync;
@@ -55,7 +53,7 @@ export async function loadSyncContext(root: string): Promise<SyncContext> {
 /** The remote to talk to: the one in settings, which init also stored in `.git/config`. */
 export function requireRemote(context: SyncContext): string {
   if (!context.settings.remote) {
-    throw new SyncConfigError(`No remote is set for ${context.root}. Run 'planalign sync init --remote <url>' to choose one.`);
+    throw new SyncConfigError(`No remote is set for ${context.root}.`, { next: { action: 'set_up_sync' } });
   }
   return context.settings.remote;
 }

@@ -131,9 +131,9 @@ export async function exchangeWithTeamRemote(
       if (resolver.unresolved.length > 0) {
         const files = resolver.unresolved.map((c) => c.path);
         throw new SyncConflictError(
-          `${plural(files.length, 'file')} changed both here and on the remote "${name}": ${files.slice(0, 5).join(', ')}. ` +
-            `Nothing was changed. Sync again with --strategy keep-local|keep-remote|last-write-wins.`,
+          `${plural(files.length, 'file')} changed both here and on the remote "${name}": ${files.slice(0, 5).join(', ')}. ` + `Nothing was changed.`,
           files,
+          { next: { action: 'choose_strategy', remote: name } },
         );
       }
     }

@@ -173,8 +173,9 @@ export async function mergeWorkspace(
     const files = resolver.unresolved.map((c) => c.path);
     throw new SyncConflictError(
       `${plural(files.length, 'file')} changed differently on ${options.describe}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +
-        `Nothing was changed. Run it again with --strategy keep-local, keep-remote or last-write-wins (the other version is kept as a backup).`,
+        `Nothing was changed.`,
       files,
+      { next: { action: 'choose_strategy' } },
     );
   }
   return { tree: await composeRootTree(repo, oursCommit.tree, merged, only), alreadyMerged: false, fastForward: false, resolved };

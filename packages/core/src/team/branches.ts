@@ -29,13 +29,13 @@ export async function createBranch(context: SyncContext, workspace: Named, branc
   assertBranchName(branch, context.branch);
   const refs = branchRefs(workspace.id, branch);
   if ((await context.repo.resolveRef(refs.local)) || (await context.repo.resolveRef(refs.tracking))) {
-    throw new SyncConfigError(
-      `"${workspace.name}" already has a branch "${branch}": switch to it with 'planalign sync branch switch "${workspace.name}" ${branch}'.`,
-    );
+    throw new SyncConfigError(`"${workspace.name}" already has a branch "${branch}".`, {
+      next: { action: 'switch_branch', workspace: workspace.name, branch },
+    });
   }
   await saveWorkspaceWork(context, workspace.id);
   const from = await lineTip(context, workspace.id, await shownLine(context, workspace.id));
-  if (!from.commit) throw new SyncConfigError(`"${workspace.name}" has nothing committed yet: run 'planalign sync push' (or pull) once first.`);
+  if (!from.commit) throw new SyncConfigError(`"${workspace.name}" has nothing committed yet: sync once first.`, { next: { action: 'push' } });
   await context.repo.writeRef(refs.local, from.commit);
   await switchWorkspaceFolder(context.repo, workspace.id, from.tree, from.tree, { line: branch, updateIndex: false });
   return branchResult(
@@ -78,7 +78,8 @@ export async function mergeBranch(context: SyncContext, workspace: Named, branch
   const shown = await lineTip(context, workspace.id, await shownLine(context, workspace.id));
   const tip = await lineTip(context, workspace.id, branch);
   const main = await lineTip(context, workspace.id, context.branch);
-  if (!main.commit || !main.tree || !tip.commit) throw new SyncConfigError(`Nothing is committed on the main line yet: run 'planalign sync push' once first.`);
+  if (!main.commit || !main.tree || !tip.commit)
+    throw new SyncConfigError(`Nothing is committed on the main branch yet: sync once first.`, { next: { action: 'push' } });
   const merge = await mergeWorkspace(context, workspace.id, main.commit, tip.commit, {
     strategy,
     describe: `the main line and the branch "${branch}" of "${workspace.name}"`,
@@ -108,9 +109,9 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
   if (branch === context.branch) throw new SyncConfigError(`"${branch}" is the main line; it cannot be deleted.`);
   assertBranchName(branch, context.branch);
   if ((await shownLine(context, workspace.id)) === branch) {
-    throw new SyncConfigError(
-      `"${workspace.name}" shows "${branch}" now: switch to another line first ('planalign sync branch switch "${workspace.name}" main').`,
-    );
+    throw new SyncConfigError(`"${workspace.name}" has the branch "${branch}" checked out: switch to another branch first.`, {
+      next: { action: 'switch_branch', workspace: workspace.name, branch: context.branch },
+    });
   }
   const { repo } = context;
   const refs = branchRefs(workspace.id, branch);
@@ -128,15 +129,16 @@ export async function deleteBranch(context: SyncContext, workspace: Named, branc
     }
   }
   if (!here && !there)
-    throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here. See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+    throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}" here.`, { next: { action: 'list_branches', workspace: workspace.name } });
   const main = await repo.resolveRef(context.branchRef);
   for (const tip of [here, there]) {
     if (!tip || !main || options.force) continue;
     const unmerged = (await repo.compareHistories(tip, main)).onlyLocal.length;
     if (unmerged > 0) {
       throw new SyncUnmergedWorkError(
-        `"${branch}" has ${plural(unmerged, 'commit')} the main line of "${workspace.name}" does not have: merge it first, or delete it with --force (its work is then gone).`,
+        `"${branch}" has ${plural(unmerged, 'commit')} the main branch of "${workspace.name}" does not have: merge it first, or delete it anyway (its work is then gone).`,
         unmerged,
+        { next: { action: 'delete_anyway', workspace: workspace.name, branch } },
       );
     }
   }
@@ -252,7 +254,7 @@ async function findLine(context: SyncContext, workspace: Named, branch: string):
       return lineTip(context, workspace.id, branch);
     }
   }
-  throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}". See its branches with 'planalign sync branch list "${workspace.name}"'.`);
+  throw new SyncNotFoundError(`"${workspace.name}" has no branch "${branch}".`, { next: { action: 'list_branches', workspace: workspace.name } });
 }
 
 const describeLine = (context: SyncContext, line: string) => (line === context.branch ? `its main line` : `the branch "${line}"`);

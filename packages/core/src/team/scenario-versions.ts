@@ -128,7 +128,8 @@ async function versionFiles(context: SyncContext, where: Located, version: strin
   if (matches.length > 1) throw new SyncConfigError(`Version "${version}" is ambiguous: give more of its id.`);
   if (matches.length === 0) {
     throw new SyncNotFoundError(
-      `"${version}" is not a version of this scenario: use 'current' or an id from 'planalign sync history'${known.length ? ` (newest: ${known[0].version})` : ''}.`,
+      `"${version}" is not a version of this scenario: use 'current' or the id of one of its versions${known.length ? ` (newest: ${known[0].version})` : ''}.`,
+      { next: { action: 'list_versions' } },
     );
   }
   return (await configAt(context.repo, (await context.repo.readCommit(matches[0].commit)).tree, folder)) ?? new Map();

@@ -13,7 +13,7 @@ export function parseShareSource(source: string, label = 'the link'): SharedWork
   if (shared) return shared;
   switch (problem.reason) {
     case 'invalid-link':
-      throw new SyncConfigError(`${label} "${redactUrl(text)}" is not a valid planalign link: copy it again from 'planalign sync share'.`);
+      throw new SyncConfigError(`${label} "${redactUrl(text)}" is not a valid planalign link.`, { next: { action: 'copy_link_again' } });
     case 'no-remote':
       throw new SyncConfigError(`${label} "${redactUrl(text)}" does not name a remote: a sharing link looks like planalign://import?remote=…&workspace=….`);
     case 'link-remote':

@@ -87,20 +87,21 @@ export class TeamService {
     const chosen = options.remote ?? carrier;
     const team = chosen && chosen !== 'origin' ? context.settings.remotes[chosen] : null;
     if (chosen && chosen !== 'origin' && !team) {
-      throw new SyncConfigError(`--remote "${chosen}" is not a remote of this root (see 'planalign sync remote list').`);
+      throw new SyncConfigError(`"${chosen}" is not a remote of this root.`, { field: 'remote', next: { action: 'list_remotes' } });
     }
     const remote = team ? team.url : context.settings.remote;
     const branch = team ? team.branch : context.branch;
-    if (!remote) throw new SyncConfigError(`No remote is set, so there is nothing to share from: run 'planalign sync init --remote <url>' first.`);
+    if (!remote) throw new SyncConfigError(`No remote is set, so there is nothing to share from.`, { next: { action: 'set_up_sync' } });
     if (context.settings.workspaces[found.id]?.enabled === false && !team) {
-      throw new SyncConfigError(
-        `"${found.name}" is excluded from sync, so teammates could not get it: run 'planalign sync include "${found.name}" --everywhere' and push first.`,
-      );
+      throw new SyncConfigError(`"${found.name}" is excluded from sync, so teammates could not get it.`, {
+        next: { action: 'include_everywhere', workspace: found.name },
+      });
     }
     if (team && !team.workspaces.includes(found.id)) {
       throw new SyncConfigError(
-        // --workspaces replaces the list: the workspaces it carries now stay in it.
-        `The remote "${chosen}" does not carry "${found.name}": add it with 'planalign sync remote add ${chosen} ${team.url} --workspaces ${[...team.workspaces, found.id].join(',')}'.`,
+        `The remote "${chosen}" does not carry "${found.name}".`,
+        // The list replaces the remote's: the workspaces it carries now stay in it.
+        { next: { action: 'add_to_remote', remote: chosen, url: redactUrl(team.url), workspaces: [...team.workspaces, found.id] } },
       );
     }
     const tracking = await context.repo.resolveRef(team ? teamRefs(chosen!, branch).tracking : context.trackingRef);
@@ -114,8 +115,8 @@ export class TeamService {
       workspace_name: found.name,
       on_remote: onRemote,
       message: onRemote
-        ? `Send this link to a teammate with access to ${remote}; 'planalign sync import <link>' brings "${found.name}" to their machine.`
-        : `"${found.name}" is not on the remote yet: run 'planalign sync push' before sending the link.`,
+        ? `Send this link to a teammate with access to ${remote}; it brings "${found.name}" to their computer.`
+        : `"${found.name}" is not on the remote yet: sync before sending the link.`,
     };
   }
 
@@ -190,7 +191,10 @@ export class TeamService {
     const listed = available.map((w) => `"${w.name}" (${w.id})`).join(', ') || 'none';
     if (!wanted) {
       if (available.length === 1) return available[0];
-      throw new SyncConfigError(`Say which workspace to import with --workspace: ${redactUrl(url)} has ${listed}.`);
+      throw new SyncConfigError(`Say which workspace to import: ${redactUrl(url)} has ${listed}.`, {
+        field: 'workspace',
+        next: { action: 'choose_workspace', workspaces: available.map((w) => w.name) },
+      });
     }
     const byId = available.find((w) => w.id === wanted);
     if (byId) return byId;

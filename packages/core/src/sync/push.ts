@@ -1,0 +1,138 @@
+import { SyncNetworkError } from '../errors.js';
+import { diffTrees, type PathChange } from '../git/tree-diff.js';
+import { readIndexOrCommit } from '../git/work-index.js';
+import type { PushResult, ResolvedConflict, SkippedFile } from '../models/results.js';
+import type { ConflictStrategy } from '../models/sync-config.js';
+import { withRootLock } from '../state/lock.js';
+import { plural } from '../util/plural.js';
+import { NameBook } from '../workspace/names.js';
+import { countTree } from '../workspace/paths.js';
+import type { AutomaticSync, Hold } from '../workspace/selection.js';
+import { summarizeChanges } from './change-summary.js';
+import { integrateRemote } from './integrate.js';
+import { appendJournal, writeLocalState } from './journal.js';
+import { commitLocalChanges } from './local-commit.js';
+import { pushedPhrase, pushMessage, sharedWithNote } from './messages.js';
+import { withholdFromPush } from './outgoing.js';
+import type { ProgressReporter } from './progress.js';
+import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
+import { exchangeBranches, exchangeWithTeams, journalConflicts, journalPull, maintainStorage, recover, selectRemotes, toFileChanges } from './shared-steps.js';
+import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+
+export interface PushOptions {
+  message?: string;
+  strategy?: ConflictStrategy;
+  /** a sync nobody asked for (auto-sync), which carries only the workspaces auto-sync covers */
+  automatic?: AutomaticSync;
+  /** only this remote (origin or a team remote's name) */
+  remote?: string;
+}
+
+/**
+ * Commits local changes, exchanges with the team remotes, integrates whatever origin has, and
+ * pushes; retries when another machine pushed first.
+ */
+export async function pushRoot(root: string, options: PushOptions, progress: ProgressReporter): Promise<PushResult> {
+  const context = await loadSyncContext(root);
+  const targets = selectRemotes(context, options.remote);
+  const url = targets.origin ? requireRemote(context) : '';
+  const { strategy } = options;
+  return withRootLock(context.repo.gitdir, 'push', async () => {
+    await recover(context);
+    progress.step('commit', 'Committing local changes');
+    const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
+    const teams = await exchangeWithTeams(context, targets.teams, progress, { push: true, strategy, alone: !targets.origin });
+    const origin = targets.origin ? await pushToOrigin(context, url, progress, strategy, local.withheld) : null;
+    const resolved = [...teams.flatMap((t) => t.resolved), ...(origin?.resolved ?? [])];
+    const pulledChanges = [...teams.flatMap((t) => t.applied), ...(origin?.applied ?? [])];
+    const pulledFirst = teams.some((t) => t.applied.length > 0) || (origin?.pulledFirst ?? false);
+    const pushed = origin?.pushed ?? false;
+    const remoteHead = origin?.remoteHead ?? null;
+    const branches = targets.origin ? await exchangeBranches(context, progress, { push: true, strategy }) : [];
+    const head = await context.repo.resolveRef(context.branchRef);
+    // Counted from the index, which matches HEAD: it includes what was merged from the remote.
+    const synced = countTree((await readIndexOrCommit(context.repo, context.branchRef)).entries.keys());
+    const now = new Date().toISOString();
+    await writeLocalState(context.repo.gitdir, { last_sync: now });
+    await maintainStorage(context);
+    // Remote work merged on the way is history too: the log shows it as a pull.
+    const pulled = await journalPull(context, pulledChanges, targets.origin && remoteHead === null, now, remoteHead);
+    // What this push carried: the difference between origin before it and now; without
+    // origin, what it sent to the team remotes.
+    const carried =
+      pushed && head
+        ? await diffTrees(context.repo, remoteHead ? (await context.repo.readCommit(remoteHead)).tree : null, (await context.repo.readCommit(head)).tree)
+        : [...new Map(teams.flatMap((t) => t.sent).map((change) => [change.path, change])).values()];
+    const summary = await summarizeChanges(toFileChanges(carried), new NameBook(root));
+    const toTeams = teams.filter((t) => t.pushed).map((t) => t.remote);
+    if (pushed || toTeams.length > 0) {
+      await appendJournal(context.repo.gitdir, {
+        timestamp: now,
+        operation: 'push',
+        workspaces_affected: summary.workspaces,
+        scenarios_affected: summary.scenarios,
+        message:
+          (summary.lines.length === 1
+            ? pushedPhrase(summary.lines[0])
+            : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`) + sharedWithNote(toTeams),
+        commit: head,
+      });
+    }
+    await journalConflicts(context, resolved);
+    return {
+      commit: head,
+      pushed,
+      synced,
+      changed_workspaces: summary.workspaces,
+      changed_scenarios: summary.scenarios,
+      files_changed: carried.length,
+      pulled_first: pulledFirst,
+      resolved_conflicts: resolved,
+      skipped: [...local.skipped, ...(origin?.notWritten ?? [])],
+      remotes: teams.map((t) => ({ name: t.remote, pushed: t.pushed, files_changed: t.applied.length, error: t.error })),
+      branches,
+      message: pushMessage({ synced, pushed, toTeams, pulled, branches }),
+    };
+  });
+}
+
+interface OriginPush {
+  pushed: boolean;
+  /** origin's head before the push */
+  remoteHead: string | null;
+  pulledFirst: boolean;
+  resolved: ResolvedConflict[];
+  applied: PathChange[];
+  notWritten: SkippedFile[];
+}
+
+/** Merges the remote's changes and pushes, again when another machine pushed in between. */
+async function pushToOrigin(
+  context: SyncContext,
+  url: string,
+  progress: ProgressReporter,
+  strategy: ConflictStrategy | undefined,
+  withheld: Hold,
+): Promise<OriginPush> {
+  const merged = { pulledFirst: false, resolved: [] as ResolvedConflict[], applied: [] as PathChange[], notWritten: [] as SkippedFile[] };
+  for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
+    if (attempt > 1) await pushRetryDelay(attempt);
+    progress.step('fetch', 'Checking the remote for changes');
+    const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: progress.transfer('fetch') });
+    if (remoteHead) {
+      const integration = await integrateRemote(context, remoteHead, strategy);
+      merged.resolved.push(...integration.resolved);
+      merged.applied.push(...integration.applied);
+      merged.notWritten.push(...integration.notWritten);
+      if (integration.applied.length > 0 || integration.kind === 'merge') merged.pulledFirst = true;
+    }
+    await withholdFromPush(context, remoteHead, withheld);
+    const head = await context.repo.resolveRef(context.branchRef);
+    if (!head || head === remoteHead) return { ...merged, pushed: false, remoteHead };
+    progress.step('push', 'Uploading');
+    if (await context.repo.push({ url, branch: context.branch, onProgress: progress.transfer('push') })) return { ...merged, pushed: true, remoteHead };
+  }
+  throw new SyncNetworkError(`The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here.`, {
+    next: { action: 'sync_again' },
+  });
+}
