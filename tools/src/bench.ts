@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiProcess } from './api-process.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from './workspace-generator.js';
 
 /**

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiProcess } from './api-process.js';
-import { startGitServer } from './git-server.js';
+import { startGitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, generateWorkspaces, PRESETS } from './workspace-generator.js';
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { killPlanalignAfter, runPlanalign, type CliRun } from './cli-runner.js';
 import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy, type Fault } from './fault-proxy.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
 
 /**

@@ -4,7 +4,7 @@ import { startApiProcess } from './api-process.js';
 import { runPlanalign, spawnPlanalign } from './cli-runner.js';
 import { backupBlobs, blobId, firstLine, fsckClean, reachableObjects, sameFiles, suiteRoot, syncedFiles } from './suite-checks.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { startGitServer } from './git-server.js';
+import { startGitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, generateWorkspaces, PRESETS, SeededRandom } from './workspace-generator.js';
 
 /**

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncService } from '@planalign/sync-core';
-import { startGitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 
 export const tempRoot = async (name: string) => path.join(await fsp.mkdtemp(path.join(os.tmpdir(), `planalign-api-${name}-`)), 'workspaces');

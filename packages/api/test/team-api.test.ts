@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncService, TeamService } from '@planalign/sync-core';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario } from '@planalign/sync-tools/workspace-generator';
 import { startApiServer } from '../src/server.js';
 import { call, syncedPair, tempRoot } from './http-helpers.js';

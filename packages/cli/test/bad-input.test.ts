@@ -4,7 +4,7 @@ import { existsSync, promises as fsp, symlinkSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { nativeGit, remoteFiles, runCli, runJson, tempDir, twoMachines } from './harness.js';
 

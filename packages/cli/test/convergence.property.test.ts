@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncService } from '@planalign/sync-core';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces } from '@planalign/sync-tools/workspace-generator';
 import { readJson, syncedTree, tempDir, writeJson } from './harness.js';
 

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { runCli, runJson, syncedTree, tempDir, writeJson } from './harness.js';
 

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { expectFsckClean, gitAsync, remoteFile, remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
 

@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { SIMULATOR } from '@planalign/sync-tools/simulator';
 import { CLI, runCli, tempDir, twoMachines } from './harness.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
 import { runPlanalign } from '@planalign/sync-tools/cli-runner';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario, generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { tempDir } from './harness.js';
 

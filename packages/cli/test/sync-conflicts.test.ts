@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, nativeGit, readJson, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';
 

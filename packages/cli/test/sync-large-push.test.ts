@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '@planalign/sync-tools/fault-proxy';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { nativeGit, remoteHead, runCli, syncedTree, twoMachines, writeJson, type TwoMachines } from './harness.js';
 
 /** A JSON file of `bytes` random base64 characters: it compresses to about 3/4, so a few make a pack of several MB. */

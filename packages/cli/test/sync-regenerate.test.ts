@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import type { GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, readJson, runCli, runJson, twoMachines } from './harness.js';

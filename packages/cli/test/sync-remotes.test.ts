@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { nativeGit, readJson, remoteFile, remoteFiles, runCli, runJson, tempDir, twoMachines } from './harness.js';
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { CLI, remoteFiles, runCli, runJson, syncedTree, tempDir } from './harness.js';
 

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SyncService, writeSettings, type SyncConfig } from '@planalign/sync-core';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { startApiServer } from '@planalign/sync-api';
 import { readJson, remoteFile, remoteFiles, runCli, runJson, syncedTree, twoMachines, writeJson } from './harness.js';

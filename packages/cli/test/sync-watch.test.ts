@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, writeSettings } from '@planalign/sync-core';
-import type { GitServer } from '@planalign/sync-tools/git-server';
+import type { GitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { CLI, nativeGit, readJson, remoteFile, remoteFiles, runCli, twoMachines, writeJson } from './harness.js';
 
@@ -296,7 +296,7 @@ describe('planalign sync watch', () => {
     expect(watcher.events.filter((e) => e.type === 'failed')).toHaveLength(0);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
-    const { startGitServer } = await import('@planalign/sync-tools/git-server');
+    const { startGitServer } = await import('@planalign/git-test-server/git-server');
     server = await startGitServer({ projectRoot, port });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
     expect(remoteFile(repo, `${generated.workspaceIds[0]}/base_config.yaml`)).toContain('# second offline edit');
@@ -336,7 +336,7 @@ describe('planalign sync watch', () => {
       }
     }
     expect(open).toBe(false);
-    const { startGitServer } = await import('@planalign/sync-tools/git-server');
+    const { startGitServer } = await import('@planalign/git-test-server/git-server');
     server = await startGitServer({ projectRoot, port });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
   });

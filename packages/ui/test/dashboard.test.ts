@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { SyncService } from '@planalign/sync-core';
 import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
 import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { launchChromium, screenshot } from './browser.js';

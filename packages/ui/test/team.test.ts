@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SyncService, TeamService } from '@planalign/sync-core';
 import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-process';
-import { startGitServer, type GitServer } from '@planalign/sync-tools/git-server';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario, generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { launchChromium, screenshot } from './browser.js';
 

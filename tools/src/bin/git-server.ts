@@ -1,5 +1,5 @@
 import { runCommand, wholeNumber } from '../command-line.js';
-import { serveGitRepositories } from '../git-server.js';
+import { serveGitRepositories } from '@planalign/git-test-server/git-server';
 
 await runCommand({
   name: 'git-server',

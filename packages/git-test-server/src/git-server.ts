@@ -8,7 +8,8 @@ import path from 'node:path';
 /**
  * A real smart-HTTP Git server on 127.0.0.1 for tests, the demo and benchmarks:
  * `git http-backend` run as a CGI program behind node:http, with optional Basic auth. Its
- * command line (`src/bin/git-server.ts`) serves repositories until Ctrl-C.
+ * command line (`tools/src/bin/git-server.ts`) serves repositories until Ctrl-C. It depends on
+ * nothing of planalign-sync, so every package (core included) can test against it.
  */
 export interface GitServerOptions {
   /** folder holding the bare repositories; default: a new temporary folder */

@@ -1,0 +1,305 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
+import { SyncConfigError, SyncConflictError, SyncNotInitializedError } from '../src/errors.js';
+import type { ConflictStrategy } from '../src/models/sync-config.js';
+import { SyncService } from '../src/sync/sync-service.js';
+import {
+  editJson,
+  expectFsckClean,
+  gitAsync,
+  gitLocal,
+  isolateFromThisComputer,
+  machineRoot,
+  readJson,
+  remoteFile,
+  remoteFiles,
+  scenarioPath,
+  syncedFiles,
+  tempDir,
+  writeWorkspace,
+} from './machines.js';
+
+const WS = '6f1c2d3e-0000-4000-8000-000000000001';
+const BASELINE = '6f1c2d3e-0000-4000-8000-0000000000a1';
+const HIRING = '6f1c2d3e-0000-4000-8000-0000000000a2';
+const SCENARIO = scenarioPath(WS, BASELINE);
+
+/**
+ * SyncService against the loopback Git server: two machines (two roots) sharing one remote,
+ * with native git reading what reached the remote's bare repository.
+ */
+describe('SyncService', () => {
+  let server: GitServer;
+  let repos = 0;
+
+  beforeAll(async () => {
+    await isolateFromThisComputer();
+    server = await startGitServer({ onBackendError: (report) => console.error(report) });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** A fresh remote; machine A holds one workspace with two scenarios and has pushed it; machine B has joined. */
+  async function twoMachinesInSync() {
+    repos += 1;
+    const name = `sync-${repos}`;
+    const url = await server.createRepo(name);
+    const bare = server.repoPath(name);
+    const a = await machineRoot('a');
+    const b = await machineRoot('b');
+    await writeWorkspace(a, {
+      id: WS,
+      name: 'Q4 Projections',
+      scenarios: [
+        { id: BASELINE, name: 'Baseline' },
+        { id: HIRING, name: 'Aggressive Hiring', growth: 0.08 },
+      ],
+    });
+    const machineA = new SyncService(a);
+    const machineB = new SyncService(b);
+    await machineA.init({ remote: url, author: { name: 'Ana Lima', email: 'ana@example.com' } });
+    await machineA.push();
+    await machineB.init({ remote: url, author: { name: 'Ben Ode', email: 'ben@example.com' } });
+    return { url, bare, a, b, machineA, machineB };
+  }
+
+  it('the first push fills an empty remote with the synced files only; a second machine joining gets the same files', async () => {
+    repos += 1;
+    const url = await server.createRepo(`first-${repos}`);
+    const bare = server.repoPath(`first-${repos}`);
+    const a = await machineRoot('a');
+    await writeWorkspace(a, {
+      id: WS,
+      name: 'Q4 Projections',
+      scenarios: [
+        { id: BASELINE, name: 'Baseline' },
+        { id: HIRING, name: 'Aggressive Hiring' },
+      ],
+    });
+    const machineA = new SyncService(a);
+
+    const init = await machineA.init({ remote: url, author: { name: 'Ana Lima', email: 'ana@example.com' } });
+    expect(init).toMatchObject({ remote_url: url, branch: 'main', created_repository: true, from_remote: null });
+    // Nothing goes up before a push.
+    expect(gitLocal(bare, ['for-each-ref'])).toBe('');
+
+    const push = await machineA.push();
+    expect(push).toMatchObject({ pushed: true, pulled_first: false, resolved_conflicts: [], synced: { workspaces: 1, scenarios: 2, runs: 0 } });
+    expect(push.changed_workspaces).toEqual(['Q4 Projections']);
+    expect(push.commit).toBe(gitLocal(bare, ['rev-parse', 'main']).trim());
+    const files = remoteFiles(bare);
+    expect(files).toEqual(
+      [
+        '.gitignore',
+        '.planalign-sync.yaml',
+        `${WS}/base_config.yaml`,
+        `${WS}/workspace.json`,
+        scenarioPath(WS, BASELINE),
+        `${WS}/scenarios/${BASELINE}/overrides.yaml`,
+        scenarioPath(WS, HIRING),
+        `${WS}/scenarios/${HIRING}/overrides.yaml`,
+      ].sort(),
+    );
+    expect(remoteFile(bare, SCENARIO)).toBe(await fsp.readFile(path.join(a, SCENARIO), 'utf8'));
+    expect(gitLocal(bare, ['log', '--format=%an <%ae>', 'main']).trim()).toBe('Ana Lima <ana@example.com>');
+    expectFsckClean(bare);
+
+    // Native git clones what sync pushed, and sees the same files.
+    const clone = path.join(await tempDir('clone'), 'clone');
+    await gitAsync(path.dirname(clone), ['clone', '-q', url, clone]);
+    expect((await fsp.readFile(path.join(clone, SCENARIO), 'utf8')).length).toBeGreaterThan(0);
+
+    const b = await machineRoot('b');
+    const machineB = new SyncService(b);
+    const joined = await machineB.init({ remote: url });
+    expect(joined.from_remote).toEqual({ workspaces: 1, scenarios: 2, runs: 0 });
+    expect(joined.message).toContain('Brought down 1 workspace (2 scenarios, 0 runs)');
+    expect(await syncedFiles(b)).toEqual(await syncedFiles(a));
+    // Databases and uploads stay on the machine that made them.
+    expect(existsSync(path.join(b, WS, 'scenarios', BASELINE, 'simulation.duckdb'))).toBe(false);
+    expect(existsSync(path.join(b, WS, 'data', 'census.parquet'))).toBe(false);
+
+    for (const machine of [machineA, machineB]) {
+      const status = await machine.status();
+      expect(status).toMatchObject({ is_initialized: true, remote_url: url, ahead: 0, behind: 0, local_changes: 0, conflicts: [] });
+      expect(status.workspaces).toEqual([expect.objectContaining({ id: WS, name: 'Q4 Projections', state: 'synced', scenario_count: 2 })]);
+    }
+  });
+
+  it('edits to different keys of one scenario on two machines are merged by key, without a conflict or a backup', async () => {
+    const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    await editJson(a, SCENARIO, { description: 'edited on A' });
+    await editJson(b, SCENARIO, { name: 'Renamed on B' });
+    expect((await machineA.push()).pushed).toBe(true);
+
+    const push = await machineB.push();
+    expect(push).toMatchObject({ pushed: true, pulled_first: true });
+    expect(push.resolved_conflicts).toEqual([{ path: SCENARIO, winner: 'merged', strategy: 'structural-merge', backup: null, keys: [] }]);
+    // B's push is a merge of both machines' commits.
+    expect(gitLocal(bare, ['log', '-1', '--format=%P', 'main']).trim().split(' ')).toHaveLength(2);
+    expect(JSON.parse(remoteFile(bare, SCENARIO))).toMatchObject({ name: 'Renamed on B', description: 'edited on A' });
+
+    const pull = await machineA.pull();
+    expect(pull).toMatchObject({ files_changed: 1, updated_workspaces: ['Q4 Projections'], resolved_conflicts: [] });
+    expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+    expect(existsSync(path.join(b, '.planalign-sync-backups'))).toBe(false);
+    expect(await machineB.conflicts()).toEqual({ open: [], past: [] });
+    expectFsckClean(bare);
+  });
+
+  it.each<{ strategy: ConflictStrategy; winner: 'A' | 'B'; sides: [string, string] }>([
+    // B pushes last: its version is the local one.
+    { strategy: 'keep-local', winner: 'B', sides: ['local', 'remote'] },
+    { strategy: 'keep-remote', winner: 'A', sides: ['remote', 'local'] },
+  ])(
+    'the same key changed on both machines, $strategy: the chosen value wins on both, and the other version is kept byte for byte in a backup that restores it',
+    async ({ strategy, winner, sides: [won, lost] }) => {
+      const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+      const fromA = await editJson(a, SCENARIO, { name: 'Name from A', description: 'only A touched this' });
+      const fromB = await editJson(b, SCENARIO, { name: 'Name from B' });
+      await machineA.push();
+
+      const push = await machineB.push({ strategy });
+      const [settled] = push.resolved_conflicts;
+      expect(push.resolved_conflicts).toHaveLength(1);
+      expect(settled).toMatchObject({ path: SCENARIO, winner: won, strategy, keys: ['name'] });
+      const expectedName = winner === 'A' ? 'Name from A' : 'Name from B';
+      // The key both changed goes to the winner; A's edit of another key survives either way.
+      expect(await readJson(b, SCENARIO)).toMatchObject({ name: expectedName, description: 'only A touched this' });
+      expect(JSON.parse(remoteFile(bare, SCENARIO))).toMatchObject({ name: expectedName, description: 'only A touched this' });
+      await machineA.pull();
+      expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+
+      // Nothing is lost: the losing side's whole file is in a backup on B.
+      const loser = winner === 'A' ? fromB : fromA;
+      const kept = await fsp.readFile(path.join(b, '.planalign-sync-backups', settled.backup!, SCENARIO));
+      expect(kept.equals(loser)).toBe(true);
+      const list = await machineB.conflicts();
+      expect(list).toEqual({ open: [], past: [expect.objectContaining({ id: settled.backup, path: SCENARIO, side: lost, strategy })] });
+      expect((await machineB.log()).map((entry) => entry.operation)).toContain('conflict');
+
+      // ...and restoring it puts it back for the next push to carry to every machine.
+      await machineB.restore(settled.backup!);
+      expect((await fsp.readFile(path.join(b, SCENARIO))).equals(loser)).toBe(true);
+      await machineB.push();
+      expect(Buffer.from(remoteFile(bare, SCENARIO)).equals(loser)).toBe(true);
+      expectFsckClean(bare);
+    },
+  );
+
+  it('last-write-wins: the later edit wins, even though the machine that made the earlier one pushes last', async () => {
+    const { bare, b, a, machineA, machineB } = await twoMachinesInSync();
+    await machineB.configure({ conflict_strategy: 'last-write-wins' });
+    const early = await editJson(b, SCENARIO, { name: 'Early edit on B' });
+    // Recorded on B now (a pull commits local work first), pushed only later.
+    expect((await machineB.pull()).committed_local_changes).toBe(true);
+    // Commit times are in seconds: the edit on A must be in a later one.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await editJson(a, SCENARIO, { name: 'Later edit on A' });
+    await machineA.push();
+
+    const push = await machineB.push();
+    expect(push.resolved_conflicts).toEqual([expect.objectContaining({ path: SCENARIO, winner: 'remote', strategy: 'last-write-wins', keys: ['name'] })]);
+    expect((await readJson(b, SCENARIO)).name).toBe('Later edit on A');
+    expect(JSON.parse(remoteFile(bare, SCENARIO)).name).toBe('Later edit on A');
+    const kept = await fsp.readFile(path.join(b, '.planalign-sync-backups', push.resolved_conflicts[0].backup!, SCENARIO));
+    expect(kept.equals(early)).toBe(true);
+    await machineA.pull();
+    expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+  });
+
+  it('ask-user: the push stops with nothing changed, and a decision finishes the merge and shares it', async () => {
+    const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    await editJson(a, SCENARIO, { name: 'Name from A' });
+    const fromB = await editJson(b, SCENARIO, { name: 'Name from B' });
+    await machineA.push();
+    const remoteBefore = gitLocal(bare, ['rev-parse', 'main']).trim();
+
+    const refused = await machineB.push({ strategy: 'ask-user' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SyncConflictError);
+    expect((refused as SyncConflictError).conflicting_files).toEqual([SCENARIO]);
+    // Nothing moved: B's file is as B wrote it, the remote as A left it.
+    expect((await fsp.readFile(path.join(b, SCENARIO))).equals(fromB)).toBe(true);
+    expect(gitLocal(bare, ['rev-parse', 'main']).trim()).toBe(remoteBefore);
+    expect((await machineB.status({ offline: true })).conflicts).toEqual([SCENARIO]);
+    expect((await machineB.conflicts()).open).toEqual([{ path: SCENARIO, workspace: 'Q4 Projections', decision: null }]);
+    const shown = await machineB.showConflict(SCENARIO);
+    expect(shown).toMatchObject({ path: SCENARIO, open: true, conflicting_keys: ['name'] });
+    expect(JSON.parse(shown.local!).name).toBe('Name from B');
+    expect(JSON.parse(shown.remote!).name).toBe('Name from A');
+
+    const resolved = await machineB.resolveConflict(SCENARIO, 'remote');
+    expect(resolved).toMatchObject({ path: SCENARIO, use: 'remote', pending: [], shared: true });
+    expect((await readJson(b, SCENARIO)).name).toBe('Name from A');
+    expect((await machineB.status({ offline: true })).conflicts).toEqual([]);
+    // B's version is not lost.
+    const [backup] = (await machineB.conflicts()).past;
+    expect(backup).toMatchObject({ path: SCENARIO, side: 'local' });
+    expect((await fsp.readFile(path.join(b, '.planalign-sync-backups', backup.id, SCENARIO))).equals(fromB)).toBe(true);
+    await machineA.pull();
+    expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+    expectFsckClean(bare);
+  });
+
+  it('status counts commits ahead and behind the remote as native git does, and files changed per workspace', async () => {
+    const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    // Two commits on A that the remote does not have (a pull records local work without pushing it).
+    await editJson(a, SCENARIO, { description: 'first' });
+    await machineA.pull();
+    await editJson(a, scenarioPath(WS, HIRING), { description: 'second' });
+    await machineA.pull();
+    await editJson(a, SCENARIO, { description: 'third, not recorded yet' });
+
+    const aheadOnA = await machineA.status();
+    expect(aheadOnA).toMatchObject({ ahead: 2, behind: 0, local_changes: 1 });
+    expect(Number(gitLocal(path.join(a, '.git'), ['rev-list', '--count', 'refs/remotes/origin/main..main']).trim())).toBe(2);
+    expect(aheadOnA.workspaces).toEqual([expect.objectContaining({ id: WS, state: 'push_needed', changes: 2 })]);
+
+    await machineA.push();
+    const behindOnB = await machineB.status();
+    const remoteCommits = Number(gitLocal(bare, ['rev-list', '--count', 'main']).trim());
+    const bCommits = Number(gitLocal(path.join(b, '.git'), ['rev-list', '--count', 'main']).trim());
+    expect(behindOnB).toMatchObject({ ahead: 0, behind: remoteCommits - bCommits, local_changes: 0 });
+    expect(behindOnB.behind).toBe(3);
+    expect(behindOnB.workspaces).toEqual([expect.objectContaining({ id: WS, state: 'pull_available', pull_available: true })]);
+
+    await machineB.pull();
+    expect(await machineB.status()).toMatchObject({ ahead: 0, behind: 0, local_changes: 0 });
+    expect(await syncedFiles(b)).toEqual(await syncedFiles(a));
+  });
+
+  it('disconnect forgets the remote and the settings, keeps every file and the history, and leaves the remote alone', async () => {
+    const { url, bare, b, machineB } = await twoMachinesInSync();
+    const before = await syncedFiles(b);
+    const remoteHead = gitLocal(bare, ['rev-parse', 'main']).trim();
+    const history = gitLocal(path.join(b, '.git'), ['rev-list', 'main']);
+
+    const result = await machineB.disconnect();
+    expect(result).toMatchObject({ root: b, removed_remote: url });
+    expect(existsSync(path.join(b, '.planalign-sync.yaml'))).toBe(false);
+    before.delete('.planalign-sync.yaml');
+    expect(await syncedFiles(b)).toEqual(before);
+    expect(gitLocal(path.join(b, '.git'), ['rev-list', 'main'])).toBe(history);
+    expect(gitLocal(path.join(b, '.git'), ['remote'])).toBe('');
+    expect(gitLocal(bare, ['rev-parse', 'main']).trim()).toBe(remoteHead);
+
+    expect((await machineB.status()).is_initialized).toBe(false);
+    await expect(machineB.push()).rejects.toBeInstanceOf(SyncNotInitializedError);
+  });
+
+  it('init refuses a remote URL carrying a token, without writing anything or repeating the token', async () => {
+    const root = await machineRoot('token');
+    await writeWorkspace(root, { id: WS, name: 'Q4 Projections', scenarios: [] });
+    const error = await new SyncService(root)
+      .init({ remote: `${server.baseUrl.replace('http://', 'http://ana:s3cret-token@')}/x.git` })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncConfigError);
+    expect((error as Error).message).toContain('password or token');
+    expect((error as Error).message).not.toContain('s3cret-token');
+    expect(existsSync(path.join(root, '.git'))).toBe(false);
+    expect(existsSync(path.join(root, '.planalign-sync.yaml'))).toBe(false);
+  });
+});
