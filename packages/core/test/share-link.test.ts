@@ -45,8 +45,8 @@ describe('sharing links', () => {
     expect(link).toBe(
       'planalign://import?remote=https%3A%2F%2Fgit.example.com%2Facme%2Fpension-plans.git&branch=main&workspace=ws-1&name=Q4+Projections+%26+Board',
     );
-    // A link without a branch means main; the scheme may come in any letter case.
-    expect(parseShareSource(`PLANALIGN://import?remote=${encodeURIComponent(REMOTE)}`)).toEqual({
+    // A link without a branch means main; the scheme and the host may come in any letter case.
+    expect(parseShareSource(`PLANALIGN://Import?remote=${encodeURIComponent(REMOTE)}`)).toEqual({
       remote: REMOTE,
       branch: 'main',
       workspace: null,

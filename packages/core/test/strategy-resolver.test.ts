@@ -186,12 +186,9 @@ describe('conflict strategies', () => {
     ]);
   });
 
-  // Known gap: when one side replaces a file with a folder of the same name and the other side
-  // edits the file, mergeTrees keeps the folder and hands the file to the resolver as deleted
-  // on the folder's side; the resolver records "modified-beats-deleted, remote wins" with no
-  // backup, but mergeTrees drops what it returns, so the edited file is in neither the merge nor
-  // a backup. Remove `.fails` once the file is kept (beside the folder or in a backup).
-  it.fails('a file edited on one side where the other made a folder of the same name is not lost', async () => {
+  // git keeps both (the file renamed beside the folder); here the folder keeps the path and the
+  // edited file goes to a backup that `sync conflicts` lists.
+  it('a file edited on one side where the other made a folder of the same name is not lost', async () => {
     const git = await nativeRepo('strategy-file-folder');
     const baseTree = git.tree({ 'w/notes.json': '{"a": 1}\n' });
     const oursTree = git.tree({ 'w/notes.json/a.json': '{"a": 1}\n' });
@@ -200,7 +197,8 @@ describe('conflict strategies', () => {
     const merged = await mergeTrees(git.repo, baseTree, oursTree, theirsTree, resolve);
     const inMerge = [...git.files(merged).values()].some((file) => file.content === '{"a": 2}\n');
     const backups = await Promise.all((await listBackups(git.root)).map((record) => backupOf(git, record.id, record.path)));
-    expect(resolved).toEqual([expect.objectContaining({ path: 'w/notes.json' })]);
-    expect(inMerge || backups.includes('{"a": 2}\n')).toBe(true);
+    expect(resolved).toEqual([expect.objectContaining({ path: 'w/notes.json', winner: 'local', strategy: 'folder-beats-file' })]);
+    expect(inMerge).toBe(false);
+    expect(backups).toEqual(['{"a": 2}\n']);
   });
 });

@@ -42,6 +42,18 @@ export function createStrategyResolver(options: {
       commit: localWins ? theirs.commit : ours.commit,
     });
   const resolve: ConflictResolver = async (conflict) => {
+    if (conflict.replacedByFolder) {
+      // The folder keeps the path; the file goes to a backup, where `sync conflicts` finds it.
+      const fileIsLocal = conflict.ours !== null;
+      const record = await saveBackup(repo.root, conflict.path, await repo.readBlob((conflict.ours ?? conflict.theirs)!), {
+        side: fileIsLocal ? 'local' : 'remote',
+        reason: 'replaced by a folder of the same name',
+        strategy: 'folder-beats-file',
+        commit: fileIsLocal ? ours.commit : theirs.commit,
+      });
+      resolved.push({ path: conflict.path, winner: fileIsLocal ? 'remote' : 'local', strategy: 'folder-beats-file', backup: record.id, keys: [] });
+      return { oid: null };
+    }
     if (conflict.ours === null || conflict.theirs === null) {
       const survivor = conflict.ours ?? conflict.theirs;
       resolved.push({ path: conflict.path, winner: conflict.ours ? 'local' : 'remote', strategy: 'modified-beats-deleted', backup: null, keys: [] });

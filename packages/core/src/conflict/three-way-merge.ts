@@ -7,6 +7,8 @@ export interface FileConflict {
   base: string | null;
   ours: string | null;
   theirs: string | null;
+  /** the side without the file has a folder of the same name there, which the merge keeps */
+  replacedByFolder?: boolean;
 }
 
 /** How a conflict ended: the blob to keep (null deletes the file). */
@@ -64,7 +66,8 @@ async function mergeItem(repo: GitRepository, path: string, base: Side, ours: Si
     return { name: path.split('/').pop() ?? '', oid, mode: TREE_MODE, type: 'tree' };
   }
   if (anyTree && anyBlob) {
-    // A file on one side where the other has a folder: keep the folder, hand the file to the resolver as deleted there.
+    // A file on one side where the other has a folder: both cannot have the path, so the
+    // folder stays and the resolver keeps the file (changed since the base) in a backup.
     const treeSide = o?.type === 'tree' ? o : t;
     const fileSide = o?.type === 'blob' ? 'ours' : 'theirs';
     await resolve({
@@ -72,6 +75,7 @@ async function mergeItem(repo: GitRepository, path: string, base: Side, ours: Si
       base: blobOid(b),
       ours: fileSide === 'ours' ? blobOid(o) : null,
       theirs: fileSide === 'theirs' ? blobOid(t) : null,
+      replacedByFolder: true,
     });
     return treeSide;
   }

@@ -59,7 +59,8 @@ export function readShareSource(source: string): { shared: SharedWorkspace; prob
       return refuse({ reason: 'invalid-link' });
     }
     const remote = url.searchParams.get('remote');
-    if (url.host !== 'import' || !remote) return refuse({ reason: 'no-remote' });
+    // Custom schemes keep the host's letter case in URL parsing; hosts are case-insensitive.
+    if (url.host.toLowerCase() !== 'import' || !remote) return refuse({ reason: 'no-remote' });
     const remoteProblem = remoteUrlProblem(remote);
     if (remoteProblem) return refuse({ reason: 'link-remote', remote, problem: remoteProblem });
     const branch = url.searchParams.get('branch') ?? 'main';
