@@ -58,7 +58,7 @@ describe('sharing links', () => {
   });
 
   it.each([
-    ['planalign://imp ort?remote=x', /is not a valid planalign link: copy it again from 'planalign sync share'/],
+    ['planalign://imp ort?remote=x', /is not a valid planalign link\./],
     ['planalign://import?workspace=ws-1', /does not name a remote: a sharing link looks like planalign:\/\/import\?remote=/],
     [`planalign://export?remote=${encodeURIComponent(REMOTE)}`, /does not name a remote/],
     [
@@ -74,6 +74,10 @@ describe('sharing links', () => {
   ])('refuses %s with a message that says what to do', (source, message) => {
     expect(() => parseShareSource(source)).toThrow(SyncConfigError);
     expect(() => parseShareSource(source)).toThrow(message);
+  });
+
+  it('says what to do next as data, for each front end to word', () => {
+    expect(() => parseShareSource('planalign://imp ort?remote=x')).toThrow(expect.objectContaining({ next: { action: 'copy_link_again' } }));
   });
 
   it('never repeats a password or token, in a link or an address, and says where a token belongs', () => {

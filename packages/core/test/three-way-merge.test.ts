@@ -127,7 +127,7 @@ describe('three-way merge of trees', () => {
     const theirs = git.tree({ notes: 'a file now\n' });
     const { resolve, seen } = recordingResolver();
     const merged = await mergeTrees(git.repo, base, ours, theirs, resolve);
-    expect(seen).toEqual([{ path: 'notes', base: null, ours: null, theirs: git.blob('a file now\n') }]);
+    expect(seen).toEqual([{ path: 'notes', base: null, ours: null, theirs: git.blob('a file now\n'), replacedByFolder: true }]);
     expect(contents(git, merged)).toEqual({ 'notes/a.json': '2\n', 'other.json': '{}\n' });
   });
 
