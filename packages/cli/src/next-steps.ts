@@ -44,6 +44,8 @@ export function nextStepSentence(step: NextStep): string {
       return 'To move anyway, run it again with --change-branch.';
     case 'fix_settings':
       return "Fix the file, or delete it and run 'planalign sync init' again.";
+    case 'list_archived':
+      return "See them with 'planalign sync archived'.";
   }
 }
 

@@ -42,5 +42,7 @@ export function nextStepWords(step: NextStep): string {
       return 'Confirm to move anyway.';
     case 'fix_settings':
       return 'Fix the settings file, or delete it and connect again.';
+    case 'list_archived':
+      return 'Archived workspaces are listed under Workspaces, each with Bring back.';
   }
 }

@@ -4,7 +4,7 @@ import { Document, parseDocument, isMap } from 'yaml';
 import type { z } from 'zod';
 import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { SyncConfig, SyncSettingsFile } from '../models/sync-config.js';
+import { SyncConfig, SyncSettingsFile, type ArchivedWorkspaceSettings } from '../models/sync-config.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
 
 export const SETTINGS_FILE = '.planalign-sync.yaml';
@@ -84,4 +84,23 @@ export async function writeSettings(root: string, sync: SyncConfig, options: { d
   document.set('version', 1);
   for (const [key, value] of Object.entries(validated)) document.setIn(['sync', key], value);
   await writeFileAtomic(file, document.toString());
+}
+
+/**
+ * Settings text (as a commit holds it) with one workspace recorded as archived, or with null
+ * no longer recorded; the user's comments and key order are kept. The result is checked as
+ * the file is read, so an archive never writes settings another computer would refuse.
+ */
+export function withArchivedWorkspace(text: string, workspaceId: string, entry: ArchivedWorkspaceSettings | null): string {
+  const document = parseDocument(text);
+  if (document.errors.length > 0 || !isMap(document.contents)) return text;
+  if (entry) document.setIn(['sync', 'archived', workspaceId], entry);
+  else {
+    document.deleteIn(['sync', 'archived', workspaceId]);
+    const rest = document.getIn(['sync', 'archived']);
+    if (isMap(rest) && rest.items.length === 0) document.deleteIn(['sync', 'archived']);
+  }
+  const result = document.toString();
+  parseSettings(result);
+  return result;
 }

@@ -70,6 +70,8 @@ export interface RemoteOptions {
   url: string;
   /** the remote's branch */
   branch: string;
+  /** a ref of the remote other than its branch (e.g. `refs/planalign/archive/<id>`); default refs/heads/<branch> */
+  remoteRef?: string;
   /** the local ref pushed to it (default refs/heads/<branch>) */
   localRef?: string;
   /** where its commit is recorded here (default refs/remotes/origin/<branch>) */
@@ -82,6 +84,7 @@ export interface RemoteOptions {
   onProgress?: (progress: TransferProgress) => void;
 }
 
+const remoteRefOf = (options: RemoteOptions) => options.remoteRef ?? `refs/heads/${options.branch}`;
 const localRefOf = (options: RemoteOptions) => options.localRef ?? `refs/heads/${options.branch}`;
 const trackingRefOf = (options: RemoteOptions) => options.trackingRef ?? `refs/remotes/${REMOTE_NAME}/${options.branch}`;
 
@@ -435,17 +438,17 @@ export class GitRepository {
   /** The commit the remote's branch points at, from one small request; null when absent. */
   async remoteBranchHead(options: RemoteOptions): Promise<string | null> {
     if (remoteKind(options.url) === 'ssh') {
-      const result = await this.nativeTransport(['ls-remote', options.url, `refs/heads/${options.branch}`], options.url);
+      const result = await this.nativeTransport(['ls-remote', options.url, remoteRefOf(options)], options.url);
       const line = result.split('\n').find((l) => l.trim());
       return line ? line.split(/\s+/)[0] : null;
     }
-    return (await listRemoteRefs(options.url, { cwd: this.root })).get(`refs/heads/${options.branch}`) ?? null;
+    return (await listRemoteRefs(options.url, { cwd: this.root })).get(remoteRefOf(options)) ?? null;
   }
 
   /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
   async push(options: RemoteOptions): Promise<boolean> {
     if (remoteKind(options.url) === 'ssh') return this.pushOverSsh(options);
-    const ref = `refs/heads/${options.branch}`;
+    const ref = remoteRefOf(options);
     const head = await this.resolveRef(localRefOf(options));
     if (!head) return true;
     const session = await openReceivePack(options.url, { cwd: this.root });
@@ -502,7 +505,7 @@ export class GitRepository {
 
   /** Deletes a branch on the remote (if it is there); false when it moved since we last saw it. */
   async deleteRemoteBranch(options: RemoteOptions, expected: string | null): Promise<boolean> {
-    const ref = `refs/heads/${options.branch}`;
+    const ref = remoteRefOf(options);
     if (remoteKind(options.url) === 'ssh') {
       await this.nativeTransport(['push', options.url, `:${ref}`], options.url);
       return true;
@@ -548,13 +551,13 @@ export class GitRepository {
   private async fetchOverSsh(options: RemoteOptions, trackingRef: string): Promise<string | null> {
     const head = await this.remoteBranchHead(options);
     if (head === null) return null;
-    await this.nativeTransport(['fetch', '--no-tags', options.url, `+refs/heads/${options.branch}:${trackingRef}`], options.url);
+    await this.nativeTransport(['fetch', '--no-tags', options.url, `+${remoteRefOf(options)}:${trackingRef}`], options.url);
     return head;
   }
 
   private async pushOverSsh(options: RemoteOptions): Promise<boolean> {
     try {
-      await this.nativeTransport(['push', options.url, `${localRefOf(options)}:refs/heads/${options.branch}`], options.url);
+      await this.nativeTransport(['push', options.url, `${localRefOf(options)}:${remoteRefOf(options)}`], options.url);
       const head = await this.resolveRef(localRefOf(options));
       if (head) await this.writeRef(trackingRefOf(options), head);
       return true;

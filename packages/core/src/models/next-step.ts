@@ -45,6 +45,8 @@ export const NextStep = z.object({
     'confirm_branch_change',
     /** fix or delete the settings file named, then set up sync again */
     'fix_settings',
+    /** see the archived workspaces */
+    'list_archived',
   ]),
   workspace: z.string().optional(),
   branch: z.string().optional(),

@@ -30,6 +30,19 @@ export const RemoteSettings = z.strictObject({
 });
 export type RemoteSettings = z.infer<typeof RemoteSettings>;
 
+/**
+ * A workspace taken out of the shared copy on purpose, under `sync.archived.<workspace id>`: every
+ * computer that pulls the removal knows it for an archive, not an accident. Its history stays
+ * on the remote under `refs/planalign/archive/<workspace id>`, which points at `commit`.
+ */
+export const ArchivedWorkspaceSettings = z.strictObject({
+  name: z.string(),
+  archived_at: z.string(),
+  /** the last commit that held the workspace */
+  commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit id (40 hexadecimal digits)'),
+});
+export type ArchivedWorkspaceSettings = z.infer<typeof ArchivedWorkspaceSettings>;
+
 export const REMOTE_NAME_PATTERN = /^(?!origin$)[a-z0-9][a-z0-9_-]{0,39}$/;
 
 /** The `sync:` map of `.planalign-sync.yaml`. Never holds a secret. */
@@ -51,6 +64,8 @@ export const SyncConfig = z.strictObject({
   remotes: z.record(z.string().regex(REMOTE_NAME_PATTERN, 'a remote name: lowercase letters, digits, "-" or "_", not "origin"'), RemoteSettings).default({}),
   /** Per-workspace overrides, by workspace id. */
   workspaces: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), WorkspaceSettings).default({}),
+  /** Workspaces archived (taken out of the shared copy, history kept on the remote), by workspace id. */
+  archived: z.record(z.string().regex(/^[\w.-]+$/, 'a workspace id (its folder name)'), ArchivedWorkspaceSettings).optional(),
 });
 export type SyncConfig = z.infer<typeof SyncConfig>;
 

@@ -18,6 +18,7 @@ import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
+import { keepArchivesWhole } from './archive-merge.js';
 import type { SyncContext } from './sync-context.js';
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { readExcludedHere } from '../config/local-selection.js';
@@ -60,6 +61,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
   let targetTree = remoteCommit.tree;
   let kind: Integration['kind'] = 'fast-forward';
   let headTree: string | null = null;
+  let archiveBackups: string[] = [];
   if (head) {
     const headCommit = await repo.readCommit(head);
     headTree = headCommit.tree;
@@ -75,7 +77,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         resolved,
         decisions: await decisionsOf(repo.gitdir),
       });
-      const mergedTree = await mergeTrees(repo, baseTree, headTree, remoteCommit.tree, resolver.resolve);
+      const merged = await mergeTrees(repo, baseTree, headTree, remoteCommit.tree, resolver.resolve);
       if (resolver.unresolved.length > 0) {
         // Nothing moves: the conflicts wait in .git/ for `planalign sync conflicts resolve`.
         await saveOpenConflicts(repo.gitdir, remoteHead, resolver.unresolved);
@@ -97,6 +99,10 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
           { next: { action: 'choose_versions' } },
         );
       }
+      // A workspace archived on one side leaves the merge whole, the other side's changes kept as backups.
+      const archives = await keepArchivesWhole(repo, baseTree, { commit: head, tree: headTree }, { commit: remoteHead, tree: remoteCommit.tree }, merged);
+      const mergedTree = archives.tree;
+      archiveBackups = archives.backedUp;
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';
@@ -111,7 +117,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
     }
   }
   const { applied, backedUp, notWritten } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
-  return { applied, head: target, kind, resolved, backedUp, notWritten };
+  return { applied, head: target, kind, resolved, backedUp: [...archiveBackups, ...backedUp], notWritten };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { GitRepository } from '../git/repository.js';
 import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncNotInitializedError } from '../errors.js';
+import type { ArchiveList, ArchiveResult } from '../models/archive.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
@@ -8,6 +9,7 @@ import { SyncConfig } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus } from '../models/sync-status.js';
 import { withRootLock } from '../state/lock.js';
+import { archiveWorkspace, listArchived, unarchiveWorkspace } from './archive.js';
 import { listConflicts, restoreBackup, showConflict } from './conflicts.js';
 import { initRoot, type InitOptions } from './init.js';
 import { readJournal } from './journal.js';
@@ -61,6 +63,25 @@ export class SyncService {
    */
   setWorkspaceSync(workspace: string, enabled: boolean, options: { everywhere?: boolean } = {}): Promise<WorkspaceSelection> {
     return setWorkspaceSync(this.root, workspace, enabled, options);
+  }
+
+  /**
+   * Takes a workspace (name or id) out of the shared copy and this computer's folder; its
+   * history stays on the remote under a ref of its own, and the other computers remove it
+   * when they next sync (see archive.ts).
+   */
+  archive(workspace: string): Promise<ArchiveResult> {
+    return archiveWorkspace(this.root, workspace, this.progress);
+  }
+
+  /** Brings an archived workspace (name or id) back into the shared copy and this computer's folder. */
+  unarchive(workspace: string): Promise<ArchiveResult> {
+    return unarchiveWorkspace(this.root, workspace, this.progress);
+  }
+
+  /** The archived workspaces, from the remote's archive refs (offline: as of the last sync). */
+  async archived(options: { offline?: boolean } = {}): Promise<ArchiveList> {
+    return listArchived(await loadSyncContext(this.root), options);
   }
 
   /** Checks settings to change and says whether applying them connects to a remote; nothing is written. */

@@ -77,20 +77,26 @@ function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
 
 /**
  * What the settings keep out of a commit: excluded workspaces, runs beyond the per-scenario
- * limit and, for an automatic sync, workspaces whose `auto_sync` is off.
+ * limit, files that appear in an archived workspace's folder (they would bring half of it
+ * back) and, for an automatic sync, workspaces whose `auto_sync` is off.
  */
 export function selectionHold(selection: Selection, scan: ScanResult, options: { automatic?: AutomaticSync } = {}): Hold {
   const { settings } = selection;
   const older = olderRuns(settings, scan);
   const perWorkspace = Object.values(settings.workspaces);
+  const archived = settings.archived ?? {};
   const holdsNothing =
     older.size === 0 &&
+    Object.keys(archived).length === 0 &&
     selection.excludedHere.size === 0 &&
     perWorkspace.every((w) => w?.enabled !== false) &&
     (!options.automatic || (options.automatic.everyWorkspace && perWorkspace.every((w) => w?.auto_sync !== false)));
   const hold: Hold = (relativePath) => {
     const place = placeOf(relativePath);
     if (!workspaceEnabled(selection, place.workspaceId)) return 'silent';
+    if (place.workspaceId && Object.hasOwn(archived, place.workspaceId)) {
+      return { path: relativePath, reason: `"${archived[place.workspaceId].name}" is archived: bring it back to sync its files again` };
+    }
     if (options.automatic && !autoSyncs(settings, place.workspaceId, options.automatic)) return 'silent';
     if (place.runId && older.has(`${place.workspaceId}/scenarios/${place.scenarioId}/runs/${place.runId}`)) return 'silent';
     return null;
