@@ -18,6 +18,7 @@ import { ask, interactive } from './prompt.js';
 import { TerminalProgress } from './progress.js';
 import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
+import { addArchiveCommands } from './archive-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
 import {
   renderAutoSyncEvent,
@@ -398,6 +399,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     );
 
   addTeamCommands(sync, execute);
+  addArchiveCommands(sync, execute);
 
   sync
     .command('disconnect')

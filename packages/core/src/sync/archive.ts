@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SETTINGS_FILE, withArchivedWorkspace } from '../config/settings-file.js';
-import { SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError } from '../errors.js';
+import { SyncBusyError, SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError } from '../errors.js';
 import { FILE_MODE, writeLooseObject } from '../git/objects.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { diffTrees, fileAtPath, treeAtPath, type PathChange } from '../git/tree-diff.js';
@@ -105,7 +105,7 @@ export async function unarchiveWorkspace(root: string, workspace: string, progre
   return withRootLock(repo.gitdir, 'archive', async () => {
     await recover(context);
     progress.step('fetch', 'Reading the archive');
-    const list = await listArchived(context);
+    const list = await listArchived(context, { locked: true });
     if (list.remote_reachable === false) {
       throw new SyncNetworkError(`The remote cannot be reached, so "${workspace}" cannot be brought back now. Nothing was changed.`, {
         next: { action: 'sync_again' },
@@ -170,7 +170,7 @@ export async function unarchiveWorkspace(root: string, workspace: string, progre
  * the shared copy again. Offline, or when the remote cannot be reached, from what this
  * computer saw last.
  */
-export async function listArchived(context: SyncContext, options: { offline?: boolean } = {}): Promise<ArchiveList> {
+export async function listArchived(context: SyncContext, options: { offline?: boolean; locked?: boolean } = {}): Promise<ArchiveList> {
   const { repo } = context;
   let refs: Map<string, string> | null = null;
   let remoteHead: string | null = null;
@@ -186,17 +186,33 @@ export async function listArchived(context: SyncContext, options: { offline?: bo
       reachable = false;
     }
   }
+  if (refs && reachable) {
+    // Names and counts come from the commits: bring the remote's branch and archives here when
+    // they are not (as status does, under the root's lock, or not at all while a sync runs).
+    const url = context.settings.remote!;
+    const remoteRefs = refs;
+    const bringHere = async () => {
+      if (remoteHead && !(await repo.hasCommit(remoteHead))) await repo.fetch({ url, branch: context.branch });
+      for (const [ref, oid] of remoteRefs)
+        if (!(await repo.hasCommit(oid))) await repo.fetch({ url, branch: context.branch, remoteRef: ref, trackingRef: ref });
+    };
+    await (options.locked ? bringHere() : withRootLock(repo.gitdir, 'status', bringHere, 2_000)).catch((error: unknown) => {
+      if (!(error instanceof SyncBusyError || error instanceof SyncNetworkError)) throw error;
+    });
+  }
   refs ??= await repo.listRefs(ARCHIVE_REFS);
-  const tip =
-    remoteHead && (await repo.hasCommit(remoteHead))
-      ? remoteHead
-      : ((await repo.resolveRef(context.trackingRef)) ?? (await repo.resolveRef(context.branchRef)));
+  // The shared copy as this computer last saw it, which may be behind the remote's refs.
+  const current = !!remoteHead && (await repo.hasCommit(remoteHead));
+  const tip = current ? remoteHead : ((await repo.resolveRef(context.trackingRef)) ?? (await repo.resolveRef(context.branchRef)));
   const tree = tip ? (await repo.readCommit(tip)).tree : null;
   const recorded = await archivedIn(repo, tree);
   const ids = new Set([...[...refs.keys()].map((ref) => ref.slice(ARCHIVE_REFS.length + 1)), ...Object.keys(recorded)]);
   const archived: ArchivedWorkspace[] = [];
   for (const id of ids) {
-    if (await treeAtPath(repo, tree, id)) continue;
+    // In the shared copy again (a ref an interrupted bring-back left behind); a view older than
+    // the remote's refs trusts them.
+    const fromRemote = reachable === true && refs.has(archiveRef(id));
+    if ((current || !fromRemote) && (await treeAtPath(repo, tree, id))) continue;
     const commit = refs.get(archiveRef(id)) ?? recorded[id].commit;
     const folder = (await repo.hasCommit(commit)) ? await treeAtPath(repo, (await repo.readCommit(commit)).tree, id) : null;
     const counts = folder ? countTree((await diffTrees(repo, null, folder, id)).map((change) => change.path)) : null;
