@@ -25,6 +25,8 @@ import {
   ScenarioRestore,
   ScenarioList,
   Author,
+  ArchiveList,
+  ArchiveResult,
 } from '@planalign/sync-core';
 import {
   AuthorUpdate,
@@ -82,6 +84,8 @@ const schemas = {
   VersionRestoreRequest,
   Author,
   AuthorUpdate,
+  ArchiveList,
+  ArchiveResult,
   Error: ErrorBody,
 } as const;
 
@@ -237,6 +241,20 @@ export function openApiDocument(): object {
       '/api/sync/author': {
         get: operation("Who this root's changes are recorded as", ref('Author')),
         put: operation('Set the name and e-mail on this machine', ref('Author'), 'AuthorUpdate'),
+      },
+      '/api/sync/archive': {
+        get: operation('The archived workspaces, read from the remote (offline: as of the last sync)', ref('ArchiveList'), undefined, [offline]),
+      },
+      '/api/sync/workspaces/{id}/archive': {
+        post: operation(
+          'Take a workspace out of sync on every computer; its history stays on the remote under refs/planalign/archive/<id>',
+          ref('ArchiveResult'),
+          undefined,
+          [workspaceId],
+        ),
+      },
+      '/api/sync/workspaces/{id}/unarchive': {
+        post: operation('Bring an archived workspace back into sync (id or name, from GET /api/sync/archive)', ref('ArchiveResult'), undefined, [workspaceId]),
       },
       '/api/sync/events': {
         get: {

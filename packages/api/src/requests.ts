@@ -16,8 +16,11 @@ export const InitRequest = z.strictObject({
   branch: z.string().min(1).max(200).optional(),
 });
 
-/** Any subset of the settings; the result is validated as a whole before it is written. */
-export const ConfigUpdate = SyncConfig.partial().extend({
+/**
+ * Any subset of the settings; the result is validated as a whole before it is written. The
+ * archived workspaces change only by archiving one or bringing one back.
+ */
+export const ConfigUpdate = SyncConfig.omit({ archived: true }).partial().extend({
   /** moving a root that already syncs to another branch splits it from the other computers: say so to do it */
   confirm_branch_change: z.boolean().optional(),
 });
