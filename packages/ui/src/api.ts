@@ -1,4 +1,6 @@
 import type {
+  ArchiveList,
+  ArchiveResult,
   Author,
   AutoSyncState,
   BranchList,
@@ -43,6 +45,8 @@ export type {
   SyncStatus,
 };
 export type {
+  ArchiveList,
+  ArchiveResult,
   Author,
   BranchList,
   BranchResult,
@@ -61,6 +65,7 @@ export type WorkspaceScenario = ScenarioList['scenarios'][number];
 export type ScenarioVersion = ScenarioVersions['versions'][number];
 export type ConfigChange = ScenarioDiff['changes'][number];
 export type AuthorSetting = Author & { configured: boolean };
+export type ArchivedWorkspace = ArchiveList['archived'][number];
 /** An error answer of the API: `{error: {code, message}}` and its status. */
 export class ApiError extends Error {
   constructor(
@@ -241,6 +246,17 @@ export class SyncApi {
   }
   restoreScenario(workspaceId: string, scenarioId: string, version: string) {
     return this.request<ScenarioRestore>('POST', `${scenarioRoute(workspaceId, scenarioId)}/restore`, { version });
+  }
+  /** `offline`: as this computer last saw the shared copy, without asking the remote. */
+  archived(offline = false) {
+    return this.request<ArchiveList>('GET', `/archive${offline ? '?offline=true' : ''}`);
+  }
+  /** Out of sync on every computer; a full copy stays with the shared copy. */
+  archive(workspaceId: string) {
+    return this.request<ArchiveResult>('POST', `${workspaceRoute(workspaceId)}/archive`, {});
+  }
+  unarchive(workspaceId: string) {
+    return this.request<ArchiveResult>('POST', `${workspaceRoute(workspaceId)}/unarchive`, {});
   }
   author() {
     return this.request<AuthorSetting>('GET', '/author');

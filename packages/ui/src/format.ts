@@ -1,4 +1,4 @@
-import { ApiError, type WorkspaceBranch, type WorkspaceSyncState } from './api.js';
+import { ApiError, type ArchiveResult, type ArchivedWorkspace, type WorkspaceBranch, type WorkspaceSyncState } from './api.js';
 import { nextStepWords } from './next-steps.js';
 
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
@@ -155,6 +155,18 @@ export function branchPlace(branch: Pick<WorkspaceBranch, 'where' | 'ahead'>): s
   if (branch.where === 'local') return 'Only on this computer · sync to share it';
   if (branch.where === 'remote') return 'On the remote, from a teammate';
   return branch.ahead > 0 ? `Here and on the remote · ${plural(branch.ahead, 'change')} to sync` : 'Here and on the remote';
+}
+
+/** What archiving did, for planners: put away everywhere, a copy kept, and how to get it back. */
+export function archivedWords(result: Pick<ArchiveResult, 'name' | 'left_in_folder'>): string {
+  const kept = result.left_in_folder > 0 ? ' Result files and uploads on this computer stay in its folder.' : '';
+  return `“${result.name}” is archived. The other computers put it away the next time they sync; bring it back any time from Archived workspaces.${kept}`;
+}
+
+/** What bringing a workspace back did. */
+export function broughtBackWords(result: Pick<ArchiveResult, 'name'>, entry: Pick<ArchivedWorkspace, 'scenarios' | 'runs'>): string {
+  const counts = entry.scenarios === null ? '' : `, with ${plural(entry.scenarios, 'scenario')} and ${plural(entry.runs ?? 0, 'run')}`;
+  return `“${result.name}” is back${counts}. The other computers get it the next time they sync.`;
 }
 
 /** A setting's value in a comparison: text as written, numbers and lists as JSON, nothing as a dash. */

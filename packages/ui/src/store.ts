@@ -25,6 +25,7 @@ const OPERATION_LABELS: Record<OperationName, string> = {
   branch: 'Changing branch',
   merge: 'Merging the branch',
   import: 'Importing the workspace',
+  archive: 'Updating the archived workspaces',
 };
 
 /**
@@ -104,9 +105,9 @@ export function createSyncStore(api = new SyncApi()) {
 
   /**
    * Runs one operation, shows its outcome as the page's notice, and refreshes the status either
-   * way. Returns null when it failed (the notice says why).
+   * way. Returns null when it failed (the notice says why, titled "Could not <failedTo>." when given).
    */
-  async function perform<T extends { message: string }>(name: OperationName, work: () => Promise<T>): Promise<T | null> {
+  async function perform<T extends { message: string }>(name: OperationName, work: () => Promise<T>, failedTo?: string): Promise<T | null> {
     state.notice = null;
     state.running ??= { name, message: `${OPERATION_LABELS[name]}…`, fraction: null };
     try {
@@ -114,7 +115,7 @@ export function createSyncStore(api = new SyncApi()) {
       state.notice = { tone: 'ok', title: result.message, detail: '' };
       return result;
     } catch (error) {
-      state.notice = { tone: 'error', ...explainError(error) };
+      state.notice = { tone: 'error', ...explainError(error, failedTo) };
       return null;
     } finally {
       state.running = null;
