@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import {
+  CONFLICT_STRATEGIES,
   ConflictDetail,
   ConflictList,
   ConflictResolution,
   InitResult,
   PullResult,
+  PullPreview,
   PushResult,
   RestoreResult,
   SyncConfig,
@@ -54,6 +56,7 @@ const schemas = {
   SyncConfig,
   PushResult,
   PullResult,
+  PullPreview,
   InitResult,
   ConflictList,
   ConflictDetail,
@@ -149,6 +152,17 @@ export function openApiDocument(): object {
       },
       '/api/sync/push': { post: operation('Commit, merge remote changes, push', ref('PushResult'), 'PushRequest') },
       '/api/sync/pull': { post: operation('Commit local work, fetch and merge', ref('PullResult'), 'PullRequest') },
+      '/api/sync/preview': {
+        get: operation('What a pull would add, change, remove and find in conflict: fetched, nothing else changed', ref('PullPreview'), undefined, [
+          {
+            name: 'strategy',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: [...CONFLICT_STRATEGIES] },
+            description: 'instead of the settings',
+          },
+        ]),
+      },
       '/api/sync/init': { post: operation('Set up sync with a remote', ref('InitResult'), 'InitRequest') },
       '/api/sync/config': {
         get: operation('Sync settings (never a secret)', ref('SyncConfig')),

@@ -16,6 +16,8 @@ export function nextStepSentence(step: NextStep): string {
       return `Run it again with ${STRATEGIES} (the other version is kept as a backup).`;
     case 'choose_versions':
       return `Choose a version with 'planalign sync conflicts resolve <file> --use local|remote', or sync again with ${STRATEGIES}.`;
+    case 'allow_delete':
+      return 'If that is what you want, run it again with --allow-delete.';
     case 'list_conflicts':
       return "Run 'planalign sync conflicts' to list open conflicts and the backups kept.";
     case 'change_address':

@@ -14,6 +14,8 @@ export function nextStepWords(step: NextStep): string {
       return 'Choose which version wins and try again; the other version is kept as a backup.';
     case 'choose_versions':
       return 'Choose which version to keep under Conflicts.';
+    case 'allow_delete':
+      return 'If that is what you want, confirm to remove them from the other computers too.';
     case 'list_conflicts':
       return 'Conflicts lists the open ones and the versions kept.';
     case 'change_address':

@@ -17,6 +17,8 @@ export const NextStep = z.object({
     'choose_strategy',
     /** choose a version for each conflicting file, or sync again with a strategy */
     'choose_versions',
+    /** send the deletions after all, having checked they are meant */
+    'allow_delete',
     /** see the open conflicts and the backups kept */
     'list_conflicts',
     /** give this root the repository's right (or new) address */

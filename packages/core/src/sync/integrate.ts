@@ -18,6 +18,7 @@ import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
+import { keepRemovedWork, removedWorkspaces } from './removed-workspaces.js';
 import type { SyncContext } from './sync-context.js';
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { readExcludedHere } from '../config/local-selection.js';
@@ -75,7 +76,8 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         resolved,
         decisions: await decisionsOf(repo.gitdir),
       });
-      const mergedTree = await mergeTrees(repo, baseTree, headTree, remoteCommit.tree, resolver.resolve);
+      const removed = await removedWorkspaces(repo, baseTree, headTree, remoteCommit.tree);
+      const mergedTree = await mergeTrees(repo, baseTree, removed.oursTree, remoteCommit.tree, resolver.resolve);
       if (resolver.unresolved.length > 0) {
         // Nothing moves: the conflicts wait in .git/ for `planalign sync conflicts resolve`.
         await saveOpenConflicts(repo.gitdir, remoteHead, resolver.unresolved);
@@ -97,6 +99,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
           { next: { action: 'choose_versions' } },
         );
       }
+      resolved.push(...(await keepRemovedWork(repo, removed.kept, head)));
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';

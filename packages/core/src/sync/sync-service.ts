@@ -4,7 +4,7 @@ import { SyncNotInitializedError } from '../errors.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
-import { SyncConfig } from '../models/sync-config.js';
+import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus } from '../models/sync-status.js';
 import { withRootLock } from '../state/lock.js';
@@ -14,6 +14,8 @@ import { readJournal } from './journal.js';
 import { takeNotices } from './notices.js';
 import { ProgressReporter } from './progress.js';
 import { pullRoot, type PullOptions } from './pull.js';
+import { previewPull } from './preview.js';
+import type { PullPreview } from '../models/preview.js';
 import { pushRoot, type PushOptions } from './push.js';
 import { addRemote, disconnectRoot, listRemotes, removeRemote } from './remotes.js';
 import { resolveConflict } from './resolve.js';
@@ -53,6 +55,11 @@ export class SyncService {
   /** Fetches and merges the remotes' changes, committing local work first so nothing is overwritten. */
   pull(options: PullOptions = {}): Promise<PullResult> {
     return pullRoot(this.root, options, this.progress);
+  }
+
+  /** What a pull would do, fetched but not applied: no working file, index or branch changes (see preview.ts). */
+  previewPull(options: { strategy?: ConflictStrategy } = {}): Promise<PullPreview> {
+    return previewPull(this.root, options, this.progress);
   }
 
   /**
