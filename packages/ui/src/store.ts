@@ -18,6 +18,7 @@ export interface Notice {
 const OPERATION_LABELS: Record<OperationName, string> = {
   push: 'Syncing',
   pull: 'Getting changes',
+  preview: 'Checking what would change',
   init: 'Connecting',
   resolve: 'Applying your choice',
   restore: 'Restoring',
