@@ -14,6 +14,8 @@ export const EXIT_CODES = {
   conflict: 5,
   notInitialized: 6,
   busy: 7,
+  /** `sync doctor` found something a person should look at */
+  needsAttention: 8,
 } as const;
 
 export interface SyncErrorOptions {

@@ -10,3 +10,4 @@ export * from './team.js';
 export * from './branch-name.js';
 export * from './operations.js';
 export * from './next-step.js';
+export * from './doctor.js';
