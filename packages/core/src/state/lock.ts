@@ -90,7 +90,8 @@ export interface LockState {
 export async function inspectLock(file: string): Promise<LockState | null> {
   const stat = await fsp.stat(file).catch(() => null);
   if (!stat) return null;
-  const owner = await lockHolder(file);
+  const read = await lockHolder(file);
+  const owner = read !== null && typeof read === 'object' && typeof read.pid === 'number' ? read : null;
   const recorded = owner ? Date.parse(owner.started_at) : Number.NaN;
   return { owner, stale: await isStale(file), takenAtMs: Number.isNaN(recorded) ? stat.mtimeMs : recorded };
 }
