@@ -27,6 +27,7 @@ import {
   ScenarioRestore,
   ScenarioList,
   Author,
+  DoctorReport,
 } from '@planalign/sync-core';
 import {
   AuthorUpdate,
@@ -85,6 +86,7 @@ const schemas = {
   VersionRestoreRequest,
   Author,
   AuthorUpdate,
+  DoctorReport,
   Error: ErrorBody,
 } as const;
 
@@ -167,6 +169,12 @@ export function openApiDocument(): object {
       '/api/sync/config': {
         get: operation('Sync settings (never a secret)', ref('SyncConfig')),
         put: operation('Change sync settings', ref('SyncConfig'), 'ConfigUpdate'),
+      },
+      '/api/sync/doctor': {
+        get: operation(
+          'What makes a sync fail (remote, credentials, clock, lock, repository, index, disk, files that do not sync), with next steps; changes nothing',
+          ref('DoctorReport'),
+        ),
       },
       '/api/sync/auto': { get: operation('Automatic sync in this server: watching, last and next run, offline', ref('AutoSyncState')) },
       '/api/sync/conflicts': { get: operation('Open conflicts and past backups', ref('ConflictList')) },

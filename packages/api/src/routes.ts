@@ -55,6 +55,11 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json(result);
   });
 
+  /** What makes a sync fail, with what to do about each; changes nothing (a stale lock is reported, not removed). */
+  router.get('/doctor', async (_request, response) => {
+    response.json(await service().doctor());
+  });
+
   router.get('/log', async (request, response) => {
     const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {

@@ -20,6 +20,7 @@ import { TerminalProgress } from './progress.js';
 import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
+import { renderDoctor } from './render-doctor.js';
 import {
   renderAutoSyncEvent,
   renderJob,
@@ -242,6 +243,17 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           text: renderStatus(root, status),
           exitCode: status.is_initialized ? EXIT_CODES.ok : EXIT_CODES.notInitialized,
         };
+      }),
+    );
+
+  sync
+    .command('doctor')
+    .description('check what makes sync fail (remote, credentials, lock, repository, index, disk, clock) and say what to do; changes nothing')
+    .option('--fix-lock', 'remove the lock a sync that is no longer running left behind (the one change doctor makes)')
+    .action((options: { fixLock?: boolean }) =>
+      execute(async (globals, progress) => {
+        const report = await service(globals, progress).doctor({ removeStaleLock: options.fixLock });
+        return { json: report, text: renderDoctor(report), exitCode: report.healthy ? EXIT_CODES.ok : EXIT_CODES.needsAttention };
       }),
     );
 

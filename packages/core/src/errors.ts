@@ -15,6 +15,9 @@ export const EXIT_CODES = {
   conflict: 5,
   notInitialized: 6,
   busy: 7,
+  /** `sync doctor` found something a person should look at */
+  needsAttention: 8,
+  /** a push held back: it would delete whole workspaces or too many files (`--allow-delete`) */
   deletionsHeld: 9,
 } as const;
 

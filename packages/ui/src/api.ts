@@ -10,6 +10,7 @@ import type {
   ConflictDetail,
   ConflictList,
   ConflictResolution,
+  DoctorReport,
   InitResult,
   OperationEvent,
   OperationName,
@@ -42,6 +43,8 @@ export type {
   SyncProgress,
   SyncStatus,
 };
+export type { DoctorReport };
+export type DoctorFinding = DoctorReport['findings'][number];
 export type {
   Author,
   BranchList,
@@ -165,6 +168,10 @@ export class SyncApi {
   }
   autoSync() {
     return this.request<AutoSyncState>('GET', '/auto');
+  }
+  /** What makes a sync fail, checked without changing anything. */
+  doctor() {
+    return this.request<DoctorReport>('GET', '/doctor');
   }
   log(limit = 50) {
     return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);

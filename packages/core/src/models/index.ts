@@ -11,3 +11,4 @@ export * from './branch-name.js';
 export * from './operations.js';
 export * from './next-step.js';
 export * from './preview.js';
+export * from './doctor.js';

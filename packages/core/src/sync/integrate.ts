@@ -208,14 +208,25 @@ async function checkoutLocked(repo: GitRepository, pending: PendingCheckout, loc
   return { applied, backedUp, notWritten };
 }
 
+/** The checkout a killed run recorded and did not finish, or null. Nothing is changed. */
+async function readPendingCheckout(repo: GitRepository): Promise<PendingCheckout | null> {
+  try {
+    return JSON.parse(await fsp.readFile(pendingFile(repo), 'utf8')) as PendingCheckout;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a checkout waits to be finished by the next run, and when it started (ms); null when none does. */
+export async function pendingCheckoutSince(repo: GitRepository): Promise<number | null> {
+  if (!(await readPendingCheckout(repo))) return null;
+  return (await fsp.stat(pendingFile(repo)).catch(() => null))?.mtimeMs ?? null;
+}
+
 /** Completes a checkout that a killed run left half-done; a no-op when there is none. */
 export async function resumeCheckout(repo: GitRepository): Promise<boolean> {
-  let pending: PendingCheckout;
-  try {
-    pending = JSON.parse(await fsp.readFile(pendingFile(repo), 'utf8')) as PendingCheckout;
-  } catch {
-    return false;
-  }
+  const pending = await readPendingCheckout(repo);
+  if (!pending) return false;
   await finishCheckout(repo, pending);
   await fsp.rm(pendingFile(repo), { force: true });
   return true;

@@ -3,12 +3,14 @@ import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncNotInitializedError } from '../errors.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
+import type { DoctorReport } from '../models/doctor.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
 import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus } from '../models/sync-status.js';
 import { withRootLock } from '../state/lock.js';
 import { listConflicts, restoreBackup, showConflict } from './conflicts.js';
+import { diagnoseRoot, type DoctorOptions } from './doctor.js';
 import { initRoot, type InitOptions } from './init.js';
 import { readJournal } from './journal.js';
 import { takeNotices } from './notices.js';
@@ -166,6 +168,14 @@ export class SyncService {
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {
     const context = await loadSyncContext(this.root);
     return readJournal(context.repo.gitdir, options.limit ?? 20);
+  }
+
+  /**
+   * Checks what makes a sync fail and says what to do about each thing found (see doctor.ts).
+   * Changes nothing, unless asked to remove a stale lock; works before sync is set up.
+   */
+  doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    return diagnoseRoot(this.root, options);
   }
 
   /** Stops syncing this root: forgets the remote and the settings, keeps every workspace file and the local history. */
