@@ -27,6 +27,8 @@ import type {
   SyncProgress,
   SyncStatus,
   NextStep,
+  PullPreview,
+  DeletionRisk,
   WorkspaceHistory,
 } from '@planalign/sync-core';
 
@@ -38,6 +40,8 @@ export type {
   ConflictList,
   OperationEvent,
   OperationName,
+  PullPreview,
+  DeletionRisk,
   SyncConfig,
   SyncLogEntry,
   SyncProgress,
@@ -72,7 +76,7 @@ export class ApiError extends Error {
     message: string,
     readonly conflictingFiles: string[] = [],
     /** what the error is about, as data (e.g. the remote's branches for an unconfirmed branch change, the commits a branch would lose) */
-    readonly details: { remote_branches?: string[]; commits?: number } = {},
+    readonly details: { remote_branches?: string[]; commits?: number } & Partial<DeletionRisk> = {},
     /** what the person can do next, as data (see next-steps.ts for its words) */
     readonly next: NextStep | null = null,
   ) {
@@ -126,7 +130,13 @@ export class SyncApi {
     if (!response.ok) {
       const error = (
         parsed as {
-          error?: { code?: string; message?: string; conflicting_files?: string[]; data?: { remote_branches?: string[]; commits?: number }; next?: NextStep };
+          error?: {
+            code?: string;
+            message?: string;
+            conflicting_files?: string[];
+            data?: { remote_branches?: string[]; commits?: number } & Partial<DeletionRisk>;
+            next?: NextStep;
+          };
         } | null
       )?.error;
       throw new ApiError(
@@ -176,8 +186,15 @@ export class SyncApi {
   log(limit = 50) {
     return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);
   }
-  push(message?: string) {
-    return this.request<PushResult>('POST', '/push', message ? { message } : {});
+  push(options: { message?: string; allowDelete?: boolean } = {}) {
+    return this.request<PushResult>('POST', '/push', {
+      ...(options.message ? { message: options.message } : {}),
+      ...(options.allowDelete ? { allow_delete: true } : {}),
+    });
+  }
+  /** What a pull would bring and find in conflict; nothing on this computer changes. */
+  preview() {
+    return this.request<PullPreview>('GET', '/preview');
   }
   pull() {
     return this.request<PullResult>('POST', '/pull', {});

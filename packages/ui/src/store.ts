@@ -107,7 +107,12 @@ export function createSyncStore(api = new SyncApi()) {
    * Runs one operation, shows its outcome as the page's notice, and refreshes the status either
    * way. Returns null when it failed (the notice says why).
    */
-  async function perform<T extends { message: string }>(name: OperationName, work: () => Promise<T>): Promise<T | null> {
+  async function perform<T extends { message: string }>(
+    name: OperationName,
+    work: () => Promise<T>,
+    /** takes an error the page handles itself (a question to ask): true when it did */
+    handled?: (error: unknown) => boolean,
+  ): Promise<T | null> {
     state.notice = null;
     state.running ??= { name, message: `${OPERATION_LABELS[name]}…`, fraction: null };
     try {
@@ -115,7 +120,7 @@ export function createSyncStore(api = new SyncApi()) {
       state.notice = { tone: 'ok', title: result.message, detail: '' };
       return result;
     } catch (error) {
-      state.notice = { tone: 'error', ...explainError(error) };
+      if (!handled?.(error)) state.notice = { tone: 'error', ...explainError(error) };
       return null;
     } finally {
       state.running = null;
