@@ -62,6 +62,11 @@ export class AutoSyncSupervisor {
     return this.reconciling;
   }
 
+  /** Automatic pushes held back (deletions waiting for a person) run again after a push a person made. */
+  resume(): void {
+    this.auto?.resume();
+  }
+
   async state(): Promise<AutoSyncState> {
     if (this.auto) return this.auto.state;
     const settings = await readSettings(this.runner.root).catch(() => null);

@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import {
+  CONFLICT_STRATEGIES,
   ConflictDetail,
   ConflictList,
   ConflictResolution,
   InitResult,
   PullResult,
+  PullPreview,
   PushResult,
   RestoreResult,
   SyncConfig,
@@ -25,6 +27,7 @@ import {
   ScenarioRestore,
   ScenarioList,
   Author,
+  DoctorReport,
   ArchiveList,
   ArchiveResult,
 } from '@planalign/sync-core';
@@ -56,6 +59,7 @@ const schemas = {
   SyncConfig,
   PushResult,
   PullResult,
+  PullPreview,
   InitResult,
   ConflictList,
   ConflictDetail,
@@ -84,6 +88,7 @@ const schemas = {
   VersionRestoreRequest,
   Author,
   AuthorUpdate,
+  DoctorReport,
   ArchiveList,
   ArchiveResult,
   Error: ErrorBody,
@@ -153,10 +158,27 @@ export function openApiDocument(): object {
       },
       '/api/sync/push': { post: operation('Commit, merge remote changes, push', ref('PushResult'), 'PushRequest') },
       '/api/sync/pull': { post: operation('Commit local work, fetch and merge', ref('PullResult'), 'PullRequest') },
+      '/api/sync/preview': {
+        get: operation('What a pull would add, change, remove and find in conflict: fetched, nothing else changed', ref('PullPreview'), undefined, [
+          {
+            name: 'strategy',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: [...CONFLICT_STRATEGIES] },
+            description: 'instead of the settings',
+          },
+        ]),
+      },
       '/api/sync/init': { post: operation('Set up sync with a remote', ref('InitResult'), 'InitRequest') },
       '/api/sync/config': {
         get: operation('Sync settings (never a secret)', ref('SyncConfig')),
         put: operation('Change sync settings', ref('SyncConfig'), 'ConfigUpdate'),
+      },
+      '/api/sync/doctor': {
+        get: operation(
+          'What makes a sync fail (remote, credentials, clock, lock, repository, index, disk, files that do not sync), with next steps; changes nothing',
+          ref('DoctorReport'),
+        ),
       },
       '/api/sync/auto': { get: operation('Automatic sync in this server: watching, last and next run, offline', ref('AutoSyncState')) },
       '/api/sync/conflicts': { get: operation('Open conflicts and past backups', ref('ConflictList')) },

@@ -5,6 +5,12 @@ import { ConflictStrategy, NextStep, SyncConfig } from '@planalign/sync-core';
 export const PushRequest = z.strictObject({
   message: z.string().min(1).max(2000).optional(),
   strategy: ConflictStrategy.optional(),
+  /** send deletions of whole workspaces, or of more than max_delete_percent of the files (409 deletions_held without it) */
+  allow_delete: z.boolean().optional(),
+});
+
+export const PreviewQuery = z.object({
+  strategy: ConflictStrategy.optional(),
 });
 
 export const PullRequest = z.strictObject({

@@ -5,11 +5,27 @@ import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { RegenSupervisor } from './regen.js';
 import type { OperationRunner } from './operations.js';
-import { ConfigUpdate, InitRequest, PullRequest, PushRequest, RegenRequest, ResolveRequest, RestoreRequest, WorkspaceSelectionRequest } from './requests.js';
+import {
+  ConfigUpdate,
+  InitRequest,
+  PreviewQuery,
+  PullRequest,
+  PushRequest,
+  RegenRequest,
+  ResolveRequest,
+  RestoreRequest,
+  WorkspaceSelectionRequest,
+} from './requests.js';
 
 export function body<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
   const parsed = schema.safeParse(request.body ?? {});
   if (!parsed.success) throw validationError(parsed.error, 'request body');
+  return parsed.data;
+}
+
+export function query<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
+  const parsed = schema.safeParse(request.query ?? {});
+  if (!parsed.success) throw validationError(parsed.error, 'query');
   return parsed.data;
 }
 
@@ -39,6 +55,11 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json(result);
   });
 
+  /** What makes a sync fail, with what to do about each; changes nothing (a stale lock is reported, not removed). */
+  router.get('/doctor', async (_request, response) => {
+    response.json(await service().doctor());
+  });
+
   router.get('/log', async (request, response) => {
     const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
@@ -49,8 +70,16 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   });
 
   router.post('/push', async (request, response) => {
-    const options = body(PushRequest, request);
-    response.json(await runner.run('push', (sync) => sync.push(options)));
+    const { allow_delete: allowDelete, ...options } = body(PushRequest, request);
+    const result = await runner.run('push', (sync) => sync.push({ ...options, allowDelete }));
+    // A person pushed: whatever held automatic pushes back is settled.
+    autoSync.resume();
+    response.json(result);
+  });
+
+  router.get('/preview', async (request, response) => {
+    const strategy = query(PreviewQuery, request).strategy;
+    response.json(await runner.run('preview', (sync) => sync.previewPull({ strategy })));
   });
 
   router.post('/pull', async (request, response) => {

@@ -16,6 +16,8 @@ export function nextStepSentence(step: NextStep): string {
       return `Run it again with ${STRATEGIES} (the other version is kept as a backup).`;
     case 'choose_versions':
       return `Choose a version with 'planalign sync conflicts resolve <file> --use local|remote', or sync again with ${STRATEGIES}.`;
+    case 'allow_delete':
+      return 'If that is what you want, run it again with --allow-delete.';
     case 'list_conflicts':
       return "Run 'planalign sync conflicts' to list open conflicts and the backups kept.";
     case 'change_address':
@@ -44,6 +46,40 @@ export function nextStepSentence(step: NextStep): string {
       return 'To move anyway, run it again with --change-branch.';
     case 'fix_settings':
       return "Fix the file, or delete it and run 'planalign sync init' again.";
+    case 'update_token':
+      return (
+        "Set PLANALIGN_SYNC_TOKEN to a token that may read and write the repository (or store one in Git's credential helper), " +
+        "then run 'planalign sync doctor' again."
+      );
+    case 'check_connection':
+      return "Check the network, any proxy (HTTPS_PROXY, git's http.proxy) and the address; 'planalign sync init --remote <url>' changes the address.";
+    case 'remove_stale_lock':
+      return "The next sync removes it by itself; 'planalign sync doctor --fix-lock' removes it now.";
+    case 'end_stuck_sync':
+      return 'If that process is stuck, end it; the next sync then removes its lock.';
+    case 'finish_git_operation':
+      return 'Finish or cancel what git is doing in the root (git commit, or git merge --abort); if no git command is running, delete .git/index.lock.';
+    case 'rebuild_index':
+      return (
+        "Have git rewrite the index: 'git update-index --no-split-index' for a split index, 'git sparse-checkout disable' for a sparse one, " +
+        "or delete .git/index and run 'git reset' when it is damaged."
+      );
+    case 'repair_repository':
+      return (
+        "'git fsck --full' in the root lists the damage. To start again from the remote, run " +
+        "'planalign sync init --remote <url> --root <empty folder>' and copy over any work that had not synced."
+      );
+    case 'set_clock':
+      return "Turn on automatic date and time (network time) in this computer's settings.";
+    case 'free_disk_space':
+      return "Free space on the disk that holds the root; results deleted to make room can be rebuilt with 'planalign sync regenerate'.";
+    case 'shrink_repository':
+      return 'Take the large files out of the history (git filter-repo, then set up every computer again), or use a host with larger limits.';
+    case 'fix_skipped_files':
+      return (
+        'Fix or remove the files listed (a file still being written syncs once it is complete); ' +
+        'for large ones, raise sync.max_file_size_mb in .planalign-sync.yaml.'
+      );
     case 'list_archived':
       return "See them with 'planalign sync archived'.";
   }

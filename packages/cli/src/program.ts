@@ -7,6 +7,7 @@ import {
   EXIT_CODES,
   SyncConfigError,
   SyncConflictError,
+  SyncDeleteGuardError,
   SyncService,
   TeamService,
   readSettings,
@@ -20,6 +21,7 @@ import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
 import { addArchiveCommands } from './archive-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
+import { renderDoctor } from './render-doctor.js';
 import {
   renderAutoSyncEvent,
   renderJob,
@@ -30,6 +32,7 @@ import {
   renderLog,
   renderStatus,
   renderSyncNotes,
+  renderPullPreview,
 } from './render.js';
 import { plural } from '@planalign/sync-core';
 import type { CommandOutcome, GlobalOptions } from './command.js';
@@ -61,6 +64,23 @@ const strategyOption = () =>
  * With `ask-user` on a terminal, a push or pull that stops on conflicts asks, file by file,
  * which version to keep (showing both on request), then runs again.
  */
+/**
+ * On a terminal, a push held back for its deletions says what would go and asks whether to
+ * send it after all; elsewhere the error stands (exit 9) until --allow-delete.
+ */
+async function withDeletionPrompt<T>(globals: GlobalOptions, run: (allowDelete: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await run(false);
+  } catch (error) {
+    if (!(error instanceof SyncDeleteGuardError) || globals.json || !interactive()) throw error;
+    process.stdout.write(`${error.message}\n`);
+    if (!(await ask('Delete them on the other computers too? [y/N] ')).toLowerCase().startsWith('y')) {
+      throw new SyncDeleteGuardError('Nothing was sent; the deletions wait here until you allow them or put the files back.', error.risk);
+    }
+    return run(true);
+  }
+}
+
 async function withConflictPrompt<T>(globals: GlobalOptions, sync: SyncService, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -141,10 +161,13 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .option('-m, --message <message>', 'commit message (default: describes what changed)')
     .addOption(strategyOption())
     .option('--remote <name>', 'only this remote (origin or a team remote; default: every remote)')
-    .action((options: { message?: string; strategy?: ConflictStrategy; remote?: string }) =>
+    .option('--allow-delete', 'send deletions of whole workspaces or of more than max_delete_percent of the files (held back otherwise)')
+    .action((options: { message?: string; strategy?: ConflictStrategy; remote?: string; allowDelete?: boolean }) =>
       execute(async (globals, progress) => {
         const sync = service(globals, progress);
-        const result = await withConflictPrompt(globals, sync, () => sync.push(options));
+        const result = await withConflictPrompt(globals, sync, () =>
+          withDeletionPrompt(globals, (allowDelete) => sync.push({ ...options, allowDelete: options.allowDelete || allowDelete })),
+        );
         return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
       }),
     );
@@ -154,9 +177,16 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
     .description('download and merge remote changes (local work is committed first)')
     .addOption(strategyOption())
     .option('--remote <name>', 'only this remote (origin or a team remote; default: every remote)')
-    .action((options: { strategy?: ConflictStrategy; remote?: string }) =>
+    .option('--dry-run', 'fetch and tell what a pull would add, change, remove and find in conflict, changing no file, index or branch')
+    .action((options: { strategy?: ConflictStrategy; remote?: string; dryRun?: boolean }) =>
       execute(async (globals, progress) => {
         const sync = service(globals, progress);
+        if (options.dryRun) {
+          if (options.remote && options.remote !== 'origin')
+            throw new SyncConfigError('--dry-run previews a pull from origin: leave out --remote, or use --remote origin.');
+          const preview = await sync.previewPull({ strategy: options.strategy });
+          return { json: preview, text: renderPullPreview(preview) };
+        }
         const result = await withConflictPrompt(globals, sync, () => sync.pull(options));
         return { json: result, text: [result.message, ...renderSyncNotes(result.resolved_conflicts, result.skipped)].join('\n') };
       }),
@@ -214,6 +244,17 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
           text: renderStatus(root, status),
           exitCode: status.is_initialized ? EXIT_CODES.ok : EXIT_CODES.notInitialized,
         };
+      }),
+    );
+
+  sync
+    .command('doctor')
+    .description('check what makes sync fail (remote, credentials, lock, repository, index, disk, clock) and say what to do; changes nothing')
+    .option('--fix-lock', 'remove the lock a sync that is no longer running left behind (the one change doctor makes)')
+    .action((options: { fixLock?: boolean }) =>
+      execute(async (globals, progress) => {
+        const report = await service(globals, progress).doctor({ removeStaleLock: options.fixLock });
+        return { json: report, text: renderDoctor(report), exitCode: report.healthy ? EXIT_CODES.ok : EXIT_CODES.needsAttention };
       }),
     );
 

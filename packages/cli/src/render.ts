@@ -11,6 +11,7 @@ import type {
   SyncLogEntry,
   SyncStatus,
   WorkspaceSyncState,
+  PullPreview,
 } from '@planalign/sync-core';
 import { plural } from '@planalign/sync-core';
 
@@ -171,6 +172,8 @@ export function renderAutoSyncEvent(event: AutoSyncEvent, now = new Date()): str
       return `${time}  Another sync is running on this root; trying again at ${clockTime(event.retry_at)}.`;
     case 'failed':
       return `${time}  Sync failed (${TRIGGERS[event.trigger]}): ${event.message}`;
+    case 'held':
+      return `${time}  Not sent (${TRIGGERS[event.trigger]}): ${event.message} Automatic sync waits until you push with --allow-delete or put the files back.`;
     case 'stopped':
       return `${time}  Stopped watching.`;
   }
@@ -218,5 +221,36 @@ export function renderRegenOverview(overview: RegenOverview): string {
     lines.push('', `Jobs${overview.runner_active ? ' (a runner is working through them)' : ''}:`);
     for (const job of overview.jobs) lines.push(`  ${renderJob(job)}`);
   }
+  return lines.join('\n');
+}
+
+const SIGN = { added: '+', changed: '~', removed: '-' } as const;
+
+/** `sync pull --dry-run`: what would come, by workspace, then each conflict with what every strategy would keep. */
+export function renderPullPreview(preview: PullPreview): string {
+  const lines = [`${preview.message} Nothing was changed here.`];
+  if (preview.local_changes > 0) lines.push(`This computer's own ${plural(preview.local_changes, 'changed file')} would be recorded first.`);
+  for (const workspace of preview.workspaces) {
+    const parts = (['added', 'changed', 'removed'] as const).flatMap((kind) => {
+      const scenarios = workspace.scenarios[kind];
+      return [
+        scenarios.length > 0 ? `${kind} ${plural(scenarios.length, 'scenario')} (${scenarios.map((name) => `"${name}"`).join(', ')})` : null,
+        workspace.runs[kind] > 0 ? `${kind} ${plural(workspace.runs[kind], 'run file')}` : null,
+      ].filter(Boolean);
+    });
+    lines.push(
+      `  ${SIGN[workspace.change]} "${workspace.name}"${workspace.change === 'changed' ? '' : ` (${workspace.change})`}${parts.length ? `: ${parts.join('; ')}` : ''}`,
+    );
+  }
+  for (const conflict of preview.conflicts) {
+    const outcome = (strategy: keyof PullPreview['conflicts'][number]['outcomes']) =>
+      conflict.outcomes[strategy] === 'ask' ? 'asks you' : `keeps the ${conflict.outcomes[strategy]} version`;
+    lines.push(`  ⚠ ${conflict.label} (${conflict.path})`);
+    for (const key of conflict.keys) lines.push(`      ${key.key}: ${JSON.stringify(key.local)} here, ${JSON.stringify(key.remote)} on the remote`);
+    lines.push(
+      `      ${(['keep-local', 'keep-remote', 'last-write-wins', 'ask-user'] as const).map((s) => `${s}${s === conflict.strategy ? ' (set)' : ''} ${outcome(s)}`).join('; ')}`,
+    );
+  }
+  for (const file of preview.backed_up_before_removal) lines.push(`  ↳ ${file}: changed here, kept in a backup before its workspace goes`);
   return lines.join('\n');
 }

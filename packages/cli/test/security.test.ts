@@ -84,6 +84,7 @@ describe('secrets', () => {
       [b, ['log']],
       [b, ['log', '--workspace', workspace]],
       [b, ['history', workspace, scenario]],
+      [b, ['doctor']],
     ] as const) {
       const result = await cli(root, [...args]);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
@@ -93,6 +94,7 @@ describe('secrets', () => {
     expect(leaky.code).toBe(2);
     // A wrong token: refused, and neither token is printed.
     expect((await cli(b, ['pull'], { PLANALIGN_SYNC_TOKEN: `${TOKEN}-old` })).code).toBe(3);
+    expect((await cli(b, ['doctor', '--json'], { PLANALIGN_SYNC_TOKEN: `${TOKEN}-old` })).code).toBe(8);
 
     const api: ApiProcess = await startApiProcess({ root: b, args: ['--no-ui'], env });
     const answers: string[] = [];
@@ -103,6 +105,7 @@ describe('secrets', () => {
         ['GET', '/api/sync/config', undefined],
         ['POST', '/api/sync/push', '{}'],
         ['GET', '/api/sync/log', undefined],
+        ['GET', '/api/sync/doctor', undefined],
         ['GET', `/api/sync/workspaces/${workspace}/branches`, undefined],
         ['GET', `/api/sync/workspaces/${workspace}/share`, undefined],
         ['GET', `/api/sync/workspaces/${workspace}/history`, undefined],

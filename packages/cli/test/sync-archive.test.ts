@@ -93,7 +93,7 @@ describe('archiving a workspace from the command line', () => {
     expect(existsSync(path.join(machineB, workspace, 'workspace.json'))).toBe(false);
     const conflicts = await runJson(['--root', machineB, 'sync', 'conflicts']);
     expect(conflicts.body.past).toEqual([
-      expect.objectContaining({ path: `${workspace}/scenarios/${scenario}/scenario.json`, side: 'local', reason: expect.stringContaining('archived') }),
+      expect.objectContaining({ path: `${workspace}/scenarios/${scenario}/scenario.json`, side: 'local', strategy: 'workspace-removed' }),
     ]);
   });
 

@@ -1,4 +1,5 @@
 import type { NextStep } from './models/next-step.js';
+import type { DeletionRisk } from './models/results.js';
 
 /**
  * The error classes every front end maps to one CLI exit code and one HTTP status.
@@ -14,6 +15,10 @@ export const EXIT_CODES = {
   conflict: 5,
   notInitialized: 6,
   busy: 7,
+  /** `sync doctor` found something a person should look at */
+  needsAttention: 8,
+  /** a push held back: it would delete whole workspaces or too many files (`--allow-delete`) */
+  deletionsHeld: 9,
 } as const;
 
 export interface SyncErrorOptions {
@@ -158,4 +163,24 @@ export class SyncBusyError extends SyncError {
   override readonly code: string = 'busy';
   override readonly exitCode: number = EXIT_CODES.busy;
   override readonly httpStatus: number = 423;
+}
+
+/**
+ * A push that would delete whole workspaces or too many files, stopped before anything left the
+ * machine (see sync/delete-guard.ts): a person allows it, or puts the files back.
+ */
+export class SyncDeleteGuardError extends SyncError {
+  override readonly code: string = 'deletions_held';
+  override readonly exitCode: number = EXIT_CODES.deletionsHeld;
+  override readonly httpStatus: number = 409;
+  constructor(
+    message: string,
+    readonly risk: DeletionRisk,
+  ) {
+    super(message, { next: { action: 'allow_delete' } });
+  }
+
+  override get data(): Record<string, unknown> {
+    return { ...this.risk };
+  }
 }

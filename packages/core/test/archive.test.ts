@@ -129,7 +129,7 @@ describe('SyncService: archiving a workspace and bringing it back', () => {
     expect(pull.committed_local_changes).toBe(true);
     expect(await syncedBytes(ben, Q4)).toEqual(new Map());
     const backups = (await benSync.conflicts()).past;
-    expect(backups).toEqual([expect.objectContaining({ path: scenarioPath(Q4, HIRING), side: 'local', reason: expect.stringContaining('archived') })]);
+    expect(backups).toEqual([expect.objectContaining({ path: scenarioPath(Q4, HIRING), side: 'local', strategy: 'workspace-removed' })]);
     const kept = await fsp.readFile(path.join(ben, '.planalign-sync-backups', backups[0].id, ...scenarioPath(Q4, HIRING).split('/')));
     expect(kept).toEqual(benEdit);
 

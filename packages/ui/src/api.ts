@@ -12,6 +12,7 @@ import type {
   ConflictDetail,
   ConflictList,
   ConflictResolution,
+  DoctorReport,
   InitResult,
   OperationEvent,
   OperationName,
@@ -28,6 +29,8 @@ import type {
   SyncProgress,
   SyncStatus,
   NextStep,
+  PullPreview,
+  DeletionRisk,
   WorkspaceHistory,
 } from '@planalign/sync-core';
 
@@ -39,11 +42,15 @@ export type {
   ConflictList,
   OperationEvent,
   OperationName,
+  PullPreview,
+  DeletionRisk,
   SyncConfig,
   SyncLogEntry,
   SyncProgress,
   SyncStatus,
 };
+export type { DoctorReport };
+export type DoctorFinding = DoctorReport['findings'][number];
 export type {
   ArchiveList,
   ArchiveResult,
@@ -74,7 +81,7 @@ export class ApiError extends Error {
     message: string,
     readonly conflictingFiles: string[] = [],
     /** what the error is about, as data (e.g. the remote's branches for an unconfirmed branch change, the commits a branch would lose) */
-    readonly details: { remote_branches?: string[]; commits?: number } = {},
+    readonly details: { remote_branches?: string[]; commits?: number } & Partial<DeletionRisk> = {},
     /** what the person can do next, as data (see next-steps.ts for its words) */
     readonly next: NextStep | null = null,
   ) {
@@ -128,7 +135,13 @@ export class SyncApi {
     if (!response.ok) {
       const error = (
         parsed as {
-          error?: { code?: string; message?: string; conflicting_files?: string[]; data?: { remote_branches?: string[]; commits?: number }; next?: NextStep };
+          error?: {
+            code?: string;
+            message?: string;
+            conflicting_files?: string[];
+            data?: { remote_branches?: string[]; commits?: number } & Partial<DeletionRisk>;
+            next?: NextStep;
+          };
         } | null
       )?.error;
       throw new ApiError(
@@ -171,11 +184,22 @@ export class SyncApi {
   autoSync() {
     return this.request<AutoSyncState>('GET', '/auto');
   }
+  /** What makes a sync fail, checked without changing anything. */
+  doctor() {
+    return this.request<DoctorReport>('GET', '/doctor');
+  }
   log(limit = 50) {
     return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);
   }
-  push(message?: string) {
-    return this.request<PushResult>('POST', '/push', message ? { message } : {});
+  push(options: { message?: string; allowDelete?: boolean } = {}) {
+    return this.request<PushResult>('POST', '/push', {
+      ...(options.message ? { message: options.message } : {}),
+      ...(options.allowDelete ? { allow_delete: true } : {}),
+    });
+  }
+  /** What a pull would bring and find in conflict; nothing on this computer changes. */
+  preview() {
+    return this.request<PullPreview>('GET', '/preview');
   }
   pull() {
     return this.request<PullResult>('POST', '/pull', {});

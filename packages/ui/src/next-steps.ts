@@ -14,6 +14,8 @@ export function nextStepWords(step: NextStep): string {
       return 'Choose which version wins and try again; the other version is kept as a backup.';
     case 'choose_versions':
       return 'Choose which version to keep under Conflicts.';
+    case 'allow_delete':
+      return 'If that is what you want, confirm to remove them from the other computers too.';
     case 'list_conflicts':
       return 'Conflicts lists the open ones and the versions kept.';
     case 'change_address':
@@ -42,6 +44,28 @@ export function nextStepWords(step: NextStep): string {
       return 'Confirm to move anyway.';
     case 'fix_settings':
       return 'Fix the settings file, or delete it and connect again.';
+    case 'update_token':
+      return 'Get a new access token for the shared copy and give it to sync on this computer (whoever set up sync knows where it goes).';
+    case 'check_connection':
+      return 'Check that this computer is online, then check again; if it stays, check the shared copy’s address under Settings.';
+    case 'remove_stale_lock':
+      return 'Nothing to do: the next sync clears it by itself.';
+    case 'end_stuck_sync':
+      return 'A sync seems stuck on this computer: close PlanAlign (or restart the computer), then sync again.';
+    case 'finish_git_operation':
+      return 'Another program is changing the workspaces folder’s history: let it finish, or ask whoever set up sync.';
+    case 'rebuild_index':
+      return 'Sync still works, only more slowly; ask whoever set up sync to repair it if it stays slow.';
+    case 'repair_repository':
+      return 'Your workspace files are fine, but the sync history on this computer is damaged: ask whoever set up sync to connect it again.';
+    case 'set_clock':
+      return 'Set this computer’s date and time to update automatically.';
+    case 'free_disk_space':
+      return 'Free some space on this computer’s disk; results you delete can be rebuilt under Results.';
+    case 'shrink_repository':
+      return 'The shared copy is growing too large for where it is kept: ask whoever set it up to remove large files from it.';
+    case 'fix_skipped_files':
+      return 'Fix or remove the files listed; a file still being saved syncs once it is complete.';
     case 'list_archived':
       return 'Archived workspaces are listed under Workspaces, each with Bring back.';
   }

@@ -18,6 +18,7 @@ export interface Notice {
 const OPERATION_LABELS: Record<OperationName, string> = {
   push: 'Syncing',
   pull: 'Getting changes',
+  preview: 'Checking what would change',
   init: 'Connecting',
   resolve: 'Applying your choice',
   restore: 'Restoring',
@@ -107,7 +108,14 @@ export function createSyncStore(api = new SyncApi()) {
    * Runs one operation, shows its outcome as the page's notice, and refreshes the status either
    * way. Returns null when it failed (the notice says why, titled "Could not <failedTo>." when given).
    */
-  async function perform<T extends { message: string }>(name: OperationName, work: () => Promise<T>, failedTo?: string): Promise<T | null> {
+  async function perform<T extends { message: string }>(
+    name: OperationName,
+    work: () => Promise<T>,
+    /** takes an error the page handles itself (a question to ask): true when it did */
+    handled?: (error: unknown) => boolean,
+    /** what was being done, for the error's title: "Could not <failedTo>." */
+    failedTo?: string,
+  ): Promise<T | null> {
     state.notice = null;
     state.running ??= { name, message: `${OPERATION_LABELS[name]}…`, fraction: null };
     try {
@@ -115,7 +123,7 @@ export function createSyncStore(api = new SyncApi()) {
       state.notice = { tone: 'ok', title: result.message, detail: '' };
       return result;
     } catch (error) {
-      state.notice = { tone: 'error', ...explainError(error, failedTo) };
+      if (!handled?.(error)) state.notice = { tone: 'error', ...explainError(error, failedTo) };
       return null;
     } finally {
       state.running = null;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AsyncSubscription } from '@parcel/watcher';
 import { readSettings, SETTINGS_FILE } from '../config/settings-file.js';
 import { adoptPlanAlignRoot } from '../sync/adopt-planalign.js';
-import { SyncBusyError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
+import { SyncBusyError, SyncDeleteGuardError, SyncNetworkError, SyncNotInitializedError } from '../errors.js';
 import { GITIGNORE_FILE, readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { AutoSyncState } from '../models/auto-sync.js';
@@ -19,7 +19,7 @@ export type AutoSyncTrigger = 'start' | 'change' | 'run-finished' | 'interval' |
 
 /**
  * What `sync watch --json` prints, one per line. Every `syncing` is followed by exactly one of
- * `synced`, `offline`, `still_offline`, `busy` or `failed`; those that retry name the time of
+ * `synced`, `offline`, `still_offline`, `busy`, `held` or `failed`; those that retry name the time of
  * the next try (`retry_at`), so a new time is always announced.
  */
 export type AutoSyncEvent =
@@ -39,6 +39,8 @@ export type AutoSyncEvent =
   /** another sync held the root's lock */
   | { type: 'busy'; trigger: AutoSyncTrigger; message: string; retry_at: string }
   | { type: 'failed'; trigger: AutoSyncTrigger; code: string; message: string }
+  /** the sync would have deleted whole workspaces or too many files: nothing was sent, and it waits for a person (no retries) */
+  | { type: 'held'; trigger: AutoSyncTrigger; message: string }
   | { type: 'stopped' };
 
 /** What a sync run by auto-sync hands back (a push's or a pull's result). */
@@ -50,7 +52,8 @@ export interface AutoSyncOutcome {
 export type SyncOperationRunner = (operation: 'push' | 'pull', work: (service: SyncService) => Promise<AutoSyncOutcome>) => Promise<AutoSyncOutcome>;
 
 /** How a failed run ended, announced once the next try is set. */
-type FailedRun = { type: 'offline' | 'still_offline' | 'busy'; message: string } | { type: 'failed'; code: string; message: string };
+type FailedRun =
+  { type: 'offline' | 'still_offline' | 'busy'; message: string } | { type: 'failed'; code: string; message: string } | { type: 'held'; message: string };
 
 export interface AutoSyncOptions {
   /** quiet time after the last change before pushing (default 2 s): a burst of writes makes one commit */
@@ -113,6 +116,7 @@ export class AutoSync {
     last_message: null,
     next_run_at: null,
     offline: false,
+    held: null,
   };
 
   constructor(
@@ -290,7 +294,8 @@ export class AutoSync {
     if (this.runFinishedDuringSync) this.schedule('run-finished', this.options.runFinishedDelayMs ?? 200);
     else if (this.changedDuringSync) this.schedule('change', this.options.debounceMs ?? 2_000);
     else if (retryMs !== null) this.schedule('retry', retryMs);
-    else this.schedule('interval', this.intervalMs);
+    // Held deletions wait for a person: only a new change (files put back, say) tries again.
+    else if (failed?.type !== 'held') this.schedule('interval', this.intervalMs);
     if (failed) this.announceFailure(trigger, failed, retryMs);
   }
 
@@ -317,13 +322,25 @@ export class AutoSync {
       return { failed: { type: wasOffline ? 'still_offline' : 'offline', message }, retryMs };
     }
     if (error instanceof SyncBusyError || code === 'busy') return { failed: { type: 'busy', message }, retryMs: BUSY_RETRY_MS };
+    if (error instanceof SyncDeleteGuardError) {
+      this.record('held', message);
+      return { failed: { type: 'held', message }, retryMs: null };
+    }
     this.record('failed', message);
     return { failed: { type: 'failed', code, message }, retryMs: null };
+  }
+
+  /** A person settled what held automatic pushes back (pushed with the deletions allowed): they run again. */
+  resume(): void {
+    if (this.current.held === null) return;
+    this.current.held = null;
+    this.schedule('interval', this.intervalMs);
   }
 
   /** Says how a failed run ended once the next try is set: a retry names its time, so a new time is never silent. */
   private announceFailure(trigger: AutoSyncTrigger, failed: FailedRun, retryMs: number | null): void {
     if (failed.type === 'failed') return this.emit({ type: 'failed', trigger, code: failed.code, message: failed.message });
+    if (failed.type === 'held') return this.emit({ type: 'held', trigger, message: failed.message });
     const retryAt = this.current.next_run_at ?? new Date(Date.now() + (retryMs ?? 0)).toISOString();
     this.emit({ type: failed.type, trigger, message: failed.message, retry_at: retryAt });
   }
@@ -347,10 +364,11 @@ export class AutoSync {
     });
   }
 
-  private record(outcome: 'synced' | 'offline' | 'failed', message: string): void {
+  private record(outcome: NonNullable<AutoSyncState['last_outcome']>, message: string): void {
     this.current.last_run_at = new Date().toISOString();
     this.current.last_outcome = outcome;
     this.current.last_message = message;
     this.current.offline = outcome === 'offline';
+    this.current.held = outcome === 'held' ? message : null;
   }
 }

@@ -29,28 +29,34 @@ export function createStrategyResolver(options: {
   resolved: ResolvedConflict[];
   /** what the user already chose for some files (from `conflicts resolve`) */
   decisions?: Map<string, Decision>;
+  /** decide as a merge would, but keep no backups (a preview) */
+  dryRun?: boolean;
 }): { resolve: ConflictResolver; unresolved: FileConflict[] } {
   const { repo, strategyFor, ours, theirs, resolved } = options;
   const decisions = options.decisions ?? new Map<string, Decision>();
   const unresolved: FileConflict[] = [];
   /** Keeps the whole version of the side that lost, byte for byte. */
-  const backUpLoser = async (conflict: FileConflict, localWins: boolean) =>
-    saveBackup(repo.root, conflict.path, await repo.readBlob((localWins ? conflict.theirs : conflict.ours)!), {
-      side: localWins ? 'remote' : 'local',
-      reason: 'lost a conflict',
-      strategy: strategyFor(conflict.path),
-      commit: localWins ? theirs.commit : ours.commit,
-    });
+  const backUpLoser = async (conflict: FileConflict, localWins: boolean): Promise<{ id: string | null }> =>
+    options.dryRun
+      ? { id: null }
+      : saveBackup(repo.root, conflict.path, await repo.readBlob((localWins ? conflict.theirs : conflict.ours)!), {
+          side: localWins ? 'remote' : 'local',
+          reason: 'lost a conflict',
+          strategy: strategyFor(conflict.path),
+          commit: localWins ? theirs.commit : ours.commit,
+        });
   const resolve: ConflictResolver = async (conflict) => {
     if (conflict.replacedByFolder) {
       // The folder keeps the path; the file goes to a backup, where `sync conflicts` finds it.
       const fileIsLocal = conflict.ours !== null;
-      const record = await saveBackup(repo.root, conflict.path, await repo.readBlob((conflict.ours ?? conflict.theirs)!), {
-        side: fileIsLocal ? 'local' : 'remote',
-        reason: 'replaced by a folder of the same name',
-        strategy: 'folder-beats-file',
-        commit: fileIsLocal ? ours.commit : theirs.commit,
-      });
+      const record = options.dryRun
+        ? { id: null }
+        : await saveBackup(repo.root, conflict.path, await repo.readBlob((conflict.ours ?? conflict.theirs)!), {
+            side: fileIsLocal ? 'local' : 'remote',
+            reason: 'replaced by a folder of the same name',
+            strategy: 'folder-beats-file',
+            commit: fileIsLocal ? ours.commit : theirs.commit,
+          });
       resolved.push({ path: conflict.path, winner: fileIsLocal ? 'remote' : 'local', strategy: 'folder-beats-file', backup: record.id, keys: [] });
       return { oid: null };
     }

@@ -110,3 +110,18 @@ export async function withIndexLock<T>(gitdir: string, work: (lock: IndexLock) =
 export async function replaceIndex(gitdir: string, content: Buffer): Promise<void> {
   await withIndexLock(gitdir, (lock) => lock.commit(content));
 }
+
+/**
+ * `index.lock` as it is now, without touching it: when it was last written, and whether it is
+ * the leftover of a planalign-sync process that is gone (the next sync removes that one
+ * itself). Null when there is none.
+ */
+export async function inspectIndexLock(gitdir: string): Promise<{ modifiedAtMs: number; ownLeftover: boolean } | null> {
+  const stat = await fsp.stat(lockPath(gitdir)).catch(() => null);
+  if (!stat) return null;
+  const owner = await fsp
+    .readFile(ownerFile(gitdir), 'utf8')
+    .then((text) => JSON.parse(text) as { pid: number; ino: number })
+    .catch(() => null);
+  return { modifiedAtMs: stat.mtimeMs, ownLeftover: owner !== null && owner.ino === stat.ino && !processAlive(owner.pid) };
+}

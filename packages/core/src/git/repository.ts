@@ -12,7 +12,7 @@ import { encodePackEntry, storePack, streamPack } from './pack-writer.js';
 import { ObjectNotFoundError, ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
 import { GIT_GC_LIMITS, maintainObjects } from './pack-maintenance.js';
 import { collectObjectsToSend, type ObjectRef } from './push-objects.js';
-import { fetchPack, listRemoteRefs, openReceivePack } from './smart-http.js';
+import { fetchPack, listRemoteRefs, openReceivePack, probeRemote, type RemoteProbe } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 
 /**
@@ -443,6 +443,19 @@ export class GitRepository {
       return line ? line.split(/\s+/)[0] : null;
     }
     return (await listRemoteRefs(options.url, { cwd: this.root })).get(remoteRefOf(options)) ?? null;
+  }
+
+  /**
+   * Looks at a remote without changing anything there: that it answers, that it takes this
+   * computer's credentials for reading and (over HTTPS) for writing, and the server's clock.
+   * Over SSH only reading is checked (through native git), and there is no clock to compare.
+   */
+  async probeRemote(url: string): Promise<RemoteProbe & { transport: 'https' | 'ssh' }> {
+    if (remoteKind(url) === 'ssh') {
+      await this.nativeTransport(['ls-remote', '--heads', url], url);
+      return { transport: 'ssh', serverDate: null, localTimeMs: Date.now(), credentials: null, writeRefusal: null };
+    }
+    return { transport: 'https', ...(await probeRemote(url, { cwd: this.root })) };
   }
 
   /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */

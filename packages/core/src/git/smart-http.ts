@@ -21,6 +21,11 @@ const MAX_REDIRECTS = 10;
 export interface TransportOptions {
   /** the repository whose git settings apply (its .git/config besides the user's), if any */
   cwd?: string;
+  /**
+   * false: the credential helper is asked for credentials but not told whether they worked (a
+   * look that must change nothing, even the helper's store); default true, as git does
+   */
+  reportToHelper?: boolean;
 }
 
 /**
@@ -101,7 +106,7 @@ class RemoteConnection {
   async request(
     target: string,
     init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> },
-  ): Promise<{ body: Buffer; redirect?: undefined } | { redirect: string; body?: undefined }> {
+  ): Promise<{ body: Buffer; date: string | null; redirect?: undefined } | { redirect: string; body?: undefined }> {
     for (;;) {
       const settings = await this.settingsFor(target);
       const stall = new StallGuard(this.url);
@@ -124,11 +129,11 @@ class RemoteConnection {
         throw stall.error ?? translateRemoteError(error, this.url);
       }
       if (response.ok) {
-        if (this.credentials && !this.approved) {
+        if (this.credentials && !this.approved && this.options.reportToHelper !== false) {
           this.approved = true;
           await reportToHelper(this.credentialsUrl, this.credentials, true);
         }
-        return { body: await stall.readBody(response) };
+        return { body: await stall.readBody(response), date: response.headers.get('date') };
       }
       // Whatever happens next, this answer is finished with: its timer and its connection are
       // released, so nothing keeps the process alive after the command is done.
@@ -141,7 +146,8 @@ class RemoteConnection {
         this.credentials = await credentialsFromHelper(this.credentialsUrl);
         if (this.credentials) continue;
       }
-      if (response.status === 401 && this.credentials) await reportToHelper(this.credentialsUrl, this.credentials, false);
+      if (response.status === 401 && this.credentials && this.options.reportToHelper !== false)
+        await reportToHelper(this.credentialsUrl, this.credentials, false);
       const location = response.headers.get('location');
       if ([301, 302, 303, 307, 308].includes(response.status) && location) return { redirect: new URL(location, target).href };
       throw translateRemoteError(new RemoteHttpError(response.status), this.url);
@@ -160,8 +166,13 @@ class RemoteConnection {
         continue;
       }
       if (hops > 0) this.rebase(target, suffix);
-      return parseAdvertisement(answer.body, this.url);
+      return { ...parseAdvertisement(answer.body, this.url), serverDate: answer.date };
     }
+  }
+
+  /** Where the credentials sent came from (never the credentials themselves); null when none were sent. */
+  get credentialSource(): Credentials['source'] | null {
+    return this.credentials?.source ?? null;
   }
 
   /** After a redirect, every later request goes to the new place (git's `http.followRedirects=initial`). */
@@ -268,6 +279,8 @@ function stallTimeoutMs(): number {
 export interface RefAdvertisement {
   refs: Map<string, string>;
   capabilities: Set<string>;
+  /** the server's `Date` header on the answer, when it sent one */
+  serverDate?: string | null;
 }
 
 /** What the remote said about one ref update. */
@@ -329,6 +342,42 @@ function parseAdvertisement(body: Buffer, url: string): RefAdvertisement {
   }
   if (capabilities.has('object-format=sha256')) throw sha256Refused(url);
   return { refs, capabilities };
+}
+
+/** What a look at a remote found without changing anything there (see probeRemote). */
+export interface RemoteProbe {
+  /** the server's `Date` header on the ref listing, and this computer's time half-way through that request (ms) */
+  serverDate: string | null;
+  localTimeMs: number;
+  /** where the credentials sent came from; null when the remote asked for none */
+  credentials: Credentials['source'] | null;
+  /** why the remote would refuse a push, or null when it offers to take one */
+  writeRefusal: SyncError | null;
+}
+
+/**
+ * Asks a remote for its refs as a fetch would, then as a push would (`info/refs` of
+ * upload-pack, then of receive-pack): nothing is sent to it, and the credential helper is not
+ * told whether its credentials worked. Throws what a fetch would throw
+ * (unreachable, credentials refused); a refused push listing is returned as `writeRefusal`.
+ */
+export async function probeRemote(url: string, options: TransportOptions = {}): Promise<RemoteProbe> {
+  const connection = new RemoteConnection(url, { ...options, reportToHelper: false });
+  const started = Date.now();
+  let read: RefAdvertisement;
+  try {
+    read = await connection.discover('git-upload-pack');
+  } catch (error) {
+    throw translateRemoteError(error, url);
+  }
+  const localTimeMs = Math.round((started + Date.now()) / 2);
+  let writeRefusal: SyncError | null = null;
+  try {
+    await connection.discover('git-receive-pack');
+  } catch (error) {
+    writeRefusal = translateRemoteError(error, url);
+  }
+  return { serverDate: read.serverDate ?? null, localTimeMs, credentials: connection.credentialSource, writeRefusal };
 }
 
 /** Where the remote's branches are, from one small request. */

@@ -9,10 +9,13 @@ export const AutoSyncState = z.object({
   syncing: z.boolean(),
   interval_minutes: z.number().int().positive(),
   last_run_at: z.string().nullable(),
-  last_outcome: z.enum(['synced', 'offline', 'failed']).nullable(),
+  /** `held`: the last sync would have deleted too much (see the delete guard) and waits for a person */
+  last_outcome: z.enum(['synced', 'offline', 'failed', 'held']).nullable(),
   last_message: z.string().nullable(),
   next_run_at: z.string().nullable(),
   /** the remote was unreachable at the last try; retries back off up to the interval */
   offline: z.boolean(),
+  /** why automatic pushes wait for a person (deletions to allow or undo); null when they run */
+  held: z.string().nullable().default(null),
 });
 export type AutoSyncState = z.infer<typeof AutoSyncState>;

@@ -10,4 +10,6 @@ export * from './team.js';
 export * from './branch-name.js';
 export * from './operations.js';
 export * from './next-step.js';
+export * from './preview.js';
+export * from './doctor.js';
 export * from './archive.js';

@@ -17,6 +17,8 @@ export const NextStep = z.object({
     'choose_strategy',
     /** choose a version for each conflicting file, or sync again with a strategy */
     'choose_versions',
+    /** send the deletions after all, having checked they are meant */
+    'allow_delete',
     /** see the open conflicts and the backups kept */
     'list_conflicts',
     /** give this root the repository's right (or new) address */
@@ -45,6 +47,28 @@ export const NextStep = z.object({
     'confirm_branch_change',
     /** fix or delete the settings file named, then set up sync again */
     'fix_settings',
+    /** give sync a token (or credential) the remote accepts for reading and writing */
+    'update_token',
+    /** check the network, the address and any proxy between this computer and the remote */
+    'check_connection',
+    /** remove the lock a sync that is gone left behind (doctor reports it; removing it is asked for separately) */
+    'remove_stale_lock',
+    /** a sync has held the lock for a long time and may be stuck: end that process */
+    'end_stuck_sync',
+    /** a Git program left work under way in the root (a merge, index.lock): finish or cancel it */
+    'finish_git_operation',
+    /** have Git rewrite its index in a form sync reads (sync works meanwhile, reading every file) */
+    'rebuild_index',
+    /** the local repository is damaged: list the damage, then set this computer up again from the remote */
+    'repair_repository',
+    /** set this computer's clock right (automatic time) */
+    'set_clock',
+    /** free space on the disk that holds the workspaces */
+    'free_disk_space',
+    /** take large files out of the repository's history, or use a host that takes them */
+    'shrink_repository',
+    /** fix, shrink or remove the files listed so that they sync */
+    'fix_skipped_files',
     /** see the archived workspaces */
     'list_archived',
   ]),

@@ -12,7 +12,7 @@ export interface SyncProgress {
 }
 
 /** The operations that change a root, which the API runs one at a time. */
-export type OperationName = 'push' | 'pull' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import' | 'archive';
+export type OperationName = 'push' | 'pull' | 'preview' | 'init' | 'resolve' | 'restore' | 'config' | 'branch' | 'merge' | 'import' | 'archive';
 
 /** What the dashboard sees of running operations: the server-sent events of `GET /api/sync/events`. */
 export type OperationEvent =

@@ -22,6 +22,17 @@ export const ResolvedConflict = z.object({
 });
 export type ResolvedConflict = z.infer<typeof ResolvedConflict>;
 
+/** A push's deletions that wait for a person: whole workspaces, or too large a share of the files. */
+export const DeletionRisk = z.object({
+  workspaces: z.array(z.object({ id: z.string(), name: z.string() })),
+  deleted_files: z.number().int().nonnegative(),
+  /** files the remote holds now */
+  synced_files: z.number().int().nonnegative(),
+  percent: z.number().nonnegative(),
+  max_delete_percent: z.number().int(),
+});
+export type DeletionRisk = z.infer<typeof DeletionRisk>;
+
 /** What a push or pull did with one team remote. */
 export const RemoteExchange = z.object({
   name: z.string(),

@@ -60,6 +60,8 @@ export const SyncConfig = z.strictObject({
   max_file_size_mb: z.number().positive().max(1024).default(10),
   /** Sync only the newest N runs of each scenario (older ones stay on their machine); null: every run. */
   max_runs_per_scenario: z.number().int().positive().nullable().default(null),
+  /** A push that would delete a whole workspace, or more than this share of the synced files, waits for a person to allow it. */
+  max_delete_percent: z.number().int().min(1).max(100).default(50),
   /** Team remotes beside `remote`, by name; each carries only its workspaces. */
   remotes: z.record(z.string().regex(REMOTE_NAME_PATTERN, 'a remote name: lowercase letters, digits, "-" or "_", not "origin"'), RemoteSettings).default({}),
   /** Per-workspace overrides, by workspace id. */

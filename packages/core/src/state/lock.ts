@@ -5,7 +5,7 @@ import { SyncBusyError } from '../errors.js';
 import { processAlive } from '../fs/processes.js';
 import { stateDir } from './state-dir.js';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   operation: string;
@@ -69,11 +69,38 @@ export async function tryLock(file: string, operation: string): Promise<(() => P
 }
 
 /** Who holds a lock file, for messages. */
-export async function lockHolder(file: string): Promise<{ pid: number; operation: string } | null> {
+export async function lockHolder(file: string): Promise<LockOwner | null> {
   return fsp
     .readFile(file, 'utf8')
     .then((t) => JSON.parse(t) as LockOwner)
     .catch(() => null);
+}
+
+/** A lock file as it is now, without touching it. */
+export interface LockState {
+  /** null when the file is empty or torn */
+  owner: LockOwner | null;
+  /** whether the next sync would remove it (its owner is gone; see isStale) */
+  stale: boolean;
+  /** when it was taken (its owner's record, else the file's time), in ms */
+  takenAtMs: number;
+}
+
+/** The lock file's state; null when there is no lock. Nothing is changed. */
+export async function inspectLock(file: string): Promise<LockState | null> {
+  const stat = await fsp.stat(file).catch(() => null);
+  if (!stat) return null;
+  const read = await lockHolder(file);
+  const owner = read !== null && typeof read === 'object' && typeof read.pid === 'number' ? read : null;
+  const recorded = owner ? Date.parse(owner.started_at) : Number.NaN;
+  return { owner, stale: await isStale(file), takenAtMs: Number.isNaN(recorded) ? stat.mtimeMs : recorded };
+}
+
+/** Removes the lock when it is stale (what the next sync would do by itself); true when it did. */
+export async function removeStaleLock(file: string): Promise<boolean> {
+  if (!(await isStale(file))) return false;
+  await fsp.rm(file, { force: true });
+  return true;
 }
 
 /** Runs `work` holding a lock file, waiting up to `timeoutMs` for it. */

@@ -1,20 +1,21 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { SETTINGS_FILE, withArchivedWorkspace } from '../config/settings-file.js';
+import { parseSettings, SETTINGS_FILE, withArchivedWorkspace } from '../config/settings-file.js';
 import { SyncBusyError, SyncConfigError, SyncError, SyncNetworkError, SyncNotFoundError } from '../errors.js';
 import { FILE_MODE, writeLooseObject } from '../git/objects.js';
+import type { GitRepository } from '../git/repository.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { diffTrees, fileAtPath, treeAtPath, type PathChange } from '../git/tree-diff.js';
 import type { ArchiveList, ArchiveResult, ArchivedWorkspace } from '../models/archive.js';
 import { WorkspaceFile } from '../models/planalign.js';
 import type { ResolvedConflict } from '../models/results.js';
+import type { ArchivedWorkspaceSettings } from '../models/sync-config.js';
 import { readWorkspaceLines } from '../state/branch-state.js';
 import { withRootLock } from '../state/lock.js';
 import { plural } from '../util/plural.js';
 import { findWorkspace } from '../workspace/names.js';
 import { countTree } from '../workspace/paths.js';
 import type { Hold } from '../workspace/selection.js';
-import { archivedIn } from './archive-merge.js';
 import { commitIdentity } from './identity.js';
 import { checkOut, integrateRemote } from './integrate.js';
 import { appendJournal, writeLocalState } from './journal.js';
@@ -29,7 +30,9 @@ import { loadSyncContext, requireRemote, type SyncContext } from './sync-context
 // on the remote under a ref of its own, outside refs/heads and refs/tags so that native clones
 // and fetches leave it alone; bringing it back restores its files from that ref's commit. The
 // settings record each archive (`sync.archived`), so every computer that pulls the removal
-// knows it for an archive, not an accident (see archive-merge.ts).
+// knows it for an archive, not an accident. A computer that changed the workspace meanwhile keeps
+// those changes in backups when the removal reaches it (removed-workspaces.ts), and files that
+// appear in an archived workspace's folder later are held back (workspace/selection.ts).
 
 export const ARCHIVE_REFS = 'refs/planalign/archive';
 export const archiveRef = (workspaceId: string) => `${ARCHIVE_REFS}/${workspaceId}`;
@@ -336,6 +339,17 @@ async function finish(context: SyncContext, outcome: Published, now: string, mes
     message,
     commit: outcome.commit,
   });
+}
+
+/** The workspaces a tree's settings record as archived (`sync.archived`), by id; none when they cannot be read. */
+async function archivedIn(repo: GitRepository, tree: string | null): Promise<Record<string, ArchivedWorkspaceSettings>> {
+  const content = await fileAtPath(repo, tree, SETTINGS_FILE);
+  if (!content) return {};
+  try {
+    return parseSettings(Buffer.from(content).toString('utf8')).sync.archived ?? {};
+  } catch {
+    return {};
+  }
 }
 
 async function settingsText(context: SyncContext, tree: string): Promise<string> {

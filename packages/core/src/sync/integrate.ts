@@ -18,7 +18,7 @@ import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
 import { applyTreeChanges } from './worktree-update.js';
-import { keepArchivesWhole } from './archive-merge.js';
+import { keepRemovedWork, removedWorkspaces } from './removed-workspaces.js';
 import type { SyncContext } from './sync-context.js';
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { readExcludedHere } from '../config/local-selection.js';
@@ -61,7 +61,6 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
   let targetTree = remoteCommit.tree;
   let kind: Integration['kind'] = 'fast-forward';
   let headTree: string | null = null;
-  let archiveBackups: string[] = [];
   if (head) {
     const headCommit = await repo.readCommit(head);
     headTree = headCommit.tree;
@@ -77,7 +76,8 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         resolved,
         decisions: await decisionsOf(repo.gitdir),
       });
-      const merged = await mergeTrees(repo, baseTree, headTree, remoteCommit.tree, resolver.resolve);
+      const removed = await removedWorkspaces(repo, baseTree, headTree, remoteCommit.tree);
+      const mergedTree = await mergeTrees(repo, baseTree, removed.oursTree, remoteCommit.tree, resolver.resolve);
       if (resolver.unresolved.length > 0) {
         // Nothing moves: the conflicts wait in .git/ for `planalign sync conflicts resolve`.
         await saveOpenConflicts(repo.gitdir, remoteHead, resolver.unresolved);
@@ -99,10 +99,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
           { next: { action: 'choose_versions' } },
         );
       }
-      // A workspace archived on one side leaves the merge whole, the other side's changes kept as backups.
-      const archives = await keepArchivesWhole(repo, baseTree, { commit: head, tree: headTree }, { commit: remoteHead, tree: remoteCommit.tree }, merged);
-      const mergedTree = archives.tree;
-      archiveBackups = archives.backedUp;
+      resolved.push(...(await keepRemovedWork(repo, removed.kept, head)));
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';
@@ -117,7 +114,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
     }
   }
   const { applied, backedUp, notWritten } = await checkOut(repo, context.branchRef, headTree, targetTree, target);
-  return { applied, head: target, kind, resolved, backedUp: [...archiveBackups, ...backedUp], notWritten };
+  return { applied, head: target, kind, resolved, backedUp, notWritten };
 }
 
 /**
@@ -211,14 +208,25 @@ async function checkoutLocked(repo: GitRepository, pending: PendingCheckout, loc
   return { applied, backedUp, notWritten };
 }
 
+/** The checkout a killed run recorded and did not finish, or null. Nothing is changed. */
+async function readPendingCheckout(repo: GitRepository): Promise<PendingCheckout | null> {
+  try {
+    return JSON.parse(await fsp.readFile(pendingFile(repo), 'utf8')) as PendingCheckout;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a checkout waits to be finished by the next run, and when it started (ms); null when none does. */
+export async function pendingCheckoutSince(repo: GitRepository): Promise<number | null> {
+  if (!(await readPendingCheckout(repo))) return null;
+  return (await fsp.stat(pendingFile(repo)).catch(() => null))?.mtimeMs ?? null;
+}
+
 /** Completes a checkout that a killed run left half-done; a no-op when there is none. */
 export async function resumeCheckout(repo: GitRepository): Promise<boolean> {
-  let pending: PendingCheckout;
-  try {
-    pending = JSON.parse(await fsp.readFile(pendingFile(repo), 'utf8')) as PendingCheckout;
-  } catch {
-    return false;
-  }
+  const pending = await readPendingCheckout(repo);
+  if (!pending) return false;
   await finishCheckout(repo, pending);
   await fsp.rm(pendingFile(repo), { force: true });
   return true;

@@ -66,6 +66,23 @@ export async function scanWorkingTree(
 }
 
 /**
+ * The tree the next commit would record, without recording it: objects are stored, but no
+ * branch, index or scan cache moves (a preview must leave the root as it found it).
+ */
+export async function localWorkTree(context: SyncContext): Promise<{ tree: string | null; changes: FileChange[] }> {
+  const { repo } = context;
+  const { index, scan } = await scanWorkingTree(context);
+  const objects = new PackBuilder();
+  const snapshot = await stageLocalWork(context, scan, index, { sink: objects });
+  const head = await repo.resolveRef(context.branchRef);
+  const headTree = head ? (await repo.readCommit(head)).tree : null;
+  if (snapshot.changes.length === 0) return { tree: headTree, changes: [] };
+  const tree = await editTree(repo, headTree, treeEditsOf(snapshot), objects);
+  await objects.flush(repo.gitdir);
+  return { tree, changes: snapshot.changes };
+}
+
+/**
  * Commits whatever changed in the working tree, so that no later merge or checkout can
  * overwrite it. Only changed files are read; files that fail their content check stay out.
  */

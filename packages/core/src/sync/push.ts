@@ -2,7 +2,10 @@ import { SyncNetworkError } from '../errors.js';
 import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import type { PushResult, ResolvedConflict, SkippedFile } from '../models/results.js';
-import type { ConflictStrategy } from '../models/sync-config.js';
+import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
+import { composeRootTree } from '../git/tree-compose.js';
+import { guardDeletions } from './delete-guard.js';
+import { teamRefs } from './team-remote.js';
 import { withRootLock } from '../state/lock.js';
 import { plural } from '../util/plural.js';
 import { NameBook } from '../workspace/names.js';
@@ -26,6 +29,8 @@ export interface PushOptions {
   automatic?: AutomaticSync;
   /** only this remote (origin or a team remote's name) */
   remote?: string;
+  /** send deletions of whole workspaces or of more than `max_delete_percent` of the files (see delete-guard.ts) */
+  allowDelete?: boolean;
 }
 
 /**
@@ -41,8 +46,9 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
     await recover(context);
     progress.step('commit', 'Committing local changes');
     const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
+    if (!options.allowDelete) await guardBeforeSending(context, targets, local.withheld);
     const teams = await exchangeWithTeams(context, targets.teams, progress, { push: true, strategy, alone: !targets.origin });
-    const origin = targets.origin ? await pushToOrigin(context, url, progress, strategy, local.withheld) : null;
+    const origin = targets.origin ? await pushToOrigin(context, url, progress, { strategy, withheld: local.withheld, allowDelete: options.allowDelete }) : null;
     const resolved = [...teams.flatMap((t) => t.resolved), ...(origin?.resolved ?? [])];
     const pulledChanges = [...teams.flatMap((t) => t.applied), ...(origin?.applied ?? [])];
     const pulledFirst = teams.some((t) => t.applied.length > 0) || (origin?.pulledFirst ?? false);
@@ -111,9 +117,9 @@ async function pushToOrigin(
   context: SyncContext,
   url: string,
   progress: ProgressReporter,
-  strategy: ConflictStrategy | undefined,
-  withheld: Hold,
+  options: { strategy?: ConflictStrategy; withheld: Hold; allowDelete?: boolean },
 ): Promise<OriginPush> {
+  const { strategy, withheld } = options;
   const merged = { pulledFirst: false, resolved: [] as ResolvedConflict[], applied: [] as PathChange[], notWritten: [] as SkippedFile[] };
   for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
     if (attempt > 1) await pushRetryDelay(attempt);
@@ -129,10 +135,45 @@ async function pushToOrigin(
     await withholdFromPush(context, remoteHead, withheld);
     const head = await context.repo.resolveRef(context.branchRef);
     if (!head || head === remoteHead) return { ...merged, pushed: false, remoteHead };
+    if (!options.allowDelete && remoteHead) {
+      const [theirs, ours] = await Promise.all([context.repo.readCommit(remoteHead), context.repo.readCommit(head)]);
+      await guardDeletions(context.repo, theirs.tree, ours.tree, context.settings.max_delete_percent);
+    }
     progress.step('push', 'Uploading');
     if (await context.repo.push({ url, branch: context.branch, onProgress: progress.transfer('push') })) return { ...merged, pushed: true, remoteHead };
   }
   throw new SyncNetworkError(`The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here.`, {
     next: { action: 'sync_again' },
   });
+}
+
+/**
+ * Stops a push that would delete too much before any remote is contacted: what this root's
+ * branch holds now against what it and each remote last agreed on (for origin, where the branch
+ * and origin's tracking ref meet; for a team remote, the branch as last mirrored to it, limited
+ * to the workspaces it carries).
+ */
+async function guardBeforeSending(context: SyncContext, targets: { origin: boolean; teams: [string, RemoteSettings][] }, withheld: Hold): Promise<void> {
+  const { repo } = context;
+  const head = await repo.resolveRef(context.branchRef);
+  if (!head) return;
+  const headTree = (await repo.readCommit(head)).tree;
+  const max = context.settings.max_delete_percent;
+  const treeOf = async (ref: string) => {
+    const commit = await repo.resolveRef(ref);
+    return commit && (await repo.hasCommit(commit)) ? (await repo.readCommit(commit)).tree : null;
+  };
+  if (targets.origin) {
+    // Against the last state both sides agreed on: what origin gained since is not a deletion here.
+    const tracking = await repo.resolveRef(context.trackingRef);
+    const base = tracking && (await repo.hasCommit(tracking)) ? (await repo.compareHistories(head, tracking)).bases[0] : undefined;
+    if (base) await guardDeletions(repo, (await repo.readCommit(base)).tree, headTree, max, withheld);
+  }
+  for (const [name, remote] of targets.teams) {
+    const mirrored = await treeOf(teamRefs(name, remote.branch).mirrored);
+    if (!mirrored) continue;
+    const carried = (entry: string) => remote.workspaces.includes(entry);
+    const [before, after] = await Promise.all([composeRootTree(repo, null, mirrored, carried), composeRootTree(repo, null, headTree, carried)]);
+    await guardDeletions(repo, before, after, max, withheld);
+  }
 }

@@ -24,11 +24,12 @@ export interface SyncContext {
   excludedHere: ReadonlySet<string>;
 }
 
-export async function loadSyncContext(root: string): Promise<SyncContext> {
+/** `adopt: false` leaves a root set up by PlanAlign's own sync as it is (a look that must change nothing). */
+export async function loadSyncContext(root: string, options: { adopt?: boolean } = {}): Promise<SyncContext> {
   const repo = new GitRepository(root);
   const exists = await repo.exists();
   // A root set up by PlanAlign's own sync is taken over first (once; then this finds nothing to do).
-  if (exists) await adoptPlanAlignRoot(root);
+  if (exists && options.adopt !== false) await adoptPlanAlignRoot(root);
   const settingsFile = exists ? await readSettings(root) : null;
   if (!settingsFile) {
     throw new SyncNotInitializedError(`Sync is not set up for ${root}.`, { next: { action: 'set_up_sync' } });

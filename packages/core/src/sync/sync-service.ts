@@ -4,18 +4,22 @@ import { SyncNotInitializedError } from '../errors.js';
 import type { ArchiveList, ArchiveResult } from '../models/archive.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
+import type { DoctorReport } from '../models/doctor.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
-import { SyncConfig } from '../models/sync-config.js';
+import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { SyncLogEntry } from '../models/sync-log.js';
 import type { SyncStatus } from '../models/sync-status.js';
 import { withRootLock } from '../state/lock.js';
 import { archiveWorkspace, listArchived, unarchiveWorkspace } from './archive.js';
 import { listConflicts, restoreBackup, showConflict } from './conflicts.js';
+import { diagnoseRoot, type DoctorOptions } from './doctor.js';
 import { initRoot, type InitOptions } from './init.js';
 import { readJournal } from './journal.js';
 import { takeNotices } from './notices.js';
 import { ProgressReporter } from './progress.js';
 import { pullRoot, type PullOptions } from './pull.js';
+import { previewPull } from './preview.js';
+import type { PullPreview } from '../models/preview.js';
 import { pushRoot, type PushOptions } from './push.js';
 import { addRemote, disconnectRoot, listRemotes, removeRemote } from './remotes.js';
 import { resolveConflict } from './resolve.js';
@@ -55,6 +59,11 @@ export class SyncService {
   /** Fetches and merges the remotes' changes, committing local work first so nothing is overwritten. */
   pull(options: PullOptions = {}): Promise<PullResult> {
     return pullRoot(this.root, options, this.progress);
+  }
+
+  /** What a pull would do, fetched but not applied: no working file, index or branch changes (see preview.ts). */
+  previewPull(options: { strategy?: ConflictStrategy } = {}): Promise<PullPreview> {
+    return previewPull(this.root, options, this.progress);
   }
 
   /**
@@ -180,6 +189,14 @@ export class SyncService {
   async log(options: { limit?: number } = {}): Promise<SyncLogEntry[]> {
     const context = await loadSyncContext(this.root);
     return readJournal(context.repo.gitdir, options.limit ?? 20);
+  }
+
+  /**
+   * Checks what makes a sync fail and says what to do about each thing found (see doctor.ts).
+   * Changes nothing, unless asked to remove a stale lock; works before sync is set up.
+   */
+  doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    return diagnoseRoot(this.root, options);
   }
 
   /** Stops syncing this root: forgets the remote and the settings, keeps every workspace file and the local history. */

@@ -1,0 +1,65 @@
+import { SyncDeleteGuardError } from '../errors.js';
+import { diffTrees, fileAtPath, listTreeFiles } from '../git/tree-diff.js';
+import type { GitRepository } from '../git/repository.js';
+import type { DeletionRisk } from '../models/results.js';
+import { plural } from '../util/plural.js';
+import { placeOf } from '../workspace/paths.js';
+import type { Hold } from '../workspace/selection.js';
+
+/**
+ * What a change from `before` (what the remote holds) to `after` (what would leave this
+ * machine) deletes, when it deletes too much to be sent without a person saying so: a whole
+ * workspace, or more than `maxPercent` of the files. Paths the settings hold back are not
+ * deletions: they stay on the remote as they are. Null when the change may go.
+ */
+export async function riskyDeletions(
+  repo: GitRepository,
+  before: string | null,
+  after: string | null,
+  maxPercent: number,
+  held?: Hold,
+): Promise<DeletionRisk | null> {
+  if (!before || before === after) return null;
+  const deleted = (await diffTrees(repo, before, after)).filter((change) => change.after === null && !(held && held(change.path) !== null));
+  if (deleted.length === 0) return null;
+  const syncedFiles = (await listTreeFiles(repo, before)).size;
+  const workspaces = [];
+  for (const change of deleted) {
+    const place = placeOf(change.path);
+    if (place.file === 'workspace' && place.workspaceId) workspaces.push({ id: place.workspaceId, name: await workspaceNameIn(repo, before, change.path) });
+  }
+  const percent = Math.round((deleted.length / syncedFiles) * 1000) / 10;
+  if (workspaces.length === 0 && percent <= maxPercent) return null;
+  return { workspaces, deleted_files: deleted.length, synced_files: syncedFiles, percent, max_delete_percent: maxPercent };
+}
+
+/** Stops a push that deletes too much (see riskyDeletions), before anything leaves the machine. */
+export async function guardDeletions(repo: GitRepository, before: string | null, after: string | null, maxPercent: number, held?: Hold): Promise<void> {
+  const risk = await riskyDeletions(repo, before, after, maxPercent, held);
+  if (risk) throw new SyncDeleteGuardError(deletionMessage(risk), risk);
+}
+
+function deletionMessage(risk: DeletionRisk): string {
+  const names = risk.workspaces.map((w) => `"${w.name}"`);
+  const what = [
+    names.length > 0 ? `${names.length === 1 ? 'the workspace' : 'the workspaces'} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}` : null,
+    `${plural(risk.deleted_files, 'file')} of ${risk.synced_files} (${risk.percent} %${risk.percent > risk.max_delete_percent ? `, more than the ${risk.max_delete_percent} % allowed` : ''})`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return (
+    `This would delete ${what} from the other computers. Nothing was sent: they are still on the remote and in this root's history. ` +
+    `If the folder was emptied, moved or pointed at by mistake, put the files back.`
+  );
+}
+
+async function workspaceNameIn(repo: GitRepository, tree: string, workspaceFile: string): Promise<string> {
+  const content = await fileAtPath(repo, tree, workspaceFile);
+  try {
+    const parsed = JSON.parse(Buffer.from(content ?? []).toString('utf8')) as { name?: unknown };
+    if (typeof parsed.name === 'string' && parsed.name.trim()) return parsed.name;
+  } catch {
+    // an unreadable workspace.json: its folder name says which it is
+  }
+  return workspaceFile.split('/')[0];
+}
