@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,30 @@ export async function twoMachines(repoName: string, options: { preset?: keyof ty
   const machineB = path.join(await tempDir(`${repoName}-b`), 'workspaces');
   const generated = await generateWorkspaces({ root: machineA, ...PRESETS[options.preset ?? 'demo'] });
   return { server, url, machineA, machineB, generated };
+}
+
+/**
+ * Two machines for a describe block, synced through a fresh loopback server before its tests
+ * run: A set up and pushed, B set up from the remote. The server stops after the block.
+ */
+export function syncedMachines(repoName: string, options: { preset?: keyof typeof PRESETS } = {}): TwoMachines & { repo: string } {
+  const machines = {} as TwoMachines & { repo: string };
+  beforeAll(async () => {
+    Object.assign(machines, await twoMachines(repoName, options));
+    machines.repo = machines.server.repoPath(repoName);
+    for (const [root, command] of [
+      [machines.machineA, ['init', '--remote', machines.url]],
+      [machines.machineA, ['push']],
+      [machines.machineB, ['init', '--remote', machines.url]],
+    ] as const) {
+      const result = await runCli(['--root', root, 'sync', ...command]);
+      if (result.code !== 0) throw new Error(`sync ${command[0]} in ${root} exited ${result.code}: ${result.stderr}`);
+    }
+  });
+  afterAll(async () => {
+    await machines.server?.stop();
+  });
+  return machines;
 }
 
 /**

@@ -1,115 +1,97 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSettings, writeSettings } from '@planalign/sync-core';
-import type { GitServer } from '@planalign/git-test-server/git-server';
-import { editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { expectFsckClean, readJson, remoteFiles, remoteHead, runCli, runJson, tempDir, twoMachines } from './harness.js';
+import { editScenario } from '@planalign/sync-tools/workspace-generator';
+import { expectFsckClean, readJson, remoteFiles, remoteHead, runCli, runJson, syncedMachines, tempDir } from './harness.js';
 
 const workspaceFolders = async (root: string) => (await fsp.readdir(root)).filter((name) => !name.startsWith('.'));
 
 /** Deletions that would spread to every computer wait for a person; a pull keeps this computer's edits to a removed workspace. */
 describe('the delete guard', () => {
-  let server: GitServer;
-  let url: string;
-  let machineA: string;
-  let machineB: string;
-  let generated: GeneratedRoot;
-  let repo: string;
-
-  beforeAll(async () => {
-    ({ server, url, machineA, machineB, generated } = await twoMachines('delete-guard'));
-    repo = server.repoPath('delete-guard');
-    expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const machines = syncedMachines('delete-guard');
 
   it('stops a push from an emptied root before anything leaves, names what would go, and sends it only when allowed', async () => {
-    const before = remoteHead(repo);
+    const before = remoteHead(machines.repo);
     const emptied = path.join(await tempDir('emptied'), 'workspaces');
-    await fsp.cp(machineA, emptied, { recursive: true });
+    await fsp.cp(machines.machineA, emptied, { recursive: true });
     for (const folder of await workspaceFolders(emptied)) await fsp.rm(path.join(emptied, folder), { recursive: true });
 
     const refused = await runCli(['--root', emptied, 'sync', 'push']);
     expect(refused.code).toBe(9);
-    expect(refused.stderr).toContain(`"${(await readJson(path.join(machineA, generated.workspaceIds[0], 'workspace.json'))).name}"`);
+    expect(refused.stderr).toContain(`"${(await readJson(path.join(machines.machineA, machines.generated.workspaceIds[0], 'workspace.json'))).name}"`);
     expect(refused.stderr).toMatch(/Nothing was sent/);
     expect(refused.stderr).toContain('--allow-delete');
-    expect(remoteHead(repo)).toBe(before);
+    expect(remoteHead(machines.repo)).toBe(before);
 
     const json = await runJson(['--root', emptied, 'sync', 'push']);
     expect(json.code).toBe(9);
     expect(json.body.error).toMatchObject({ code: 'deletions_held', exit_code: 9, next: { action: 'allow_delete' }, max_delete_percent: 50 });
     expect(json.body.error.percent).toBeGreaterThan(90);
-    expect(json.body.error.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([...generated.workspaceIds].sort());
-    expect(remoteHead(repo)).toBe(before);
-    expectFsckClean(repo);
+    expect(json.body.error.workspaces.map((w: { id: string }) => w.id).sort()).toEqual([...machines.generated.workspaceIds].sort());
+    expect(remoteHead(machines.repo)).toBe(before);
+    expectFsckClean(machines.repo);
   });
 
   it('stops a push from a wrong --root: a copy of the set-up without the workspaces', async () => {
-    const before = remoteHead(repo);
+    const before = remoteHead(machines.repo);
     const wrong = path.join(await tempDir('wrong-root'), 'workspaces');
     await fsp.mkdir(wrong, { recursive: true });
-    await fsp.cp(path.join(machineA, '.git'), path.join(wrong, '.git'), { recursive: true });
-    await fsp.copyFile(path.join(machineA, '.planalign-sync.yaml'), path.join(wrong, '.planalign-sync.yaml'));
+    await fsp.cp(path.join(machines.machineA, '.git'), path.join(wrong, '.git'), { recursive: true });
+    await fsp.copyFile(path.join(machines.machineA, '.planalign-sync.yaml'), path.join(wrong, '.planalign-sync.yaml'));
     const refused = await runCli(['--root', wrong, 'sync', 'push']);
     expect(refused.code).toBe(9);
-    expect(remoteHead(repo)).toBe(before);
-    expect(remoteFiles(repo).filter((file) => file.startsWith(generated.workspaceIds[0]))).not.toEqual([]);
+    expect(remoteHead(machines.repo)).toBe(before);
+    expect(remoteFiles(machines.repo).filter((file) => file.startsWith(machines.generated.workspaceIds[0]))).not.toEqual([]);
   });
 
   it('follows max_delete_percent for deletions inside workspaces', async () => {
-    const workspace = generated.workspaceIds[0];
-    const scenarios = (await fsp.readdir(path.join(machineA, workspace, 'scenarios'))).sort();
-    const settings = (await readSettings(machineA))!;
-    await writeSettings(machineA, { ...settings.sync, max_delete_percent: 5 });
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    const before = remoteHead(repo);
-    await fsp.rm(path.join(machineA, workspace, 'scenarios', scenarios[0]), { recursive: true });
-    await fsp.rm(path.join(machineA, workspace, 'scenarios', scenarios[1]), { recursive: true });
-    const refused = await runJson(['--root', machineA, 'sync', 'push']);
+    const workspace = machines.generated.workspaceIds[0];
+    const scenarios = (await fsp.readdir(path.join(machines.machineA, workspace, 'scenarios'))).sort();
+    const settings = (await readSettings(machines.machineA))!;
+    await writeSettings(machines.machineA, { ...settings.sync, max_delete_percent: 5 });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    const before = remoteHead(machines.repo);
+    await fsp.rm(path.join(machines.machineA, workspace, 'scenarios', scenarios[0]), { recursive: true });
+    await fsp.rm(path.join(machines.machineA, workspace, 'scenarios', scenarios[1]), { recursive: true });
+    const refused = await runJson(['--root', machines.machineA, 'sync', 'push']);
     expect(refused.code).toBe(9);
     expect(refused.body.error).toMatchObject({ code: 'deletions_held', workspaces: [], max_delete_percent: 5 });
     expect(refused.body.error.percent).toBeGreaterThan(5);
-    expect(remoteHead(repo)).toBe(before);
+    expect(remoteHead(machines.repo)).toBe(before);
 
-    const allowed = await runCli(['--root', machineA, 'sync', 'push', '--allow-delete']);
+    const allowed = await runCli(['--root', machines.machineA, 'sync', 'push', '--allow-delete']);
     expect(allowed.code).toBe(0);
-    expect(remoteFiles(repo).some((file) => file.startsWith(`${workspace}/scenarios/${scenarios[0]}/`))).toBe(false);
-    await writeSettings(machineA, { ...settings.sync, max_delete_percent: 50 });
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    expectFsckClean(repo);
+    expect(remoteFiles(machines.repo).some((file) => file.startsWith(`${workspace}/scenarios/${scenarios[0]}/`))).toBe(false);
+    await writeSettings(machines.machineA, { ...settings.sync, max_delete_percent: 50 });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    expectFsckClean(machines.repo);
   });
 
   it("a pull that removes a workspace this computer changed keeps this computer's version in a backup first", async () => {
-    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
-    const workspace = generated.workspaceIds[1];
-    const scenario = (await fsp.readdir(path.join(machineB, workspace, 'scenarios'))).sort()[0];
-    await editScenario(machineB, workspace, scenario, { description: 'edited on B before the removal arrived' });
-    const edited = await fsp.readFile(path.join(machineB, workspace, 'scenarios', scenario, 'scenario.json'));
-    expect((await runCli(['--root', machineB, 'sync', 'status'])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineB, 'sync', 'pull'])).code).toBe(0);
+    const workspace = machines.generated.workspaceIds[1];
+    const scenario = (await fsp.readdir(path.join(machines.machineB, workspace, 'scenarios'))).sort()[0];
+    await editScenario(machines.machineB, workspace, scenario, { description: 'edited on B before the removal arrived' });
+    const edited = await fsp.readFile(path.join(machines.machineB, workspace, 'scenarios', scenario, 'scenario.json'));
+    expect((await runCli(['--root', machines.machineB, 'sync', 'status'])).code).toBe(0);
 
-    await fsp.rm(path.join(machineA, workspace), { recursive: true });
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(9);
-    expect((await runCli(['--root', machineA, 'sync', 'push', '--allow-delete'])).code).toBe(0);
+    await fsp.rm(path.join(machines.machineA, workspace), { recursive: true });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(9);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push', '--allow-delete'])).code).toBe(0);
 
-    const pulled = await runCli(['--root', machineB, 'sync', 'pull']);
+    const pulled = await runCli(['--root', machines.machineB, 'sync', 'pull']);
     expect(pulled.code).toBe(0);
-    expect(await workspaceFolders(machineB)).not.toContain(workspace);
-    const conflicts = await runJson(['--root', machineB, 'sync', 'conflicts']);
+    expect(await workspaceFolders(machines.machineB)).not.toContain(workspace);
+    const conflicts = await runJson(['--root', machines.machineB, 'sync', 'conflicts']);
     const kept = conflicts.body.past.filter((b: { path: string }) => b.path === `${workspace}/scenarios/${scenario}/scenario.json`);
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ side: 'local', strategy: 'workspace-removed' });
-    const backupFile = path.join(machineB, '.planalign-sync-backups', kept[0].id, workspace, 'scenarios', scenario, 'scenario.json');
+    const backupFile = path.join(machines.machineB, '.planalign-sync-backups', kept[0].id, workspace, 'scenarios', scenario, 'scenario.json');
     expect(await fsp.readFile(backupFile)).toEqual(edited);
     // B's push after the pull sends nothing back: the workspace stays removed.
-    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
-    expect(remoteFiles(repo).some((file) => file.startsWith(`${workspace}/`))).toBe(false);
-    expectFsckClean(repo);
+    expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFiles(machines.repo).some((file) => file.startsWith(`${workspace}/`))).toBe(false);
+    expectFsckClean(machines.repo);
   });
 });

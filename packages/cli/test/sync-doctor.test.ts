@@ -3,6 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCTOR_CHECKS } from '@planalign/sync-core';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { expectFsckClean, gitAsync, nativeGit, runCli, runJson, tempDir } from './harness.js';
@@ -55,20 +56,7 @@ describe('planalign sync doctor', () => {
     const json = await runJson(['--root', root, 'sync', 'doctor'], { env: auth });
     expect(json.code).toBe(0);
     expect(json.body.healthy).toBe(true);
-    expect(json.body.findings.map((finding: { check: string }) => finding.check)).toEqual([
-      'setup',
-      'remote',
-      'credentials',
-      'clock',
-      'lock',
-      'checkout',
-      'index',
-      'objects',
-      'repository_size',
-      'disk_space',
-      'skipped_files',
-      'last_sync',
-    ]);
+    expect(json.body.findings.map((finding: { check: string }) => finding.check)).toEqual([...DOCTOR_CHECKS]);
   });
 
   it('reports a stale lock and leaves it, until --fix-lock removes it', async () => {

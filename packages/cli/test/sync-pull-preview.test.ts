@@ -1,9 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GitServer } from '@planalign/git-test-server/git-server';
-import { addRun, editScenario, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
-import { nativeGit, readJson, runCli, runJson, twoMachines } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { addRun, editScenario } from '@planalign/sync-tools/workspace-generator';
+import { nativeGit, readJson, runCli, runJson, syncedMachines } from './harness.js';
 
 /** Every byte of a root that a pull may change: its files (the repository aside), the index and the branch. */
 async function rootSnapshot(root: string): Promise<Map<string, string>> {
@@ -20,42 +19,27 @@ async function rootSnapshot(root: string): Promise<Map<string, string>> {
 }
 
 describe('sync pull --dry-run', () => {
-  let server: GitServer;
-  let url: string;
-  let machineA: string;
-  let machineB: string;
-  let generated: GeneratedRoot;
-
-  beforeAll(async () => {
-    ({ server, url, machineA, machineB, generated } = await twoMachines('pull-preview'));
-    expect((await runCli(['--root', machineA, 'sync', 'init', '--remote', url])).code).toBe(0);
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    expect((await runCli(['--root', machineB, 'sync', 'init', '--remote', url])).code).toBe(0);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const machines = syncedMachines('pull-preview');
 
   it('tells what a pull would bring and what would conflict, changing nothing but the remote-tracking ref', async () => {
-    const workspace = generated.workspaceIds[0];
-    const [first, second] = (await fsp.readdir(path.join(machineA, workspace, 'scenarios'))).sort();
+    const workspace = machines.generated.workspaceIds[0];
+    const [first, second] = (await fsp.readdir(path.join(machines.machineA, workspace, 'scenarios'))).sort();
     const scenarioName = async (root: string, id: string) => (await readJson(path.join(root, workspace, 'scenarios', id, 'scenario.json'))).name;
-    const secondName = await scenarioName(machineA, second);
+    const secondName = await scenarioName(machines.machineA, second);
     // A: renames the first scenario and adds a run to the second, and shares that.
-    await editScenario(machineA, workspace, first, { name: 'Renamed on A' });
-    const run = await addRun(machineA, workspace, second, { status: 'completed' });
-    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
-    const remoteHead = nativeGit(server.repoPath('pull-preview'), ['rev-parse', 'main']).stdout.trim();
+    await editScenario(machines.machineA, workspace, first, { name: 'Renamed on A' });
+    const run = await addRun(machines.machineA, workspace, second, { status: 'completed' });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    const remoteHead = nativeGit(machines.repo, ['rev-parse', 'main']).stdout.trim();
     // B, later and not yet recorded: renames the same scenario otherwise.
-    await editScenario(machineB, workspace, first, { name: 'Renamed on B' });
+    await editScenario(machines.machineB, workspace, first, { name: 'Renamed on B' });
 
-    const before = await rootSnapshot(machineB);
-    const preview = await runJson(['--root', machineB, 'sync', 'pull', '--dry-run']);
+    const before = await rootSnapshot(machines.machineB);
+    const preview = await runJson(['--root', machines.machineB, 'sync', 'pull', '--dry-run']);
     expect(preview.code).toBe(0);
-    expect(await rootSnapshot(machineB)).toEqual(before);
+    expect(await rootSnapshot(machines.machineB)).toEqual(before);
     // The one thing that moved: where this computer knows origin's branch to be.
-    expect(nativeGit(machineB, ['rev-parse', 'refs/remotes/origin/main']).stdout.trim()).toBe(remoteHead);
+    expect(nativeGit(machines.machineB, ['rev-parse', 'refs/remotes/origin/main']).stdout.trim()).toBe(remoteHead);
 
     expect(preview.body).toMatchObject({ up_to_date: false, local_changes: 1, other_files: 0, backed_up_before_removal: [] });
     expect(preview.body.workspaces).toEqual([
@@ -71,21 +55,21 @@ describe('sync pull --dry-run', () => {
         strategy: 'last-write-wins',
       },
     ]);
-    const text = await runCli(['--root', machineB, 'sync', 'pull', '--dry-run']);
+    const text = await runCli(['--root', machines.machineB, 'sync', 'pull', '--dry-run']);
     expect(text.stdout).toMatch(/Nothing was changed here/);
     expect(text.stdout).toMatch(/name: "Renamed on B" here, "Renamed on A" on the remote/);
-    expect(await rootSnapshot(machineB)).toEqual(before);
+    expect(await rootSnapshot(machines.machineB)).toEqual(before);
 
     // The pull then does what the preview said.
-    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
-    expect(await scenarioName(machineB, first)).toBe('Renamed on B');
-    expect(await fsp.readdir(path.join(machineB, workspace, 'scenarios', second, 'runs'))).toContain(run.runId);
+    expect((await runCli(['--root', machines.machineB, 'sync', 'pull'])).code).toBe(0);
+    expect(await scenarioName(machines.machineB, first)).toBe('Renamed on B');
+    expect(await fsp.readdir(path.join(machines.machineB, workspace, 'scenarios', second, 'runs'))).toContain(run.runId);
   });
 
   it('says so when there is nothing to pull, and refuses a team remote', async () => {
-    const preview = await runJson(['--root', machineB, 'sync', 'pull', '--dry-run']);
+    const preview = await runJson(['--root', machines.machineB, 'sync', 'pull', '--dry-run']);
     expect(preview.body).toMatchObject({ up_to_date: true, workspaces: [], conflicts: [], message: 'Already up to date.' });
-    const refused = await runCli(['--root', machineB, 'sync', 'pull', '--dry-run', '--remote', 'team']);
+    const refused = await runCli(['--root', machines.machineB, 'sync', 'pull', '--dry-run', '--remote', 'team']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--dry-run');
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
-import type { DoctorCheck, DoctorReport } from '../src/models/doctor.js';
+import { DOCTOR_CHECKS, type DoctorCheck, type DoctorReport } from '../src/models/doctor.js';
 import { SyncService } from '../src/sync/sync-service.js';
 import { expectFsckClean, gitLocal, isolateFromThisComputer, machineRoot, scenarioPath, writeWorkspace } from './machines.js';
 
@@ -73,20 +73,7 @@ describe('doctor', () => {
     const report = await sync.doctor();
     expect(report.findings.filter((f) => f.status !== 'ok' && f.status !== 'skipped')).toEqual([]);
     expect(report.healthy).toBe(true);
-    expect(report.findings.map((f) => f.check)).toEqual([
-      'setup',
-      'remote',
-      'credentials',
-      'clock',
-      'lock',
-      'checkout',
-      'index',
-      'objects',
-      'repository_size',
-      'disk_space',
-      'skipped_files',
-      'last_sync',
-    ]);
+    expect(report.findings.map((f) => f.check)).toEqual([...DOCTOR_CHECKS]);
     expect(finding(report, 'clock').seconds).toBeLessThan(5);
     expect(finding(report, 'disk_space').bytes).toBeGreaterThan(0);
     expect(finding(report, 'repository_size').largest_file_bytes).toBeGreaterThan(0);
