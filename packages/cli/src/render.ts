@@ -108,6 +108,7 @@ export function renderLog(entries: SyncLogEntry[]): string {
 export function renderSyncNotes(resolved: ResolvedConflict[], skipped: SkippedFile[]): string[] {
   const lines = resolved.map((r) => {
     if (r.winner === 'merged') return `merged: ${r.path}: edits from both machines kept`;
+    if (r.strategy === 'workspace-removed') return `removed: ${r.path}: its workspace was removed elsewhere; this computer's version is in backup ${r.backup}`;
     const keys = r.keys.length > 0 ? ` for ${r.keys.join(', ')}` : '';
     return `conflict: ${r.path}: kept the ${r.winner} version${keys}${r.backup ? ` (the other one is in backup ${r.backup})` : ''}`;
   });
@@ -235,7 +236,7 @@ export function renderPullPreview(preview: PullPreview): string {
       const scenarios = workspace.scenarios[kind];
       return [
         scenarios.length > 0 ? `${kind} ${plural(scenarios.length, 'scenario')} (${scenarios.map((name) => `"${name}"`).join(', ')})` : null,
-        workspace.runs[kind] > 0 ? `${kind} ${plural(workspace.runs[kind], 'run file')}` : null,
+        workspace.runs[kind] > 0 ? `${kind} ${plural(workspace.runs[kind], 'run')}` : null,
       ].filter(Boolean);
     });
     lines.push(

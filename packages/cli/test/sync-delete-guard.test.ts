@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSettings, writeSettings } from '@planalign/sync-core';
 import { editScenario } from '@planalign/sync-tools/workspace-generator';
-import { expectFsckClean, readJson, remoteFiles, remoteHead, runCli, runJson, syncedMachines, tempDir } from './harness.js';
+import { expectFsckClean, nativeGit, readJson, remoteFiles, remoteHead, runCli, runJson, syncedMachines, tempDir } from './harness.js';
 
 const workspaceFolders = async (root: string) => (await fsp.readdir(root)).filter((name) => !name.startsWith('.'));
 
@@ -17,8 +17,11 @@ describe('the delete guard', () => {
     await fsp.cp(machines.machineA, emptied, { recursive: true });
     for (const folder of await workspaceFolders(emptied)) await fsp.rm(path.join(emptied, folder), { recursive: true });
 
+    const committed = nativeGit(emptied, ['rev-parse', 'HEAD']).stdout;
     const refused = await runCli(['--root', emptied, 'sync', 'push']);
     expect(refused.code).toBe(9);
+    // Not even committed here: files put back leave no trace in the history.
+    expect(nativeGit(emptied, ['rev-parse', 'HEAD']).stdout).toBe(committed);
     expect(refused.stderr).toContain(`"${(await readJson(path.join(machines.machineA, machines.generated.workspaceIds[0], 'workspace.json'))).name}"`);
     expect(refused.stderr).toMatch(/Nothing was sent/);
     expect(refused.stderr).toContain('--allow-delete');

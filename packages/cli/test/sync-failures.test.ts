@@ -42,6 +42,11 @@ describe('failures leave local work intact', () => {
     expect((await readJson(file)).description).toBe('pending edit');
     const none = await runCli(['--root', root, 'sync', 'push'], { env: { PLANALIGN_SYNC_TOKEN: '' } });
     expect(none.code).toBe(3);
+    // Status still answers, from the last sync, and says why it could not ask.
+    const status = await runJson(['--root', root, 'sync', 'status'], { env: { ...auth, PLANALIGN_SYNC_TOKEN: wrong } });
+    expect(status.code).toBe(0);
+    expect(status.body.warnings.join(' ')).toMatch(/Showing the state as of the last sync/);
+    expect(JSON.stringify(status.body)).not.toContain(wrong);
   });
 
   it('a remote that is down exits 4, keeps the local commit, and a later push succeeds', async () => {

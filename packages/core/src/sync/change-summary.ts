@@ -14,6 +14,7 @@ export interface ChangeSummary {
   /** every scenario added, those of new workspaces included */
   addedScenarioCount: number;
   addedWorkspaces: string[];
+  removedWorkspaces: string[];
 }
 
 const quote = (name: string) => `"${name}"`;
@@ -60,14 +61,17 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
   }
   const lines: string[] = [];
   const addedWorkspaces: string[] = [];
+  const removedWorkspaces: string[] = [];
   const addedScenarios: string[] = [];
   for (const [ws, kind] of workspaces) {
     const name = await names.workspaceName(ws);
     if (kind === 'added') {
       addedWorkspaces.push(name);
       lines.push(`Add workspace ${quote(name)}`);
-    } else if (kind === 'deleted') lines.push(`Remove workspace ${quote(name)}`);
-    else if (kind === 'modified') lines.push(`Update workspace ${quote(name)}`);
+    } else if (kind === 'deleted') {
+      removedWorkspaces.push(name);
+      lines.push(`Remove workspace ${quote(name)}`);
+    } else if (kind === 'modified') lines.push(`Update workspace ${quote(name)}`);
   }
   for (const { ws, sc, kind } of scenarios.values()) {
     if (workspaces.get(ws) === 'added' || workspaces.get(ws) === 'deleted') continue;
@@ -97,6 +101,7 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
     addedScenarios,
     addedScenarioCount: [...scenarios.values()].filter((scenario) => scenario.kind === 'added').length,
     addedWorkspaces,
+    removedWorkspaces,
   };
 }
 

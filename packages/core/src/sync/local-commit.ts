@@ -86,18 +86,19 @@ export async function localWorkTree(context: SyncContext): Promise<{ tree: strin
  * Commits whatever changed in the working tree, so that no later merge or checkout can
  * overwrite it. Only changed files are read; files that fail their content check stay out.
  */
-export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: { automatic?: AutomaticSync } = {}): Promise<LocalCommit> {
+export interface CommitOptions {
+  automatic?: AutomaticSync;
+  /** looks at the tree about to be committed (and what the settings hold back); throwing leaves nothing committed */
+  beforeCommit?: (tree: string, withheld: Hold) => Promise<void>;
+}
+
+export async function commitLocalChanges(context: SyncContext, explicitMessage?: string, options: CommitOptions = {}): Promise<LocalCommit> {
   // Taken before anything moves: a Git program at work in the root stops the commit here, not
   // after the branch moved with an index left behind it.
   return withIndexLock(context.repo.gitdir, (lock) => commitLocked(context, lock, explicitMessage, options));
 }
 
-async function commitLocked(
-  context: SyncContext,
-  lock: IndexLock,
-  explicitMessage: string | undefined,
-  options: { automatic?: AutomaticSync },
-): Promise<LocalCommit> {
+async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessage: string | undefined, options: CommitOptions): Promise<LocalCommit> {
   const { repo, root } = context;
   const { cache, index, scan } = await scanWorkingTree(context);
   if (index.unmerged.length > 0) {
@@ -124,6 +125,11 @@ async function commitLocked(
     // A run killed after moving the branch left an older index behind: the files are HEAD's.
     await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
+  }
+  if (options.beforeCommit) {
+    // The check reads the tree from the repository: its objects are stored first (nothing points at them yet).
+    await objects.flush(repo.gitdir);
+    await options.beforeCommit(tree, snapshot.withheld);
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
   const commit = await repo.writeCommit({ tree, parents: head ? [head] : [], message, author: await commitIdentity(repo) }, objects);

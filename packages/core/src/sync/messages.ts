@@ -28,13 +28,15 @@ export function pullMessage(summary: ChangeSummary, remoteEmpty: boolean, applie
       .join('; ');
   }
   const added = summary.addedWorkspaces.length;
-  const updated = summary.workspaces.length - added;
-  const what = [
-    added > 0 ? `Brought down ${plural(added, 'new workspace')}` : null,
-    updated > 0 ? `${added > 0 ? 'updated' : 'Updated'} ${plural(updated, 'workspace')}` : null,
-  ]
-    .filter(Boolean)
-    .join(' and ');
+  const removed = summary.removedWorkspaces.length;
+  const updated = summary.workspaces.length - added - removed;
+  const parts = [
+    added > 0 ? `brought down ${plural(added, 'new workspace')}` : null,
+    updated > 0 ? `updated ${plural(updated, 'workspace')}` : null,
+    removed > 0 ? `removed ${plural(removed, 'workspace')} (${summary.removedWorkspaces.map((name) => `"${name}"`).join(', ')}) as another computer did` : null,
+  ].filter((part): part is string => part !== null);
+  const joined = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
+  const what = joined.charAt(0).toUpperCase() + joined.slice(1);
   const extras = [
     summary.addedScenarioCount > 0 ? plural(summary.addedScenarioCount, 'new scenario') : null,
     summary.addedRuns > 0 ? plural(summary.addedRuns, 'new run') : null,

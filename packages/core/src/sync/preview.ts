@@ -5,6 +5,7 @@ import { mergeTrees, type FileConflict } from '../conflict/three-way-merge.js';
 import { diffTrees, fileAtPath, type PathChange } from '../git/tree-diff.js';
 import type { ConflictPreview, PullPreview, WorkspacePreview } from '../models/preview.js';
 import { CONFLICT_STRATEGIES, type ConflictStrategy } from '../models/sync-config.js';
+import path from 'node:path';
 import { withRootLock } from '../state/lock.js';
 import { plural } from '../util/plural.js';
 import { NameBook } from '../workspace/names.js';
@@ -63,7 +64,11 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
         ? theirsTree
         : await mergeTrees(repo, baseTree, removed.oursTree, theirsTree, recording(resolver.resolve, bothChanged));
     const incoming = await diffTrees(repo, local.tree, merged);
-    const names = new NameBook(root, (file) => fileAtPath(repo, theirsTree, file));
+    // Names as they will be after the pull (a renamed scenario by its new name); removed things by their name here.
+    const names = new NameBook(
+      path.join(repo.gitdir, 'no-working-tree'),
+      async (file) => (await fileAtPath(repo, merged, file)) ?? fileAtPath(repo, local.tree, file),
+    );
     const workspaces = await describeWorkspaces(incoming, names);
     const conflicts = await describeConflicts(context, bothChanged, strategy, changedAt, names);
     const inWorkspaces = new Set(workspaces.map((w) => w.id));
@@ -106,15 +111,20 @@ async function describeWorkspaces(changes: PathChange[], names: NameBook): Promi
   for (const [id, inside] of byWorkspace) {
     const workspaceFile = inside.find((change) => placeOf(change.path).file === 'workspace');
     const scenarios = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
-    const runs = { added: 0, changed: 0, removed: 0 };
+    const touchedRuns = new Map<string, 'added' | 'changed' | 'removed'>();
     const touchedScenarios = new Map<string, 'added' | 'changed' | 'removed'>();
+    // A run counts once, by its metadata file; a scenario changes when its own files do (runs aside).
+    const note = (seen: Map<string, 'added' | 'changed' | 'removed'>, key: string, own: boolean, change: PathChange) => {
+      if (own) seen.set(key, kindOf(change));
+      else if (!seen.has(key)) seen.set(key, 'changed');
+    };
     for (const change of inside) {
       const place = placeOf(change.path);
-      if (place.file === 'run') runs[kindOf(change)] += 1;
-      if (place.scenarioId && (place.file === 'scenario' || !touchedScenarios.has(place.scenarioId))) {
-        touchedScenarios.set(place.scenarioId, place.file === 'scenario' ? kindOf(change) : 'changed');
-      }
+      if (place.runId) note(touchedRuns, `${place.scenarioId}/${place.runId}`, place.file === 'run', change);
+      else if (place.scenarioId) note(touchedScenarios, place.scenarioId, place.file === 'scenario', change);
     }
+    const runs = { added: 0, changed: 0, removed: 0 };
+    for (const kind of touchedRuns.values()) runs[kind] += 1;
     for (const [scenarioId, kind] of touchedScenarios) scenarios[kind].push(await names.scenarioName(id, scenarioId));
     previews.push({
       id,
@@ -171,7 +181,7 @@ function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conf
   if (workspaces.length === 0 && otherFiles === 0) return 'Already up to date.';
   const count = (change: WorkspacePreview['change']) => workspaces.filter((w) => w.change === change).length;
   const parts = [
-    count('added') > 0 ? `would bring ${plural(count('added'), 'new workspace')}` : null,
+    count('added') > 0 ? `bring ${plural(count('added'), 'new workspace')}` : null,
     count('changed') > 0 ? `update ${plural(count('changed'), 'workspace')}` : null,
     count('removed') > 0 ? `remove ${plural(count('removed'), 'workspace')}` : null,
     otherFiles > 0 ? `change ${plural(otherFiles, 'file')} outside the workspaces` : null,
@@ -180,6 +190,6 @@ function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conf
     conflicts.length > 0 ? `${plural(conflicts.length, 'file')} changed both here and on the remote` : null,
     keptBeforeRemoval > 0 ? `${plural(keptBeforeRemoval, 'file')} changed here would be kept in a backup before its workspace goes` : null,
   ].filter(Boolean);
-  const sentence = `A pull ${parts.join(', ')}.`;
+  const sentence = `A pull would ${parts.join(', ')}.`;
   return notes.length > 0 ? `${sentence} ${notes.join('; ')}.` : sentence;
 }

@@ -45,8 +45,14 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
   return withRootLock(context.repo.gitdir, 'push', async () => {
     await recover(context);
     progress.step('commit', 'Committing local changes');
-    const local = await commitLocalChanges(context, options.message, { automatic: options.automatic });
-    if (!options.allowDelete) await guardBeforeSending(context, targets, local.withheld);
+    // Deletions that would go too far stop before they are even committed: put back, they leave no trace.
+    const beforeCommit = options.allowDelete ? undefined : (tree: string, withheld: Hold) => guardBeforeSending(context, targets, tree, withheld);
+    const local = await commitLocalChanges(context, options.message, { automatic: options.automatic, beforeCommit });
+    // Without a new commit, the branch may still hold deletions committed earlier (by a pull, say).
+    if (beforeCommit && !local.commit) {
+      const head = await context.repo.resolveRef(context.branchRef);
+      if (head) await beforeCommit((await context.repo.readCommit(head)).tree, local.withheld);
+    }
     const teams = await exchangeWithTeams(context, targets.teams, progress, { push: true, strategy, alone: !targets.origin });
     const origin = targets.origin ? await pushToOrigin(context, url, progress, { strategy, withheld: local.withheld, allowDelete: options.allowDelete }) : null;
     const resolved = [...teams.flatMap((t) => t.resolved), ...(origin?.resolved ?? [])];
@@ -148,16 +154,20 @@ async function pushToOrigin(
 }
 
 /**
- * Stops a push that would delete too much before any remote is contacted: what this root's
- * branch holds now against what it and each remote last agreed on (for origin, where the branch
+ * Stops a push that would delete too much before any remote is contacted: the tree it would
+ * send (this root's branch, with local work on top) against what it and each remote last agreed on (for origin, where the branch
  * and origin's tracking ref meet; for a team remote, the branch as last mirrored to it, limited
  * to the workspaces it carries).
  */
-async function guardBeforeSending(context: SyncContext, targets: { origin: boolean; teams: [string, RemoteSettings][] }, withheld: Hold): Promise<void> {
+async function guardBeforeSending(
+  context: SyncContext,
+  targets: { origin: boolean; teams: [string, RemoteSettings][] },
+  headTree: string,
+  withheld: Hold,
+): Promise<void> {
   const { repo } = context;
   const head = await repo.resolveRef(context.branchRef);
   if (!head) return;
-  const headTree = (await repo.readCommit(head)).tree;
   const max = context.settings.max_delete_percent;
   const treeOf = async (ref: string) => {
     const commit = await repo.resolveRef(ref);

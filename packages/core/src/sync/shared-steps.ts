@@ -85,7 +85,13 @@ export function toFileChanges(applied: PathChange[]) {
 
 /** Records remote changes brought here as a `pull` entry; returns their summary and the pull's message. */
 export async function journalPull(context: SyncContext, applied: PathChange[], remoteEmpty: boolean, timestamp: string, commit: string | null) {
-  const summary = await summarizeChanges(toFileChanges(applied), new NameBook(context.root));
+  // Removed things are named from the version they had before (their files are gone).
+  const before = new Map(applied.map((change) => [change.path, change.before]));
+  const names = new NameBook(context.root, async (file) => {
+    const oid = before.get(file);
+    return oid ? context.repo.readBlob(oid) : null;
+  });
+  const summary = await summarizeChanges(toFileChanges(applied), names);
   const message = pullMessage(summary, remoteEmpty, applied);
   if (applied.length > 0) {
     await appendJournal(context.repo.gitdir, {

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { SyncBusyError, SyncNetworkError } from '../errors.js';
+import { SyncAuthError, SyncBusyError, SyncNetworkError } from '../errors.js';
 import { writeIndex } from '../git/index-file.js';
 import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
@@ -39,8 +39,9 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
         await context.repo.fetch({ url: context.settings.remote, branch: context.branch });
         remoteReachable = true;
       } catch (error) {
-        if (!(error instanceof SyncNetworkError)) throw error;
-        remoteReachable = false;
+        // Unreachable or refusing this computer's credentials: the local state is still worth showing.
+        if (!(error instanceof SyncNetworkError) && !(error instanceof SyncAuthError)) throw error;
+        if (error instanceof SyncNetworkError) remoteReachable = false;
         warnings.push(`${error.message} Showing the state as of the last sync.`);
       }
     }
