@@ -66,12 +66,12 @@ export function createSyncStore(api = new SyncApi()) {
 
   /** The operation the person stopped waiting for: its progress is no longer shown. */
   let leftRunning: OperationName | null = null;
-  const running = (name: OperationName, message: string, fraction: number | null): RunningOperation => ({
-    name,
-    message,
-    fraction,
-    startedAt: state.running?.name === name ? state.running.startedAt : Date.now(),
-  });
+  /** When the page first saw the server's current operation: kept until the server says it finished. */
+  let seen: { name: OperationName; at: number } | null = null;
+  const running = (name: OperationName, message: string, fraction: number | null): RunningOperation => {
+    if (seen?.name !== name) seen = { name, at: Date.now() };
+    return { name, message, fraction, startedAt: seen.at };
+  };
 
   function onEvent(event: OperationEvent): void {
     if (event.type === 'regen') {
@@ -93,6 +93,7 @@ export function createSyncStore(api = new SyncApi()) {
       state.running = running(event.operation, `${OPERATION_LABELS[event.operation]}: ${event.message}`, fraction);
     } else {
       leftRunning = null;
+      seen = null;
       state.running = null;
       void refresh();
     }
