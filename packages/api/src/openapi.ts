@@ -197,6 +197,12 @@ export function openApiDocument(): object {
           'RegenRequest',
         ),
       },
+      '/api/sync/regen/clear': {
+        post: operation('Remove the finished jobs (rebuilt, failed or cancelled) and their logs', {
+          type: 'object',
+          properties: { removed: { type: 'integer' } },
+        }),
+      },
       '/api/sync/regen/{id}/cancel': {
         post: operation('Cancel a queued or running job', ref('RegenJob'), undefined, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]),
       },

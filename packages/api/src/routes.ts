@@ -152,6 +152,10 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json({ jobs });
   });
 
+  router.post('/regen/clear', async (_request, response) => {
+    response.json(await regen.service.clearFinished());
+  });
+
   for (const action of ['cancel', 'retry'] as const) {
     router.post(`/regen/:id/${action}`, async (request, response) => {
       const id = String(request.params.id);

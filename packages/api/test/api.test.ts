@@ -275,6 +275,14 @@ describe('regeneration over HTTP', () => {
       const log = await call(api.url, 'GET', `/api/sync/regen/${slowJob.id}/log`);
       expect(log.body.log).toContain('Simulating year');
 
+      // finished jobs can be cleared away, with their logs
+      const jobsNow = async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs as { status: string }[];
+      await expect.poll(async () => (await jobsNow()).every((j) => j.status === 'succeeded'), { timeout: 15_000 }).toBe(true);
+      const finished = (await jobsNow()).length;
+      expect((await call(api.url, 'POST', '/api/sync/regen/clear', {})).body).toEqual({ removed: finished });
+      expect((await call(api.url, 'GET', '/api/sync/regen')).body.jobs).toEqual([]);
+      expect((await call(api.url, 'GET', `/api/sync/regen/${slowJob.id}/log`)).status).toBe(422);
+
       expect((await call(api.url, 'POST', '/api/sync/regen', {})).status).toBe(422);
       expect((await call(api.url, 'POST', '/api/sync/regen', { workspace: 'nope' })).status).toBe(404);
       expect((await call(api.url, 'POST', '/api/sync/regen/zzz/cancel', {})).status).toBe(422);

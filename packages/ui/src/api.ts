@@ -91,6 +91,9 @@ export class ApiError extends Error {
 
 const TOKEN_KEY = 'planalign-sync-token';
 
+/** The code of a call the person stopped waiting for. */
+export const STOPPED_WAITING = 'stopped_waiting';
+
 const workspaceRoute = (id: string) => `/workspaces/${encodeURIComponent(id)}`;
 const scenarioRoute = (workspaceId: string, scenarioId: string) => `${workspaceRoute(workspaceId)}/scenarios/${encodeURIComponent(scenarioId)}`;
 
@@ -114,18 +117,30 @@ export class SyncApi {
     return { ...(json ? { 'Content-Type': 'application/json' } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) };
   }
 
-  private async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+  /**
+   * One call to the API. `signal` stops waiting for the answer (the server may still finish
+   * the work): the call then fails with the code `stopped_waiting`.
+   */
+  private async request<T>(method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.base}/api/sync${route}`, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       });
     } catch {
+      if (signal?.aborted) throw new ApiError(0, STOPPED_WAITING, 'Stopped waiting for the sync server.');
       throw new ApiError(0, 'api_unreachable', 'The sync server is not answering.');
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      if (signal?.aborted) throw new ApiError(0, STOPPED_WAITING, 'Stopped waiting for the sync server.');
+      throw new ApiError(0, 'api_unreachable', 'The sync server stopped answering.');
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
@@ -169,6 +184,10 @@ export class SyncApi {
   regen() {
     return this.request<RegenOverview>('GET', '/regen');
   }
+  /** Removes the finished jobs (rebuilt, failed or cancelled) from the list, with their logs. */
+  clearFinishedJobs() {
+    return this.request<{ removed: number }>('POST', '/regen/clear', {});
+  }
   rebuild(target: { workspace?: string; scenario?: string; all_missing?: boolean }) {
     return this.request<{ jobs: RegenJob[] }>('POST', '/regen', target);
   }
@@ -191,15 +210,20 @@ export class SyncApi {
   log(limit = 50) {
     return this.request<SyncLogEntry[]>('GET', `/log?limit=${limit}`);
   }
-  push(options: { message?: string; allowDelete?: boolean } = {}) {
-    return this.request<PushResult>('POST', '/push', {
-      ...(options.message ? { message: options.message } : {}),
-      ...(options.allowDelete ? { allow_delete: true } : {}),
-    });
+  push(options: { message?: string; allowDelete?: boolean } = {}, signal?: AbortSignal) {
+    return this.request<PushResult>(
+      'POST',
+      '/push',
+      {
+        ...(options.message ? { message: options.message } : {}),
+        ...(options.allowDelete ? { allow_delete: true } : {}),
+      },
+      signal,
+    );
   }
   /** What a pull would bring and find in conflict; nothing on this computer changes. */
-  preview() {
-    return this.request<PullPreview>('GET', '/preview');
+  preview(signal?: AbortSignal) {
+    return this.request<PullPreview>('GET', '/preview', undefined, signal);
   }
   pull() {
     return this.request<PullResult>('POST', '/pull', {});
@@ -292,14 +316,16 @@ export class SyncApi {
   /**
    * Follows the server-sent events of running operations. Read through fetch rather than
    * EventSource so a token can be sent; reconnects after a pause when the stream drops.
+   * `onConnection` hears when the stream opens (true) and when it drops or is refused (false).
    */
-  events(onEvent: (event: OperationEvent) => void): () => void {
+  events(onEvent: (event: OperationEvent) => void, onConnection?: (connected: boolean) => void): () => void {
     const controller = new AbortController();
     const follow = async () => {
       while (!controller.signal.aborted) {
         try {
           const response = await fetch(`${this.base}/api/sync/events`, { headers: this.headers(false), signal: controller.signal });
           if (!response.ok || !response.body) throw new Error(String(response.status));
+          onConnection?.(true);
           const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = '';
           for (;;) {
@@ -318,6 +344,7 @@ export class SyncApi {
         } catch {
           // dropped or refused: try again shortly, unless the page stopped listening
         }
+        if (!controller.signal.aborted) onConnection?.(false);
         if (!controller.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 3000));
       }
     };

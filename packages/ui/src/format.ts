@@ -74,6 +74,37 @@ export function shortRemote(url: string | null | undefined): string {
   return url.replace(/^[a-z+]+:\/\//, '').replace(/\.git$/, '');
 }
 
+/** The shared copy cannot be reached: said once, wherever the page notices it. */
+export const OFFLINE = {
+  title: 'Could not reach the shared copy.',
+  detail: 'This computer may be offline. Your work is saved here and syncs when the connection is back.',
+};
+
+/**
+ * Why an import failed, telling an address that could not be reached from one that answered
+ * but holds no shared workspace.
+ */
+export function explainImportError(error: unknown): { title: string; detail: string } {
+  if (error instanceof ApiError) {
+    if (error.code === 'network') {
+      return {
+        title: 'That address could not be reached.',
+        detail: 'Check it for typos, and that this computer is online. Nothing was imported.',
+      };
+    }
+    const noRepository =
+      error.code === 'invalid_configuration' && (error.next?.action === 'change_address' || /did not answer like a Git server/.test(error.message));
+    const noWorkspace = error.next?.action === 'choose_workspace' && !error.next.workspaces?.length;
+    if (noRepository || noWorkspace) {
+      return {
+        title: 'There is no shared workspace at that address.',
+        detail: 'Check the address, or ask the person who shared the workspace to copy its sharing link again. Nothing was imported.',
+      };
+    }
+  }
+  return explainError(error, 'import the workspace');
+}
+
 /**
  * What went wrong, in words for someone who does not use Git: what happened and what to do.
  * The server's own message (which names the file or setting) follows when it adds something.
@@ -82,16 +113,17 @@ export function explainError(error: unknown, failedTo?: string): { title: string
   if (!(error instanceof ApiError)) return { title: 'Something went wrong.', detail: error instanceof Error ? error.message : String(error) };
   switch (error.code) {
     case 'api_unreachable':
-      return { title: 'The sync service is not running.', detail: 'Start PlanAlign Studio (or planalign-sync-api) again, then reload this page.' };
+      return {
+        title: 'The sync service is not running.',
+        detail: 'Start PlanAlign Studio (or planalign-sync-api) again; this page picks up by itself once it answers.',
+      };
     case 'api_token_required':
       return { title: 'This sync server needs its access token.', detail: 'Enter the token it was started with (PLANALIGN_SYNC_API_TOKEN).' };
     case 'api_token_invalid':
       return { title: 'That access token is not the right one.', detail: 'Check the token the sync server was started with (PLANALIGN_SYNC_API_TOKEN).' };
     case 'network':
-      return {
-        title: 'Could not reach your sync remote.',
-        detail: `Check your internet connection; your work is saved on this computer and will sync later. ${error.message}`,
-      };
+      // the server's sentence names the address and a socket code: not words for a planner
+      return { title: OFFLINE.title, detail: OFFLINE.detail };
     case 'auth_failed':
       return {
         title: 'Your Git host did not accept the credentials.',

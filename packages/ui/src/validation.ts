@@ -37,6 +37,26 @@ export function remoteProblem(value: string): string | null {
   return null;
 }
 
+/** The https address of the same repository as an SSH one (git@host:owner/repo.git), when it can be told. */
+function httpsAddressOf(url: string): string | null {
+  const match = /^(?:ssh:\/\/)?(?:[^@/]+@)?([^:/]+)(?::\d+)?[:/](.+)$/i.exec(url);
+  return match ? `https://${match[1]}/${match[2].replace(/^\/+/, '')}` : null;
+}
+
+/**
+ * What an address needs that cannot be checked as it is typed: an SSH address works only with
+ * Git and an SSH key on this computer. Null when there is nothing to say.
+ */
+export function remoteNote(value: string): string | null {
+  const url = value.trim();
+  if (remoteKind(url) !== 'ssh') return null;
+  const https = httpsAddressOf(url);
+  return (
+    'This is an SSH address: it works only if this computer has Git installed and an SSH key the host accepts without asking for a password. ' +
+    (https ? `If you are not sure, use the https address instead: ${https}` : 'If you are not sure, use the https:// address of the repository instead.')
+  );
+}
+
 export function branchProblem(value: string): string | null {
   const name = value.trim();
   if (!name) return 'Enter a branch name, such as main.';

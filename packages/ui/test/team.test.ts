@@ -172,7 +172,9 @@ describe('team work in the dashboard', () => {
 
     // the main line changes the same setting meanwhile
     await editScenario(machineB, workspace, scenario, { description: 'Bea: main line edit' });
-    await branchRow('what-if').getByRole('button', { name: 'Merge what-if into the main line' }).click();
+    await branchRow('what-if')
+      .getByRole('button', { name: /^Merge into main.* the branch what-if$/ })
+      .click();
     const form = branchRow('what-if').locator('form');
     await form.getByRole('radio', { name: /Stop and tell me/ }).check();
     await form.getByRole('button', { name: 'Merge what-if' }).click();
@@ -212,7 +214,7 @@ describe('team work in the dashboard', () => {
     const anas = versions.filter({ hasText: 'Ana Lima' }).first();
     const anaVersion = (await anas.getAttribute('data-version'))!;
 
-    await anas.getByRole('button', { name: `Compare version ${anaVersion} with now` }).click();
+    await anas.getByRole('button', { name: `Compare with now: version ${anaVersion}` }).click();
     const diff = page.getByTestId('scenario-diff');
     await expect.poll(() => diff.isVisible()).toBe(true);
     const row = diff.getByTestId('change').filter({ hasText: 'description' });
@@ -234,7 +236,7 @@ describe('team work in the dashboard', () => {
     await syncNow();
     // the restore is the newest version; Ana's, which it brought back, holds what the folder holds
     await expect.poll(() => versions.first().textContent()).toContain('Current');
-    await anas.getByRole('button', { name: `Compare version ${anaVersion} with now` }).click();
+    await anas.getByRole('button', { name: `Compare with now: version ${anaVersion}` }).click();
     await expect.poll(() => diff.textContent()).toContain('No setting differs');
   });
 
@@ -381,7 +383,7 @@ describe('team work in the dashboard', () => {
     await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenarioName });
     await page
       .getByTestId('versions')
-      .getByRole('button', { name: /^Compare version/ })
+      .getByRole('button', { name: /^Compare with now/ })
       .first()
       .click();
     await expect.poll(() => page.getByTestId('change').count()).toBeGreaterThan(0);

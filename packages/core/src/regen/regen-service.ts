@@ -169,6 +169,17 @@ export class RegenService {
     });
   }
 
+  /** Removes finished jobs (rebuilt, failed or cancelled) and their logs; queued and running ones stay. */
+  async clearFinished(): Promise<{ removed: number }> {
+    const removed = await this.store.update((jobs) => {
+      const finished = jobs.filter((job) => !ACTIVE.has(job.status));
+      jobs.splice(0, jobs.length, ...jobs.filter((job) => ACTIVE.has(job.status)));
+      return finished.map((job) => job.id);
+    });
+    await Promise.all(removed.map((id) => fsp.rm(this.store.logPath(id), { force: true })));
+    return { removed: removed.length };
+  }
+
   async log(id: string): Promise<string> {
     this.find(await this.store.list(), id);
     return fsp.readFile(this.store.logPath(id), 'utf8').catch(() => '');
