@@ -42,6 +42,8 @@ describe('failures leave local work intact', () => {
     expect((await readJson(file)).description).toBe('pending edit');
     const none = await runCli(['--root', root, 'sync', 'push'], { env: { PLANALIGN_SYNC_TOKEN: '' } });
     expect(none.code).toBe(3);
+    const json = await runJson(['--root', root, 'sync', 'push'], { env: { ...auth, PLANALIGN_SYNC_TOKEN: wrong } });
+    expect(json.body.error).toMatchObject({ code: 'auth_failed', exit_code: 3, next: { action: 'update_token' } });
     // Status still answers, from the last sync, and says why it could not ask.
     const status = await runJson(['--root', root, 'sync', 'status'], { env: { ...auth, PLANALIGN_SYNC_TOKEN: wrong } });
     expect(status.code).toBe(0);
@@ -58,6 +60,10 @@ describe('failures leave local work intact', () => {
     const offline = await runCli(['--root', root, 'sync', 'push'], { env: auth });
     expect(offline.code).toBe(4);
     expect(offline.stderr).toMatch(/Could not reach the remote/);
+    expect((await runJson(['--root', root, 'sync', 'push'], { env: auth })).body.error).toMatchObject({
+      code: 'network',
+      next: { action: 'check_connection' },
+    });
     // The edit is committed locally, not lost.
     expect(nativeGit(root, ['log', '-1', '--format=%s']).stdout).toMatch(/workspace/i);
     expect(nativeGit(root, ['status', '--porcelain']).stdout).toBe('');

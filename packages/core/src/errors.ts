@@ -65,6 +65,9 @@ export class SyncAuthError extends SyncError {
   override readonly code: string = 'auth_failed';
   override readonly exitCode: number = EXIT_CODES.auth;
   override readonly httpStatus: number = 401;
+  constructor(message: string, options: SyncErrorOptions = {}) {
+    super(message, { next: { action: 'update_token' }, ...options });
+  }
 }
 
 /** The remote could not be reached or broke off; local work is untouched. */
@@ -72,6 +75,9 @@ export class SyncNetworkError extends SyncError {
   override readonly code: string = 'network';
   override readonly exitCode: number = EXIT_CODES.network;
   override readonly httpStatus: number = 503;
+  constructor(message: string, options: SyncErrorOptions = {}) {
+    super(message, { next: { action: 'check_connection' }, ...options });
+  }
 }
 
 /** A conflict that the configured strategy leaves to the user. */
