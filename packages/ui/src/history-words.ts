@@ -138,3 +138,13 @@ export function historyLines(entries: SyncLogEntry[], workspaceNames: ReadonlyMa
   }
   return lines;
 }
+
+/** A change's title from the shared history, with Git's words ("Merge branch …") put in the dashboard's. */
+export function changeTitle(message: string): string {
+  const whatIf = /^Merge (?:the remote's )?branch "([^"]+)"/.exec(message);
+  if (whatIf) return `The what-if version “${whatIf[1]}” brought in`;
+  if (/^Merge changes from the remote/.test(message)) return 'Changes from two computers combined';
+  if (/^Merge\b/.test(message)) return 'Changes combined';
+  if (/^Restored? version /.test(message)) return 'An earlier version put back';
+  return message;
+}

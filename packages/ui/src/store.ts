@@ -1,6 +1,7 @@
 import { inject, reactive } from 'vue';
 import { SyncApi, type AutoSyncState, type OperationEvent, type OperationName, type RegenJob, type SyncStatus } from './api.js';
 import { explainError } from './format.js';
+import { resultWords } from './result-words.js';
 
 export interface RunningOperation {
   name: OperationName;
@@ -120,7 +121,7 @@ export function createSyncStore(api = new SyncApi()) {
     state.running ??= { name, message: `${OPERATION_LABELS[name]}…`, fraction: null };
     try {
       const result = await work();
-      state.notice = { tone: 'ok', title: result.message, detail: '' };
+      state.notice = { tone: 'ok', title: resultWords(name, result), detail: '' };
       return result;
     } catch (error) {
       if (!handled?.(error)) state.notice = { tone: 'error', ...explainError(error, failedTo) };
