@@ -54,7 +54,8 @@ function conflictWords(c: NonNullable<SyncLogEntry['conflicts']>[number]): Histo
   if (c.kept === 'merged') return { text: `${place}: ${fileWords(c.path)} changed on both computers; both changes kept.`, backup: null, waiting: false };
   const side = c.kept === 'local' ? 'this computer’s' : 'the other computer’s';
   const why = c.strategy ? ` (${STRATEGY[c.strategy] ?? c.strategy})` : '';
-  return { text: `${place}: ${changed}, ${side} ${c.keys.length > 1 ? 'values' : 'value'} kept${why}.`, backup: c.backup, waiting: false };
+  const kept = c.keys.length === 0 ? 'version' : c.keys.length > 1 ? 'values' : 'value';
+  return { text: `${place}: ${changed}, ${side} ${kept} kept${why}.`, backup: c.backup, waiting: false };
 }
 
 /**
@@ -146,5 +147,5 @@ export function changeTitle(message: string): string {
   if (/^Merge changes from the remote/.test(message)) return 'Changes from two computers combined';
   if (/^Merge\b/.test(message)) return 'Changes combined';
   if (/^Restored? version /.test(message)) return 'An earlier version put back';
-  return message;
+  return message.replace(/ \(branch ([^)]+)\)/g, ' (what-if version “$1”)');
 }

@@ -17,7 +17,7 @@ const GIT_WORDS = /\b(commits?|committed|push(es|ed)?|pull request|origin|remote
 async function plainText(page: Page): Promise<string> {
   return page.evaluate(() => {
     const hidden: [HTMLElement, string][] = [];
-    for (const element of document.querySelectorAll<HTMLElement>('[data-advanced], details')) {
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>('[data-advanced], details'))) {
       hidden.push([element, element.style.display]);
       element.style.display = 'none';
     }
@@ -140,8 +140,10 @@ describe('the dashboard in a planner’s words', () => {
     await expect.poll(() => history.isVisible()).toBe(true);
     const conflicts = page.getByTestId('history-conflict');
     await expect.poll(() => conflicts.allTextContents()).toContainEqual(expect.stringContaining(`${scenarioName} in ${workspaceName}: COLA rate`));
-    const settled = conflicts.filter({ hasText: 'value kept' }).first();
-    expect(await settled.textContent()).toContain('the other computer’s value kept (as you chose)');
+    const settled = conflicts.filter({ hasText: 'kept (as you chose)' }).first();
+    expect(await settled.textContent()).toContain(
+      `${scenarioName} in ${workspaceName}: the simulation settings, the other computer’s version kept (as you chose).`,
+    );
     const lines = await page.getByTestId('history-line').allTextContents();
     expect(lines.filter((line) => line.includes('Set up sync on this computer'))).toHaveLength(1);
     expect(lines.find((line) => line.includes('Set up sync'))).toContain('3 times in a row');
