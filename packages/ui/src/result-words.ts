@@ -2,7 +2,7 @@ import type { OperationName } from './api.js';
 import { plural } from './format.js';
 import type { ConflictResolution, PullResult, PushResult } from '@planalign/sync-core';
 
-const quoted = (names: string[]) => names.map((name) => `“${name}”`).join(', ');
+const quoted = (names: string[]) => [...new Set(names)].map((name) => `“${name}”`).join(', ');
 
 function skippedWords(skipped: { path: string }[]): string {
   return skipped.length ? ` ${plural(skipped.length, 'file')} could not sync this time; Health lists ${skipped.length === 1 ? 'it' : 'them'}.` : '';
