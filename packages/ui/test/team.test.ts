@@ -123,7 +123,7 @@ describe('team work in the dashboard', () => {
   });
 
   it('starts a branch, checking its name as it is typed, and shares it with a sync', async () => {
-    const name = page.getByLabel('Start a branch');
+    const name = page.getByLabel('Start a what-if version');
     const help = page.locator('#new-branch-help');
     for (const [typed, problem] of [
       ['-what-if', 'Start with a letter or a digit.'],
@@ -175,7 +175,7 @@ describe('team work in the dashboard', () => {
     await branchRow('what-if').getByRole('button', { name: 'Bring what-if into the main version' }).click();
     const form = branchRow('what-if').locator('form');
     await form.getByRole('radio', { name: /Stop and tell me/ }).check();
-    await form.getByRole('button', { name: 'Merge what-if' }).click();
+    await form.getByRole('button', { name: 'Bring in what-if' }).click();
     const stopped = form.getByTestId('notice');
     await expect.poll(() => stopped.textContent(), { timeout: 15_000 }).toContain('changed the same file');
     const said = (await stopped.textContent()) ?? '';
@@ -320,7 +320,7 @@ describe('team work in the dashboard', () => {
   });
 
   it('deletes a merged branch once confirmed, here and on the remote; Escape cancels', async () => {
-    const open = branchRow('what-if').getByRole('button', { name: 'Delete the branch what-if' });
+    const open = branchRow('what-if').getByRole('button', { name: 'Delete the what-if version what-if' });
     // neither the main line nor the line shown can be deleted
     expect(
       await branchRow('main')
@@ -328,12 +328,12 @@ describe('team work in the dashboard', () => {
         .count(),
     ).toBe(0);
     await open.click();
-    const confirm = page.getByRole('group', { name: 'Delete the branch what-if?' });
+    const confirm = page.getByRole('group', { name: 'Delete the what-if version what-if?' });
     await expect.poll(() => confirm.textContent()).toContain('on this computer and on the shared copy, for everyone?');
     expect(await focused()).toBe('Delete it');
     await page.keyboard.press('Escape');
     await expect.poll(() => confirm.count()).toBe(0);
-    expect(await focused()).toBe('Delete the branch what-if');
+    expect(await focused()).toBe('Delete the what-if version what-if');
 
     // all from the keyboard: open it again, then confirm
     await page.keyboard.press('Enter');
@@ -347,7 +347,7 @@ describe('team work in the dashboard', () => {
   });
 
   it('says when a branch has work the main line lacks, and deletes it only with “Delete anyway”', async () => {
-    await page.getByLabel('Start a branch').fill('dead-end');
+    await page.getByLabel('Start a what-if version').fill('dead-end');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => branchRow('dead-end').textContent()).toContain('Shown here');
     expect(
@@ -362,8 +362,8 @@ describe('team work in the dashboard', () => {
     const onMainLine = await description(machineB);
     expect(onMainLine).not.toBe('Bea: a dead end');
 
-    await branchRow('dead-end').getByRole('button', { name: 'Delete the branch dead-end' }).click();
-    const confirm = page.getByRole('group', { name: 'Delete the branch dead-end?' });
+    await branchRow('dead-end').getByRole('button', { name: 'Delete the what-if version dead-end' }).click();
+    const confirm = page.getByRole('group', { name: 'Delete the what-if version dead-end?' });
     await confirm.getByRole('button', { name: 'Delete it' }).click();
     await expect.poll(() => confirm.getByRole('alert').textContent()).toContain('“dead-end” has 1 change that the main version does not have.');
     const said = (await confirm.textContent()) ?? '';
