@@ -225,9 +225,11 @@ describe('SyncService', () => {
     expect((await fsp.readFile(path.join(b, SCENARIO))).equals(fromB)).toBe(true);
     expect(gitLocal(bare, ['rev-parse', 'main']).trim()).toBe(remoteBefore);
     expect((await machineB.status({ offline: true })).conflicts).toEqual([SCENARIO]);
-    expect((await machineB.conflicts()).open).toEqual([{ path: SCENARIO, workspace: 'Q4 Projections', decision: null }]);
+    // named as people know them: the scenario's name is this computer's
+    expect((await machineB.conflicts()).open).toEqual([{ path: SCENARIO, workspace: 'Q4 Projections', scenario: 'Name from B', decision: null }]);
     const shown = await machineB.showConflict(SCENARIO);
-    expect(shown).toMatchObject({ path: SCENARIO, open: true, conflicting_keys: ['name'] });
+    expect(shown).toMatchObject({ path: SCENARIO, open: true, conflicting_keys: ['name'], workspace_name: 'Q4 Projections', scenario_name: 'Name from B' });
+    expect(shown.differences).toEqual([{ key: 'name', path: ['name'], base: expect.any(String), local: 'Name from B', remote: 'Name from A' }]);
     expect(JSON.parse(shown.local!).name).toBe('Name from B');
     expect(JSON.parse(shown.remote!).name).toBe('Name from A');
 

@@ -15,7 +15,7 @@ export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'ch
     case 'push_needed':
       return { icon: '↑', label: `${workspace.changes} ${workspace.changes === 1 ? 'change' : 'changes'}`, tone: 'push' };
     case 'pull_available':
-      return { icon: '↓', label: 'Pull available', tone: 'pull' };
+      return { icon: '↓', label: 'Changes to get', tone: 'pull' };
     case 'conflict':
       return { icon: '⚠', label: 'Conflict', tone: 'conflict' };
     case 'local_only':
@@ -70,7 +70,7 @@ export function scenarioLine(workspace: WorkspaceSyncState, now = Date.now()): s
 
 /** A remote URL as people recognise it: host and repository, without the scheme. */
 export function shortRemote(url: string | null | undefined): string {
-  if (!url) return 'no remote';
+  if (!url) return 'no shared copy';
   return url.replace(/^[a-z+]+:\/\//, '').replace(/\.git$/, '');
 }
 
@@ -165,10 +165,10 @@ export function workspaceFileLabel(file: string, scenarios: ReadonlyMap<string, 
 export function explainMergeConflict(error: ApiError, branch: string, scenarios: ReadonlyMap<string, string>): { title: string; detail: string } {
   const files = error.conflictingFiles.map((file) => workspaceFileLabel(file, scenarios));
   return {
-    title: `The branch "${branch}" and the main line changed the same ${files.length === 1 ? 'file' : 'files'}.`,
+    title: `The what-if version "${branch}" and the main version changed the same ${files.length === 1 ? 'file' : 'files'}.`,
     detail:
-      `${files.length ? `Changed on both: ${files.join(', ')}. ` : ''}Nothing was merged. ` +
-      'Choose “Main line wins” or “Branch wins” (or “Newest change wins”) and merge again; the other version is kept as a backup.',
+      `${files.length ? `Changed in both: ${files.join(', ')}. ` : ''}Nothing was brought in. ` +
+      'Choose “The main version wins” or “The what-if version wins” (or “Newest change wins”) and try again; the other version is kept as a backup.',
   };
 }
 
@@ -185,8 +185,8 @@ export function unmergedWork(error: unknown): { changes: number | null } | null 
 export function branchPlace(branch: Pick<WorkspaceBranch, 'where' | 'ahead'>): string {
   // a branch only here is shared by the next sync, whatever it holds
   if (branch.where === 'local') return 'Only on this computer · sync to share it';
-  if (branch.where === 'remote') return 'On the remote, from a teammate';
-  return branch.ahead > 0 ? `Here and on the remote · ${plural(branch.ahead, 'change')} to sync` : 'Here and on the remote';
+  if (branch.where === 'remote') return 'In the shared copy, from a teammate';
+  return branch.ahead > 0 ? `Here and in the shared copy · ${plural(branch.ahead, 'change')} to sync` : 'Here and in the shared copy';
 }
 
 /** What archiving did, for planners: put away everywhere, a copy kept, and how to get it back. */

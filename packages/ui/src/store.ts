@@ -1,6 +1,7 @@
 import { inject, reactive } from 'vue';
 import { STOPPED_WAITING, SyncApi, type AutoSyncState, type OperationEvent, type OperationName, type RegenJob, type SyncStatus } from './api.js';
 import { explainError } from './format.js';
+import { resultWords } from './result-words.js';
 
 export interface RunningOperation {
   name: OperationName;
@@ -184,7 +185,7 @@ export function createSyncStore(api = new SyncApi()) {
     state.running ??= running(name, `${OPERATION_LABELS[name]}…`, null);
     try {
       const result = await cancellable(work);
-      state.notice = { tone: 'ok', title: result.message, detail: '' };
+      state.notice = { tone: 'ok', title: resultWords(name, result), detail: '' };
       return result;
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -15,7 +15,8 @@ import {
   type SharedWorkspace,
 } from '@planalign/sync-core/rules';
 
-const CARRIES_SECRET = 'Remove the password or token from the address: it would be shared with every computer. The token belongs in PLANALIGN_SYNC_TOKEN.';
+const CARRIES_SECRET =
+  'Remove the password or token from the address: it would be shared with every computer. Whoever set up sync gives each computer its token separately.';
 
 const REMOTE_MESSAGES: Record<RemoteUrlProblem, string> = {
   'not-a-remote': 'Use an address like https://github.com/you/planalign-workspaces.git.',
@@ -119,7 +120,7 @@ export function shareSourceProblem(value: string): string | null {
       return 'This link is incomplete: copy it again from the Share section of the workspace.';
     case 'link-remote':
       return problem.problem === 'carries-password'
-        ? 'This link carries a password or token. Ask for a link without one: each computer keeps its own token in PLANALIGN_SYNC_TOKEN.'
+        ? 'This link carries a password or token. Ask for a link without one: each computer is given its own token separately.'
         : 'The repository address in this link is not valid: copy the link again.';
     case 'link-branch':
       return 'The branch in this link is not valid: copy the link again.';

@@ -83,7 +83,7 @@ describe('the sync dashboard in a browser', () => {
     const scenarioA = await firstScenario(machineA, second);
     await editScenario(machineA, second, scenarioA, { description: 'edited on A' });
     await new SyncService(machineA).push();
-    await expect.poll(() => badge(second).textContent(), { timeout: 15_000 }).toContain('↓ Pull available');
+    await expect.poll(() => badge(second).textContent(), { timeout: 15_000 }).toContain('↓ Changes to get');
     await screenshot(page, 'workspaces');
   });
 
@@ -110,8 +110,8 @@ describe('the sync dashboard in a browser', () => {
     const history = page.getByTestId('history');
     await expect.poll(() => history.isVisible()).toBe(true);
     const text = await history.textContent();
-    expect(text).toMatch(/Pushed/);
-    expect(text).toMatch(/Pulled/);
+    expect(text).toMatch(/Shared changes to .+ with the other computers/);
+    expect(text).toMatch(/Got changes to .+ from the other computers/);
     await screenshot(page, 'history');
     await page.getByRole('link', { name: 'Workspaces' }).click();
   });
@@ -156,14 +156,22 @@ describe('the sync dashboard in a browser', () => {
     await editScenario(machineB, workspaceId, scenarioId, { name: 'Named on B' });
 
     await page.getByTestId('sync-button').click();
+    // sync looks first and names the clash; syncing anyway stops on it
+    const check = page.getByTestId('sync-check');
+    await expect.poll(() => check.isVisible(), { timeout: 30_000 }).toBe(true);
+    await check.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('changed on two computers');
     await expect.poll(() => badge(workspaceId).textContent()).toContain('⚠ Conflict');
     await page.getByRole('link', { name: /Conflicts/ }).click();
     const detail = page.getByTestId('conflict-detail');
     await expect.poll(() => detail.isVisible()).toBe(true);
+    // what differs leads, by name and value; the files are behind a disclosure
+    expect((await detail.getByTestId('difference').textContent())?.replace(/\s+/g, ' ')).toContain(
+      'Name is “Named on B” here and “Named on A” on the other computer',
+    );
+    await detail.getByText('Show both files as they are written').click();
     expect(await page.getByTestId('local-version').textContent()).toContain('Named on B');
     expect(await page.getByTestId('remote-version').textContent()).toContain('Named on A');
-    await expect.poll(() => detail.getByText('Changed on both: name').isVisible()).toBe(true);
     await screenshot(page, 'conflicts');
 
     await page.getByTestId('use-remote').click();
@@ -173,7 +181,7 @@ describe('the sync dashboard in a browser', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Restore' }).count()).toBeGreaterThan(0);
     expect(await page.getByTestId('kept-because').allTextContents()).toContain('It lost a conflict.');
     await page.getByRole('button', { name: 'Restore' }).first().click();
-    const confirm = page.getByRole('group', { name: /^Restore .*scenario\.json\?$/ });
+    const confirm = page.getByRole('group', { name: /^Restore the scenario’s details of .+\?$/ });
     await expect.poll(() => confirm.isVisible()).toBe(true);
     expect((await readScenario(machineB, workspaceId, scenarioId)).name).toBe('Named on A');
     await screenshot(page, 'restore-confirm');

@@ -99,7 +99,7 @@ describe('team work in the dashboard', () => {
   it('opens a workspace’s details from its card, and records changes under the name Bea sets', async () => {
     // a workspace only on this computer cannot be shared yet, and the page says so
     await page.getByRole('link', { name: 'Details of Bea’s sandbox' }).click();
-    await expect.poll(() => page.getByTestId('not-on-remote').textContent()).toContain('Not on the remote yet');
+    await expect.poll(() => page.getByTestId('not-on-remote').textContent()).toContain('Not in the shared copy yet');
     expect(await page.getByTestId('share').getByLabel('Sharing link').inputValue()).toContain(`workspace=${ownWorkspace}`);
     await page.getByRole('link', { name: '← All workspaces' }).click();
 
@@ -123,7 +123,7 @@ describe('team work in the dashboard', () => {
   });
 
   it('starts a branch, checking its name as it is typed, and shares it with a sync', async () => {
-    const name = page.getByLabel('Start a branch');
+    const name = page.getByLabel('Start a what-if version');
     const help = page.locator('#new-branch-help');
     for (const [typed, problem] of [
       ['-what-if', 'Start with a letter or a digit.'],
@@ -138,8 +138,8 @@ describe('team work in the dashboard', () => {
     }
     await name.fill('what-if');
     await expect.poll(() => help.textContent()).toContain('Starts from what the folder shows now');
-    await page.getByRole('button', { name: 'Start branch' }).click();
-    await expect.poll(() => branchNotice().textContent()).toContain('Started branch "what-if"');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => branchNotice().textContent()).toContain('Started the what-if version “what-if”');
     await expect.poll(() => branchRow('what-if').textContent()).toContain('Shown here');
     await expect.poll(() => detail().getByTestId('branch-badge').textContent()).toContain('what-if');
     await expect.poll(() => branchRow('what-if').textContent()).toContain('Only on this computer');
@@ -148,7 +148,7 @@ describe('team work in the dashboard', () => {
     await editScenario(machineB, workspace, scenario, { description: 'Bea: what if growth doubles' });
     await expect.poll(() => detail().getByTestId('sync-badge').textContent(), { timeout: 15_000 }).toContain('↑ 1 change');
     await syncNow();
-    await expect.poll(() => branchRow('what-if').textContent(), { timeout: 15_000 }).toContain('Here and on the remote');
+    await expect.poll(() => branchRow('what-if').textContent(), { timeout: 15_000 }).toContain('Here and in the shared copy');
     await expect.poll(() => branchRow('what-if').textContent()).toContain('Last changed by Bea Costa, just now');
     // Ana's machine sees Bea's branch on the remote
     const onA = await new TeamService(machineA).branches(workspace);
@@ -164,32 +164,30 @@ describe('team work in the dashboard', () => {
   });
 
   it('switches back to the main line, then merges the branch, choosing which line wins', async () => {
-    await branchRow('main').getByRole('button', { name: 'Switch to the main line' }).click();
-    await expect.poll(() => branchNotice().textContent()).toContain('now shows its main line');
+    await branchRow('main').getByRole('button', { name: 'Switch to the main version' }).click();
+    await expect.poll(() => branchNotice().textContent()).toContain('now shows the main version');
     await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
     expect(await description(machineB)).toBe('Ana: first review');
     await expect.poll(() => detail().getByTestId('branch-badge').count()).toBe(0);
 
     // the main line changes the same setting meanwhile
     await editScenario(machineB, workspace, scenario, { description: 'Bea: main line edit' });
-    await branchRow('what-if')
-      .getByRole('button', { name: /^Merge into main.* the branch what-if$/ })
-      .click();
+    await branchRow('what-if').getByRole('button', { name: 'Bring into the main version… the what-if version what-if' }).click();
     const form = branchRow('what-if').locator('form');
     await form.getByRole('radio', { name: /Stop and tell me/ }).check();
-    await form.getByRole('button', { name: 'Merge what-if' }).click();
+    await form.getByRole('button', { name: 'Bring in what-if' }).click();
     const stopped = form.getByTestId('notice');
     await expect.poll(() => stopped.textContent(), { timeout: 15_000 }).toContain('changed the same file');
     const said = (await stopped.textContent()) ?? '';
     expect(said).toContain(`${scenarioName} › scenario.json`);
-    expect(said).toContain('Nothing was merged');
-    expect(said).toContain('Branch wins');
+    expect(said).toContain('Nothing was brought in');
+    expect(said).toContain('The what-if version wins');
     expect(await description(machineB)).toBe('Bea: main line edit');
     await screenshot(page, 'team-merge-conflict');
 
-    await form.getByRole('radio', { name: /Branch wins/ }).check();
-    await form.getByRole('button', { name: 'Merge what-if' }).click();
-    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Merged "what-if"');
+    await form.getByRole('radio', { name: /The what-if version wins/ }).check();
+    await form.getByRole('button', { name: 'Bring in what-if' }).click();
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('“what-if” is now part of the main version');
     expect(await description(machineB)).toBe('Bea: what if growth doubles');
     await syncNow();
   });
@@ -210,33 +208,40 @@ describe('team work in the dashboard', () => {
     const versions = page.getByTestId('version');
     await expect.poll(() => versions.count()).toBeGreaterThanOrEqual(3);
     // what the merge brought from the branch is what the folder holds
-    await expect.poll(() => versions.filter({ hasText: 'Current' }).textContent()).toContain('(branch what-if)');
+    await expect.poll(() => versions.filter({ hasText: 'Current' }).textContent()).toContain('(what-if version “what-if”)');
     const anas = versions.filter({ hasText: 'Ana Lima' }).first();
-    const anaVersion = (await anas.getAttribute('data-version'))!;
+    const anaLabel = (await anas.getByRole('button', { name: /^Compare with now: the version of / }).getAttribute('aria-label'))!.replace(
+      /^Compare with now: the version of (.+)$/,
+      '$1',
+    );
+    // the id is a detail; the version is named by who saved it and when
+    expect(anaLabel).toMatch(/^Ana Lima, /);
 
-    await anas.getByRole('button', { name: `Compare with now: version ${anaVersion}` }).click();
+    await anas.getByRole('button', { name: `Compare with now: the version of ${anaLabel}` }).click();
     const diff = page.getByTestId('scenario-diff');
     await expect.poll(() => diff.isVisible()).toBe(true);
     const row = diff.getByTestId('change').filter({ hasText: 'description' });
-    await expect.poll(() => row.textContent()).toMatch(/scenario\.json\s*description\s*Changed\s*Ana: first review\s*→ Bea: what if growth doubles/);
-    await diff.getByText('Show as a patch').click();
+    await expect
+      .poll(() => row.textContent())
+      .toMatch(/the scenario’s details\s*Description\s*Changed\s*“Ana: first review”\s*→ “Bea: what if growth doubles”/);
+    await diff.getByText('Show the exact text changes').click();
     await expect.poll(() => diff.locator('pre').textContent()).toContain('-  "description": "Ana: first review"');
 
-    await anas.getByRole('button', { name: `Restore version ${anaVersion}` }).click();
-    const confirm = page.getByRole('group', { name: `Restore version ${anaVersion}?` });
+    await anas.getByRole('button', { name: `Restore the version of ${anaLabel}` }).click();
+    const confirm = page.getByRole('group', { name: `Restore the version of ${anaLabel}?` });
     await expect.poll(() => confirm.textContent()).toContain('kept as a backup');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Restore this version');
     expect(await description(machineB)).toBe('Bea: what if growth doubles');
     await page.setViewportSize({ width: 1280, height: 1400 });
     await screenshot(page, 'team-detail');
     await confirm.getByRole('button', { name: 'Restore this version' }).click();
-    await expect.poll(() => page.getByTestId('scenario-history').getByTestId('notice').textContent()).toContain(`Restored version ${anaVersion}`);
+    await expect.poll(() => page.getByTestId('scenario-history').getByTestId('notice').textContent()).toMatch(/is back to the version Ana Lima saved/);
     expect(await description(machineB)).toBe('Ana: first review');
     await expect.poll(() => diff.textContent()).toContain('No setting differs');
     await syncNow();
     // the restore is the newest version; Ana's, which it brought back, holds what the folder holds
     await expect.poll(() => versions.first().textContent()).toContain('Current');
-    await anas.getByRole('button', { name: `Compare with now: version ${anaVersion}` }).click();
+    await anas.getByRole('button', { name: `Compare with now: the version of ${anaLabel}` }).click();
     await expect.poll(() => diff.textContent()).toContain('No setting differs');
   });
 
@@ -274,7 +279,7 @@ describe('team work in the dashboard', () => {
 
   it('copies the share link, and an empty second computer imports the workspace from it', async () => {
     const share = page.getByTestId('share');
-    await expect.poll(() => share.textContent()).toContain('On the remote');
+    await expect.poll(() => share.textContent()).toContain('In the shared copy');
     sharedLink = await share.getByLabel('Sharing link').inputValue();
     expect(sharedLink).toMatch(new RegExp(`^planalign://import\\?remote=.+&branch=main&workspace=${workspace}`));
     await share.getByRole('button', { name: 'Copy' }).click();
@@ -298,7 +303,7 @@ describe('team work in the dashboard', () => {
       await expect.poll(() => dialog.textContent()).toContain(`“${workspaceName}”`);
       await screenshot(tab, 'team-import');
       await dialog.getByRole('button', { name: 'Import' }).click();
-      await expect.poll(() => tab.getByTestId('notice').first().textContent(), { timeout: 30_000 }).toContain(`Imported "${workspaceName}"`);
+      await expect.poll(() => tab.getByTestId('notice').first().textContent(), { timeout: 30_000 }).toContain(`“${workspaceName}” is on this computer now`);
       await expect.poll(() => dialog.isVisible()).toBe(false);
       await expect.poll(() => tab.getByTestId('workspace-card').count()).toBe(1);
       expect(await description(machineC)).toBe('Ana: first review');
@@ -306,7 +311,7 @@ describe('team work in the dashboard', () => {
       await screenshot(tab, 'team-imported');
       // this computer has no remote of its own: it shares through the one the link named
       await tab.getByRole('link', { name: `Details of ${workspaceName}` }).click();
-      await expect.poll(() => tab.getByTestId('share').textContent()).toContain('On the remote');
+      await expect.poll(() => tab.getByTestId('share').textContent()).toContain('In the shared copy');
       expect(await tab.getByTestId('share').getByLabel('Sharing link').inputValue()).toBe(sharedLink);
     } finally {
       await tab.close();
@@ -315,7 +320,7 @@ describe('team work in the dashboard', () => {
   });
 
   it('deletes a merged branch once confirmed, here and on the remote; Escape cancels', async () => {
-    const open = branchRow('what-if').getByRole('button', { name: 'Delete the branch what-if' });
+    const open = branchRow('what-if').getByRole('button', { name: 'Delete the what-if version what-if' });
     // neither the main line nor the line shown can be deleted
     expect(
       await branchRow('main')
@@ -323,18 +328,18 @@ describe('team work in the dashboard', () => {
         .count(),
     ).toBe(0);
     await open.click();
-    const confirm = page.getByRole('group', { name: 'Delete the branch what-if?' });
-    await expect.poll(() => confirm.textContent()).toContain('on this computer and on the remote, for everyone?');
-    expect(await focused()).toBe('Delete branch');
+    const confirm = page.getByRole('group', { name: 'Delete the what-if version what-if?' });
+    await expect.poll(() => confirm.textContent()).toContain('on this computer and on the shared copy, for everyone?');
+    expect(await focused()).toBe('Delete it');
     await page.keyboard.press('Escape');
     await expect.poll(() => confirm.count()).toBe(0);
-    expect(await focused()).toBe('Delete the branch what-if');
+    expect(await focused()).toBe('Delete the what-if version what-if');
 
     // all from the keyboard: open it again, then confirm
     await page.keyboard.press('Enter');
-    await expect.poll(() => focused()).toBe('Delete branch');
+    await expect.poll(() => focused()).toBe('Delete it');
     await page.keyboard.press('Enter');
-    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the branch "what-if" of');
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the what-if version “what-if” of');
     await expect.poll(() => branchRow('what-if').count()).toBe(0);
     expect(await branchRow('main').textContent()).toContain('Shown here');
     const onA = await new TeamService(machineA).branches(workspace);
@@ -342,8 +347,8 @@ describe('team work in the dashboard', () => {
   });
 
   it('says when a branch has work the main line lacks, and deletes it only with “Delete anyway”', async () => {
-    await page.getByLabel('Start a branch').fill('dead-end');
-    await page.getByRole('button', { name: 'Start branch' }).click();
+    await page.getByLabel('Start a what-if version').fill('dead-end');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => branchRow('dead-end').textContent()).toContain('Shown here');
     expect(
       await branchRow('dead-end')
@@ -352,26 +357,26 @@ describe('team work in the dashboard', () => {
     ).toBe(0);
     // an edit on the branch, kept on it when the folder goes back to the main line
     await editScenario(machineB, workspace, scenario, { description: 'Bea: a dead end' });
-    await branchRow('main').getByRole('button', { name: 'Switch to the main line' }).click();
+    await branchRow('main').getByRole('button', { name: 'Switch to the main version' }).click();
     await expect.poll(() => branchRow('main').textContent()).toContain('Shown here');
     const onMainLine = await description(machineB);
     expect(onMainLine).not.toBe('Bea: a dead end');
 
-    await branchRow('dead-end').getByRole('button', { name: 'Delete the branch dead-end' }).click();
-    const confirm = page.getByRole('group', { name: 'Delete the branch dead-end?' });
-    await confirm.getByRole('button', { name: 'Delete branch' }).click();
-    await expect.poll(() => confirm.getByRole('alert').textContent()).toContain('“dead-end” has 1 change that the main line does not have.');
+    await branchRow('dead-end').getByRole('button', { name: 'Delete the what-if version dead-end' }).click();
+    const confirm = page.getByRole('group', { name: 'Delete the what-if version dead-end?' });
+    await confirm.getByRole('button', { name: 'Delete it' }).click();
+    await expect.poll(() => confirm.getByRole('alert').textContent()).toContain('“dead-end” has 1 change that the main version does not have.');
     const said = (await confirm.textContent()) ?? '';
     expect(said).toContain('throws that change away');
-    expect(said).toContain('merge the branch into the main line first');
+    expect(said).toContain('bring it into the main version first');
     expect(said).not.toContain('--force');
     // nothing is deleted yet, and the safe choice has the focus
-    expect(await focused()).toBe('Keep the branch');
+    expect(await focused()).toBe('Keep it');
     expect(await branchRow('dead-end').count()).toBe(1);
     await screenshot(page, 'team-delete-unmerged');
 
     await confirm.getByRole('button', { name: 'Delete anyway' }).click();
-    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the branch "dead-end" of');
+    await expect.poll(() => branchNotice().textContent(), { timeout: 15_000 }).toContain('Deleted the what-if version “dead-end” of');
     await expect.poll(() => branchRow('dead-end').count()).toBe(0);
     expect(await description(machineB)).toBe(onMainLine);
   });
@@ -400,6 +405,6 @@ describe('team work in the dashboard', () => {
     expect(reached).toBe('new-branch');
     await page.keyboard.type('from-keyboard');
     await page.keyboard.press('Enter');
-    await expect.poll(() => branchNotice().textContent()).toContain('Started branch "from-keyboard"');
+    await expect.poll(() => branchNotice().textContent()).toContain('Started the what-if version “from-keyboard”');
   });
 });

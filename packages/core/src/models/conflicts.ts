@@ -11,12 +11,17 @@ export const BackupInfo = z.object({
   commit: z.string().nullable(),
   machine: z.string(),
   created_at: z.string(),
+  /** names of the workspace and scenario the file belongs to, when it belongs to one (for people, beside the id-based path) */
+  workspace_name: z.string().nullable().optional(),
+  scenario_name: z.string().nullable().optional(),
 });
 export type BackupInfo = z.infer<typeof BackupInfo>;
 
 export const OpenConflictInfo = z.object({
   path: z.string(),
   workspace: z.string().nullable(),
+  /** the scenario's name, for a file of a scenario */
+  scenario: z.string().nullable().default(null),
   decision: z.enum(['local', 'remote']).nullable(),
 });
 export type OpenConflictInfo = z.infer<typeof OpenConflictInfo>;
@@ -35,6 +40,22 @@ export const ConflictDetail = z.object({
   base: z.string().nullable(),
   /** for JSON and YAML: the keys changed differently on both sides (dotted paths) */
   conflicting_keys: z.array(z.string()),
+  /** for JSON and YAML: each key of `conflicting_keys` with its value on each side (absent: the key is not there) */
+  differences: z
+    .array(
+      z.object({
+        key: z.string(),
+        /** the key's path, segment by segment (array indexes as numbers) */
+        path: z.array(z.union([z.string(), z.number()])),
+        base: z.unknown().optional(),
+        local: z.unknown().optional(),
+        remote: z.unknown().optional(),
+      }),
+    )
+    .default([]),
+  /** the names of the workspace and scenario the file belongs to, when it belongs to one */
+  workspace_name: z.string().nullable().default(null),
+  scenario_name: z.string().nullable().default(null),
   backups: z.array(BackupInfo),
 });
 export type ConflictDetail = z.infer<typeof ConflictDetail>;

@@ -41,6 +41,15 @@ export const RegenJob = z.object({
   run_id: z.string(),
   /** e.g. `"Baseline" in "Q4 Projections", 2026-2028` */
   label: z.string(),
+  /** the run as people know it: its scenario and workspace by name, its years, when it finished (absent in jobs queued before these were kept) */
+  scenario_name: z.string().nullable().default(null),
+  workspace_name: z.string().nullable().default(null),
+  start_year: z.number().int().nullable().default(null),
+  end_year: z.number().int().nullable().default(null),
+  /** when the run finished where it ran */
+  run_completed_at: z.string().nullable().default(null),
+  /** whether it is the run the scenario shows (current_result.json) */
+  current_run: z.boolean().nullable().default(null),
   status: z.enum(JOB_STATUSES),
   /** 0 to 1 */
   progress: z.number().min(0).max(1),

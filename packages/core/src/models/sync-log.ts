@@ -14,5 +14,26 @@ export const SyncLogEntry = z.object({
   scenarios_affected: z.array(z.string()),
   message: z.string(),
   commit: z.string().nullable().default(null),
+  /**
+   * For `conflict` entries: each file settled (or waiting), by the names people know, so a
+   * front end can say it without parsing `message`. Absent in entries written before it existed.
+   */
+  conflicts: z
+    .array(
+      z.object({
+        path: z.string(),
+        workspace: z.string().nullable(),
+        scenario: z.string().nullable(),
+        /** the settings changed differently on both sides (dotted key paths) */
+        keys: z.array(z.string()),
+        /** which side's version was kept; `merged`: both sides' edits; null: waiting for a decision */
+        kept: z.enum(['local', 'remote', 'merged']).nullable(),
+        /** the conflict strategy that decided, null when a person did or it waits */
+        strategy: z.string().nullable(),
+        /** the backup holding the version that was not kept */
+        backup: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 export type SyncLogEntry = z.infer<typeof SyncLogEntry>;

@@ -18,13 +18,22 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
   return {
     open: await Promise.all(
       (open?.files ?? []).map(async (file) => {
-        const workspaceId = placeOf(file.path).workspaceId;
-        return { path: file.path, workspace: workspaceId ? await names.workspaceName(workspaceId) : null, decision: file.decision };
+        const place = await namesOf(names, file.path);
+        return { path: file.path, workspace: place.workspace_name, scenario: place.scenario_name, decision: file.decision };
       }),
     ),
     // Every version kept on this computer, whatever kept it (a lost conflict, a restore, a pull
     // that replaced an unsynced edit): each can be put back, and `reason` says why it was kept.
-    past: await listBackups(context.root),
+    past: await Promise.all((await listBackups(context.root)).map(async (backup) => ({ ...backup, ...(await namesOf(names, backup.path)) }))),
+  };
+}
+
+/** The names of the workspace and scenario a path belongs to (null where it belongs to none). */
+export async function namesOf(names: NameBook, filePath: string): Promise<{ workspace_name: string | null; scenario_name: string | null }> {
+  const place = placeOf(filePath);
+  return {
+    workspace_name: place.workspaceId ? await names.workspaceName(place.workspaceId) : null,
+    scenario_name: place.workspaceId && place.scenarioId ? await names.scenarioName(place.workspaceId, place.scenarioId) : null,
   };
 }
 
@@ -36,18 +45,37 @@ export async function showConflict(context: SyncContext, filePath: string): Prom
   const open = (await readOpenConflicts(repo.gitdir))?.files.find((f) => f.path === filePath);
   if (open) {
     const [base, local, remote] = await Promise.all([text(open.base), text(open.ours), text(open.theirs)]);
-    const keys =
-      local !== null && remote !== null && isStructurallyMergeable(filePath)
-        ? (mergeStructured(filePath, base, local, remote, 'ours')?.conflicts ?? []).map((c) => c.path.join('.'))
-        : [];
-    return { path: filePath, open: true, local, remote, base, conflicting_keys: keys, backups };
+    const conflicts =
+      local !== null && remote !== null && isStructurallyMergeable(filePath) ? (mergeStructured(filePath, base, local, remote, 'ours')?.conflicts ?? []) : [];
+    const differences = conflicts.map((c) => ({ key: c.path.join('.'), path: c.path, base: c.base, local: c.ours, remote: c.theirs }));
+    return {
+      path: filePath,
+      open: true,
+      local,
+      remote,
+      base,
+      conflicting_keys: differences.map((d) => d.key),
+      differences,
+      ...(await namesOf(new NameBook(context.root), filePath)),
+      backups,
+    };
   }
   if (backups.length === 0) {
     throw new SyncConfigError(`No conflict recorded for ${filePath}.`, { next: { action: 'list_conflicts' } });
   }
   const current = await fsp.readFile(path.join(context.root, filePath), 'utf8').catch(() => null);
   const latest = await readBackup(context.root, backups[0].id);
-  return { path: filePath, open: false, local: current, remote: latest?.content.toString('utf8') ?? null, base: null, conflicting_keys: [], backups };
+  return {
+    path: filePath,
+    open: false,
+    local: current,
+    remote: latest?.content.toString('utf8') ?? null,
+    base: null,
+    conflicting_keys: [],
+    differences: [],
+    ...(await namesOf(new NameBook(context.root), filePath)),
+    backups,
+  };
 }
 
 /** Records the user's choice for an open conflict; true when it was one. */

@@ -2,6 +2,8 @@ import { clearOpenConflicts, decisionsOf, saveOpenConflicts } from '../conflict/
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
 import { SyncConflictError } from '../errors.js';
 import { mergeTrees } from '../conflict/three-way-merge.js';
+import { isStructurallyMergeable, mergeStructured } from '../conflict/structural-merge.js';
+import { namesOf } from './conflicts.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -84,13 +86,26 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
         const files = resolver.unresolved.map((c) => c.path);
         const names = new NameBook(context.root);
         const workspaceIds = [...new Set(files.map((f) => placeOf(f).workspaceId).filter((w): w is string => !!w))];
+        const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
+        const waiting = await Promise.all(
+          resolver.unresolved.map(async (c) => {
+            const [base, ours, theirs] = await Promise.all([text(c.base), text(c.ours), text(c.theirs)]);
+            const keys =
+              ours !== null && theirs !== null && isStructurallyMergeable(c.path)
+                ? (mergeStructured(c.path, base, ours, theirs, 'ours')?.conflicts ?? []).map((k) => k.path.join('.'))
+                : [];
+            const place = await namesOf(names, c.path);
+            return { path: c.path, workspace: place.workspace_name, scenario: place.scenario_name, keys, kept: null, strategy: null, backup: null };
+          }),
+        );
         await appendJournal(repo.gitdir, {
           timestamp: new Date().toISOString(),
           operation: 'conflict',
           workspaces_affected: await Promise.all(workspaceIds.map((w) => names.workspaceName(w))),
-          scenarios_affected: [],
+          scenarios_affected: [...new Set(waiting.map((c) => c.scenario).filter((s): s is string => !!s))],
           message: `Waiting for a decision: ${files.join(', ')} changed both here and on the remote`,
           commit: null,
+          conflicts: waiting,
         });
         throw new SyncConflictError(
           `${plural(files.length, 'file')} changed both here and on the remote: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. ` +

@@ -6,6 +6,7 @@ import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js'
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { exchangeWorkspaceBranches } from './branch-exchange.js';
+import { namesOf } from './conflicts.js';
 import { summarizeChanges } from './change-summary.js';
 import { resumeCheckout } from './integrate.js';
 import { appendJournal } from './journal.js';
@@ -111,12 +112,27 @@ export async function journalConflicts(context: SyncContext, resolved: ResolvedC
   if (resolved.length === 0) return;
   const workspaces = [...new Set(resolved.map((r) => placeOf(r.path).workspaceId).filter((w): w is string => !!w))];
   const names = new NameBook(context.root);
+  const conflicts = await Promise.all(
+    resolved.map(async (r) => {
+      const place = await namesOf(names, r.path);
+      return {
+        path: r.path,
+        workspace: place.workspace_name,
+        scenario: place.scenario_name,
+        keys: r.keys,
+        kept: r.winner,
+        strategy: r.strategy,
+        backup: r.backup,
+      };
+    }),
+  );
   await appendJournal(context.repo.gitdir, {
     timestamp: new Date().toISOString(),
     operation: 'conflict',
     workspaces_affected: await Promise.all(workspaces.map((w) => names.workspaceName(w))),
-    scenarios_affected: [],
+    scenarios_affected: [...new Set(conflicts.map((c) => c.scenario).filter((s): s is string => !!s))],
     message: conflictDecisionsPhrase(resolved),
     commit: null,
+    conflicts,
   });
 }
