@@ -156,10 +156,7 @@ describe('the sync dashboard in a browser', () => {
     await editScenario(machineB, workspaceId, scenarioId, { name: 'Named on B' });
 
     await page.getByTestId('sync-button').click();
-    // sync looks first and names the clash; syncing anyway stops on it
-    const check = page.getByTestId('sync-check');
-    await expect.poll(() => check.isVisible(), { timeout: 30_000 }).toBe(true);
-    await check.getByRole('button', { name: 'Sync now' }).click();
+    // ask-user leaves the clash to the person: the sync stops on it and points to Conflicts, without asking first
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('changed on two computers');
     await expect.poll(() => badge(workspaceId).textContent()).toContain('⚠ Conflict');
     await page.getByRole('link', { name: /Conflicts/ }).click();

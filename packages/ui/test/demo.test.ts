@@ -41,7 +41,7 @@ describe('npm start', () => {
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1100, height: 520 } });
     await page.goto(`${url}/`);
-    await expect.poll(() => page.getByText('↓ Pull available').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('↓ Changes to get').isVisible()).toBe(true);
     await expect.poll(() => page.getByText('↑ 1 change').isVisible()).toBe(true);
     await screenshot(page, 'demo-dashboard');
 
