@@ -60,6 +60,9 @@ describe('the delete guard', () => {
     const refused = await runJson(['--root', machines.machineA, 'sync', 'push']);
     expect(refused.code).toBe(9);
     expect(refused.body.error).toMatchObject({ code: 'deletions_held', workspaces: [], max_delete_percent: 5 });
+    // What would go is named: the two scenarios, with their workspace.
+    expect(refused.body.error.scenarios).toHaveLength(2);
+    expect(refused.body.error.message).toMatch(/the scenarios ".+" \(in ".+"\), ".+" \(in ".+"\)/);
     expect(refused.body.error.percent).toBeGreaterThan(5);
     expect(remoteHead(machines.repo)).toBe(before);
 

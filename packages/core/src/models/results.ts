@@ -25,6 +25,8 @@ export type ResolvedConflict = z.infer<typeof ResolvedConflict>;
 /** A push's deletions that wait for a person: whole workspaces, or too large a share of the files. */
 export const DeletionRisk = z.object({
   workspaces: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** scenarios removed from workspaces that stay, by name */
+  scenarios: z.array(z.object({ workspace: z.string(), name: z.string() })).default([]),
   deleted_files: z.number().int().nonnegative(),
   /** files the remote holds now */
   synced_files: z.number().int().nonnegative(),

@@ -24,13 +24,20 @@ export async function riskyDeletions(
   if (deleted.length === 0) return null;
   const syncedFiles = (await listTreeFiles(repo, before)).size;
   const workspaces = [];
+  const scenarioFiles = [];
   for (const change of deleted) {
     const place = placeOf(change.path);
-    if (place.file === 'workspace' && place.workspaceId) workspaces.push({ id: place.workspaceId, name: await workspaceNameIn(repo, before, change.path) });
+    if (place.file === 'workspace' && place.workspaceId) workspaces.push({ id: place.workspaceId, name: await nameIn(repo, before, change.path) });
+    if (place.file === 'scenario' && place.workspaceId) scenarioFiles.push({ workspaceId: place.workspaceId, file: change.path });
   }
   const percent = Math.round((deleted.length / syncedFiles) * 1000) / 10;
   if (workspaces.length === 0 && percent <= maxPercent) return null;
-  return { workspaces, deleted_files: deleted.length, synced_files: syncedFiles, percent, max_delete_percent: maxPercent };
+  const removedWhole = new Set(workspaces.map((w) => w.id));
+  const scenarios = [];
+  for (const { workspaceId, file } of scenarioFiles.filter((s) => !removedWhole.has(s.workspaceId))) {
+    scenarios.push({ workspace: await nameIn(repo, before, `${workspaceId}/workspace.json`), name: await nameIn(repo, before, file) });
+  }
+  return { workspaces, scenarios, deleted_files: deleted.length, synced_files: syncedFiles, percent, max_delete_percent: maxPercent };
 }
 
 /** Stops a push that deletes too much (see riskyDeletions), before anything leaves the machine. */
@@ -41,8 +48,11 @@ export async function guardDeletions(repo: GitRepository, before: string | null,
 
 function deletionMessage(risk: DeletionRisk): string {
   const names = risk.workspaces.map((w) => `"${w.name}"`);
+  const scenarios = risk.scenarios.map((s) => `"${s.name}" (in "${s.workspace}")`);
+  const listed = (items: string[]) => `${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
   const what = [
-    names.length > 0 ? `${names.length === 1 ? 'the workspace' : 'the workspaces'} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}` : null,
+    names.length > 0 ? `${names.length === 1 ? 'the workspace' : 'the workspaces'} ${listed(names)}` : null,
+    scenarios.length > 0 ? `${scenarios.length === 1 ? 'the scenario' : 'the scenarios'} ${listed(scenarios)}` : null,
     `${plural(risk.deleted_files, 'file')} of ${risk.synced_files} (${risk.percent} %${risk.percent > risk.max_delete_percent ? `, more than the ${risk.max_delete_percent} % allowed` : ''})`,
   ]
     .filter(Boolean)
@@ -53,13 +63,15 @@ function deletionMessage(risk: DeletionRisk): string {
   );
 }
 
-async function workspaceNameIn(repo: GitRepository, tree: string, workspaceFile: string): Promise<string> {
-  const content = await fileAtPath(repo, tree, workspaceFile);
+/** The `name` of a workspace.json or scenario.json as `tree` has it; its folder's name when it has none. */
+async function nameIn(repo: GitRepository, tree: string, file: string): Promise<string> {
+  const content = await fileAtPath(repo, tree, file);
   try {
     const parsed = JSON.parse(Buffer.from(content ?? []).toString('utf8')) as { name?: unknown };
     if (typeof parsed.name === 'string' && parsed.name.trim()) return parsed.name;
   } catch {
-    // an unreadable workspace.json: its folder name says which it is
+    // unreadable: its folder's name says which it is
   }
-  return workspaceFile.split('/')[0];
+  const parts = file.split('/');
+  return parts[parts.length - 2];
 }
