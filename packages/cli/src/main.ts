@@ -68,7 +68,13 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, successfully.
-      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+      if (error.exitCode === 0) return EXIT_CODES.ok;
+      // Commander has said it on stderr; a --json caller reads the same error on stdout, as any other.
+      if (argv.includes('--json')) {
+        const body = { code: 'usage', message: error.message.replace(/^error: /, ''), exit_code: EXIT_CODES.usage, data: {} };
+        process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+      }
+      return EXIT_CODES.usage;
     }
     return reportError(error, globals);
   }

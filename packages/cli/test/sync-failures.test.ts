@@ -190,6 +190,11 @@ describe('bad input gets a clear message and a distinct exit code', () => {
     expect((await runCli(['sync', 'push', '--frobnicate'])).code).toBe(2);
     expect((await runCli(['sync', 'log', '--limit', 'zero'])).code).toBe(2);
     expect((await runCli(['sync', 'push', '--strategy', 'coin-flip'])).code).toBe(2);
+    // With --json, the same error as JSON on stdout.
+    const json = await runJson(['--json', 'sync', 'pull', '--strategy', 'coin-flip']);
+    expect(json.code).toBe(2);
+    expect(json.body.error).toMatchObject({ code: 'usage', exit_code: 2 });
+    expect(json.body.error.message).toContain('coin-flip');
   });
 
   it('--help and --version succeed', async () => {
