@@ -126,8 +126,8 @@ export function explainError(error: unknown, failedTo?: string): { title: string
       return { title: OFFLINE.title, detail: OFFLINE.detail };
     case 'auth_failed':
       return {
-        title: 'Your Git host did not accept the credentials.',
-        detail: `Check the access token for your repository (PLANALIGN_SYNC_TOKEN). ${error.message}`,
+        title: 'The shared copy did not accept this computer’s access.',
+        detail: error.next ? nextStepWords(error.next) : 'The access token may have expired or been replaced.',
       };
     case 'conflict':
       return {
@@ -137,7 +137,7 @@ export function explainError(error: unknown, failedTo?: string): { title: string
     case 'busy':
       return { title: 'A sync is already running.', detail: 'Wait for it to finish, then try again.' };
     case 'not_initialized':
-      return { title: 'Sync is not set up yet.', detail: 'Connect a remote first.' };
+      return { title: 'Sync is not set up yet.', detail: 'Connect this computer to the shared copy first.' };
     case 'not_found':
       return { title: failedTo ? `Could not ${failedTo}.` : 'That is no longer there.', detail: withNextStep(error) };
     case 'invalid_configuration':

@@ -94,5 +94,10 @@ describe('the sync health panel in a browser', () => {
     await expect.poll(() => finding('index').textContent()).toContain('split index');
     await screenshot(page, 'health-attention');
     expect(await page.content()).not.toContain(TOKEN);
+
+    // The workspaces still show, as of the last sync, while the shared copy refuses the token.
+    await page.goto(`${page.url().split('#')[0]}#/workspaces`);
+    await expect.poll(() => page.getByTestId('workspace-card').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.warnings').textContent()).toContain('Showing the state as of the last sync');
   });
 });
