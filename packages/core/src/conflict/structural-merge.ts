@@ -130,3 +130,12 @@ export function mergeStructured(filePath: string, base: string | null, ours: str
     return null;
   }
 }
+
+/**
+ * The keys a JSON or YAML file changed differently on each side, with each side's value; null
+ * when the file is neither, or a side does not parse (it can then only be compared whole).
+ */
+export function conflictingKeys(filePath: string, base: string | null, ours: string, theirs: string): KeyConflict[] | null {
+  if (!isStructurallyMergeable(filePath)) return null;
+  return mergeStructured(filePath, base, ours, theirs, 'ours')?.conflicts ?? null;
+}

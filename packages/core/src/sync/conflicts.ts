@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { listBackups, readBackup, saveBackup } from '../conflict/backups.js';
 import { decide, readOpenConflicts } from '../conflict/open-conflicts.js';
-import { isStructurallyMergeable, mergeStructured } from '../conflict/structural-merge.js';
+import { conflictingKeys } from '../conflict/structural-merge.js';
 import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { RootWriter } from '../fs/safe-path.js';
@@ -45,8 +45,7 @@ export async function showConflict(context: SyncContext, filePath: string): Prom
   const open = (await readOpenConflicts(repo.gitdir))?.files.find((f) => f.path === filePath);
   if (open) {
     const [base, local, remote] = await Promise.all([text(open.base), text(open.ours), text(open.theirs)]);
-    const conflicts =
-      local !== null && remote !== null && isStructurallyMergeable(filePath) ? (mergeStructured(filePath, base, local, remote, 'ours')?.conflicts ?? []) : [];
+    const conflicts = local !== null && remote !== null ? (conflictingKeys(filePath, base, local, remote) ?? []) : [];
     const differences = conflicts.map((c) => ({ key: c.path.join('.'), path: c.path, base: c.base, local: c.ours, remote: c.theirs }));
     return {
       path: filePath,

@@ -2,9 +2,9 @@ import { SyncDeleteGuardError } from '../errors.js';
 import { diffTrees, fileAtPath, listTreeFiles } from '../git/tree-diff.js';
 import type { GitRepository } from '../git/repository.js';
 import type { DeletionRisk } from '../models/results.js';
-import { plural } from '../util/plural.js';
 import { placeOf } from '../workspace/paths.js';
 import type { Hold } from '../workspace/selection.js';
+import { deletionMessage } from './messages.js';
 
 /**
  * What a change from `before` (what the remote holds) to `after` (what would leave this
@@ -44,23 +44,6 @@ export async function riskyDeletions(
 export async function guardDeletions(repo: GitRepository, before: string | null, after: string | null, maxPercent: number, held?: Hold): Promise<void> {
   const risk = await riskyDeletions(repo, before, after, maxPercent, held);
   if (risk) throw new SyncDeleteGuardError(deletionMessage(risk), risk);
-}
-
-function deletionMessage(risk: DeletionRisk): string {
-  const names = risk.workspaces.map((w) => `"${w.name}"`);
-  const scenarios = risk.scenarios.map((s) => `"${s.name}" (in "${s.workspace}")`);
-  const listed = (items: string[]) => `${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
-  const what = [
-    names.length > 0 ? `${names.length === 1 ? 'the workspace' : 'the workspaces'} ${listed(names)}` : null,
-    scenarios.length > 0 ? `${scenarios.length === 1 ? 'the scenario' : 'the scenarios'} ${listed(scenarios)}` : null,
-    `${plural(risk.deleted_files, 'file')} of ${risk.synced_files} (${risk.percent} %${risk.percent > risk.max_delete_percent ? `, more than the ${risk.max_delete_percent} % allowed` : ''})`,
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  return (
-    `This would delete ${what} from the other computers. Nothing was sent: they are still on the remote and in this root's history. ` +
-    `If the folder was emptied, moved or pointed at by mistake, put the files back.`
-  );
 }
 
 /** The `name` of a workspace.json or scenario.json as `tree` has it; its folder's name when it has none. */

@@ -1,5 +1,6 @@
 import type { PathChange } from '../git/tree-diff.js';
-import type { BranchExchange, ResolvedConflict } from '../models/results.js';
+import type { BranchExchange, DeletionRisk, ResolvedConflict } from '../models/results.js';
+import type { ConflictPreview, WorkspacePreview } from '../models/preview.js';
 import type { TreeCounts } from '../models/sync-status.js';
 import { SETTINGS_FILE } from '../config/settings-file.js';
 import { plural } from '../util/plural.js';
@@ -123,4 +124,40 @@ export function conflictDecisionsPhrase(resolved: ResolvedConflict[]): string {
         : `${r.path}: ${r.winner} version kept (${r.strategy})${r.backup ? `, other kept in backup ${r.backup}` : ''}`,
     )
     .join('; ');
+}
+
+/** What a pull preview says: what would come, go and clash. */
+export function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conflicts: ConflictPreview[], keptBeforeRemoval: number): string {
+  if (workspaces.length === 0 && otherFiles === 0) return 'Already up to date.';
+  const count = (change: WorkspacePreview['change']) => workspaces.filter((w) => w.change === change).length;
+  const parts = [
+    count('added') > 0 ? `bring ${plural(count('added'), 'new workspace')}` : null,
+    count('changed') > 0 ? `update ${plural(count('changed'), 'workspace')}` : null,
+    count('removed') > 0 ? `remove ${plural(count('removed'), 'workspace')}` : null,
+    otherFiles > 0 ? `change ${plural(otherFiles, 'file')} outside the workspaces` : null,
+  ].filter(Boolean);
+  const notes = [
+    conflicts.length > 0 ? `${plural(conflicts.length, 'file')} changed both here and on the remote` : null,
+    keptBeforeRemoval > 0 ? `${plural(keptBeforeRemoval, 'file')} changed here would be kept in a backup before its workspace goes` : null,
+  ].filter(Boolean);
+  const sentence = `A pull would ${parts.join(', ')}.`;
+  return notes.length > 0 ? `${sentence} ${notes.join('; ')}.` : sentence;
+}
+
+/** Why a push was held back: what it would delete, and what to do about it. */
+export function deletionMessage(risk: DeletionRisk): string {
+  const names = risk.workspaces.map((w) => `"${w.name}"`);
+  const scenarios = risk.scenarios.map((s) => `"${s.name}" (in "${s.workspace}")`);
+  const listed = (items: string[]) => `${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
+  const what = [
+    names.length > 0 ? `${names.length === 1 ? 'the workspace' : 'the workspaces'} ${listed(names)}` : null,
+    scenarios.length > 0 ? `${scenarios.length === 1 ? 'the scenario' : 'the scenarios'} ${listed(scenarios)}` : null,
+    `${plural(risk.deleted_files, 'file')} of ${risk.synced_files} (${risk.percent} %${risk.percent > risk.max_delete_percent ? `, more than the ${risk.max_delete_percent} % allowed` : ''})`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return (
+    `This would delete ${what} from the other computers. Nothing was sent: they are still on the remote and in this root's history. ` +
+    `If the folder was emptied, moved or pointed at by mistake, put the files back.`
+  );
 }

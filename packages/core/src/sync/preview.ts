@@ -1,18 +1,18 @@
 import { decisionsOf } from '../conflict/open-conflicts.js';
 import { createStrategyResolver } from '../conflict/strategy-resolver.js';
-import { isStructurallyMergeable, mergeStructured } from '../conflict/structural-merge.js';
+import { conflictingKeys } from '../conflict/structural-merge.js';
 import { mergeTrees, type FileConflict } from '../conflict/three-way-merge.js';
 import { diffTrees, fileAtPath, type PathChange } from '../git/tree-diff.js';
 import type { ConflictPreview, PullPreview, WorkspacePreview } from '../models/preview.js';
 import { CONFLICT_STRATEGIES, type ConflictStrategy } from '../models/sync-config.js';
 import path from 'node:path';
 import { withRootLock } from '../state/lock.js';
-import { plural } from '../util/plural.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { strategyFor } from '../workspace/selection.js';
 import { lastChange } from './integrate.js';
 import { localWorkTree } from './local-commit.js';
+import { previewMessage } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import { removedWorkspaces } from './removed-workspaces.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
@@ -151,13 +151,10 @@ async function describeConflicts(
   for (const conflict of bothChanged) {
     // A file kept on one side and deleted on the other is kept: no choice to make.
     if (conflict.ours === null || conflict.theirs === null) continue;
-    let keys: ConflictPreview['keys'] = [];
-    if (isStructurallyMergeable(conflict.path)) {
-      const merged = mergeStructured(conflict.path, await text(conflict.base), (await text(conflict.ours))!, (await text(conflict.theirs))!, 'ours');
-      // Edits to different keys merge: not a conflict.
-      if (merged && merged.conflicts.length === 0) continue;
-      if (merged) keys = merged.conflicts.map((c) => ({ key: c.path.join('.'), local: c.ours, remote: c.theirs }));
-    }
+    const differing = conflictingKeys(conflict.path, await text(conflict.base), (await text(conflict.ours))!, (await text(conflict.theirs))!);
+    // Edits to different keys merge: not a conflict.
+    if (differing?.length === 0) continue;
+    const keys = (differing ?? []).map((c) => ({ key: c.path.join('.'), local: c.ours, remote: c.theirs }));
     const newer = (await changedAt.ours(conflict.path)) >= (await changedAt.theirs(conflict.path)) ? 'local' : 'remote';
     const outcomes = Object.fromEntries(
       CONFLICT_STRATEGIES.map((name) => [name, name === 'keep-local' ? 'local' : name === 'keep-remote' ? 'remote' : name === 'ask-user' ? 'ask' : newer]),
@@ -175,21 +172,4 @@ async function labelOf(file: string, names: NameBook): Promise<string> {
   if (place.scenarioId) parts.push(await names.scenarioName(place.workspaceId, place.scenarioId));
   parts.push(file.split('/').pop()!);
   return parts.join(' › ');
-}
-
-function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conflicts: ConflictPreview[], keptBeforeRemoval: number): string {
-  if (workspaces.length === 0 && otherFiles === 0) return 'Already up to date.';
-  const count = (change: WorkspacePreview['change']) => workspaces.filter((w) => w.change === change).length;
-  const parts = [
-    count('added') > 0 ? `bring ${plural(count('added'), 'new workspace')}` : null,
-    count('changed') > 0 ? `update ${plural(count('changed'), 'workspace')}` : null,
-    count('removed') > 0 ? `remove ${plural(count('removed'), 'workspace')}` : null,
-    otherFiles > 0 ? `change ${plural(otherFiles, 'file')} outside the workspaces` : null,
-  ].filter(Boolean);
-  const notes = [
-    conflicts.length > 0 ? `${plural(conflicts.length, 'file')} changed both here and on the remote` : null,
-    keptBeforeRemoval > 0 ? `${plural(keptBeforeRemoval, 'file')} changed here would be kept in a backup before its workspace goes` : null,
-  ].filter(Boolean);
-  const sentence = `A pull would ${parts.join(', ')}.`;
-  return notes.length > 0 ? `${sentence} ${notes.join('; ')}.` : sentence;
 }
