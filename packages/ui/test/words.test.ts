@@ -123,6 +123,8 @@ describe('the dashboard in a planner’s words', () => {
 
     await page.getByTestId('use-remote').click();
     await expect.poll(() => page.getByTestId('no-conflicts').isVisible(), { timeout: 30_000 }).toBe(true);
+    // "No conflicts" waits for the choice to be in place, and the notice says it went to every computer
+    expect(await page.getByTestId('notice').textContent()).toContain('Done: every computer gets the version you chose.');
     expect(await fsp.readFile(configFile(machineB), 'utf8')).toContain('cola_rate: 0.045');
     const kept = page.getByTestId('backup').first();
     expect(await kept.textContent()).toContain(`${scenarioName} in ${workspaceName}`);
