@@ -34,6 +34,8 @@ export const ConfigUpdate = SyncConfig.omit({ archived: true }).partial().extend
 export const ResolveRequest = z.strictObject({
   path: z.string().min(1).max(4096),
   use: z.string().regex(/^(local|remote|backup:[\w.-]+)$/, 'local, remote or backup:<id>'),
+  /** a side per setting of a JSON or YAML file, by key name (as the conflict's differences list them); `use` settles the others */
+  settings: z.record(z.string().min(1).max(1024), z.enum(['local', 'remote'])).optional(),
 });
 
 export const RestoreRequest = z.strictObject({

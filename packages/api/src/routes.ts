@@ -131,8 +131,8 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   });
 
   router.post('/conflicts/resolve', async (request, response) => {
-    const { path, use } = body(ResolveRequest, request);
-    response.json(await runner.run('resolve', (sync) => sync.resolveConflict(path, use)));
+    const { path, use, settings } = body(ResolveRequest, request);
+    response.json(await runner.run('resolve', (sync) => sync.resolveConflict(path, use, settings)));
   });
 
   router.post('/conflicts/restore', async (request, response) => {

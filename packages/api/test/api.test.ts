@@ -139,8 +139,17 @@ describe('the sync API over real HTTP', () => {
     const file = list.body.open[0].path;
     const detail = await call(api.url, 'GET', `/api/sync/conflicts/show?path=${encodeURIComponent(file)}`);
     expect(detail.body.conflicting_keys).toEqual(['name']);
-    const resolved = await call(api.url, 'POST', '/api/sync/conflicts/resolve', { path: file, use: 'remote' });
+    // a side per setting: only the settings in conflict, only local or remote
+    const badSide = await call(api.url, 'POST', '/api/sync/conflicts/resolve', { path: file, use: 'remote', settings: { name: 'mine' } });
+    expect(badSide.status).toBe(422);
+    expect(badSide.body.error.message).toContain('settings');
+    const notInConflict = await call(api.url, 'POST', '/api/sync/conflicts/resolve', { path: file, use: 'remote', settings: { description: 'local' } });
+    expect(notInConflict.status).toBe(422);
+    expect(notInConflict.body.error).toMatchObject({ field: 'settings', message: expect.stringContaining('those in conflict are name') });
+    expect((await call(api.url, 'GET', '/api/sync/conflicts')).body.open[0].decision).toBeNull();
+    const resolved = await call(api.url, 'POST', '/api/sync/conflicts/resolve', { path: file, use: 'local', settings: { name: 'remote' } });
     expect(resolved.status).toBe(200);
+    expect(resolved.body.pull.resolved_conflicts).toEqual([expect.objectContaining({ winner: 'remote', strategy: 'chosen', keys: ['name'] })]);
     expect(resolved.body.pending).toEqual([]);
 
     const port = Number(new URL(git.baseUrl).port);

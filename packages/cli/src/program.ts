@@ -12,6 +12,7 @@ import {
   TeamService,
   readSettings,
   resolveWorkspacesRoot,
+  type ConflictSide,
   type ConflictStrategy,
   type RegenJob,
 } from '@planalign/sync-core';
@@ -51,6 +52,16 @@ function parseLimit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return n;
+}
+
+/** `--setting compensation.cola_rate=remote`, repeated: one side per setting. */
+function collectSetting(value: string, chosen: Record<string, ConflictSide>): Record<string, ConflictSide> {
+  const at = value.lastIndexOf('=');
+  const side = value.slice(at + 1);
+  if (at <= 0 || (side !== 'local' && side !== 'remote')) {
+    throw new InvalidArgumentError(`expected <setting>=local or <setting>=remote, as \`conflicts show\` names the setting (got "${value}").`);
+  }
+  return { ...chosen, [value.slice(0, at)]: side };
 }
 
 const strategyOption = () =>
@@ -214,10 +225,11 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
   conflicts
     .command('resolve <file>')
     .description('choose the version to keep (the other one is kept in a backup)')
-    .requiredOption('--use <choice>', 'local, remote, or backup:<id>')
-    .action((file: string, options: { use: string }) =>
+    .requiredOption('--use <choice>', 'local, remote, or backup:<id>; for JSON and YAML, the side of each setting not named by --setting')
+    .option('--setting <key=side>', 'the side for one setting of a JSON or YAML file, as `conflicts show` names it (repeatable)', collectSetting, {})
+    .action((file: string, options: { use: string; setting: Record<string, ConflictSide> }) =>
       execute(async (globals, progress) => {
-        const result = await service(globals, progress).resolveConflict(file, options.use);
+        const result = await service(globals, progress).resolveConflict(file, options.use, options.setting);
         return { json: result, text: result.message };
       }),
     );

@@ -121,7 +121,10 @@ export function renderConflictList(list: ConflictList): string {
   if (list.open.length === 0) lines.push('No open conflicts.');
   else {
     lines.push(`Open conflicts (${list.open.length}): choose with 'planalign sync conflicts resolve <file> --use local|remote'`);
-    for (const c of list.open) lines.push(`  ⚠ ${c.path}${c.workspace ? ` (${c.workspace})` : ''}${c.decision ? ` — ${c.decision} chosen` : ''}`);
+    for (const c of list.open)
+      lines.push(
+        `  ⚠ ${c.path}${c.workspace ? ` (${c.workspace})` : ''}${c.decision ? ` — ${c.choices ? 'chosen setting by setting' : `${c.decision} chosen`}` : ''}`,
+      );
   }
   if (list.past.length > 0) {
     lines.push('', "Versions kept after past conflicts (restore with 'planalign sync conflicts restore <id>'):");
@@ -132,7 +135,11 @@ export function renderConflictList(list: ConflictList): string {
 
 export function renderConflictDetail(detail: ConflictDetail): string {
   const lines = [`${detail.path}: ${detail.open ? 'changed both here and on the remote' : 'settled; the other version is in a backup'}`];
-  if (detail.conflicting_keys.length > 0) lines.push(`Keys changed differently on both sides: ${detail.conflicting_keys.join(', ')}`);
+  if (detail.differences.length > 0) {
+    lines.push('Keys changed differently on both sides (choose one side each with --setting <key>=local|remote):');
+    const shown = (value: unknown) => (value === undefined ? '(removed)' : JSON.stringify(value));
+    for (const d of detail.differences) lines.push(`  ${d.key}: local ${shown(d.local)}, remote ${shown(d.remote)}`);
+  }
   lines.push('', `--- ${detail.open ? 'local (this machine)' : 'current file'}`, detail.local ?? '(deleted)');
   lines.push(`--- ${detail.open ? 'remote' : `backup ${detail.backups[0]?.id ?? ''}`}`, detail.remote ?? '(deleted)');
   if (detail.backups.length > 0) lines.push('', `Backups of this file: ${detail.backups.map((b) => b.id).join(', ')}`);

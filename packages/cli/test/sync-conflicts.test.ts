@@ -185,6 +185,41 @@ describe('files changed on both machines', () => {
     expect(status.body.ahead).toBe(0);
   });
 
+  it('each setting changed on both machines takes the side chosen for it, and what each changed elsewhere stays', async () => {
+    await edit(machineA, { name: 'A name', description: 'A description', notes: 'from A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const local = await edit(machineB, { name: 'B name', description: 'B description', owner: 'B' });
+    expect((await runCli(['--root', machineB, 'sync', 'pull', '--strategy', 'ask-user'])).code).toBe(5);
+    const shown = await runCli(['--root', machineB, 'sync', 'conflicts', 'show', scenarioFile]);
+    expect(shown.stdout).toContain('  description: local "B description", remote "A description"');
+    expect(shown.stdout).toContain('  name: local "B name", remote "A name"');
+
+    const unknown = await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local', '--setting', 'owner=remote']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('"owner" is not a setting in conflict');
+    expect(unknown.stderr).toContain('those in conflict are name, description');
+    const badSide = await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local', '--setting', 'name=mine']);
+    expect(badSide.code).toBe(2);
+    expect(badSide.stderr).toContain('--setting');
+    expect((await runJson(['--root', machineB, 'sync', 'conflicts'])).body.open).toEqual([expect.objectContaining({ decision: null })]);
+
+    const resolved = await runJson(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local', '--setting', 'name=remote']);
+    expect(resolved.code).toBe(0);
+    expect(resolved.body.pull.resolved_conflicts).toEqual([
+      expect.objectContaining({ path: scenarioFile, winner: 'merged', strategy: 'chosen', keys: ['name', 'description'] }),
+    ]);
+    const expected = { name: 'A name', description: 'B description', notes: 'from A', owner: 'B' };
+    expect(await readJson(path.join(machineB, scenarioFile))).toMatchObject(expected);
+    expect((await runCli(['--root', machineA, 'sync', 'pull'])).code).toBe(0);
+    expect(await readJson(path.join(machineA, scenarioFile))).toMatchObject(expected);
+    // both versions are kept whole: this computer's byte for byte
+    const past = (await runJson(['--root', machineB, 'sync', 'conflicts'])).body.past.filter((b: { path: string }) => b.path === scenarioFile);
+    expect(past.map((b: { side: string }) => b.side).sort()).toEqual(['local', 'remote']);
+    const keptLocal = past.find((b: { side: string }) => b.side === 'local');
+    expect((await fsp.readFile(path.join(machineB, '.planalign-sync-backups', keptLocal.id, scenarioFile))).equals(local)).toBe(true);
+    expect(nativeGit(machineB, ['fsck', '--full', '--strict']).code).toBe(0);
+  });
+
   it('choices that do not exist are usage errors and change nothing', async () => {
     const before = await syncedTree(machineB);
     const notOpen = await runCli(['--root', machineB, 'sync', 'conflicts', 'resolve', scenarioFile, '--use', 'local']);
@@ -249,7 +284,7 @@ describe('files changed on both machines', () => {
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     expect(code).toBe(0);
     expect(asked).toBe(2);
-    expect(output).toContain('Keys changed differently on both sides: name');
+    expect(output).toContain('name: local "Name from B", remote "Name from A"');
     expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Name from A');
   });
 });

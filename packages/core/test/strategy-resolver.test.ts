@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { listBackups } from '../src/conflict/backups.js';
-import type { Decision } from '../src/conflict/open-conflicts.js';
+import type { FileDecision } from '../src/conflict/open-conflicts.js';
 import { createStrategyResolver } from '../src/conflict/strategy-resolver.js';
 import { mergeTrees } from '../src/conflict/three-way-merge.js';
 import type { ResolvedConflict } from '../src/models/results.js';
@@ -21,7 +21,7 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  * A resolver as a merge makes it: `ours` is this machine, `theirs` the remote, each side's
  * file changed at the given second (last-write-wins compares those).
  */
-function resolverFor(git: NativeRepo, strategy: ConflictStrategy, options: { oursAt?: number; theirsAt?: number; decisions?: Map<string, Decision> } = {}) {
+function resolverFor(git: NativeRepo, strategy: ConflictStrategy, options: { oursAt?: number; theirsAt?: number; decisions?: Map<string, FileDecision> } = {}) {
   const resolved: ResolvedConflict[] = [];
   const resolver = createStrategyResolver({
     repo: git.repo,
@@ -158,14 +158,51 @@ describe('conflict strategies', () => {
     expect(await listBackups(git.root)).toEqual([]);
   });
 
-  it('a decision takes the chosen version whole, whatever the strategy, and backs up the other', async () => {
+  it('a decision settles the setting both changed with the chosen side, keeps each side’s other edits, and backs up the side that lost', async () => {
     const git = await nativeRepo('strategy-decided');
-    const { resolve, resolved, unresolved } = resolverFor(git, 'ask-user', { decisions: new Map([[SCENARIO, 'remote']]) });
+    const { resolve, resolved, unresolved } = resolverFor(git, 'ask-user', { decisions: new Map([[SCENARIO, { use: 'remote', choices: {} }]]) });
     const conflict = conflictOf(git, SCENARIO, json(base), json(ours), json(theirs));
-    expect((await resolve(conflict)).oid).toBe(conflict.theirs);
+    const { oid } = await resolve(conflict);
+    // name: the other computer's; growth (changed here only) and description (there only) both stay
+    expect(JSON.parse(git.show(oid!))).toEqual({
+      ...base,
+      name: 'Baseline (there)',
+      description: 'edited there',
+      config_overrides: { growth: 0.05, merit: 0.04 },
+    });
     expect(unresolved).toEqual([]);
-    expect(resolved).toEqual([{ path: SCENARIO, winner: 'remote', strategy: 'chosen', backup: expect.any(String), keys: [] }]);
+    expect(resolved).toEqual([{ path: SCENARIO, winner: 'remote', strategy: 'chosen', backup: expect.any(String), keys: ['name'] }]);
     expect(await backupOf(git, resolved[0].backup!, SCENARIO)).toBe(json(ours));
+
+    // A file that does not parse is taken whole.
+    const whole = resolverFor(git, 'ask-user', { decisions: new Map([['README.md', { use: 'remote', choices: {} }]]) });
+    const readme = conflictOf(git, 'README.md', 'base\n', 'here\n', 'there\n');
+    expect((await whole.resolve(readme)).oid).toBe(readme.theirs);
+    expect(await backupOf(git, whole.resolved[0].backup!, 'README.md')).toBe('here\n');
+  });
+
+  it('choices setting by setting: each takes its own side, and both versions are kept whole', async () => {
+    const git = await nativeRepo('strategy-by-setting');
+    const baseText = 'compensation:\n  cola_rate: 0.025  # board memo\n  merit_budget: 0.04\nworkforce:\n  target_growth_rate: 0.03\n';
+    const oursText = baseText.replace('0.025', '0.03').replace('merit_budget: 0.04', 'merit_budget: 0.045').replace('0.03\n', '0.035\n');
+    const theirsText = baseText.replace('0.025', '0.045').replace('merit_budget: 0.04', 'merit_budget: 0.05').concat('plan_design:\n  auto_enrollment: true\n');
+    const decisions = new Map([[OVERRIDES, { use: 'local' as const, choices: { 'compensation.merit_budget': 'remote' as const } }]]);
+    const { resolve, resolved } = resolverFor(git, 'ask-user', { decisions });
+    const { oid } = await resolve(conflictOf(git, OVERRIDES, baseText, oursText, theirsText));
+    const merged = git.show(oid!);
+    expect(parseYaml(merged)).toEqual({
+      compensation: { cola_rate: 0.03, merit_budget: 0.05 },
+      workforce: { target_growth_rate: 0.035 },
+      plan_design: { auto_enrollment: true },
+    });
+    expect(merged).toContain('# board memo');
+    expect(resolved).toEqual([
+      { path: OVERRIDES, winner: 'merged', strategy: 'chosen', backup: expect.any(String), keys: ['compensation.cola_rate', 'compensation.merit_budget'] },
+    ]);
+    // this computer's version first: the merge leaves no history holding it
+    expect(await backupOf(git, resolved[0].backup!, OVERRIDES)).toBe(oursText);
+    const kept = await listBackups(git.root);
+    expect(kept.map((b) => b.side).sort()).toEqual(['local', 'remote']);
   });
 
   it('each file follows the strategy of its own workspace', async () => {

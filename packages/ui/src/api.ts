@@ -243,8 +243,8 @@ export class SyncApi {
   showConflict(path: string) {
     return this.request<ConflictDetail>('GET', `/conflicts/show?path=${encodeURIComponent(path)}`);
   }
-  resolveConflict(path: string, use: string) {
-    return this.request<ConflictResolution>('POST', '/conflicts/resolve', { path, use });
+  resolveConflict(path: string, use: string, settings?: Record<string, 'local' | 'remote'>) {
+    return this.request<ConflictResolution>('POST', '/conflicts/resolve', { path, use, ...(settings ? { settings } : {}) });
   }
   restoreBackup(backupId: string) {
     return this.request<RestoreResult>('POST', '/conflicts/restore', { backup_id: backupId });

@@ -51,6 +51,9 @@ function conflictWords(c: NonNullable<SyncLogEntry['conflicts']>[number]): Histo
   const place = placeWords({ workspace: c.workspace, scenario: c.scenario });
   const changed = settings(c.keys) || fileWords(c.path);
   if (c.kept === null) return { text: `${place}: ${changed} changed on both computers, waiting for your choice.`, backup: null, waiting: true };
+  if (c.kept === 'merged' && c.strategy === 'chosen') {
+    return { text: `${place}: ${changed}, each value kept as you chose, setting by setting.`, backup: c.backup, waiting: false };
+  }
   if (c.kept === 'merged') return { text: `${place}: ${fileWords(c.path)} changed on both computers; both changes kept.`, backup: null, waiting: false };
   const side = c.kept === 'local' ? 'this computer’s' : 'the other computer’s';
   const why = c.strategy ? ` (${STRATEGY[c.strategy] ?? c.strategy})` : '';

@@ -138,9 +138,7 @@ describe('the dashboard in a planner’s words', () => {
     const conflicts = page.getByTestId('history-conflict');
     await expect.poll(() => conflicts.allTextContents()).toContainEqual(expect.stringContaining(`${scenarioName} in ${workspaceName}: COLA rate`));
     const settled = conflicts.filter({ hasText: 'kept (as you chose)' }).first();
-    expect(await settled.textContent()).toContain(
-      `${scenarioName} in ${workspaceName}: the simulation settings, the other computer’s version kept (as you chose).`,
-    );
+    expect(await settled.textContent()).toContain(`${scenarioName} in ${workspaceName}: COLA rate, the other computer’s value kept (as you chose).`);
     const lines = await page.getByTestId('history-line').allTextContents();
     expect(lines.filter((line) => line.includes('Set up sync on this computer'))).toHaveLength(1);
     expect(lines.find((line) => line.includes('Set up sync'))).toContain('3 times in a row');
@@ -243,5 +241,47 @@ describe('the dashboard in a planner’s words', () => {
     } finally {
       await tab.close();
     }
+  });
+  it('lets each setting changed on both computers keep its own side, and keeps what each changed elsewhere', async () => {
+    const set = async (root: string, key: string, value: string) => {
+      const text = await fsp.readFile(configFile(root), 'utf8');
+      await fsp.writeFile(configFile(root), text.replace(new RegExp(`${key}: [0-9.]+`), `${key}: ${value}`));
+    };
+    const a = new SyncService(machineA);
+    await a.pull();
+    await set(machineA, 'cola_rate', '0.05');
+    await set(machineA, 'merit_budget', '0.051');
+    await set(machineA, 'target_growth_rate', '0.009');
+    await a.push();
+    await set(machineB, 'cola_rate', '0.03');
+    await set(machineB, 'merit_budget', '0.035');
+    await set(machineB, 'random_seed', '4242');
+    await page.goto(`${api.url}/?refresh=1`);
+    await page.getByTestId('sync-button').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('changed on two computers');
+    await page.getByRole('link', { name: /Conflicts/ }).click();
+    const detail = page.getByTestId('conflict-detail');
+    await expect.poll(() => detail.getByTestId('difference').count()).toBe(2);
+    const keep = detail.getByTestId('use-chosen');
+    expect(await keep.isDisabled()).toBe(true);
+    await detail.getByRole('group', { name: 'Which COLA rate to keep' }).getByLabel('Keep 3 % (this computer)').check();
+    expect(await keep.isDisabled()).toBe(true);
+    await detail.getByRole('group', { name: 'Which Merit budget to keep' }).getByLabel('Keep 5.1 % (the other computer)').check();
+    await expectNoGitWords(page, 'Conflicts, setting by setting');
+    await screenshot(page, 'words-conflict-by-setting');
+    await keep.click();
+    await expect.poll(() => page.getByTestId('no-conflicts').isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId('notice').textContent()).toContain('Done: every computer gets the version you chose.');
+    const kept = await fsp.readFile(configFile(machineB), 'utf8');
+    for (const value of ['cola_rate: 0.03', 'merit_budget: 0.051', 'target_growth_rate: 0.009', 'random_seed: 4242']) expect(kept).toContain(value);
+    // the other computer gets the same file with its next sync
+    await a.pull();
+    expect(await fsp.readFile(configFile(machineA), 'utf8')).toBe(kept);
+    await page.getByRole('link', { name: 'History' }).click();
+    await expect
+      .poll(() => page.getByTestId('history-conflict').allTextContents())
+      .toContainEqual(
+        expect.stringContaining(`${scenarioName} in ${workspaceName}: COLA rate, Merit budget, each value kept as you chose, setting by setting.`),
+      );
   });
 });

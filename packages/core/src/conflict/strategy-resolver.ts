@@ -3,8 +3,8 @@ import type { ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict } from '../models/results.js';
 import { writeLooseObject } from '../git/objects.js';
 import { saveBackup } from './backups.js';
-import type { Decision } from './open-conflicts.js';
-import { isStructurallyMergeable, mergeStructured } from './structural-merge.js';
+import type { FileDecision } from './open-conflicts.js';
+import { isStructurallyMergeable, keyName, mergeStructured } from './structural-merge.js';
 import type { ConflictResolver, FileConflict } from './three-way-merge.js';
 
 export interface SideInfo {
@@ -28,12 +28,12 @@ export function createStrategyResolver(options: {
   theirs: SideInfo;
   resolved: ResolvedConflict[];
   /** what the user already chose for some files (from `conflicts resolve`) */
-  decisions?: Map<string, Decision>;
+  decisions?: Map<string, FileDecision>;
   /** decide as a merge would, but keep no backups (a preview) */
   dryRun?: boolean;
 }): { resolve: ConflictResolver; unresolved: FileConflict[] } {
   const { repo, strategyFor, ours, theirs, resolved } = options;
-  const decisions = options.decisions ?? new Map<string, Decision>();
+  const decisions = options.decisions ?? new Map<string, FileDecision>();
   const unresolved: FileConflict[] = [];
   /** Keeps the whole version of the side that lost, byte for byte. */
   const backUpLoser = async (conflict: FileConflict, localWins: boolean): Promise<{ id: string | null }> =>
@@ -45,6 +45,38 @@ export function createStrategyResolver(options: {
           strategy: strategyFor(conflict.path),
           commit: localWins ? theirs.commit : ours.commit,
         });
+  const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
+  /**
+   * The user's choice. JSON and YAML are merged by key, each setting changed on both sides
+   * taking the side chosen for it, so what either side changed elsewhere in the file stays.
+   * Each side that lost a value is kept whole in a backup.
+   */
+  const applyDecision = async (conflict: FileConflict, decision: FileDecision) => {
+    const sideOf = (name: string) => decision.choices[name] ?? decision.use;
+    const merged = isStructurallyMergeable(conflict.path)
+      ? mergeStructured(conflict.path, await text(conflict.base), (await text(conflict.ours))!, (await text(conflict.theirs))!, (path) =>
+          sideOf(keyName(path)) === 'local' ? 'ours' : 'theirs',
+        )
+      : null;
+    if (merged && merged.conflicts.length === 0) {
+      resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: null, keys: [] });
+      return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
+    }
+    if (!merged) {
+      const localWins = decision.use === 'local';
+      const record = await backUpLoser(conflict, localWins);
+      resolved.push({ path: conflict.path, winner: decision.use, strategy: 'chosen', backup: record.id, keys: [] });
+      return { oid: localWins ? conflict.ours : conflict.theirs };
+    }
+    const keys = merged.conflicts.map((c) => keyName(c.path));
+    const sides = new Set(keys.map(sideOf));
+    // the local version first: it is the one no history holds once the merge is made
+    const backups = [];
+    if (sides.has('remote')) backups.push(await backUpLoser(conflict, false));
+    if (sides.has('local')) backups.push(await backUpLoser(conflict, true));
+    resolved.push({ path: conflict.path, winner: sides.size === 1 ? [...sides][0] : 'merged', strategy: 'chosen', backup: backups[0]?.id ?? null, keys });
+    return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
+  };
   const resolve: ConflictResolver = async (conflict) => {
     if (conflict.replacedByFolder) {
       // The folder keeps the path; the file goes to a backup, where `sync conflicts` finds it.
@@ -66,17 +98,11 @@ export function createStrategyResolver(options: {
       return { oid: survivor };
     }
     const decision = decisions.get(conflict.path);
-    if (decision) {
-      const localWins = decision === 'local';
-      const record = await backUpLoser(conflict, localWins);
-      resolved.push({ path: conflict.path, winner: decision, strategy: 'chosen', backup: record.id, keys: [] });
-      return { oid: localWins ? conflict.ours : conflict.theirs };
-    }
+    if (decision) return applyDecision(conflict, decision);
     const strategy = strategyFor(conflict.path);
     const localPreferred =
       strategy === 'keep-local' || (strategy !== 'keep-remote' && (await ours.changedAt(conflict.path)) >= (await theirs.changedAt(conflict.path)));
     if (isStructurallyMergeable(conflict.path)) {
-      const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
       const merged = mergeStructured(
         conflict.path,
         await text(conflict.base),

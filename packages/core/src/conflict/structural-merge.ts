@@ -10,12 +10,18 @@ import { isMap, parseDocument, type Document } from 'yaml';
  */
 export type KeyPath = (string | number)[];
 
+/** A key path as one string ("compensation.cola_rate"): how conflicts name keys to people and in choices. */
+export const keyName = (path: KeyPath): string => path.join('.');
+
 export interface KeyConflict {
   path: KeyPath;
   base: unknown;
   ours: unknown;
   theirs: unknown;
 }
+
+/** Which side's value settles a real conflict: one side for every key, or a choice per key. */
+export type Prefer = 'ours' | 'theirs' | ((path: KeyPath) => 'ours' | 'theirs');
 
 export interface StructuralMergeResult {
   /** the merged file, formatted like the local one; with conflicts, each takes `prefer`'s value */
@@ -31,7 +37,7 @@ function isPlainObject(value: Value): value is Record<string, unknown> {
 }
 
 /** Merges values; `prefer` decides each real conflict, which is also reported. */
-export function mergeValues(base: Value, ours: Value, theirs: Value, prefer: 'ours' | 'theirs', path: KeyPath = [], conflicts: KeyConflict[] = []): Value {
+export function mergeValues(base: Value, ours: Value, theirs: Value, prefer: Prefer, path: KeyPath = [], conflicts: KeyConflict[] = []): Value {
   if (isDeepStrictEqual(ours, theirs)) return ours;
   if (isDeepStrictEqual(base, ours)) return theirs;
   if (isDeepStrictEqual(base, theirs)) return ours;
@@ -62,7 +68,7 @@ export function mergeValues(base: Value, ours: Value, theirs: Value, prefer: 'ou
   // A key changed on one side and deleted on the other keeps the change: nothing written is lost.
   if (ours === MISSING) return theirs;
   if (theirs === MISSING) return ours;
-  return prefer === 'ours' ? ours : theirs;
+  return (typeof prefer === 'function' ? prefer(path) : prefer) === 'ours' ? ours : theirs;
 }
 
 function detectIndent(text: string): string | number {
@@ -82,7 +88,7 @@ export function formatJsonLike(like: string, value: unknown): string {
   return `${JSON.stringify(ordered, null, detectIndent(like))}${like.endsWith('\n') ? '\n' : ''}`;
 }
 
-function mergeJson(base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult {
+function mergeJson(base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult {
   const conflicts: KeyConflict[] = [];
   const merged = mergeValues(base === null ? MISSING : JSON.parse(base), JSON.parse(ours), JSON.parse(theirs), prefer, [], conflicts);
   return { content: formatJsonLike(ours, merged), conflicts };
@@ -100,7 +106,7 @@ function applyToDocument(document: Document, path: KeyPath, current: Value, merg
   else document.setIn(path, merged);
 }
 
-function mergeYaml(base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult {
+function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult {
   const local = parseDocument(ours);
   const parse = (text: string) => {
     const document = parseDocument(text);
@@ -123,7 +129,7 @@ export function isStructurallyMergeable(filePath: string): boolean {
  * Merges one JSON or YAML file; null when a side does not parse (the caller falls back to
  * choosing a whole version).
  */
-export function mergeStructured(filePath: string, base: string | null, ours: string, theirs: string, prefer: 'ours' | 'theirs'): StructuralMergeResult | null {
+export function mergeStructured(filePath: string, base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult | null {
   try {
     return /\.json$/i.test(filePath) ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
   } catch {

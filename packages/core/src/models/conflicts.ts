@@ -17,12 +17,18 @@ export const BackupInfo = z.object({
 });
 export type BackupInfo = z.infer<typeof BackupInfo>;
 
+/** The side a person keeps for a file, or for one setting of it. */
+export const ConflictSide = z.enum(['local', 'remote']);
+export type ConflictSide = z.infer<typeof ConflictSide>;
+
 export const OpenConflictInfo = z.object({
   path: z.string(),
   workspace: z.string().nullable(),
   /** the scenario's name, for a file of a scenario */
   scenario: z.string().nullable().default(null),
-  decision: z.enum(['local', 'remote']).nullable(),
+  decision: ConflictSide.nullable(),
+  /** sides chosen setting by setting (by key name), when the file's were chosen that way */
+  choices: z.record(z.string(), ConflictSide).optional(),
 });
 export type OpenConflictInfo = z.infer<typeof OpenConflictInfo>;
 

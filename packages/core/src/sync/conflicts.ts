@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { listBackups, readBackup, saveBackup } from '../conflict/backups.js';
-import { decide, readOpenConflicts } from '../conflict/open-conflicts.js';
+import { decide, readOpenConflicts, type Decision } from '../conflict/open-conflicts.js';
 import { conflictingKeys } from '../conflict/structural-merge.js';
 import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -19,7 +19,13 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
     open: await Promise.all(
       (open?.files ?? []).map(async (file) => {
         const place = await namesOf(names, file.path);
-        return { path: file.path, workspace: place.workspace_name, scenario: place.scenario_name, decision: file.decision };
+        return {
+          path: file.path,
+          workspace: place.workspace_name,
+          scenario: place.scenario_name,
+          decision: file.decision,
+          ...(file.choices ? { choices: file.choices } : {}),
+        };
       }),
     ),
     // Every version kept on this computer, whatever kept it (a lost conflict, a restore, a pull
@@ -77,9 +83,28 @@ export async function showConflict(context: SyncContext, filePath: string): Prom
   };
 }
 
-/** Records the user's choice for an open conflict; true when it was one. */
-export async function recordDecision(context: SyncContext, filePath: string, decision: 'local' | 'remote'): Promise<boolean> {
-  return (await decide(context.repo.gitdir, filePath, decision)) !== null;
+/**
+ * Records the user's choice for an open conflict; true when it was one. `choices` picks a side
+ * setting by setting in a JSON or YAML file (`decision` settles the others); a setting that is
+ * not one of the file's conflicting ones is refused, naming those that are.
+ */
+export async function recordDecision(context: SyncContext, filePath: string, decision: Decision, choices: Record<string, Decision> = {}): Promise<boolean> {
+  const named = Object.keys(choices);
+  if (named.length > 0) {
+    const open = (await readOpenConflicts(context.repo.gitdir))?.files.find((f) => f.path === filePath);
+    if (!open) return false;
+    const { conflicting_keys: known } = await showConflict(context, filePath);
+    const unknown = named.filter((key) => !known.includes(key));
+    if (unknown.length > 0) {
+      throw new SyncConfigError(
+        known.length === 0
+          ? `${filePath} can only be settled as a whole: choose local or remote for the file, without settings.`
+          : `${unknown.map((key) => `"${key}"`).join(', ')} ${unknown.length === 1 ? 'is not a setting' : 'are not settings'} in conflict in ${filePath}; those in conflict are ${known.join(', ')}.`,
+        { field: 'settings', next: { action: 'list_conflicts' } },
+      );
+    }
+  }
+  return (await decide(context.repo.gitdir, filePath, decision, choices)) !== null;
 }
 
 /**

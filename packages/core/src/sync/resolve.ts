@@ -1,4 +1,4 @@
-import { readOpenConflicts } from '../conflict/open-conflicts.js';
+import { readOpenConflicts, type Decision } from '../conflict/open-conflicts.js';
 import { SyncConfigError, SyncError } from '../errors.js';
 import type { ConflictResolution } from '../models/conflicts.js';
 import { redactUrl } from '../models/remote-url.js';
@@ -16,8 +16,14 @@ import { loadSyncContext } from './sync-context.js';
  * version in place. Once every open conflict has a decision, the pull they stopped runs, and
  * the result is sent.
  */
-export async function resolveConflict(root: string, filePath: string, use: string, progress: ProgressReporter): Promise<ConflictResolution> {
-  const decided = await decideConflict(root, filePath, use, progress);
+export async function resolveConflict(
+  root: string,
+  filePath: string,
+  use: string,
+  progress: ProgressReporter,
+  choices: Record<string, Decision> = {},
+): Promise<ConflictResolution> {
+  const decided = await decideConflict(root, filePath, use, progress, choices);
   if (!decided.pull) return decided;
   // The last decision made the merge: sending it is what makes the choice the version every
   // computer has, rather than one this computer alone holds until someone syncs.
@@ -33,7 +39,13 @@ export async function resolveConflict(root: string, filePath: string, use: strin
   }
 }
 
-async function decideConflict(root: string, filePath: string, use: string, progress: ProgressReporter): Promise<ConflictResolution> {
+async function decideConflict(
+  root: string,
+  filePath: string,
+  use: string,
+  progress: ProgressReporter,
+  choices: Record<string, Decision>,
+): Promise<ConflictResolution> {
   const context = await loadSyncContext(root);
   return withRootLock(context.repo.gitdir, 'resolve', async () => {
     const backupId = use.startsWith('backup:') ? use.slice('backup:'.length) : null;
@@ -43,13 +55,16 @@ async function decideConflict(root: string, filePath: string, use: string, progr
         next: { action: 'list_conflicts' },
       });
     }
+    if (backupId !== null && Object.keys(choices).length > 0) {
+      throw new SyncConfigError('A kept version is put back whole: choose it without settings.', { field: 'settings' });
+    }
     if (backupId !== null) {
       const restored = await restoreBackup(context, backupId);
       if (restored.path !== filePath) {
         throw new SyncConfigError(`Backup ${backupId} holds ${restored.path}, not ${filePath}.`);
       }
     }
-    const decided = await recordDecision(context, filePath, backupId !== null ? 'local' : (use as 'local' | 'remote'));
+    const decided = await recordDecision(context, filePath, backupId !== null ? 'local' : (use as Decision), choices);
     if (!decided && backupId === null) {
       throw new SyncConfigError(`${filePath} has no open conflict.`, { next: { action: 'list_conflicts' } });
     }
@@ -62,7 +77,7 @@ async function decideConflict(root: string, filePath: string, use: string, progr
     const message = pull
       ? `Resolved. ${pull.message}`
       : pending.length > 0
-        ? `Recorded ${use} for ${filePath}; ${plural(pending.length, 'file')} still to decide.`
+        ? `Recorded ${Object.keys(choices).length > 0 ? 'a choice per setting' : use} for ${filePath}; ${plural(pending.length, 'file')} still to decide.`
         : `Put backup ${backupId} in place for ${filePath}; it goes to the other computers with the next sync.`;
     return { path: filePath, use, pending, pull, shared: false, message };
   });

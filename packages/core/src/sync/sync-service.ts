@@ -2,7 +2,7 @@ import { GitRepository } from '../git/repository.js';
 import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncNotInitializedError } from '../errors.js';
 import type { ArchiveList, ArchiveResult } from '../models/archive.js';
-import type { ConflictDetail, ConflictList, ConflictResolution, RestoreResult } from '../models/conflicts.js';
+import type { ConflictDetail, ConflictList, ConflictResolution, ConflictSide, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
 import type { DoctorReport } from '../models/doctor.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
@@ -146,9 +146,12 @@ export class SyncService {
     return showConflict(await loadSyncContext(this.root), filePath);
   }
 
-  /** Settles one conflicting file with `local`, `remote` or `backup:<id>` (see resolve.ts). */
-  resolveConflict(filePath: string, use: string): Promise<ConflictResolution> {
-    return resolveConflict(this.root, filePath, use, this.progress);
+  /**
+   * Settles one conflicting file with `local`, `remote` or `backup:<id>` (see resolve.ts);
+   * `settings` picks a side per setting of a JSON or YAML file, `use` settling the rest.
+   */
+  resolveConflict(filePath: string, use: string, settings: Record<string, ConflictSide> = {}): Promise<ConflictResolution> {
+    return resolveConflict(this.root, filePath, use, this.progress, settings);
   }
 
   /** Puts a kept version back; the next push carries it. */
