@@ -1,5 +1,6 @@
 import type { SyncLogEntry } from './api.js';
 import { fileWords, placeWords, settingName } from './setting-words.js';
+import { strategyPhrase } from './strategy-words.js';
 
 /** One conflict of a History line: where, which settings, what was kept, and the kept version's id. */
 export interface HistoryConflict {
@@ -36,9 +37,9 @@ function what(entry: Pick<SyncLogEntry, 'workspaces_affected' | 'scenarios_affec
 
 const STRATEGY: Record<string, string> = {
   chosen: 'as you chose',
-  'keep-local': 'as the settings say: this computer wins',
-  'keep-remote': 'as the settings say: the other computers win',
-  'last-write-wins': 'as the settings say: the newest change wins',
+  'keep-local': `as the settings say: ${strategyPhrase('keep-local')}`,
+  'keep-remote': `as the settings say: ${strategyPhrase('keep-remote')}`,
+  'last-write-wins': `as the settings say: ${strategyPhrase('last-write-wins')}`,
   'modified-beats-deleted': 'a change wins over a removal',
   'folder-beats-file': 'a folder of the same name wins',
 };
