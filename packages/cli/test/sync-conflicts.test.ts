@@ -94,6 +94,27 @@ describe('files changed on both machines', () => {
     expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Later edit on A');
   });
 
+  it('last-write-wins dates an edit by when it was made, not when it was synced', async () => {
+    await edit(machineB, { name: 'Edited offline on B' });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await fsp.utimes(path.join(machineB, scenarioFile), hourAgo, hourAgo);
+    await edit(machineA, { name: 'Edited later on A' });
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    const preview = await runJson(['--root', machineB, 'sync', 'pull', '--dry-run']);
+    expect(preview.body.conflicts).toEqual([
+      expect.objectContaining({ path: scenarioFile, outcomes: expect.objectContaining({ 'last-write-wins': 'remote' }) }),
+    ]);
+    const push = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(push.code).toBe(0);
+    expect(push.body.resolved_conflicts[0]).toMatchObject({ path: scenarioFile, winner: 'remote', keys: ['name'] });
+    expect((await readJson(path.join(machineB, scenarioFile))).name).toBe('Edited later on A');
+    // the commit of B's edit carries the edit's time as its author date, and the sync's as its committer date
+    const [authored, committed] = nativeGit(machineB, ['log', '-1', '--format=%at %ct', 'HEAD^1']).stdout.trim().split(' ').map(Number);
+    expect(Math.abs(authored - hourAgo.getTime() / 1000)).toBeLessThan(2);
+    expect(committed - authored).toBeGreaterThan(3500);
+    expect(nativeGit(machineB, ['fsck', '--full', '--strict']).code).toBe(0);
+  });
+
   it.each([
     { strategy: 'keep-remote', kept: 'Name from A', backedUp: 'local' },
     { strategy: 'keep-local', kept: 'Name from B', backedUp: 'remote' },

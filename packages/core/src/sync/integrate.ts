@@ -142,7 +142,8 @@ export async function lastChange(repo: GitRepository, sideCommits: string[], fil
   commits.sort((a, b) => b.committedAt - a.committedAt);
   for (const commit of commits) {
     const parentTree = commit.parents[0] ? (await repo.readCommit(commit.parents[0])).tree : null;
-    if ((await blobAtPath(repo, commit.tree, filePath)) !== (await blobAtPath(repo, parentTree, filePath))) return commit.committedAt;
+    // the author date: when the change was made (sync dates its commits by the edits they hold)
+    if ((await blobAtPath(repo, commit.tree, filePath)) !== (await blobAtPath(repo, parentTree, filePath))) return commit.authoredAt;
   }
   return 0;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeIndex, type GitIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
-import { holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
+import { editTimeOf, holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
 import { editTree } from '../git/tree-edit.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import { PackBuilder } from '../git/pack-writer.js';
@@ -69,17 +69,19 @@ export async function scanWorkingTree(
  * The tree the next commit would record, without recording it: objects are stored, but no
  * branch, index or scan cache moves (a preview must leave the root as it found it).
  */
-export async function localWorkTree(context: SyncContext): Promise<{ tree: string | null; changes: FileChange[] }> {
+export async function localWorkTree(context: SyncContext): Promise<{ tree: string | null; changes: FileChange[]; editedAt: number }> {
   const { repo } = context;
   const { index, scan } = await scanWorkingTree(context);
   const objects = new PackBuilder();
   const snapshot = await stageLocalWork(context, scan, index, { sink: objects });
   const head = await repo.resolveRef(context.branchRef);
   const headTree = head ? (await repo.readCommit(head)).tree : null;
-  if (snapshot.changes.length === 0) return { tree: headTree, changes: [] };
+  // the date a commit of these changes would carry (see editTimeOf)
+  const editedAt = editTimeOf(snapshot, Math.floor(Date.now() / 1000));
+  if (snapshot.changes.length === 0) return { tree: headTree, changes: [], editedAt };
   const tree = await editTree(repo, headTree, treeEditsOf(snapshot), objects);
   await objects.flush(repo.gitdir);
-  return { tree, changes: snapshot.changes };
+  return { tree, changes: snapshot.changes, editedAt };
 }
 
 /**
@@ -132,7 +134,9 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
     await options.beforeCommit(tree, snapshot.withheld);
   }
   const message = explicitMessage?.trim() || commitMessage(summary, snapshot.changes.length);
-  const commit = await repo.writeCommit({ tree, parents: head ? [head] : [], message, author: await commitIdentity(repo) }, objects);
+  const committer = await commitIdentity(repo);
+  const author = { ...committer, timestamp: editTimeOf(snapshot, committer.timestamp) };
+  const commit = await repo.writeCommit({ tree, parents: head ? [head] : [], message, author, committer }, objects);
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);

@@ -40,9 +40,8 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
     const theirsTree = (await repo.readCommit(remoteHead)).tree;
     const baseTree = history.bases.length > 0 ? (await repo.readCommit(history.bases[0])).tree : null;
     const localPaths = new Set(local.changes.map((change) => change.path));
-    const now = Date.now() / 1000;
     const changedAt = {
-      ours: async (file: string) => (localPaths.has(file) ? now : lastChange(repo, history.onlyLocal, file)),
+      ours: async (file: string) => (localPaths.has(file) ? local.editedAt : lastChange(repo, history.onlyLocal, file)),
       theirs: (file: string) => lastChange(repo, history.onlyRemote, file),
     };
     const removed = local.tree ? await removedWorkspaces(repo, baseTree, local.tree, theirsTree) : { oursTree: null, kept: [] };

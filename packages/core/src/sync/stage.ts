@@ -27,6 +27,23 @@ export interface FileChange {
   kind: ChangeKind;
 }
 
+/**
+ * When a batch of local changes was made, for the commit that records them: the newest edit
+ * among them (the files' modification times, as the index records them), not the moment of the sync, so that
+ * last-write-wins compares an edit made offline days ago with the other computers' edits by when
+ * each was made. A removal has no time of its own; a batch with one is dated now. Never later
+ * than now.
+ */
+export function editTimeOf(snapshot: Pick<Snapshot, 'changes' | 'entries'>, now: number): number {
+  let newest = 0;
+  for (const change of snapshot.changes) {
+    const entry = snapshot.entries.get(change.path);
+    if (change.kind === 'deleted' || !entry) return now;
+    newest = Math.max(newest, Number(entry.mtimeNs / 1_000_000_000n));
+  }
+  return newest === 0 ? now : Math.min(now, newest);
+}
+
 export interface Snapshot {
   /** the files of the next commit */
   entries: Map<string, IndexEntry>;
