@@ -1,6 +1,6 @@
 import type { OperationName } from './api.js';
 import { plural } from './format.js';
-import type { ConflictResolution, PullResult, PushResult } from '@planalign/sync-core';
+import type { ConflictResolution, DeletionRisk, PullResult, PushResult } from '@planalign/sync-core';
 
 const quoted = (names: string[]) => [...new Set(names)].map((name) => `“${name}”`).join(', ');
 
@@ -56,4 +56,19 @@ export function resultWords(name: OperationName, result: { message: string }): s
     default:
       return result.message;
   }
+}
+
+/** What a held removal would take from every computer: workspaces, else scenarios, else a count of files. */
+export function removedNames(risk: DeletionRisk): string {
+  if (risk.workspaces.length > 0) return quoted(risk.workspaces.map((w) => w.name));
+  if (risk.scenarios?.length) return risk.scenarios.map((s) => `“${s.name}” from “${s.workspace}”`).join(', ');
+  return `${risk.deleted_files} files`;
+}
+
+/** After "Keep them": nothing went out, and the removal waits until the files are back or it is confirmed. */
+export function removalKeptWords(risk: DeletionRisk): { title: string; detail: string } {
+  return {
+    title: `Nothing was sent: the other computers keep ${removedNames(risk)}.`,
+    detail: 'Put the files back on this computer to keep them here too. Until then, each sync stops here and asks again.',
+  };
 }

@@ -94,6 +94,10 @@ describe('the dashboard asks before a sync that clashes or removes', () => {
     await screenshot(page, 'sync-check-removal');
     await question().getByRole('button', { name: 'Keep them' }).click();
     expect(remoteFolders(git.repoPath('safety'))).toContain(workspace);
+    // the page says what keeping them means, and what to do
+    const notice = page.getByTestId('notice');
+    await expect.poll(() => notice.textContent()).toContain(`Nothing was sent: the other computers keep “${name}”.`);
+    expect(await notice.textContent()).toContain('Put the files back on this computer');
 
     await syncButton().click();
     await expect.poll(() => question().isVisible(), { timeout: 20_000 }).toBe(true);
