@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
+import { SyncService } from '@planalign/sync-core';
 import { nativeGit, remoteFiles, runCli, runJson, tempDir, twoMachines } from './harness.js';
 
 /** Whatever a person (or a broken program) leaves in a root or types on the command line. */
@@ -67,8 +68,7 @@ describe('bad input', () => {
   it('settings files that are not valid name the file and the setting, with exit 2', async () => {
     const original = await fsp.readFile(settingsFile(), 'utf8');
     const cases: [string, RegExp][] = [
-      [`${original}colour: blue\n`, /unknown setting colour/],
-      [original.replace('sync:', 'sync:\n  colour: blue'), /unknown setting sync\.colour/],
+      [original.replace('sync:', 'sync:\n  colour: blue').replace(/conflict_strategy: .*/, 'conflict_strategy: coin-flip'), /conflict_strategy/],
       ['version: 1\nsync: [unclosed', /is not valid YAML/],
       [original.replace(/remote: .*/, 'remote: ftp://example.com/r.git'), /sync\.remote "ftp:\/\/example\.com\/r\.git" is not a Git remote URL/],
       [original.replace(/remote: .*/, 'remote: https://me:t0ken-in-file@example.com/r.git'), /password or token/],
@@ -89,6 +89,29 @@ describe('bad input', () => {
       await fsp.writeFile(settingsFile(), original);
     }
     expect((await runCli(['--root', root, 'sync', 'status', '--offline'])).code).toBe(0);
+  });
+
+  it('a setting this version does not know (a newer version’s) is ignored with a warning and kept, never stopping the sync', async () => {
+    const original = await fsp.readFile(settingsFile(), 'utf8');
+    try {
+      await fsp.writeFile(settingsFile(), `${original.replace('sync:', 'sync:\n  colour: blue')}dashboard:\n  theme: dark\n`);
+      const status = await runJson(['--root', root, 'sync', 'status', '--offline']);
+      expect(status.code).toBe(0);
+      expect(status.body.warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('sync.colour is not a setting this version knows'),
+          expect.stringContaining('dashboard is not a setting'),
+        ]),
+      );
+      expect((await runCli(['--root', root, 'sync', 'push'])).code).toBe(0);
+      // a settings change (as the dashboard makes it) keeps them
+      await new SyncService(root).configure({ auto_sync_interval_minutes: 20 });
+      const kept = await fsp.readFile(settingsFile(), 'utf8');
+      expect(kept).toContain('colour: blue');
+      expect(kept).toContain('theme: dark');
+    } finally {
+      await fsp.writeFile(settingsFile(), original);
+    }
   });
 
   it('any settings file at all: a clear answer (0, 2 or 6), never a crash', async () => {

@@ -37,11 +37,39 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
     throw new SyncConfigError(`${fileLabel} is not valid YAML (${first.message.split('\n')[0]}).`, { next: { action: 'fix_settings' } });
   }
   const raw = document.toJS() ?? {};
-  const parsed = SyncSettingsFile.safeParse(raw);
+  let parsed = SyncSettingsFile.safeParse(raw);
+  if (!parsed.success && onlyUnknownKeys(parsed.error)) parsed = SyncSettingsFile.safeParse(withoutUnknownKeys(raw, parsed.error));
   if (!parsed.success) throw new SyncConfigError(describeIssues(fileLabel, parsed.error));
   if (parsed.data.sync.remote) assertRemoteUrlIsSafe(parsed.data.sync.remote, `${fileLabel}: sync.remote`);
   for (const [name, remote] of Object.entries(parsed.data.sync.remotes)) assertRemoteUrlIsSafe(remote.url, `${fileLabel}: sync.remotes.${name}.url`);
   return parsed.data;
+}
+
+/**
+ * The file is shared by every computer, and they may run different versions: a setting this
+ * version does not know (a newer one's, or a misspelt one) is ignored here, kept in the file, and
+ * named by `unknownSettings` for the status to warn about, rather than stopping every sync.
+ */
+const onlyUnknownKeys = (error: z.ZodError) => error.issues.every((issue) => issue.code === 'unrecognized_keys');
+
+function withoutUnknownKeys(raw: unknown, error: z.ZodError): unknown {
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  for (const issue of error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let at: unknown = copy;
+    for (const step of issue.path) at = (at as Record<PropertyKey, unknown>)?.[step as PropertyKey];
+    for (const key of issue.keys) delete (at as Record<string, unknown>)[key];
+  }
+  return copy;
+}
+
+/** Settings in the text this version does not know, by path ("sync.colour"); empty when there are none or the text does not parse. */
+export function unknownSettings(text: string): string[] {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) return [];
+  const parsed = SyncSettingsFile.safeParse(document.toJS() ?? {});
+  if (parsed.success) return [];
+  return parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : []));
 }
 
 /** Turns zod's issues into one sentence per field, naming the field the way it appears in the file. */

@@ -161,3 +161,8 @@ export function deletionMessage(risk: DeletionRisk): string {
     `If the folder was emptied, moved or pointed at by mistake, put the files back.`
   );
 }
+
+/** A status warning for a setting in `.planalign-sync.yaml` this version does not know. */
+export function unknownSettingWarning(setting: string): string {
+  return `${SETTINGS_FILE}: ${setting} is not a setting this version knows; it is ignored here and kept in the file (check its spelling, or update planalign-sync).`;
+}

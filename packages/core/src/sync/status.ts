@@ -23,6 +23,8 @@ import { readWorkspaceLines } from '../state/branch-state.js';
 import { unsyncedOnBranch, workspaceTree } from './workspace-lines.js';
 import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
+import { unknownSettingWarning } from './messages.js';
+import { readSettingsText, unknownSettings } from '../config/settings-file.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -80,6 +82,9 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
   }
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
+  }
+  for (const setting of unknownSettings((await readSettingsText(root)) ?? '')) {
+    warnings.push(unknownSettingWarning(setting));
   }
 
   const head = await repo.resolveRef(context.branchRef);
