@@ -304,4 +304,19 @@ describe('SyncService', () => {
     expect(existsSync(path.join(root, '.git'))).toBe(false);
     expect(existsSync(path.join(root, '.planalign-sync.yaml'))).toBe(false);
   });
+  it('a pull that empties a folder and adds a new one beside it writes the new one (scenarios all replaced, as a rename does)', async () => {
+    const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    const RENAMED = '6f1c2d3e-0000-4000-8000-0000000000b1';
+    const scenarios = path.join(a, WS, 'scenarios');
+    await fsp.rename(path.join(scenarios, BASELINE), path.join(scenarios, RENAMED));
+    await fsp.rm(path.join(scenarios, HIRING), { recursive: true });
+    await machineA.push({ allowDelete: true });
+    const pull = await machineB.pull();
+    expect(pull.updated_workspaces).toEqual(['Q4 Projections']);
+    expect((await fsp.readdir(path.join(b, WS, 'scenarios'))).filter((name) => !name.startsWith('.'))).toEqual([RENAMED]);
+    expect(await syncedFiles(b)).toEqual(await syncedFiles(a));
+    expect(await machineB.status()).toMatchObject({ ahead: 0, behind: 0, local_changes: 0 });
+    expectFsckClean(path.join(b, '.git'));
+    expectFsckClean(bare);
+  });
 });

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 
@@ -39,6 +39,24 @@ export class RootWriter {
       this.checkedFolders.add(folder);
     }
     return path.join(this.root, ...parts);
+  }
+
+  /**
+   * After a file is removed: removes its folders that are now empty, up to the root, as git
+   * does, and forgets them, so a file written later in the same folder makes it again.
+   */
+  removeEmptyFolders(relativePath: string): void {
+    let folder = path.posix.dirname(relativePath);
+    while (folder !== '.' && folder !== '') {
+      try {
+        rmdirSync(path.join(this.root, folder));
+      } catch {
+        return;
+      }
+      this.checkedFolders.delete(folder);
+      this.madeFolders.delete(folder);
+      folder = path.posix.dirname(folder);
+    }
   }
 
   /** True when the file's folder was made by this writer, so no older file can be there (a clone need not look). */

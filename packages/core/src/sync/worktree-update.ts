@@ -1,5 +1,4 @@
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { saveBackup } from '../conflict/backups.js';
 import { tempSuffix } from '../fs/atomic-write.js';
 import { RootWriter } from '../fs/safe-path.js';
@@ -94,7 +93,7 @@ export async function applyTreeChanges(
       if (change.beforeMode === '160000') rmdirQuietly(target);
       else rmSync(target, { force: true });
       entries.delete(change.path);
-      removeEmptyParents(repo.root, path.dirname(target));
+      writer.removeEmptyFolders(change.path);
       continue;
     }
     if (mode === GITLINK_MODE) {
@@ -162,17 +161,5 @@ function rmdirQuietly(folder: string): void {
     rmdirSync(folder);
   } catch {
     // not empty, or already gone: a submodule's own files are not sync's to remove
-  }
-}
-
-function removeEmptyParents(root: string, folder: string): void {
-  let current = folder;
-  while (current.startsWith(root) && current !== root) {
-    try {
-      rmdirSync(current);
-    } catch {
-      return;
-    }
-    current = path.dirname(current);
   }
 }
