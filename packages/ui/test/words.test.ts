@@ -119,6 +119,11 @@ describe('the dashboard in a planner’s words', () => {
     await screenshot(page, 'words-conflict');
     await detail.getByText('Show both files as they are written').click();
     await expect.poll(() => page.getByTestId('local-version').textContent()).toContain('cola_rate: 0.025');
+    // the line after a marked one starts on its own line, at the box's left edge, not pushed out of view
+    const box = (await page.getByTestId('local-version').boundingBox())!;
+    const next = (await page.getByTestId('local-version').locator('span', { hasText: 'merit_budget' }).boundingBox())!;
+    expect(next.x - box.x).toBeLessThan(20);
+    expect(next.y).toBeLessThan(box.y + box.height);
     await screenshot(page, 'words-conflict-files');
 
     await page.getByTestId('use-remote').click();
