@@ -9,6 +9,7 @@ import {
   PullPreview,
   PushResult,
   RestoreResult,
+  PutBackResult,
   SyncConfig,
   WorkspaceSelection,
   SyncLogEntry,
@@ -65,6 +66,7 @@ const schemas = {
   ConflictDetail,
   ConflictResolution,
   RestoreResult,
+  PutBackResult,
   PushRequest,
   PullRequest,
   InitRequest,
@@ -189,6 +191,7 @@ export function openApiDocument(): object {
       },
       '/api/sync/conflicts/resolve': { post: operation('Choose a version', ref('ConflictResolution'), 'ResolveRequest') },
       '/api/sync/conflicts/restore': { post: operation('Put a kept version back', ref('RestoreResult'), 'RestoreRequest') },
+      '/api/sync/put-back': { post: operation('Write back the synced files removed on this computer and not yet shared', ref('PutBackResult')) },
       '/api/sync/regen': {
         get: operation('Results not on this machine, and the regeneration jobs', ref('RegenOverview')),
         post: operation(

@@ -140,6 +140,10 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
     response.json(await runner.run('restore', (sync) => sync.restore(backup_id)));
   });
 
+  router.post('/put-back', async (_request, response) => {
+    response.json(await runner.run('restore', (sync) => sync.putBack()));
+  });
+
   router.get('/regen', async (_request, response) => {
     response.json(await regen.service.overview());
   });

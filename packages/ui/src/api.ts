@@ -18,6 +18,7 @@ import type {
   OperationName,
   PullResult,
   PushResult,
+  PutBackResult,
   RestoreResult,
   ScenarioDiff,
   ScenarioList,
@@ -248,6 +249,10 @@ export class SyncApi {
   }
   restoreBackup(backupId: string) {
     return this.request<RestoreResult>('POST', '/conflicts/restore', { backup_id: backupId });
+  }
+  /** Writes back what was removed on this computer and not yet shared. */
+  putBack() {
+    return this.request<PutBackResult>('POST', '/put-back', {});
   }
 
   branches(workspaceId: string) {

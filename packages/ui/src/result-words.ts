@@ -1,6 +1,6 @@
 import type { OperationName } from './api.js';
 import { plural } from './format.js';
-import type { ConflictResolution, DeletionRisk, PullResult, PushResult } from '@planalign/sync-core';
+import type { ConflictResolution, DeletionRisk, PullResult, PushResult, PutBackResult } from '@planalign/sync-core';
 
 const quoted = (names: string[]) => [...new Set(names)].map((name) => `“${name}”`).join(', ');
 
@@ -52,6 +52,12 @@ export function resultWords(name: OperationName, result: { message: string }): s
     case 'resolve':
       return 'pending' in result ? resolutionWords(result as ConflictResolution) : result.message;
     case 'restore':
+      if ('files' in result) {
+        const put = result as PutBackResult;
+        return put.workspaces.length > 0
+          ? `${quoted(put.workspaces)} ${put.workspaces.length === 1 ? 'is' : 'are'} back on this computer, as of the last sync.`
+          : put.message;
+      }
       return 'The kept version is back in place, and what was there is kept too. The next sync shares it.';
     default:
       return result.message;
@@ -65,10 +71,10 @@ export function removedNames(risk: DeletionRisk): string {
   return `${risk.deleted_files} files`;
 }
 
-/** After "Keep them": nothing went out, and the removal waits until the files are back or it is confirmed. */
+/** After closing the question: nothing went out, and the removal waits until the files are back or it is confirmed. */
 export function removalKeptWords(risk: DeletionRisk): { title: string; detail: string } {
   return {
     title: `Nothing was sent: the other computers keep ${removedNames(risk)}.`,
-    detail: 'Put the files back on this computer to keep them here too. Until then, each sync stops here and asks again.',
+    detail: 'Until the files are back on this computer, or you choose to remove them everywhere, each sync stops here and asks again.',
   };
 }

@@ -92,13 +92,23 @@ describe('the dashboard asks before a sync that clashes or removes', () => {
     await expect.poll(() => question().isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await question().getByRole('heading').textContent()).toBe(`This would remove “${name}” from every computer`);
     await screenshot(page, 'sync-check-removal');
-    await question().getByRole('button', { name: 'Keep them' }).click();
+    await question().getByRole('button', { name: 'Not now' }).click();
     expect(remoteFolders(git.repoPath('safety'))).toContain(workspace);
-    // the page says what keeping them means, and what to do
+    // the page says what that means
     const notice = page.getByTestId('notice');
     await expect.poll(() => notice.textContent()).toContain(`Nothing was sent: the other computers keep “${name}”.`);
-    expect(await notice.textContent()).toContain('Put the files back on this computer');
+    expect(await notice.textContent()).toContain('each sync stops here and asks again');
 
+    // put back: this computer gets the workspace again, byte for byte as last synced
+    const shared = (file: string) => spawnSync('git', ['-C', git.repoPath('safety'), 'show', `main:${workspace}/${file}`], { encoding: 'utf8' }).stdout;
+    await syncButton().click();
+    await expect.poll(() => question().isVisible(), { timeout: 20_000 }).toBe(true);
+    await question().getByRole('button', { name: 'Put them back on this computer' }).click();
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toContain(`“${name}” is back on this computer, as of the last sync.`);
+    expect(await fsp.readFile(path.join(root, workspace, 'workspace.json'), 'utf8')).toBe(shared('workspace.json'));
+    await expect.poll(() => page.getByTestId('workspace-card').filter({ hasText: name }).count()).toBe(1);
+
+    await fsp.rm(path.join(root, workspace), { recursive: true });
     await syncButton().click();
     await expect.poll(() => question().isVisible(), { timeout: 20_000 }).toBe(true);
     await question().getByRole('button', { name: 'Remove from every computer' }).click();

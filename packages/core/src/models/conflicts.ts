@@ -87,3 +87,13 @@ export const RestoreResult = z.object({
   message: z.string(),
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
+
+/** Files removed on this computer only, written back from the last synced version. */
+export const PutBackResult = z.object({
+  /** how many files were written back */
+  files: z.number().int().nonnegative(),
+  /** names of the workspaces that had files put back */
+  workspaces: z.array(z.string()),
+  message: z.string(),
+});
+export type PutBackResult = z.infer<typeof PutBackResult>;

@@ -166,3 +166,7 @@ export function deletionMessage(risk: DeletionRisk): string {
 export function unknownSettingWarning(setting: string): string {
   return `${SETTINGS_FILE}: ${setting} is not a setting this version knows; it is ignored here and kept in the file (check its spelling, or update planalign-sync).`;
 }
+
+export function putBackMessage(files: number): string {
+  return files === 0 ? 'Nothing was removed here: nothing to put back.' : `Put back ${plural(files, 'file')} from the last sync.`;
+}

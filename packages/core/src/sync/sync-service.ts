@@ -2,7 +2,7 @@ import { GitRepository } from '../git/repository.js';
 import { readSettings, writeSettings } from '../config/settings-file.js';
 import { SyncNotInitializedError } from '../errors.js';
 import type { ArchiveList, ArchiveResult } from '../models/archive.js';
-import type { ConflictDetail, ConflictList, ConflictResolution, ConflictSide, RestoreResult } from '../models/conflicts.js';
+import type { ConflictDetail, ConflictList, ConflictResolution, ConflictSide, PutBackResult, RestoreResult } from '../models/conflicts.js';
 import type { SyncProgress } from '../models/operations.js';
 import type { DoctorReport } from '../models/doctor.js';
 import type { DisconnectResult, InitResult, PullResult, PushResult, RemoteList, WorkspaceSelection } from '../models/results.js';
@@ -21,6 +21,7 @@ import { pullRoot, type PullOptions } from './pull.js';
 import { previewPull } from './preview.js';
 import type { PullPreview } from '../models/preview.js';
 import { pushRoot, type PushOptions } from './push.js';
+import { putBackRemovedFiles } from './put-back.js';
 import { addRemote, disconnectRoot, listRemotes, removeRemote } from './remotes.js';
 import { resolveConflict } from './resolve.js';
 import { checkSettingsChange, setWorkspaceSync, updateSettings } from './settings-edits.js';
@@ -152,6 +153,11 @@ export class SyncService {
    */
   resolveConflict(filePath: string, use: string, settings: Record<string, ConflictSide> = {}): Promise<ConflictResolution> {
     return resolveConflict(this.root, filePath, use, this.progress, settings);
+  }
+
+  /** Writes back the synced files removed here and not yet shared (see put-back.ts). */
+  async putBack(): Promise<PutBackResult> {
+    return putBackRemovedFiles(await loadSyncContext(this.root));
   }
 
   /** Puts a kept version back; the next push carries it. */

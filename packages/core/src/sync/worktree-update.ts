@@ -119,7 +119,7 @@ function currentBlob(target: string): Buffer | null {
   return null;
 }
 
-async function writeEntry(repo: GitRepository, target: string, oid: string, mode: number, replacing: boolean): Promise<void> {
+export async function writeEntry(repo: GitRepository, target: string, oid: string, mode: number, replacing: boolean): Promise<void> {
   const content = Buffer.from(await repo.readBlob(oid));
   const temp = `${target}.${tempSuffix()}`;
   if (mode === SYMLINK_MODE) {
