@@ -99,5 +99,27 @@ describe('the delete guard', () => {
     expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
     expect(remoteFiles(machines.repo).some((file) => file.startsWith(`${workspace}/`))).toBe(false);
     expectFsckClean(machines.repo);
+
+    // The kept version names its workspace, though gone, and restoring it brings the whole
+    // workspace back as B last had it, never a stray file in an empty folder.
+    const listed = (await runJson(['--root', machines.machineB, 'sync', 'conflicts'])).body.past.find((b: { id: string }) => b.id === kept[0].id);
+    expect(listed).toMatchObject({ workspace_gone: true, file_there_now: false, workspace_name: expect.any(String) });
+    expect(listed.workspace_name).not.toBe(workspace);
+    const log = (await runJson(['--root', machines.machineB, 'sync', 'log'])).body as { operation: string; conflicts?: { workspace: string | null }[] }[];
+    expect(log.find((entry) => entry.operation === 'conflict')?.conflicts?.[0].workspace).toBe(listed.workspace_name);
+    const restored = await runJson(['--root', machines.machineB, 'sync', 'conflicts', 'restore', kept[0].id]);
+    expect(restored.code).toBe(0);
+    expect(restored.body.workspace_restored).toBe(listed.workspace_name);
+    const atCommit = nativeGit(machines.machineB, ['ls-tree', '-r', '--name-only', kept[0].commit, `${workspace}/`])
+      .stdout.trim()
+      .split('\n');
+    for (const file of atCommit) {
+      const expected = nativeGit(machines.machineB, ['show', `${kept[0].commit}:${file}`]).stdout;
+      expect(await fsp.readFile(path.join(machines.machineB, file), 'utf8'), file).toBe(expected);
+    }
+    expect(await fsp.readFile(path.join(machines.machineB, workspace, 'scenarios', scenario, 'scenario.json'))).toEqual(edited);
+    expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFiles(machines.repo)).toEqual(expect.arrayContaining(atCommit));
+    expectFsckClean(machines.repo);
   });
 });

@@ -1,6 +1,6 @@
 import type { OperationName } from './api.js';
 import { plural } from './format.js';
-import type { ConflictResolution, DeletionRisk, PullResult, PushResult, PutBackResult } from '@planalign/sync-core';
+import type { ConflictResolution, DeletionRisk, PullResult, PushResult, PutBackResult, RestoreResult } from '@planalign/sync-core';
 
 const quoted = (names: string[]) => [...new Set(names)].map((name) => `“${name}”`).join(', ');
 
@@ -8,11 +8,16 @@ function skippedWords(skipped: { path: string }[]): string {
   return skipped.length ? ` ${plural(skipped.length, 'file')} could not sync this time; Health lists ${skipped.length === 1 ? 'it' : 'them'}.` : '';
 }
 
-function conflictsWords(resolved: { winner: string }[]): string {
-  const settled = resolved.filter((r) => r.winner !== 'merged').length;
-  return settled
+function conflictsWords(resolved: { winner: string; strategy: string }[]): string {
+  const removed = resolved.filter((r) => r.strategy === 'workspace-removed').length;
+  const settled = resolved.filter((r) => r.winner !== 'merged' && r.strategy !== 'workspace-removed').length;
+  const settledWords = settled
     ? ` ${plural(settled, 'setting')} changed on two computers ${settled === 1 ? 'was' : 'were'} settled; the values not kept are under Conflicts.`
     : '';
+  const removedWords = removed
+    ? ' Another computer removed a workspace this computer had changed: what you changed in it is kept under Conflicts, where it can be put back.'
+    : '';
+  return `${settledWords}${removedWords}`;
 }
 
 /** What a sync did, from its data: what is the same everywhere now, and what went each way. */
@@ -57,6 +62,9 @@ export function resultWords(name: OperationName, result: { message: string }): s
         return put.workspaces.length > 0
           ? `${quoted(put.workspaces)} ${put.workspaces.length === 1 ? 'is' : 'are'} back on this computer, as of the last sync.`
           : put.message;
+      }
+      if ('workspace_restored' in result && (result as RestoreResult).workspace_restored) {
+        return `The kept version is back in place, with the rest of “${(result as RestoreResult).workspace_restored}” as this computer last had it. The next sync shares it.`;
       }
       return 'The kept version is back in place, and what was there is kept too. The next sync shares it.';
     default:

@@ -64,7 +64,7 @@ describe('the dashboard asks before a sync that clashes or removes', () => {
     await syncButton().click();
     await expect.poll(() => question().isVisible(), { timeout: 20_000 }).toBe(true);
     const text = await question().textContent();
-    expect(text).toContain('name is “Hiring Freeze (here)” here and “Hiring Freeze (other)” on the other computer');
+    expect(text).toContain('Name is “Hiring Freeze (here)” here and “Hiring Freeze (other)” on the other computer');
     expect(text).toContain('the newest change wins');
     expect(text).not.toMatch(/\b(push|pull|remote|branch)\b/i);
     await screenshot(page, 'sync-check-clash');

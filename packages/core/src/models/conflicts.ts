@@ -14,6 +14,10 @@ export const BackupInfo = z.object({
   /** names of the workspace and scenario the file belongs to, when it belongs to one (for people, beside the id-based path) */
   workspace_name: z.string().nullable().optional(),
   scenario_name: z.string().nullable().optional(),
+  /** whether a file is at its path now (a restore keeps that one in a backup too) */
+  file_there_now: z.boolean().optional(),
+  /** its workspace is no longer on this computer: a restore brings the workspace back as this computer last had it */
+  workspace_gone: z.boolean().optional(),
 });
 export type BackupInfo = z.infer<typeof BackupInfo>;
 
@@ -84,6 +88,8 @@ export const RestoreResult = z.object({
   path: z.string(),
   /** where the version it replaced was kept, if it differed */
   previous_backup: z.string().nullable(),
+  /** the name of the workspace brought back with it, when its workspace was gone */
+  workspace_restored: z.string().nullable().default(null),
   message: z.string(),
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;

@@ -1,9 +1,12 @@
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { listBackups, readBackup, saveBackup } from '../conflict/backups.js';
 import { decide, readOpenConflicts, type Decision } from '../conflict/open-conflicts.js';
 import { conflictingKeys } from '../conflict/structural-merge.js';
 import { SyncConfigError } from '../errors.js';
+import { blobAtPath, diffTrees, treeAtPath } from '../git/tree-diff.js';
+import { plural } from '../util/plural.js';
+import { writeEntry } from './worktree-update.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { RootWriter } from '../fs/safe-path.js';
 import type { ConflictDetail, ConflictList, RestoreResult } from '../models/conflicts.js';
@@ -30,8 +33,29 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
     ),
     // Every version kept on this computer, whatever kept it (a lost conflict, a restore, a pull
     // that replaced an unsynced edit): each can be put back, and `reason` says why it was kept.
-    past: await Promise.all((await listBackups(context.root)).map(async (backup) => ({ ...backup, ...(await namesOf(names, backup.path)) }))),
+    past: await Promise.all(
+      (await listBackups(context.root)).map(async (backup) => {
+        const workspace = placeOf(backup.path).workspaceId;
+        const workspaceGone = workspace !== null && !existsSync(path.join(context.root, workspace, 'workspace.json'));
+        // a removed workspace is named from the commit the backup came from
+        const book = workspaceGone && backup.commit ? namesAt(context, backup.commit) : names;
+        return {
+          ...backup,
+          ...(await namesOf(book, backup.path)),
+          file_there_now: existsSync(path.join(context.root, backup.path)),
+          workspace_gone: workspaceGone,
+        };
+      }),
+    ),
   };
+}
+
+/** Names read from the working tree, else from a commit (for things no longer here). */
+function namesAt(context: SyncContext, commit: string): NameBook {
+  return new NameBook(context.root, async (file) => {
+    const oid = await blobAtPath(context.repo, (await context.repo.readCommit(commit)).tree, file);
+    return oid ? context.repo.readBlob(oid) : null;
+  });
 }
 
 /** The names of the workspace and scenario a path belongs to (null where it belongs to none). */
@@ -116,7 +140,14 @@ export async function restoreBackup(context: SyncContext, backupId: string): Pro
   if (!backup) {
     throw new SyncConfigError(`There is no backup "${backupId}".`, { next: { action: 'list_conflicts' } });
   }
-  const target = new RootWriter(context.root).prepare(backup.record.path);
+  const workspace = placeOf(backup.record.path).workspaceId;
+  const workspaceGone = workspace !== null && !existsSync(path.join(context.root, workspace, 'workspace.json'));
+  const writer = new RootWriter(context.root);
+  // A version kept from a workspace since removed comes back with the rest of its workspace,
+  // as this computer last had it, never as a stray file in an otherwise empty folder.
+  const broughtBack =
+    workspaceGone && backup.record.commit ? await bringBackWorkspace(context, writer, workspace!, backup.record.commit, backup.record.path) : 0;
+  const target = writer.prepare(backup.record.path);
   const current = await fsp.readFile(target).catch(() => null);
   let previous: string | null = null;
   if (current && !current.equals(backup.content)) {
@@ -129,6 +160,24 @@ export async function restoreBackup(context: SyncContext, backupId: string): Pro
     backup: backupId,
     path: backup.record.path,
     previous_backup: previous,
-    message: `Restored ${backup.record.path} from backup ${backupId}.${previous ? ` The version it replaced is in backup ${previous}.` : ''} Push to share it.`,
+    workspace_restored: broughtBack > 0 ? await new NameBook(context.root).workspaceName(workspace!) : null,
+    message: `Restored ${backup.record.path} from backup ${backupId}${broughtBack > 0 ? `, with the ${plural(broughtBack, 'other file')} of its workspace as this computer last had them` : ''}.${previous ? ` The version it replaced is in backup ${previous}.` : ''} Push to share it.`,
   };
+}
+
+/** Writes a workspace's files from a commit but `except`, leaving any file already there alone; returns how many were written. */
+async function bringBackWorkspace(context: SyncContext, writer: RootWriter, workspace: string, commit: string, except: string): Promise<number> {
+  const { repo } = context;
+  const folder = await repo
+    .readCommit(commit)
+    .then((c) => treeAtPath(repo, c.tree, workspace))
+    .catch(() => null);
+  if (!folder) return 0;
+  let written = 0;
+  for (const file of await diffTrees(repo, null, folder, workspace)) {
+    if (!file.after || file.path === except || file.afterMode === '160000' || existsSync(path.join(context.root, file.path))) continue;
+    await writeEntry(repo, writer.prepare(file.path), file.after, Number.parseInt(file.afterMode ?? '100644', 8), false);
+    written += 1;
+  }
+  return written;
 }

@@ -1,5 +1,5 @@
 import { SyncConfigError, SyncError } from '../errors.js';
-import type { PathChange } from '../git/tree-diff.js';
+import { blobAtPath, type PathChange } from '../git/tree-diff.js';
 import { redactUrl } from '../models/remote-url.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
@@ -111,7 +111,17 @@ export async function journalPull(context: SyncContext, applied: PathChange[], r
 export async function journalConflicts(context: SyncContext, resolved: ResolvedConflict[]): Promise<void> {
   if (resolved.length === 0) return;
   const workspaces = [...new Set(resolved.map((r) => placeOf(r.path).workspaceId).filter((w): w is string => !!w))];
-  const names = new NameBook(context.root);
+  // A workspace removed on the way is named from the versions the merge started from.
+  const { repo } = context;
+  const head = await repo.resolveRef(context.branchRef);
+  const parents = head ? (await repo.readCommit(head)).parents : [];
+  const names = new NameBook(context.root, async (file) => {
+    for (const parent of parents) {
+      const oid = await blobAtPath(repo, (await repo.readCommit(parent)).tree, file);
+      if (oid) return repo.readBlob(oid);
+    }
+    return null;
+  });
   const conflicts = await Promise.all(
     resolved.map(async (r) => {
       const place = await namesOf(names, r.path);
