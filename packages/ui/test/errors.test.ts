@@ -150,8 +150,19 @@ describe('errors in the dashboard, once, in plain words, with a way out', () => 
     expect(await inView(dialog.getByRole('button', { name: 'Save' }))).toBe(true);
     await screenshot(page, 'errors-settings-save-in-view');
 
-    await address.fill(kept);
+    // an address nobody answers at is about the address, not about being offline
     await dialog.getByLabel('Branch').fill('main');
+    await address.fill('http://127.0.0.1:1/nope.git');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.textContent(), { timeout: 20_000 }).toContain('That address could not be reached.');
+    expect(await dialog.textContent()).not.toContain('offline. Your work');
+    // one at which the server has no repository
+    await address.fill(`${proxy.baseUrl}/no-such-repository.git`);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.textContent(), { timeout: 20_000 }).toContain('No shared copy was found at that address.');
+    expect(await dialog.textContent()).not.toContain('under Settings');
+
+    await address.fill(kept);
     await dialog.getByRole('radio', { name: /Ask me/ }).check();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);

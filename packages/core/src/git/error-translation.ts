@@ -74,7 +74,7 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   }
   if (status === 404) {
     return new SyncConfigError(
-      `No Git repository found at ${remote} (HTTP 404). Check the address, that the repository exists, and that your token can see it.`,
+      `No Git repository found at ${remote} (HTTP 404): the address may be wrong, or the repository missing or hidden from this computer's access token.`,
       { next: { action: 'change_address' } },
     );
   }
