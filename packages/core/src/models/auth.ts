@@ -21,11 +21,3 @@ export const AuthState = z.object({
   message: z.string(),
 });
 export type AuthState = z.infer<typeof AuthState>;
-
-/** What the API takes to keep a token for a remote (the set-up form's token field). */
-export const TokenRequest = z.object({
-  token: z.string().trim().min(1, 'enter the access token').max(4096, 'too long for an access token'),
-  /** the remote's address; default: this root's */
-  remote: z.string().min(1).max(2048).optional(),
-});
-export type TokenRequest = z.infer<typeof TokenRequest>;
