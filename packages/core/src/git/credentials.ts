@@ -21,9 +21,21 @@ export function credentialsFromEnvironment(url: string, env: NodeJS.ProcessEnv =
   return { username: defaultTokenUsername(url, env), password: token, source: 'environment' };
 }
 
-/** The user name sent with a token: PLANALIGN_SYNC_USERNAME, else the URL's, else one any host that ignores it accepts. */
+/**
+ * The user name sent with a token: PLANALIGN_SYNC_USERNAME, else the URL's, else the one the host
+ * wants with a token that stands alone (Bitbucket's repository access tokens go with
+ * `x-token-auth`), else one any host that ignores it accepts.
+ */
 export function defaultTokenUsername(url: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.PLANALIGN_SYNC_USERNAME || userNameInUrl(url) || DEFAULT_TOKEN_USERNAME;
+  return env.PLANALIGN_SYNC_USERNAME || userNameInUrl(url) || tokenUsernameOfHost(url) || DEFAULT_TOKEN_USERNAME;
+}
+
+function tokenUsernameOfHost(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase() === 'bitbucket.org' ? 'x-token-auth' : null;
+  } catch {
+    return null;
+  }
 }
 
 export function userNameInUrl(url: string): string | null {
