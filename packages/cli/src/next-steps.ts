@@ -49,7 +49,7 @@ export function nextStepSentence(step: NextStep): string {
     case 'update_token':
       return (
         `Give sync a token that may read and write the repository with 'planalign sync login${step.remote && step.remote !== 'origin' ? ` --remote ${step.remote}` : ''} --with-token' ` +
-        "(or set PLANALIGN_SYNC_TOKEN); 'planalign sync auth' says which token is used."
+        "(PLANALIGN_SYNC_TOKEN, when set, is used instead); 'planalign sync auth' says which token is used."
       );
     case 'check_connection':
       return "Check the network, any proxy (HTTPS_PROXY, git's http.proxy) and the address; 'planalign sync init --remote <url>' changes the address.";

@@ -16,7 +16,8 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
  * transport finds it again:
  *
  * - Git's credential helper, when git is installed and one is configured for the remote's URL
- *   (osxkeychain, Git Credential Manager, libsecret, `store`, …): the token goes in with
+ *   (osxkeychain, Git Credential Manager, libsecret, `store`, …; not `cache`, which forgets it
+ *   within minutes): the token goes in with
  *   `git credential approve` and comes back with `fill`, as git's own would, and a 401 rejects it;
  * - otherwise a file only this user can read (mode 0600) in the user's configuration folder,
  *   outside every workspaces root (`tokenFilePath`).
@@ -140,7 +141,8 @@ export async function saveToken(url: string, token: string, options: { cwd?: str
   const username = defaultTokenUsername(url, env);
   const file = tokenFilePath(env);
   const helper = await configuredHelper(url, options.cwd);
-  if (helper) {
+  // git's `cache` keeps credentials in memory for minutes: not a place a token survives a restart in.
+  if (helper && !/^cache\b/.test(helper)) {
     await runNativeGit(['credential', 'approve'], { cwd: options.cwd, input: credentialRequest(url, { username, password: token }) }).catch(() => null);
     // A helper that keeps nothing, or gives back something else, is not a place to keep it.
     if ((await helperEntry(url, username, options.cwd))?.password === token) {
