@@ -3,10 +3,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
-import { readJson, runCli, runJson, tempDir, writeJson } from './harness.js';
+import { spawnPlanalign } from '@planalign/sync-tools/cli-runner';
+import { readJson, remoteFile, runCli, runJson, tempDir, writeJson } from './harness.js';
 
 const TOKEN = 'tok-login-7c2e91d04ab3';
 const WRONG = 'tok-wrong-55e0a1f9c6d2';
+
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /**
  * `sync login`, `auth` and `logout` as a person uses them: a home folder of their own, no token
@@ -45,7 +54,7 @@ describe('planalign sync login', () => {
       const file = path.join(root, generated.workspaceIds[0], 'workspace.json');
       await writeJson(file, { ...(await readJson(file)), description });
     };
-    return { home, env, root, url, cli, json, edit };
+    return { home, env, root, url, cli, json, edit, workspace: generated.workspaceIds[0] };
   }
 
   it('keeps the token in a file only the user can read when no credential helper is set up', async () => {
@@ -83,6 +92,24 @@ describe('planalign sync login', () => {
     // PLANALIGN_SYNC_TOKEN wins when set.
     const fromEnv = await runJson(['--root', m.root, 'sync', 'auth'], { env: { ...m.env, PLANALIGN_SYNC_TOKEN: 'x' } });
     expect(fromEnv.body).toMatchObject({ source: 'environment', location: null });
+
+    // `sync watch` finds it too: a change made while it runs reaches the remote.
+    const watch = spawnPlanalign(['--root', m.root, '--json', 'sync', 'watch', '--debounce', '200'], { env: m.env });
+    let watched = '';
+    watch.stdout!.on('data', (chunk: Buffer) => (watched += chunk));
+    watch.stderr!.on('data', (chunk: Buffer) => (watched += chunk));
+    try {
+      await until(() => watched.includes('"synced"'), 'the first sync of sync watch');
+      await m.edit('while watching');
+      await until(
+        () => (remoteFile(server.repoPath('login-file'), `${m.workspace}/workspace.json`) ?? '').includes('while watching'),
+        'the change on the remote',
+      );
+    } finally {
+      watch.kill('SIGTERM');
+      await new Promise((resolve) => watch.once('close', resolve));
+    }
+    expect(watched).not.toContain(TOKEN);
 
     // Logging in again (without --remote: origin) replaces it; logging out forgets it.
     expect((await m.cli(['login', '--with-token'], TOKEN)).code).toBe(0);
