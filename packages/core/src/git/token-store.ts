@@ -85,6 +85,8 @@ async function writeTokenFile(content: TokenFile, file = tokenFilePath()): Promi
     return;
   }
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // A folder made earlier with a wider mode is narrowed: only its owner may list or open it.
+  await fsp.chmod(path.dirname(file), 0o700).catch(() => undefined);
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await fsp.open(temporary, 'w', 0o600);
   try {
@@ -107,7 +109,7 @@ export async function credentialsFromFile(url: string, env: NodeJS.ProcessEnv = 
   }
   const { remotes } = await readTokenFile(tokenFilePath(env));
   const origin = new URL(key).origin;
-  const entry = remotes[key] ?? Object.entries(remotes).find(([saved]) => new URL(saved).origin === origin)?.[1];
+  const entry = remotes[key] ?? Object.entries(remotes).find(([saved]) => URL.canParse(saved) && new URL(saved).origin === origin)?.[1];
   if (!entry?.token) return null;
   return { username: env.PLANALIGN_SYNC_USERNAME || entry.username || defaultTokenUsername(url, env), password: entry.token, source: 'file' };
 }
