@@ -8,6 +8,7 @@ import { readJson, remoteFile, runCli, runJson, tempDir, writeJson } from './har
 
 const TOKEN = 'tok-login-7c2e91d04ab3';
 const WRONG = 'tok-wrong-55e0a1f9c6d2';
+const READ_ONLY = 'tok-readonly-1e7b3c9d58f0';
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
@@ -26,7 +27,7 @@ describe('planalign sync login', () => {
   let server: GitServer;
 
   beforeAll(async () => {
-    server = await startGitServer({ auth: { username: 'planalign-sync', password: TOKEN } });
+    server = await startGitServer({ auth: { username: 'planalign-sync', password: TOKEN }, readOnlyAuth: { username: 'planalign-sync', password: READ_ONLY } });
   });
 
   afterAll(async () => {
@@ -75,6 +76,11 @@ describe('planalign sync login', () => {
     expect(wrong.code).toBe(3);
     expect(wrong.body.error).toMatchObject({ code: 'auth_failed', exit_code: 3 });
     expect(wrong.body.error.message).toMatch(/refused this token for writing.*Nothing was saved/);
+    expect(existsSync(file)).toBe(false);
+    // So is a token that may read the repository but not write to it.
+    const readOnly = await m.json(['login', '--with-token', '--remote', m.url], READ_ONLY);
+    expect(readOnly.code).toBe(3);
+    expect(readOnly.body.error.message).toMatch(/refused this token for writing/);
     expect(existsSync(file)).toBe(false);
 
     const login = await m.json(['login', '--with-token', '--remote', m.url], `${TOKEN}\n`);
