@@ -15,12 +15,18 @@ export interface CliRun {
 const quiet = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, PLANALIGN_SYNC_TOKEN: '', GIT_TERMINAL_PROMPT: '0', ...env });
 
 /** Starts the real CLI in a child process (for the caller to wait for, or to kill). */
-export function spawnPlanalign(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, [PLANALIGN_CLI, ...args], { cwd: options.cwd, env: quiet(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnPlanalign(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): ChildProcess {
+  const child = spawn(process.execPath, [PLANALIGN_CLI, ...args], {
+    cwd: options.cwd,
+    env: quiet(options.env),
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  return child;
 }
 
-/** Runs the real CLI to the end and collects what it printed. */
-export function runPlanalign(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+/** Runs the real CLI to the end and collects what it printed; `input` is piped to its standard input. */
+export function runPlanalign(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawnPlanalign(args, options);

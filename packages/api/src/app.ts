@@ -8,6 +8,7 @@ import { RegenSupervisor } from './regen.js';
 import { syncRoutes } from './routes.js';
 import { teamRoutes } from './team-routes.js';
 import { archiveRoutes } from './archive-routes.js';
+import { authRoutes } from './auth-routes.js';
 import { requireToken, sameSiteOnly, type SecurityOptions } from './security.js';
 
 export interface AppOptions extends SecurityOptions {
@@ -40,6 +41,7 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   app.use('/api/sync', syncRoutes(runner, autoSync, regen));
   app.use('/api/sync', teamRoutes(runner, autoSync));
   app.use('/api/sync', archiveRoutes(runner, autoSync));
+  app.use('/api/sync', authRoutes(runner));
   app.use('/api', (_request, _response, next) => next(new HttpError(404, 'not_found', 'No such API route; see /api/openapi.json.')));
   if (options.staticDir) app.use(express.static(options.staticDir));
   app.use(errorHandler);

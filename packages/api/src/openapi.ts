@@ -31,6 +31,7 @@ import {
   DoctorReport,
   ArchiveList,
   ArchiveResult,
+  AuthState,
 } from '@planalign/sync-core';
 import {
   AuthorUpdate,
@@ -40,6 +41,7 @@ import {
   ErrorBody,
   ImportRequest,
   InitRequest,
+  TokenRequest,
   PullRequest,
   PushRequest,
   RegenRequest,
@@ -93,6 +95,8 @@ const schemas = {
   DoctorReport,
   ArchiveList,
   ArchiveResult,
+  AuthState,
+  TokenRequest,
   Error: ErrorBody,
 } as const;
 
@@ -123,6 +127,14 @@ const pathParameter = (name: string, description: string) => ({ name, in: 'path'
 const workspaceId = pathParameter('id', 'workspace id or name');
 const scenarioId = pathParameter('scenario', 'scenario id or name');
 const branchName = pathParameter('branch', "branch name (the root's branch for the main line)");
+
+const tokenRemote = {
+  name: 'remote',
+  in: 'query',
+  required: false,
+  schema: { type: 'string' },
+  description: "the repository's address or a remote's name (default: this root's remote)",
+};
 
 const offline = { name: 'offline', in: 'query', required: false, schema: { type: 'boolean' }, description: 'do not contact the remote' };
 
@@ -172,6 +184,17 @@ export function openApiDocument(): object {
         ]),
       },
       '/api/sync/init': { post: operation('Set up sync with a remote', ref('InitResult'), 'InitRequest') },
+      '/api/sync/auth': {
+        get: operation("Where the remote's access token comes from (environment, credential helper, file); never the token", ref('AuthState'), undefined, [
+          tokenRemote,
+        ]),
+        post: operation(
+          "Keep an access token for the remote, once the remote accepts it for pushing (401 and nothing kept otherwise): in Git's credential helper, else a file only this user can read",
+          ref('AuthState'),
+          'TokenRequest',
+        ),
+        delete: operation('Forget the access token kept for the remote', ref('AuthState'), undefined, [tokenRemote]),
+      },
       '/api/sync/config': {
         get: operation('Sync settings (never a secret)', ref('SyncConfig')),
         put: operation('Change sync settings', ref('SyncConfig'), 'ConfigUpdate'),

@@ -17,6 +17,18 @@ export const PullRequest = z.strictObject({
   strategy: ConflictStrategy.optional(),
 });
 
+/** A token to keep for the remote (the set-up form's token field): checked against the remote, then kept, never sent back. */
+export const TokenRequest = z.strictObject({
+  token: z.string().trim().min(1, 'enter the access token').max(4096, 'too long for an access token'),
+  /** the repository's address or a remote's name; default: this root's remote */
+  remote: z.string().min(1).max(2000).optional(),
+});
+
+/** Which remote's token: its address or name; default: this root's remote. */
+export const TokenQuery = z.object({
+  remote: z.string().min(1).max(2000).optional(),
+});
+
 export const InitRequest = z.strictObject({
   remote: z.string().min(1).max(2000),
   branch: z.string().min(1).max(200).optional(),

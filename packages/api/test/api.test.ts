@@ -184,6 +184,17 @@ describe('API access rules', () => {
       expect((await call(api.url, 'GET', '/api/sync/status?offline=true')).status).toBe(401);
       expect((await call(api.url, 'GET', '/api/sync/status?offline=true', undefined, { Authorization: 'Bearer nope' })).status).toBe(403);
       expect((await call(api.url, 'GET', '/api/sync/status?offline=true', undefined, { Authorization: 'Bearer api-token-123' })).status).toBe(200);
+      // The route that takes the remote's access token is behind the same rules.
+      expect((await call(api.url, 'POST', '/api/sync/auth', { token: 'remote-token' })).status).toBe(401);
+      expect((await call(api.url, 'DELETE', '/api/sync/auth')).status).toBe(401);
+      const crossSite = await call(
+        api.url,
+        'POST',
+        '/api/sync/auth',
+        { token: 'remote-token' },
+        { Authorization: 'Bearer api-token-123', Origin: 'http://evil.example' },
+      );
+      expect(crossSite.status).toBe(403);
     } finally {
       await api.close();
     }

@@ -116,6 +116,9 @@ describe('the API answers only to its own host names', () => {
     { method: 'GET', route: '/api/openapi.json' },
     { method: 'POST', route: '/api/sync/push', body: { message: 'from a rebound page' } },
     { method: 'PUT', route: '/api/sync/config', body: { remote: 'http://attacker.example/loot.git' } },
+    { method: 'GET', route: '/api/sync/auth' },
+    { method: 'POST', route: '/api/sync/auth', body: { token: 'from-a-rebound-page' } },
+    { method: 'DELETE', route: '/api/sync/auth' },
     { method: 'GET', route: '/' },
     { method: 'GET', route: '/assets/app.js' },
   ];

@@ -48,8 +48,8 @@ export function nextStepSentence(step: NextStep): string {
       return "Fix the file, or delete it and run 'planalign sync init' again.";
     case 'update_token':
       return (
-        "Set PLANALIGN_SYNC_TOKEN to a token that may read and write the repository (or store one in Git's credential helper), " +
-        "then run 'planalign sync doctor' again."
+        `Give sync a token that may read and write the repository with 'planalign sync login${step.remote && step.remote !== 'origin' ? ` --remote ${step.remote}` : ''} --with-token' ` +
+        "(PLANALIGN_SYNC_TOKEN, when set, is used instead); 'planalign sync auth' says which token is used."
       );
     case 'check_connection':
       return "Check the network, any proxy (HTTPS_PROXY, git's http.proxy) and the address; 'planalign sync init --remote <url>' changes the address.";

@@ -21,6 +21,7 @@ import { TerminalProgress } from './progress.js';
 import { untilStopSignal } from './signals.js';
 import { addTeamCommands } from './team-commands.js';
 import { addArchiveCommands } from './archive-commands.js';
+import { addAuthCommands } from './auth-commands.js';
 import { renderWorkspaceHistory } from './render-team.js';
 import { renderDoctor } from './render-doctor.js';
 import {
@@ -453,6 +454,7 @@ export function buildProgram(execute: (outcome: (globals: GlobalOptions, progres
 
   addTeamCommands(sync, execute);
   addArchiveCommands(sync, execute);
+  addAuthCommands(sync, execute);
 
   sync
     .command('disconnect')

@@ -16,14 +16,17 @@ export interface CliResult {
 }
 
 /** Runs the real, built `planalign` binary in a child process. */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
   const { code, stdout, stderr } = await runPlanalign(args, options);
   return { code, stdout, stderr };
 }
 
 /** Runs the CLI with --json and parses what it printed. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reads whatever shape the command printed
-export async function runJson<T = any>(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; body: T; stderr: string }> {
+export async function runJson<T = any>(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<{ code: number; body: T; stderr: string }> {
   const result = await runCli(['--json', ...args], options);
   let body: T;
   try {

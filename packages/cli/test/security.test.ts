@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ async function placesHolding(root: string, needle: string): Promise<string[]> {
     }
   };
   await walk(root);
+  if (!existsSync(path.join(root, '.git')) && !existsSync(path.join(root, 'objects'))) return found;
   const objects = await run('git', ['cat-file', '--batch-all-objects', '--batch'], { cwd: root, maxBuffer: 512 * 1024 * 1024, encoding: 'buffer' });
   if ((objects.stdout as unknown as Buffer).includes(bytes)) found.push(`${root}: a Git object`);
   return found;
@@ -131,6 +132,114 @@ describe('secrets', () => {
     expect(said).not.toContain(TOKEN);
     for (const root of [a, b, server.repoPath('secrets')]) expect(await placesHolding(root, TOKEN)).toEqual([]);
   });
+});
+
+describe('a token given once (sync login, the dashboard)', () => {
+  let server: GitServer;
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("is only in Git's credential helper or the 0600 file: no file of a root or the remote, Git object, log line or answer holds it", async () => {
+    server = await startGitServer({ auth: AUTH });
+    const url = await server.createRepo('login-secrets', { defaultBranch: 'main' });
+    // Two computers with a home of their own and no token in the environment: A without a
+    // credential helper (the file), B with git's `store` helper.
+    const computer = async (name: string, gitconfig: string) => {
+      const home = await tempDir(`login-secrets-${name}`);
+      await fsp.writeFile(path.join(home, '.gitconfig'), gitconfig);
+      const env = {
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, 'config'),
+        APPDATA: path.join(home, 'AppData'),
+        GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+        GIT_CONFIG_NOSYSTEM: '1',
+        PLANALIGN_SYNC_TOKEN: '',
+      };
+      return { home, env, root: path.join(home, 'workspaces') };
+    };
+    const a = await computer('a', '');
+    const b = await computer('b', '[credential]\n\thelper = store\n');
+    const generated = await generateWorkspaces({ root: a.root, ...PRESETS.demo });
+    const [workspace] = generated.workspaceIds;
+    const scenario = (await fsp.readdir(path.join(a.root, workspace, 'scenarios'))).sort()[0];
+    const printed: string[] = [];
+    const cli = async (m: typeof a, args: string[], input?: string) => {
+      const result = await runPlanalign(['--root', m.root, 'sync', ...args], { env: m.env, input });
+      printed.push(result.stdout, result.stderr);
+      return result;
+    };
+    for (const [args, input] of [
+      [['login', '--remote', url, '--with-token'], TOKEN],
+      [['--json', 'auth', '--remote', url], undefined],
+      [['init', '--remote', url], undefined],
+      [['push'], undefined],
+      [['--debug', 'status'], undefined],
+      [['doctor'], undefined],
+    ] as const) {
+      const result = await cli(a, [...args], input);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    }
+    const aFile = path.join(a.home, 'config', 'planalign-sync', 'credentials.json');
+    expect((await fsp.stat(aFile)).mode & 0o777).toBe(0o600);
+
+    // B connects through the dashboard's API: a wrong token is refused and nothing is kept;
+    // the right one is kept, and a restarted server still finds it.
+    const answers: string[] = [];
+    const outputs: string[] = [];
+    const withApi = async (requests: (base: string) => Promise<void>) => {
+      const api = await startApiProcess({ root: b.root, args: ['--no-ui', '--no-pull-on-start'], env: b.env });
+      try {
+        await requests(api.url);
+      } finally {
+        await api.stop();
+        outputs.push(api.output());
+      }
+    };
+    const ask = async (base: string, method: string, route: string, body?: unknown) => {
+      const answer = await call(base, method, route, body === undefined ? undefined : JSON.stringify(body));
+      answers.push(answer.text);
+      return { status: answer.status, body: JSON.parse(answer.text) };
+    };
+    await withApi(async (base) => {
+      const wrong = await ask(base, 'POST', '/api/sync/auth', { remote: url, token: `${TOKEN}-old` });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error).toMatchObject({ code: 'auth_failed', field: 'token' });
+      expect(existsSync(path.join(b.home, '.git-credentials')) ? await fsp.readFile(path.join(b.home, '.git-credentials'), 'utf8') : '').toBe('');
+      const saved = await ask(base, 'POST', '/api/sync/auth', { remote: url, token: TOKEN });
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+      expect(saved.body).toMatchObject({ source: 'credential-helper', location: 'store' });
+      expect((await ask(base, 'POST', '/api/sync/init', { remote: url })).status).toBe(200);
+    });
+    await editScenario(b.root, workspace, scenario, { description: 'edited through Studio' });
+    await withApi(async (base) => {
+      expect((await ask(base, 'GET', '/api/sync/auth')).body).toMatchObject({ source: 'credential-helper' });
+      expect((await ask(base, 'POST', '/api/sync/push', {})).status).toBe(200);
+      for (const route of ['/api/sync/status', '/api/sync/config', '/api/sync/log', '/api/sync/doctor', '/api/openapi.json'])
+        expect((await ask(base, 'GET', route)).status).toBeLessThan(500);
+    });
+    // Only where it was kept: A's file and B's helper store.
+    expect(await placesHolding(a.home, TOKEN)).toEqual([aFile]);
+    expect(await placesHolding(b.home, TOKEN)).toEqual([path.join(b.home, '.git-credentials')]);
+    await withApi(async (base) => {
+      expect((await ask(base, 'DELETE', '/api/sync/auth')).body.source).toBeNull();
+      await editScenario(b.root, workspace, scenario, { description: 'edited after the token was removed' });
+      expect((await ask(base, 'POST', '/api/sync/push', {})).status).toBe(401);
+    });
+    expect((await cli(a, ['pull'])).code).toBe(0);
+    expect((await cli(a, ['logout'])).code).toBe(0);
+    await editScenario(a.root, workspace, scenario, { description: 'edited after logout' });
+    expect((await cli(a, ['push'])).code).toBe(3);
+
+    const said = [...printed, ...outputs, ...answers].join('\n');
+    expect(said).toContain('credential helper');
+    expect(said).not.toContain(TOKEN);
+    for (const root of [a.root, b.root, server.repoPath('login-secrets')]) expect(await placesHolding(root, TOKEN)).toEqual([]);
+    // Removed from both places.
+    expect(await placesHolding(a.home, TOKEN)).toEqual([]);
+    expect(await placesHolding(b.home, TOKEN)).toEqual([]);
+  }, 120_000);
 });
 
 describe('API bodies of any shape', () => {

@@ -105,6 +105,9 @@ describe('user names in URLs', () => {
     expect(credentialsFromEnvironment('https://org@dev.azure.com/org/p/_git/r', { PLANALIGN_SYNC_TOKEN: 't', PLANALIGN_SYNC_USERNAME: 'me' })).toMatchObject({
       username: 'me',
     });
+    // A Bitbucket repository access token goes with the user name Bitbucket names for it.
+    expect(credentialsFromEnvironment('https://bitbucket.org/team/plans.git', { PLANALIGN_SYNC_TOKEN: 't' })).toMatchObject({ username: 'x-token-auth' });
+    expect(credentialsFromEnvironment('https://me@bitbucket.org/team/plans.git', { PLANALIGN_SYNC_TOKEN: 't' })).toMatchObject({ username: 'me' });
   });
 });
 

@@ -18,6 +18,11 @@ export interface GitServerOptions {
   port?: number;
   /** when set, every request needs these HTTP Basic credentials */
   auth?: { username: string; password: string };
+  /**
+   * credentials that may read but not write, as a host's read-only token: accepted for fetching,
+   * answered 403 for pushing (receive-pack, its ref listing included)
+   */
+  readOnlyAuth?: { username: string; password: string };
   /** a delay before each answer, standing for a slow network */
   latencyMs?: number;
   /** told when `git http-backend` fails, with its exit status and what it wrote to stderr */
@@ -106,7 +111,13 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
 
   function serve(request: http.IncomingMessage, response: http.ServerResponse): void {
     requests += 1;
-    if (auth && !checkAuth(request.headers.authorization, auth)) {
+    const readOnly = options.readOnlyAuth && checkAuth(request.headers.authorization, options.readOnlyAuth);
+    if (readOnly && (request.url ?? '').includes('git-receive-pack')) {
+      response.writeHead(403, { 'Content-Type': 'text/plain' });
+      response.end('This token may not write to the repository\n');
+      return;
+    }
+    if (auth && !readOnly && !checkAuth(request.headers.authorization, auth)) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="planalign-sync-test"', 'Content-Type': 'text/plain' });
       response.end('Authentication required\n');
       return;

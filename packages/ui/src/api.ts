@@ -1,4 +1,5 @@
 import type {
+  AuthState,
   ArchiveList,
   ArchiveResult,
   Author,
@@ -50,7 +51,7 @@ export type {
   SyncProgress,
   SyncStatus,
 };
-export type { DoctorReport };
+export type { DoctorReport, AuthState };
 export type DoctorFinding = DoctorReport['findings'][number];
 export type {
   ArchiveList,
@@ -231,6 +232,10 @@ export class SyncApi {
   }
   init(remote: string, branch?: string) {
     return this.request<InitResult>('POST', '/init', branch ? { remote, branch } : { remote });
+  }
+  /** Keeps an access token for the shared copy (this root's, or the address given) once it has shown it may write there; it is never sent back. */
+  saveAccessToken(token: string, remote?: string) {
+    return this.request<AuthState>('POST', '/auth', remote ? { token, remote } : { token });
   }
   config() {
     return this.request<SyncConfig | null>('GET', '/config');

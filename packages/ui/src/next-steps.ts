@@ -45,7 +45,7 @@ export function nextStepWords(step: NextStep): string {
     case 'fix_settings':
       return 'Fix the settings file, or delete it and connect again.';
     case 'update_token':
-      return 'Get a new access token for the shared copy and give it to sync on this computer (whoever set up sync knows where it goes).';
+      return 'Get a new access token for the shared copy that can read and write it, then enter it with Update access token.';
     case 'check_connection':
       return 'Check that this computer is online, then check again; if it stays, check the shared copy’s address under Settings.';
     case 'remove_stale_lock':

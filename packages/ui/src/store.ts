@@ -63,6 +63,8 @@ export function createSyncStore(api = new SyncApi()) {
     serviceDown: false,
     /** a call of this page that the person can stop waiting for is under way */
     cancellable: false,
+    /** Update access token is open: the shared copy refused this computer's token */
+    updatingToken: false,
   });
 
   /** The operation the person stopped waiting for: its progress is no longer shown. */

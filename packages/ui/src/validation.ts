@@ -16,7 +16,7 @@ import {
 } from '@planalign/sync-core/rules';
 
 const CARRIES_SECRET =
-  'Remove the password or token from the address: it would be shared with every computer. Whoever set up sync gives each computer its token separately.';
+  'Remove the password or token from the address: it would be shared with every computer. Each computer keeps its own access token, entered separately.';
 
 const REMOTE_MESSAGES: Record<RemoteUrlProblem, string> = {
   'not-a-remote': 'Use an address like https://github.com/you/planalign-workspaces.git.',

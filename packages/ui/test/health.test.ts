@@ -76,6 +76,7 @@ describe('the sync health panel in a browser', () => {
     await expect.poll(() => page.getByTestId('health-verdict').textContent()).toBe('3 things need attention.');
     await expect.poll(() => finding('credentials').getAttribute('data-status')).toBe('problem');
     expect(await finding('credentials').getByTestId('health-next').textContent()).toContain('Get a new access token for the shared copy');
+    expect(await finding('credentials').getByRole('button', { name: 'Update access token' }).isVisible()).toBe(true);
     expect(await finding('lock').getAttribute('data-status')).toBe('warning');
     expect(await finding('lock').getByTestId('health-next').textContent()).toContain('the next sync clears it by itself');
     expect(await finding('index').getAttribute('data-status')).toBe('warning');
@@ -98,6 +99,8 @@ describe('the sync health panel in a browser', () => {
     // The workspaces still show, as of the last sync, while the shared copy refuses the token.
     await page.goto(`${page.url().split('#')[0]}#/workspaces`);
     await expect.poll(() => page.getByTestId('workspace-card').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('.warnings').textContent()).toContain('Showing the state as of the last sync');
+    // It says so in a planner's words, with Update access token, not the server's sentence about variables.
+    await expect.poll(() => page.getByTestId('access-refused-note').textContent()).toContain('as of the last sync');
+    expect(await page.locator('main').innerText()).not.toContain('PLANALIGN_SYNC_TOKEN');
   });
 });

@@ -2,13 +2,14 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
 
 /**
  * Credentials for an HTTPS remote. They come from the environment (PLANALIGN_SYNC_TOKEN with
- * an optional PLANALIGN_SYNC_USERNAME) or from Git's credential helper, and live only in memory:
- * nothing here is ever written to a file, a log or a message.
+ * an optional PLANALIGN_SYNC_USERNAME), from the token file of token-store.ts, or from Git's
+ * credential helper, and live only in memory here: nothing in this module writes them to a file,
+ * a log or a message (token-store.ts alone keeps a token, in the helper or its 0600 file).
  */
 export interface Credentials {
   username: string;
   password: string;
-  source: 'environment' | 'credential-helper';
+  source: 'environment' | 'file' | 'credential-helper';
 }
 
 const DEFAULT_TOKEN_USERNAME = 'planalign-sync';
@@ -17,7 +18,24 @@ const DEFAULT_TOKEN_USERNAME = 'planalign-sync';
 export function credentialsFromEnvironment(url: string, env: NodeJS.ProcessEnv = process.env): Credentials | null {
   const token = env.PLANALIGN_SYNC_TOKEN;
   if (!token) return null;
-  return { username: env.PLANALIGN_SYNC_USERNAME || userNameInUrl(url) || DEFAULT_TOKEN_USERNAME, password: token, source: 'environment' };
+  return { username: defaultTokenUsername(url, env), password: token, source: 'environment' };
+}
+
+/**
+ * The user name sent with a token: PLANALIGN_SYNC_USERNAME, else the URL's, else the one the host
+ * wants with a token that stands alone (Bitbucket's repository access tokens go with
+ * `x-token-auth`), else one any host that ignores it accepts.
+ */
+export function defaultTokenUsername(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.PLANALIGN_SYNC_USERNAME || userNameInUrl(url) || tokenUsernameOfHost(url) || DEFAULT_TOKEN_USERNAME;
+}
+
+function tokenUsernameOfHost(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase() === 'bitbucket.org' ? 'x-token-auth' : null;
+  } catch {
+    return null;
+  }
 }
 
 export function userNameInUrl(url: string): string | null {
@@ -29,7 +47,7 @@ export function userNameInUrl(url: string): string | null {
   }
 }
 
-function credentialRequest(url: string, extra: Record<string, string> = {}): string {
+export function credentialRequest(url: string, extra: Record<string, string> = {}): string {
   const parsed = new URL(url);
   const fields: Record<string, string> = {
     protocol: parsed.protocol.replace(':', ''),
@@ -52,17 +70,22 @@ export async function credentialsFromHelper(url: string): Promise<Credentials | 
       env: { GIT_ASKPASS: '', SSH_ASKPASS: '' },
     });
     if (result.code !== 0) return null;
-    const values = Object.fromEntries(
-      result.stdout
-        .split('\n')
-        .filter((line) => line.includes('='))
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-    );
+    const values = parseCredentialAnswer(result.stdout);
     if (!values.password) return null;
     return { username: values.username ?? '', password: values.password, source: 'credential-helper' };
   } catch {
     return null;
   }
+}
+
+/** The `key=value` lines `git credential fill` prints. */
+export function parseCredentialAnswer(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 /** Tells the credential helper whether the credentials it gave worked, as native git does. */

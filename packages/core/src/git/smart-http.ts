@@ -1,5 +1,6 @@
 import { SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
+import { credentialsFromFile } from './token-store.js';
 import { RemoteHttpError, translateRemoteError } from './error-translation.js';
 import { sendHttpRequest, type HttpResponse } from './http-client.js';
 import { resolveNetworkSettings, type NetworkSettings } from './network-settings.js';
@@ -57,9 +58,11 @@ function requestBase(url: string): string {
 }
 
 /**
- * One conversation with a remote: credentials (a token from the environment up front, else the
- * credential helper after a 401), the network settings, and the base URL, which a redirect of
- * the first request may move (git's default `http.followRedirects=initial`).
+ * One conversation with a remote: credentials (a token from the environment, else the one saved
+ * in sync's token file, up front; else the credential helper after a 401: see token-store.ts),
+ * the network settings, and the base URL, which a redirect of the first request may move (git's
+ * default `http.followRedirects=initial`). Credentials given to the constructor are the only
+ * ones tried, and no helper is told about them.
  */
 class RemoteConnection {
   private base: string;
@@ -68,15 +71,18 @@ class RemoteConnection {
   private credentialsUrl: string;
   private askedHelper = false;
   private approved = false;
+  private lookedInFile = false;
   private readonly settings = new Map<string, Promise<NetworkSettings>>();
 
   constructor(
     readonly url: string,
     private readonly options: TransportOptions,
+    given?: Credentials,
   ) {
     this.original = new URL(url);
     this.base = requestBase(url);
-    this.credentials = credentialsFromEnvironment(url);
+    this.credentials = given ?? credentialsFromEnvironment(url);
+    if (given) this.askedHelper = this.lookedInFile = true;
     this.credentialsUrl = url;
   }
 
@@ -107,6 +113,10 @@ class RemoteConnection {
     target: string,
     init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> },
   ): Promise<{ body: Buffer; date: string | null; redirect?: undefined } | { redirect: string; body?: undefined }> {
+    if (!this.lookedInFile) {
+      this.lookedInFile = true;
+      this.credentials ??= await credentialsFromFile(this.url);
+    }
     for (;;) {
       const settings = await this.settingsFor(target);
       const stall = new StallGuard(this.url);
@@ -378,6 +388,21 @@ export async function probeRemote(url: string, options: TransportOptions = {}): 
     writeRefusal = translateRemoteError(error, url);
   }
   return { serverDate: read.serverDate ?? null, localTimeMs, credentials: connection.credentialSource, writeRefusal };
+}
+
+/**
+ * Whether a token may push to a remote, asked before it is kept: the remote's ref listing for a
+ * push (`info/refs` of receive-pack) with that token and nothing else (not the environment's,
+ * the file's or the helper's, and no helper is told). Throws SyncAuthError when the remote
+ * refuses it, and what a fetch would throw when the remote cannot be reached.
+ */
+export async function checkWriteAccess(url: string, credentials: { username: string; password: string }, options: TransportOptions = {}): Promise<void> {
+  const connection = new RemoteConnection(url, { ...options, reportToHelper: false }, { ...credentials, source: 'file' });
+  try {
+    await connection.discover('git-receive-pack');
+  } catch (error) {
+    throw translateRemoteError(error, url);
+  }
 }
 
 /** Where the remote's branches are, from one small request. */

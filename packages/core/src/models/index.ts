@@ -13,3 +13,4 @@ export * from './next-step.js';
 export * from './preview.js';
 export * from './doctor.js';
 export * from './archive.js';
+export * from './auth.js';

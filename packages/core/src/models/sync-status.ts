@@ -70,5 +70,7 @@ export const SyncStatus = z.object({
   /** completed runs whose results are not on this machine, over all workspaces */
   missing_results: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
+  /** present when the remote refused this computer's credentials (its warning says so): a new access token is needed */
+  credentials_refused: z.literal(true).optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;

@@ -45,6 +45,7 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
         if (!(error instanceof SyncNetworkError) && !(error instanceof SyncAuthError)) throw error;
         if (error instanceof SyncNetworkError) remoteReachable = false;
         warnings.push(`${error.message} Showing the state as of the last sync.`);
+        if (error instanceof SyncAuthError) return { ...(await gatherStatus(context, locked, warnings, remoteReachable)), credentials_refused: true as const };
       }
     }
     return gatherStatus(context, locked, warnings, remoteReachable);

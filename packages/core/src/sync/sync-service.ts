@@ -14,6 +14,8 @@ import { archiveWorkspace, listArchived, unarchiveWorkspace } from './archive.js
 import { listConflicts, restoreBackup, showConflict } from './conflicts.js';
 import { diagnoseRoot, type DoctorOptions } from './doctor.js';
 import { initRoot, type InitOptions } from './init.js';
+import { authStatus, login, logout } from './login.js';
+import type { AuthState } from '../models/auth.js';
 import { readJournal } from './journal.js';
 import { takeNotices } from './notices.js';
 import { ProgressReporter } from './progress.js';
@@ -50,6 +52,25 @@ export class SyncService {
   /** Creates or updates this root's sync set-up and, when the remote already holds workspaces, brings them here. */
   init(options: InitOptions = {}): Promise<InitResult> {
     return initRoot(this.root, options, this.progress);
+  }
+
+  /**
+   * Keeps a token for this root's remote (or the one named or given), once the remote has shown
+   * that it may push with it: in Git's credential helper when one is configured, else in a file
+   * only this user can read (see git/token-store.ts). Nothing is kept when the remote refuses it.
+   */
+  login(options: { remote?: string; token: string }): Promise<AuthState> {
+    return login(this.root, options);
+  }
+
+  /** Forgets the token kept for this root's remote (or the one named or given). */
+  logout(options: { remote?: string } = {}): Promise<AuthState> {
+    return logout(this.root, options);
+  }
+
+  /** Where the token for this root's remote (or the one named or given) comes from; never the token. */
+  auth(options: { remote?: string } = {}): Promise<AuthState> {
+    return authStatus(this.root, options);
   }
 
   /** Commits local changes and sends them to every remote (or the one named), merging what they have first. */

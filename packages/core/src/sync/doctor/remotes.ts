@@ -76,9 +76,11 @@ function credentialsFinding(name: string, shown: string, probe: RemoteProbe): Do
   const source =
     probe.credentials === 'environment'
       ? 'the token in PLANALIGN_SYNC_TOKEN'
-      : probe.credentials === 'credential-helper'
-        ? "the credentials from Git's credential helper"
-        : null;
+      : probe.credentials === 'file'
+        ? 'the token saved on this computer'
+        : probe.credentials === 'credential-helper'
+          ? "the credentials from Git's credential helper"
+          : null;
   if (probe.writeRefusal) {
     return {
       check: 'credentials',
