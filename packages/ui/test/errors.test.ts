@@ -179,6 +179,10 @@ describe('errors in the dashboard, once, in plain words, with a way out', () => 
     const jobs = page.getByTestId('job');
     await expect.poll(() => jobs.count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-job-status="queued"], [data-job-status="running"]').count(), { timeout: 60_000 }).toBe(0);
+    // why they failed, in a planner's words: no PATH, no variable names
+    const said = (await page.getByTestId('job').first().textContent()) ?? '';
+    expect(said).toContain('PlanAlign is not installed on this computer, so results cannot be rebuilt here.');
+    expect(said).not.toMatch(/PATH|PLANALIGN_CLI|\.yaml/);
     const clear = page.getByTestId('clear-finished');
     await expect.poll(() => clear.isVisible()).toBe(true);
     await screenshot(page, 'errors-finished-jobs');

@@ -54,6 +54,8 @@ export const RegenJob = z.object({
   /** 0 to 1 */
   progress: z.number().min(0).max(1),
   message: z.string().nullable(),
+  /** why a failed job failed, when it is something a person can act on without reading the message */
+  failure: z.enum(['planalign_not_installed']).nullable().optional(),
   attempts: z.number().int().nonnegative(),
   created_at: z.string(),
   started_at: z.string().nullable(),

@@ -194,6 +194,7 @@ export class RegenRunner {
           await finish({
             status: 'failed',
             exit_code: null,
+            failure: 'planalign_not_installed',
             message: `${error.message} So results cannot be rebuilt here; or set regenerate.command in .planalign-sync.yaml.`,
           });
           return;
