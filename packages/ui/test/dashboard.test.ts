@@ -59,9 +59,12 @@ describe('the sync dashboard in a browser', () => {
     await expect.poll(() => page.getByText('are only on this computer').isVisible()).toBe(true);
     await screenshot(page, 'setup');
 
+    // checked on leaving the field, before anything is sent; the branch waits under Advanced
+    expect(await page.getByLabel('Branch').isVisible()).toBe(false);
     await page.getByLabel('Repository address').fill('https://me:ghp_secret@example.com/r.git');
-    await page.getByRole('button', { name: 'Connect and sync' }).click();
+    await page.getByLabel('Repository address').press('Tab');
     await expect.poll(() => page.getByText('Remove the password or token').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Connect and sync' }).click();
     await expect(fsp.access(path.join(machineB, '.git'))).rejects.toThrow();
 
     await page.getByLabel('Repository address').fill(remote);
