@@ -154,5 +154,7 @@ export function changeTitle(message: string): string {
   if (/^Merge changes from the remote/.test(message)) return 'Changes from two computers combined';
   if (/^Merge\b/.test(message)) return 'Changes combined';
   if (/^Restored? version /.test(message)) return 'An earlier version put back';
+  // the first commit sync makes (core's init.ts)
+  if (message === 'Start syncing this workspaces root') return 'As it was when sync was set up';
   return message.replace(/ \(branch ([^)]+)\)/g, ' (what-if version “$1”)');
 }
