@@ -274,8 +274,11 @@ describe('the dashboard in a planner’s words', () => {
     await detail.getByRole('group', { name: 'Which Merit budget to keep' }).getByLabel('Keep 5.1 % (the other computer)').check();
     await expectNoGitWords(page, 'Conflicts, setting by setting');
     await screenshot(page, 'words-conflict-by-setting');
-    await keep.click();
+    await keep.focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('no-conflicts').isVisible(), { timeout: 30_000 }).toBe(true);
+    // the keyboard is not dropped to the page: focus is on the view's heading
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('conflicts-heading');
     expect(await page.getByTestId('notice').textContent()).toContain('Done: every computer gets the version you chose.');
     const kept = await fsp.readFile(configFile(machineB), 'utf8');
     for (const value of ['cola_rate: 0.03', 'merit_budget: 0.051', 'target_growth_rate: 0.009', 'random_seed: 4242']) expect(kept).toContain(value);
