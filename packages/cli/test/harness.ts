@@ -41,6 +41,26 @@ export async function tempDir(prefix: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), `planalign-${prefix}-`));
 }
 
+/**
+ * A computer of its own for a test: a home folder with its own git settings (`gitconfig`), its
+ * own configuration folder, and no token in the environment.
+ */
+export async function isolatedHome(name: string, gitconfig: string): Promise<{ home: string; env: NodeJS.ProcessEnv }> {
+  const home = await tempDir(name);
+  await fsp.writeFile(path.join(home, '.gitconfig'), gitconfig);
+  return {
+    home,
+    env: {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, 'config'),
+      APPDATA: path.join(home, 'AppData'),
+      GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+      GIT_CONFIG_NOSYSTEM: '1',
+      PLANALIGN_SYNC_TOKEN: '',
+    },
+  };
+}
+
 /** Files of a branch in a bare repository, through native git. */
 export function remoteFiles(repoPath: string, branch = 'main'): string[] {
   const result = spawnSync('git', ['-C', repoPath, 'ls-tree', '-r', '--name-only', branch], { encoding: 'utf8' });

@@ -8,7 +8,7 @@ import { startApiProcess, type ApiProcess } from '@planalign/sync-tools/api-proc
 import { runPlanalign } from '@planalign/sync-tools/cli-runner';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario, generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
-import { tempDir } from './harness.js';
+import { isolatedHome, tempDir } from './harness.js';
 
 const TOKEN = 'pst-known-9d41c7e2b05a';
 const AUTH = { username: 'planalign-sync', password: TOKEN };
@@ -147,16 +147,7 @@ describe('a token given once (sync login, the dashboard)', () => {
     // Two computers with a home of their own and no token in the environment: A without a
     // credential helper (the file), B with git's `store` helper.
     const computer = async (name: string, gitconfig: string) => {
-      const home = await tempDir(`login-secrets-${name}`);
-      await fsp.writeFile(path.join(home, '.gitconfig'), gitconfig);
-      const env = {
-        HOME: home,
-        XDG_CONFIG_HOME: path.join(home, 'config'),
-        APPDATA: path.join(home, 'AppData'),
-        GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
-        GIT_CONFIG_NOSYSTEM: '1',
-        PLANALIGN_SYNC_TOKEN: '',
-      };
+      const { home, env } = await isolatedHome(`login-secrets-${name}`, gitconfig);
       return { home, env, root: path.join(home, 'workspaces') };
     };
     const a = await computer('a', '');

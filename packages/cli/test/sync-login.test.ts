@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { generateWorkspaces, PRESETS } from '@planalign/sync-tools/workspace-generator';
 import { spawnPlanalign } from '@planalign/sync-tools/cli-runner';
-import { readJson, remoteFile, runCli, runJson, tempDir, writeJson } from './harness.js';
+import { readJson, remoteFile, runCli, runJson, isolatedHome, writeJson } from './harness.js';
 
 const TOKEN = 'tok-login-7c2e91d04ab3';
 const WRONG = 'tok-wrong-55e0a1f9c6d2';
@@ -36,16 +36,7 @@ describe('planalign sync login', () => {
 
   /** A machine: its own home and configuration folder, its git settings, a root with workspaces. */
   async function machine(name: string, gitconfig: string) {
-    const home = await tempDir(`login-${name}`);
-    await fsp.writeFile(path.join(home, '.gitconfig'), gitconfig);
-    const env = {
-      HOME: home,
-      XDG_CONFIG_HOME: path.join(home, 'config'),
-      APPDATA: path.join(home, 'AppData'),
-      GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
-      GIT_CONFIG_NOSYSTEM: '1',
-      PLANALIGN_SYNC_TOKEN: '',
-    };
+    const { home, env } = await isolatedHome(`login-${name}`, gitconfig);
     const root = path.join(home, 'workspaces');
     const generated = await generateWorkspaces({ root, ...PRESETS.demo });
     const url = await server.createRepo(name, { defaultBranch: 'main' });
