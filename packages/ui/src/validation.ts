@@ -80,21 +80,21 @@ export function workspaceBranchProblem(value: string, options: { mainLine?: stri
   const name = value.trim();
   switch (workspaceBranchNameProblem(name, options.mainLine)) {
     case 'empty':
-      return 'Name the branch, such as what-if-hiring.';
+      return 'Name the what-if version, such as what-if-hiring.';
     case 'too-long':
       return `Use at most ${WORKSPACE_BRANCH_NAME_MAX_LENGTH} characters (this has ${name.length}).`;
     case 'first-character':
       return 'Start with a letter or a digit.';
     case 'character':
-      return 'Use only letters, digits, ".", "-" and "_": no spaces or slashes.';
+      return 'Use only letters, digits, ".", "-" and "_": no slashes or other signs.';
     case 'double-dot':
       return 'Two dots in a row are not allowed.';
     case 'ending':
       return 'The name cannot end with "." or ".lock".';
     case 'main-line':
-      return `"${name}" is the main line; choose another name.`;
+      return `“${name}” is the main version's name; choose another name.`;
   }
-  if (options.taken?.includes(name)) return `This workspace already has a branch "${name}": switch to it instead.`;
+  if (options.taken?.includes(name)) return `This workspace already has a what-if version “${name}”: switch to it instead.`;
   return null;
 }
 
