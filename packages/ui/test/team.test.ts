@@ -129,7 +129,7 @@ describe('team work in the dashboard', () => {
       ['-what-if', 'Start with a letter or a digit.'],
       ['what/if', 'no slashes'],
       ['what..if', 'Two dots in a row'],
-      ['main', 'is the main line'],
+      ['main', 'is the main version'],
       ['x'.repeat(64), 'at most 63'],
     ]) {
       await name.fill(typed);
