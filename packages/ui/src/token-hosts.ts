@@ -45,7 +45,7 @@ export function tokenHelp(remote: string): TokenHelp | null {
       host: host === 'gitlab.com' ? 'GitLab' : `GitLab (${host})`,
       link: path.length >= 2 ? `https://${host}/${repository}/-/settings/access_tokens` : `https://${host}/-/user_settings/personal_access_tokens`,
       grant:
-        'a project access token with the role Developer and the scopes “read_repository” and “write_repository” (or a personal access token with those scopes)',
+        'a project access token with the role Maintainer (the main branch is protected from Developers by default) and the scopes “read_repository” and “write_repository” (or a personal access token with those scopes)',
     };
   }
   if (host === 'dev.azure.com' || host.endsWith('.visualstudio.com')) {

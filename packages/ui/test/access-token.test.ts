@@ -63,7 +63,7 @@ describe('the access token, from the dashboard', () => {
 
     await page.getByLabel('Repository address').fill(remote);
     await page.getByRole('button', { name: 'Connect and sync' }).click();
-    await expect.poll(() => page.locator('#setup-token-help').textContent(), { timeout: 15_000 }).toContain('enter an access token');
+    await expect.poll(() => page.locator('#setup-token-help').textContent(), { timeout: 15_000 }).toContain('needs an access token');
 
     await page.getByTestId('access-token').fill(`${TOKEN}-wrong`);
     await page.getByRole('button', { name: 'Connect and sync' }).click();

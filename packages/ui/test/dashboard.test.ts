@@ -70,10 +70,11 @@ describe('the sync dashboard in a browser', () => {
     await page.getByLabel('Repository address').fill(remote);
     await page.getByRole('button', { name: 'Connect and sync' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Workspaces' }).isVisible(), { timeout: 30_000 }).toBe(true);
-    // A's workspaces came down and are synced; B's own one is here but not yet on the remote
+    // A's workspaces came down, and B's own one went up with the first sync: every card is synced
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('Synced:');
     for (const id of generated.workspaceIds) await expect.poll(() => badge(id).textContent()).toContain('Synced');
     await expect.poll(() => page.getByTestId('workspace-card').count()).toBe(generated.workspaceIds.length + 1);
-    await expect.poll(() => page.getByText('○ Not synced').count()).toBe(1);
+    await expect.poll(() => page.getByText('○ Not synced').count()).toBe(0);
     await expect.poll(() => card(generated.workspaceIds[0]).textContent()).toMatch(/\d+ scenarios? · Last run: /);
   });
 
