@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { subscribe, type AsyncSubscription } from '@parcel/watcher';
+import type { AsyncSubscription } from '@parcel/watcher';
 import { BACKUPS_DIR } from '../ignore/gitignore-template.js';
 import type { SyncRules } from '../ignore/sync-rules.js';
 
@@ -32,6 +32,8 @@ export type ChangeListener = (paths: string[]) => void;
  * everything the sync rules leave out is dropped before it reaches the listener.
  */
 export async function watchRoot(root: string, rules: () => SyncRules, onChanges: ChangeListener, onError: (error: Error) => void): Promise<AsyncSubscription> {
+  // The native watcher is loaded when a watch starts, not by every command that never watches.
+  const { subscribe } = await import('@parcel/watcher');
   return subscribe(
     root,
     (error, events) => {
