@@ -1,3 +1,4 @@
+import { nextStepSentence } from './next-steps.js';
 import type {
   AutoSyncEvent,
   RegenJob,
@@ -96,6 +97,7 @@ export function renderStatus(root: string, status: SyncStatus): string {
     }
   }
   for (const warning of status.warnings) lines.push(`warning: ${warning}`);
+  if (status.credentials_refused) lines.push(nextStepSentence({ action: 'update_token' }));
   return lines.join('\n');
 }
 

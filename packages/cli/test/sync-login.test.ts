@@ -118,7 +118,12 @@ describe('planalign sync login', () => {
     const refused = await m.cli(['push']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain("'planalign sync login --with-token'");
-    for (const output of [noInput, noRemote, login, refused]) expect(JSON.stringify(output)).not.toContain(TOKEN);
+    // status shows the state as of the last sync, and the same way out
+    const status = await m.cli(['status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('refused the credentials (HTTP 401)');
+    expect(status.stdout).toContain("'planalign sync login --with-token'");
+    for (const output of [noInput, noRemote, login, refused, status]) expect(JSON.stringify(output)).not.toContain(TOKEN);
   });
 
   it("goes through Git's credential helper when one is set up (store)", async () => {

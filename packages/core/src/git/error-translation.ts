@@ -66,7 +66,7 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   const status = error instanceof RemoteHttpError ? error.status : undefined;
   if (status === 401) {
     return new SyncAuthError(
-      `The remote ${remote} refused the credentials (HTTP 401). Set PLANALIGN_SYNC_TOKEN (and PLANALIGN_SYNC_USERNAME if your server needs one) to a token with access to the repository, or store one in Git's credential helper.`,
+      `The remote ${remote} refused the credentials (HTTP 401): no access token was given, or the one given (PLANALIGN_SYNC_TOKEN, a saved login or Git's credential helper) is wrong, expired or has no access to this repository.`,
     );
   }
   if (status === 403) {
