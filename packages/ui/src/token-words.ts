@@ -22,6 +22,6 @@ export function tokenSaved(state: AuthState): { title: string; detail: string } 
   }
   return {
     title: 'The access token works and is kept on this computer.',
-    detail: state.source === 'file' ? 'It is in a file only you can read.' : 'It is in this computer’s password store.',
+    detail: `${state.source === 'file' ? 'It is in a file only you can read.' : 'It is in this computer’s password store.'} Press Sync to send what is waiting.`,
   };
 }
