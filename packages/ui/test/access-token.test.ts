@@ -74,6 +74,8 @@ describe('the access token, from the dashboard', () => {
     await page.getByTestId('access-token').fill(TOKEN);
     await page.getByRole('button', { name: 'Connect and sync' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Workspaces' }).isVisible(), { timeout: 30_000 }).toBe(true);
+    // the first sync follows, with the token just kept
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('Synced:');
     expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
     expect(await page.content()).not.toContain(TOKEN);
   });
@@ -103,7 +105,7 @@ describe('the access token, from the dashboard', () => {
     await dialog.getByTestId('access-token').fill(ROTATED);
     await dialog.getByRole('button', { name: 'Save token' }).click();
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 15_000 }).toContain('The access token works');
-    expect(await dialog.count()).toBe(0);
+    await expect.poll(() => dialog.count()).toBe(0);
 
     await page.getByTestId('sync-button').click();
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toContain('Synced');
