@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiProcess } from './api-process.js';
+import { checkGoals, goalLines, type BenchFigures } from './bench-goals.js';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from './workspace-generator.js';
 
@@ -288,6 +289,16 @@ async function benchRoot(
   return { rows, opens, api, reads };
 }
 
+/** Start-up: median seconds of `planalign --version` and `--help`, and of `node -e 0` beside them. */
+async function startupTimes(runs: number): Promise<NonNullable<BenchFigures['startup']>> {
+  const timed = async (args: string[]) => {
+    const samples: Sample[] = [];
+    for (let i = 0; i < Math.max(runs, 5); i += 1) samples.push(await run(process.execPath, args));
+    return median(samples).seconds;
+  };
+  return { version: await timed([CLI, '--version']), help: await timed([CLI, '--help']), node: await timed(['-e', '0']) };
+}
+
 function table(rows: Row[]): string {
   const header = ['root', 'operation', 'planalign-sync', 'peak MB', 'native git', 'peak MB', 'ratio'];
   const body = rows.map((r) => [
@@ -313,10 +324,16 @@ export async function runBenchmarks(options: { roots: readonly RootName[]; runs:
   const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-bench-'));
   const server = await startGitServer({ projectRoot: path.join(base, 'server') });
   const rows: Row[] = [];
+  const apiStatus: BenchFigures['apiStatus'] = [];
   try {
+    const startup = await startupTimes(runs);
+    process.stdout.write(
+      `start-up: planalign --version ${startup.version.toFixed(3)} s, --help ${startup.help.toFixed(3)} s (node -e 0: ${startup.node.toFixed(3)} s)\n\n`,
+    );
     for (const name of roots) {
       const result = await benchRoot(name, name === 'typical' ? runs : Math.min(runs, name === 'huge' ? 1 : 3), server, base);
       rows.push(...result.rows);
+      apiStatus.push({ root: name, seconds: result.api.online });
       process.stdout.write(`${table(rows.filter((r) => r.root === name))}\n`);
       process.stdout.write(`${name}: ignored databases opened by a push: ${result.opens ?? 'not measured (no strace)'}\n`);
       const mb = (reads: BytesRead | null) =>
@@ -328,7 +345,11 @@ export async function runBenchmarks(options: { roots: readonly RootName[]; runs:
           `${seconds(result.api.offline)} with ?offline=true\n\n`,
       );
     }
-    process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs (large and huge roots: first push once).\n`);
+    const operations = rows.map((r) => ({ root: r.root, operation: r.operation, seconds: r.sync.seconds, peakMb: r.sync.peakMb, gitSeconds: r.git.seconds }));
+    process.stdout.write(`Goals:\n${goalLines(checkGoals({ startup, operations, apiStatus }))}\n\n`);
+    process.stdout.write(
+      `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; median of ${runs} runs (large and huge roots: first push once).\n`,
+    );
   } finally {
     await server.stop();
     await fsp.rm(base, { recursive: true, force: true });
