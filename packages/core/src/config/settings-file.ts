@@ -25,12 +25,27 @@ export async function readSettingsText(root: string): Promise<string | null> {
 
 /** Reads `.planalign-sync.yaml`; null when the root has none. Bad content is a SyncConfigError naming the field. */
 export async function readSettings(root: string): Promise<SyncSettingsFile | null> {
+  return (await readSettingsReport(root))?.settings ?? null;
+}
+
+/** The settings, and the keys in the file this version does not know (by path, "sync.colour"), which it ignores. */
+export interface SettingsReport {
+  settings: SyncSettingsFile;
+  unknown: string[];
+}
+
+/** readSettings, with the keys it ignored. */
+export async function readSettingsReport(root: string): Promise<SettingsReport | null> {
   const text = await readSettingsText(root);
   if (text === null) return null;
-  return parseSettings(text, settingsPath(root));
+  return parseSettingsReport(text, settingsPath(root));
 }
 
 export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): SyncSettingsFile {
+  return parseSettingsReport(text, fileLabel).settings;
+}
+
+function parseSettingsReport(text: string, fileLabel: string): SettingsReport {
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     const first = document.errors[0];
@@ -38,17 +53,21 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
   }
   const raw = document.toJS() ?? {};
   let parsed = SyncSettingsFile.safeParse(raw);
-  if (!parsed.success && onlyUnknownKeys(parsed.error)) parsed = SyncSettingsFile.safeParse(withoutUnknownKeys(raw, parsed.error));
+  let unknown: string[] = [];
+  if (!parsed.success && onlyUnknownKeys(parsed.error)) {
+    unknown = parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : []));
+    parsed = SyncSettingsFile.safeParse(withoutUnknownKeys(raw, parsed.error));
+  }
   if (!parsed.success) throw new SyncConfigError(describeIssues(fileLabel, parsed.error));
   if (parsed.data.sync.remote) assertRemoteUrlIsSafe(parsed.data.sync.remote, `${fileLabel}: sync.remote`);
   for (const [name, remote] of Object.entries(parsed.data.sync.remotes)) assertRemoteUrlIsSafe(remote.url, `${fileLabel}: sync.remotes.${name}.url`);
-  return parsed.data;
+  return { settings: parsed.data, unknown };
 }
 
 /**
  * The file is shared by every computer, and they may run different versions: a setting this
  * version does not know (a newer one's, or a misspelt one) is ignored here, kept in the file, and
- * named by `unknownSettings` for the status to warn about, rather than stopping every sync.
+ * named in the report (`readSettingsReport`) for the status to warn about, rather than stopping every sync.
  */
 const onlyUnknownKeys = (error: z.ZodError) => error.issues.every((issue) => issue.code === 'unrecognized_keys');
 
@@ -61,15 +80,6 @@ function withoutUnknownKeys(raw: unknown, error: z.ZodError): unknown {
     for (const key of issue.keys) delete (at as Record<string, unknown>)[key];
   }
   return copy;
-}
-
-/** Settings in the text this version does not know, by path ("sync.colour"); empty when there are none or the text does not parse. */
-export function unknownSettings(text: string): string[] {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) return [];
-  const parsed = SyncSettingsFile.safeParse(document.toJS() ?? {});
-  if (parsed.success) return [];
-  return parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key].join('.')) : []));
 }
 
 /** Turns zod's issues into one sentence per field, naming the field the way it appears in the file. */

@@ -1,8 +1,8 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { listBackups, readBackup, saveBackup } from '../conflict/backups.js';
-import { decide, readOpenConflicts, type Decision } from '../conflict/open-conflicts.js';
-import { conflictingKeys } from '../conflict/structural-merge.js';
+import { decide, readOpenConflicts, type Decision, type OpenConflict } from '../conflict/open-conflicts.js';
+import { conflictingKeys, keyName } from '../conflict/structural-merge.js';
 import { SyncConfigError } from '../errors.js';
 import { blobAtPath, diffTrees, treeAtPath } from '../git/tree-diff.js';
 import { plural } from '../util/plural.js';
@@ -35,10 +35,9 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
     // that replaced an unsynced edit): each can be put back, and `reason` says why it was kept.
     past: await Promise.all(
       (await listBackups(context.root)).map(async (backup) => {
-        const workspace = placeOf(backup.path).workspaceId;
-        const workspaceGone = workspace !== null && !existsSync(path.join(context.root, workspace, 'workspace.json'));
+        const workspaceGone = goneWorkspaceOf(context, backup.path) !== null;
         // a removed workspace is named from the commit the backup came from
-        const book = workspaceGone && backup.commit ? namesAt(context, backup.commit) : names;
+        const book = workspaceGone && backup.commit ? namesAt(context, [backup.commit]) : names;
         return {
           ...backup,
           ...(await namesOf(book, backup.path)),
@@ -50,12 +49,22 @@ export async function listConflicts(context: SyncContext): Promise<ConflictList>
   };
 }
 
-/** Names read from the working tree, else from a commit (for things no longer here). */
-function namesAt(context: SyncContext, commit: string): NameBook {
+/** Names read from the working tree, else from the first of `commits` that has the file (for things no longer here). */
+export function namesAt(context: SyncContext, commits: string[]): NameBook {
+  const { repo } = context;
   return new NameBook(context.root, async (file) => {
-    const oid = await blobAtPath(context.repo, (await context.repo.readCommit(commit)).tree, file);
-    return oid ? context.repo.readBlob(oid) : null;
+    for (const commit of commits) {
+      const oid = await blobAtPath(repo, (await repo.readCommit(commit)).tree, file);
+      if (oid) return repo.readBlob(oid);
+    }
+    return null;
   });
+}
+
+/** The workspace a path belongs to, when that workspace is no longer on this computer; else null. */
+function goneWorkspaceOf(context: SyncContext, filePath: string): string | null {
+  const workspace = placeOf(filePath).workspaceId;
+  return workspace !== null && !existsSync(path.join(context.root, workspace, 'workspace.json')) ? workspace : null;
 }
 
 /** The names of the workspace and scenario a path belongs to (null where it belongs to none). */
@@ -67,16 +76,22 @@ export async function namesOf(names: NameBook, filePath: string): Promise<{ work
   };
 }
 
+/** An open conflict's three versions as text, and the keys the two sides changed differently (none for a file compared whole). */
+async function readOpenConflict(context: SyncContext, open: OpenConflict) {
+  const text = async (oid: string | null) => (oid ? Buffer.from(await context.repo.readBlob(oid)).toString('utf8') : null);
+  const [base, local, remote] = await Promise.all([text(open.base), text(open.ours), text(open.theirs)]);
+  const conflicts = local !== null && remote !== null ? (conflictingKeys(open.path, base, local, remote) ?? []) : [];
+  return { base, local, remote, conflicts };
+}
+
 /** Both versions of a file in conflict (or, for a settled one, the current file and its backups). */
 export async function showConflict(context: SyncContext, filePath: string): Promise<ConflictDetail> {
   const { repo } = context;
-  const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
   const backups = (await listBackups(context.root)).filter((b) => b.path === filePath);
   const open = (await readOpenConflicts(repo.gitdir))?.files.find((f) => f.path === filePath);
   if (open) {
-    const [base, local, remote] = await Promise.all([text(open.base), text(open.ours), text(open.theirs)]);
-    const conflicts = local !== null && remote !== null ? (conflictingKeys(filePath, base, local, remote) ?? []) : [];
-    const differences = conflicts.map((c) => ({ key: c.path.join('.'), path: c.path, base: c.base, local: c.ours, remote: c.theirs }));
+    const { base, local, remote, conflicts } = await readOpenConflict(context, open);
+    const differences = conflicts.map((c) => ({ key: keyName(c.path), path: c.path, base: c.base, local: c.ours, remote: c.theirs }));
     return {
       path: filePath,
       open: true,
@@ -117,7 +132,7 @@ export async function recordDecision(context: SyncContext, filePath: string, dec
   if (named.length > 0) {
     const open = (await readOpenConflicts(context.repo.gitdir))?.files.find((f) => f.path === filePath);
     if (!open) return false;
-    const { conflicting_keys: known } = await showConflict(context, filePath);
+    const known = (await readOpenConflict(context, open)).conflicts.map((c) => keyName(c.path));
     const unknown = named.filter((key) => !known.includes(key));
     if (unknown.length > 0) {
       throw new SyncConfigError(
@@ -140,13 +155,12 @@ export async function restoreBackup(context: SyncContext, backupId: string): Pro
   if (!backup) {
     throw new SyncConfigError(`There is no backup "${backupId}".`, { next: { action: 'list_conflicts' } });
   }
-  const workspace = placeOf(backup.record.path).workspaceId;
-  const workspaceGone = workspace !== null && !existsSync(path.join(context.root, workspace, 'workspace.json'));
+  const workspace = goneWorkspaceOf(context, backup.record.path);
   const writer = new RootWriter(context.root);
   // A version kept from a workspace since removed comes back with the rest of its workspace,
   // as this computer last had it, never as a stray file in an otherwise empty folder.
   const broughtBack =
-    workspaceGone && backup.record.commit ? await bringBackWorkspace(context, writer, workspace!, backup.record.commit, backup.record.path) : 0;
+    workspace !== null && backup.record.commit ? await bringBackWorkspace(context, writer, workspace, backup.record.commit, backup.record.path) : 0;
   const target = writer.prepare(backup.record.path);
   const current = await fsp.readFile(target).catch(() => null);
   let previous: string | null = null;

@@ -1,4 +1,5 @@
 import { RootWriter } from '../fs/safe-path.js';
+import { GITLINK_MODE } from '../git/index-file.js';
 import type { PutBackResult } from '../models/conflicts.js';
 import { withRootLock } from '../state/lock.js';
 import { NameBook } from '../workspace/names.js';
@@ -25,7 +26,7 @@ export async function putBackRemovedFiles(context: SyncContext): Promise<PutBack
     for (const change of removed) {
       const entry = index.entries.get(change.path);
       // a submodule's folder is another repository's to fill
-      if (!entry || entry.mode === 0o160000) continue;
+      if (!entry || entry.mode === GITLINK_MODE) continue;
       await writeEntry(repo, writer.prepare(change.path), entry.oid, entry.mode, false);
       files += 1;
       const workspace = placeOf(change.path).workspaceId;

@@ -1,12 +1,12 @@
 import { SyncConfigError, SyncError } from '../errors.js';
-import { blobAtPath, type PathChange } from '../git/tree-diff.js';
+import type { PathChange } from '../git/tree-diff.js';
 import { redactUrl } from '../models/remote-url.js';
 import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { exchangeWorkspaceBranches } from './branch-exchange.js';
-import { namesOf } from './conflicts.js';
+import { namesAt, namesOf } from './conflicts.js';
 import { summarizeChanges } from './change-summary.js';
 import { resumeCheckout } from './integrate.js';
 import { appendJournal } from './journal.js';
@@ -112,16 +112,8 @@ export async function journalConflicts(context: SyncContext, resolved: ResolvedC
   if (resolved.length === 0) return;
   const workspaces = [...new Set(resolved.map((r) => placeOf(r.path).workspaceId).filter((w): w is string => !!w))];
   // A workspace removed on the way is named from the versions the merge started from.
-  const { repo } = context;
-  const head = await repo.resolveRef(context.branchRef);
-  const parents = head ? (await repo.readCommit(head)).parents : [];
-  const names = new NameBook(context.root, async (file) => {
-    for (const parent of parents) {
-      const oid = await blobAtPath(repo, (await repo.readCommit(parent)).tree, file);
-      if (oid) return repo.readBlob(oid);
-    }
-    return null;
-  });
+  const head = await context.repo.resolveRef(context.branchRef);
+  const names = namesAt(context, head ? (await context.repo.readCommit(head)).parents : []);
   const conflicts = await Promise.all(
     resolved.map(async (r) => {
       const place = await namesOf(names, r.path);

@@ -24,7 +24,6 @@ import { unsyncedOnBranch, workspaceTree } from './workspace-lines.js';
 import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
 import { unknownSettingWarning } from './messages.js';
-import { readSettingsText, unknownSettings } from '../config/settings-file.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -84,7 +83,7 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
   }
-  for (const setting of unknownSettings((await readSettingsText(root)) ?? '')) {
+  for (const setting of context.unknownSettings) {
     warnings.push(unknownSettingWarning(setting));
   }
 

@@ -1,5 +1,5 @@
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
-import { readSettings } from '../config/settings-file.js';
+import { readSettingsReport } from '../config/settings-file.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { SyncConfig } from '../models/sync-config.js';
@@ -22,6 +22,8 @@ export interface SyncContext {
   maxFileBytes: number;
   /** workspaces this computer alone keeps out of sync */
   excludedHere: ReadonlySet<string>;
+  /** keys in the settings file this version does not know and ignores ("sync.colour") */
+  unknownSettings: string[];
 }
 
 /** `adopt: false` leaves a root set up by PlanAlign's own sync as it is (a look that must change nothing). */
@@ -30,7 +32,8 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean }
   const exists = await repo.exists();
   // A root set up by PlanAlign's own sync is taken over first (once; then this finds nothing to do).
   if (exists && options.adopt !== false) await adoptPlanAlignRoot(root);
-  const settingsFile = exists ? await readSettings(root) : null;
+  const report = exists ? await readSettingsReport(root) : null;
+  const settingsFile = report?.settings;
   if (!settingsFile) {
     throw new SyncNotInitializedError(`Sync is not set up for ${root}.`, { next: { action: 'set_up_sync' } });
   }
@@ -48,6 +51,7 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean }
     trackingRef: `refs/remotes/origin/${settings.branch}`,
     maxFileBytes: settings.max_file_size_mb * 1024 * 1024,
     excludedHere: await readExcludedHere(repo.gitdir),
+    unknownSettings: report.unknown,
   };
 }
 
