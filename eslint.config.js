@@ -57,6 +57,32 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // The command line's launcher is CommonJS, as the bundle it loads (packages/cli/bundle.mjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // What parses the command line loads before any command runs: `--help` and `--version` must
+    // not wait for the core, which the actions (actions/, run.ts) load when a command runs.
+    files: ['packages/cli/src/*.ts'],
+    ignores: ['packages/cli/src/run.ts', 'packages/cli/src/render*.ts', 'packages/cli/src/next-steps.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@planalign/sync-core',
+              allowTypeImports: true,
+              message: "the command line's parser loads before the core: import its types only, and constants from '@planalign/sync-core/rules'; work goes in actions/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/ui/src/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {

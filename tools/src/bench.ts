@@ -13,7 +13,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS, type GeneratedRoot }
  * loopback smart-HTTP server. Prints median wall time and peak memory of each, their ratio,
  * and whether any ignored database was opened. Its command line is `src/bin/bench.ts`.
  */
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.cjs', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
 
 interface Sample {
@@ -346,7 +346,7 @@ export async function runBenchmarks(options: { roots: readonly RootName[]; runs:
       );
     }
     const operations = rows.map((r) => ({ root: r.root, operation: r.operation, seconds: r.sync.seconds, peakMb: r.sync.peakMb, gitSeconds: r.git.seconds }));
-    process.stdout.write(`Goals:\n${goalLines(checkGoals({ startup, operations, apiStatus }))}\n\n`);
+    process.stdout.write(`Goals:\n${goalLines(checkGoals({ startup, operations, apiStatus }), startup?.node)}\n\n`);
     process.stdout.write(
       `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; median of ${runs} runs (large and huge roots: first push once).\n`,
     );

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built `planalign` binary of this repository. */
-export const PLANALIGN_CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
+export const PLANALIGN_CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.cjs', import.meta.url));
 
 export interface CliRun {
   code: number;

@@ -13,7 +13,7 @@ import { addRun, editScenario, generateWorkspaces, PRESETS } from './workspace-g
  * temporary folder, with no account and no network. Then machine B's dashboard is served
  * until Ctrl-C, with one change waiting on each side. Its command line is `src/bin/demo.ts`.
  */
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/planalign.cjs', import.meta.url));
 
 /** Runs the real CLI in a child process; asynchronously, since the Git server lives in this process. */
 function planalign(root: string, ...args: string[]): Promise<string> {

@@ -1,34 +1,17 @@
 import { CommanderError } from 'commander';
-import { EXIT_CODES, SyncError, SyncService, adoptPlanAlignRoot, redactUrl, resolveWorkspacesRoot } from '@planalign/sync-core';
-import { buildProgram, type CommandOutcome, type GlobalOptions } from './program.js';
+import { EXIT_CODES } from '@planalign/sync-core/rules';
+import { buildProgram, type GlobalOptions } from './program.js';
 import { planalignCommand, runPlanalign } from './planalign-passthrough.js';
-import { TerminalProgress } from './progress.js';
-import { flagOf, nextStepSentence } from './next-steps.js';
+import type { CommandRun } from './command.js';
 
-/** Prints an error as one clear sentence (or JSON), never a stack trace unless --debug. */
-function reportError(error: unknown, globals: GlobalOptions): number {
-  const known = error instanceof SyncError;
-  const exitCode = known ? error.exitCode : EXIT_CODES.unexpected;
-  // Core says what happened; the command line names the flag at fault and the command to go on with.
-  const flag = known ? flagOf(error.field) : null;
-  const nextStep = known && error.next ? ` ${nextStepSentence(error.next)}` : '';
-  const message = (flag ? `${flag}: ` : '') + redactUrl(error instanceof Error ? error.message : String(error)) + nextStep;
-  if (globals.json) {
-    const body = known ? { ...error.toJSON(), message } : { code: 'unexpected', message, exit_code: exitCode, data: {} };
-    process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
-  } else {
-    process.stderr.write(`Error: ${message}\n`);
-    if (!known && !globals.debug) process.stderr.write('This is unexpected; run again with --debug for details.\n');
-  }
-  if (globals.debug && error instanceof Error && error.stack) process.stderr.write(`${redactUrl(error.stack)}\n`);
-  return exitCode;
-}
+/**
+ * The command line's entry. Parsing, `--help` and `--version` load only the commands'
+ * declarations; the core and the commands' work load when a command runs (run.ts).
+ */
+let commandRan = false;
 
-/** What the person must hear once (a root taken over from PlanAlign's sync), on stderr so that --json output stays clean. */
-async function tellNotices(sync: SyncService): Promise<void> {
-  const notices = await sync.takeNotices().catch(() => []);
-  for (const notice of notices) process.stderr.write(`Note: ${redactUrl(notice)}\n`);
-}
+/** Whether this run loaded and ran a command (bin/planalign.cjs keeps V8's cache of that code). */
+export const ranCommand = () => commandRan;
 
 async function main(argv: string[]): Promise<number> {
   const planalign = planalignCommand(argv.slice(2));
@@ -41,27 +24,11 @@ async function main(argv: string[]): Promise<number> {
   }
   let exitCode: number = EXIT_CODES.ok;
   let globals: GlobalOptions = {};
-  const program = buildProgram(async (command: (globals: GlobalOptions, progress: TerminalProgress) => Promise<CommandOutcome>) => {
+  const program = buildProgram(async (run: CommandRun) => {
     globals = program.opts<GlobalOptions>();
-    const progress = new TerminalProgress();
-    const sync = new SyncService(resolveWorkspacesRoot(globals.root));
-    try {
-      // A root set up by PlanAlign's own sync is taken over before any command reads it.
-      await adoptPlanAlignRoot(sync.root);
-      // Said before the command runs: `sync watch` runs until stopped.
-      await tellNotices(sync);
-      const outcome = await command(globals, progress);
-      progress.clear();
-      // A command that printed as it went (`sync watch`) has nothing left to print.
-      if (globals.json ? outcome.json !== undefined : outcome.text) {
-        process.stdout.write(globals.json ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);
-      }
-      exitCode = outcome.exitCode ?? EXIT_CODES.ok;
-    } catch (error) {
-      progress.clear();
-      exitCode = reportError(error, globals);
-    }
-    await tellNotices(sync);
+    const { runCommand } = await import('./run.js');
+    commandRan = true;
+    exitCode = await runCommand(run, globals);
   });
   try {
     await program.parseAsync(argv);
@@ -76,9 +43,18 @@ async function main(argv: string[]): Promise<number> {
       }
       return EXIT_CODES.usage;
     }
+    const { reportError } = await import('./run.js');
     return reportError(error, globals);
   }
   return exitCode;
 }
 
-process.exitCode = await main(process.argv);
+main(process.argv).then(
+  (exitCode) => {
+    process.exitCode = exitCode;
+  },
+  (error: unknown) => {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\nThis is unexpected; run again with --debug for details.\n`);
+    process.exitCode = EXIT_CODES.unexpected;
+  },
+);

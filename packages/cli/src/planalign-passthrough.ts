@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { findPlanalignProgram, PlanalignNotFoundError } from '@planalign/sync-core';
 
 /** What a shell answers for a command it cannot find: PlanAlign's program, here. */
 export const PLANALIGN_NOT_FOUND_EXIT = 127;
@@ -36,6 +35,8 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * signals meant to stop it, and ends the way it ended: its exit code, or the signal that ended it.
  */
 export async function runPlanalign(args: string[]): Promise<number> {
+  // Loaded here: the core is not needed to tell PlanAlign's commands from this program's.
+  const { findPlanalignProgram, PlanalignNotFoundError } = await import('@planalign/sync-core');
   let program: string;
   try {
     program = findPlanalignProgram();

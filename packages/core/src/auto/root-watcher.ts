@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AsyncSubscription } from '@parcel/watcher';
 import { BACKUPS_DIR } from '../ignore/gitignore-template.js';
@@ -32,8 +33,9 @@ export type ChangeListener = (paths: string[]) => void;
  * everything the sync rules leave out is dropped before it reaches the listener.
  */
 export async function watchRoot(root: string, rules: () => SyncRules, onChanges: ChangeListener, onError: (error: Error) => void): Promise<AsyncSubscription> {
-  // The native watcher is loaded when a watch starts, not by every command that never watches.
-  const { subscribe } = await import('@parcel/watcher');
+  // The native watcher is loaded when a watch starts, not by every command that never watches;
+  // by require, as the command line's bundle can load nothing with import() (see its bundle.mjs).
+  const { subscribe } = createRequire(import.meta.url)('@parcel/watcher') as typeof import('@parcel/watcher');
   return subscribe(
     root,
     (error, events) => {

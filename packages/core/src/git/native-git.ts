@@ -1,14 +1,34 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 
 let cachedAvailability: boolean | undefined;
 
-/** Whether the native `git` command is on PATH (used for the credential helper and SSH remotes). */
+/**
+ * Whether the native `git` command is on PATH (used for the credential helper, network
+ * settings and SSH remotes). Looked up as the shell does, without running it: starting git
+ * only to ask its version cost every command several milliseconds.
+ */
 export function nativeGitAvailable(): boolean {
-  if (cachedAvailability === undefined) {
-    const probe = spawnSync('git', ['--version'], { stdio: 'ignore' });
-    cachedAvailability = probe.status === 0;
-  }
+  cachedAvailability ??= findOnPath('git');
   return cachedAvailability;
+}
+
+function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
+  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const extension of extensions) {
+      const candidate = path.join(dir, command + extension);
+      try {
+        if (!statSync(candidate).isFile()) continue;
+        if (process.platform !== 'win32') accessSync(candidate, constants.X_OK);
+        return true;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return false;
 }
 
 export interface NativeGitResult {

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { branchNameProblem } from './branch-name.js';
 import { RegenerateSettings } from './regen.js';
+import { CONFLICT_STRATEGIES } from './conflict-strategies.js';
 
-export const CONFLICT_STRATEGIES = ['last-write-wins', 'ask-user', 'keep-local', 'keep-remote'] as const;
+export { CONFLICT_STRATEGIES };
+
 export const ConflictStrategy = z.enum(CONFLICT_STRATEGIES);
 export type ConflictStrategy = z.infer<typeof ConflictStrategy>;
 

@@ -4,10 +4,18 @@ import type { GitRepository } from '../git/repository.js';
 import { nativeGitAvailable, runNativeGit } from '../git/native-git.js';
 import { SyncConfigError } from '../errors.js';
 
-async function globalGitConfig(key: string): Promise<string | null> {
-  if (!nativeGitAvailable()) return null;
-  const result = await runNativeGit(['config', '--get', key]).catch(() => null);
-  return result && result.code === 0 ? result.stdout.trim() || null : null;
+/** The user's own `user.name` and `user.email` as git reads them (global and system), in one run of git. */
+async function gitIdentity(): Promise<{ name?: string; email?: string }> {
+  if (!nativeGitAvailable()) return {};
+  const result = await runNativeGit(['config', '-z', '--get-regexp', '^user\\.(name|email)$']).catch(() => null);
+  const found: { name?: string; email?: string } = {};
+  // -z: each entry is "key\nvalue\0"; the last one of a key wins, as `git config --get` has it.
+  for (const entry of result?.code === 0 ? result.stdout.split('\0') : []) {
+    const [key, value = ''] = [entry.slice(0, entry.indexOf('\n')), entry.slice(entry.indexOf('\n') + 1)];
+    if (key === 'user.name' && value.trim()) found.name = value.trim();
+    if (key === 'user.email' && value.trim()) found.email = value.trim();
+  }
+  return found;
 }
 
 /**
@@ -15,12 +23,12 @@ async function globalGitConfig(key: string): Promise<string | null> {
  * this machine. Recorded in history so people can see who changed what.
  */
 export async function commitIdentity(repo: GitRepository, now: Date = new Date()): Promise<Signature> {
-  const name = process.env.PLANALIGN_SYNC_AUTHOR_NAME || (await repo.getConfig('user.name')) || (await globalGitConfig('user.name')) || os.userInfo().username;
-  const email =
-    process.env.PLANALIGN_SYNC_AUTHOR_EMAIL ||
-    (await repo.getConfig('user.email')) ||
-    (await globalGitConfig('user.email')) ||
-    `${os.userInfo().username}@${os.hostname()}`;
+  const [rootName, rootEmail] = [await repo.getConfig('user.name'), await repo.getConfig('user.email')];
+  const fromEnvironment = { name: process.env.PLANALIGN_SYNC_AUTHOR_NAME, email: process.env.PLANALIGN_SYNC_AUTHOR_EMAIL };
+  // git is asked only for what neither the environment nor the root says
+  const user = (!fromEnvironment.name && !rootName) || (!fromEnvironment.email && !rootEmail) ? await gitIdentity() : {};
+  const name = fromEnvironment.name || rootName || user.name || os.userInfo().username;
+  const email = fromEnvironment.email || rootEmail || user.email || `${os.userInfo().username}@${os.hostname()}`;
   return { name, email, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: now.getTimezoneOffset() };
 }
 

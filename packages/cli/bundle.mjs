@@ -1,0 +1,48 @@
+// Bundles the command line into dist/planalign.cjs, the one file bin/planalign.cjs loads with
+// V8's code cache, and that loader (src/compile-cache.ts) into dist/compile-cache.cjs.
+// CommonJS, because Node 20 caches compiled code only for scripts; what a command does stays
+// behind dynamic imports, evaluated only when it runs.
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+
+/**
+ * zod re-exports its 40-odd message languages as one namespace, which no bundler can shake
+ * out (a third of the bundle); messages here are English, the language zod sets by default.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+        ? { path: path.resolve(args.resolveDir, args.path.replace(/index\.js$/, 'en.js')), namespace: 'zod-english' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+const commonJs = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+
+await esbuild.build({ ...commonJs, entryPoints: ['dist/compile-cache.js'], outfile: 'dist/compile-cache.cjs' });
+const bundled = await esbuild.build({
+  ...commonJs,
+  entryPoints: ['dist/main.js'],
+  outfile: 'dist/planalign.cjs',
+  // the native file watcher, loaded with require when a watch starts
+  external: ['@parcel/watcher'],
+  metafile: true,
+  // The sources are ES modules: what they read of import.meta.url is the bundle's own address.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [zodEnglishOnly],
+});
+
+// Code compiled from V8's cache loses the hooks import() needs on Node 20: a dynamic import of
+// anything outside the bundle would fail there at run time, so it fails the build here.
+for (const [file, output] of Object.entries(bundled.metafile.outputs)) {
+  const dynamic = output.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path);
+  if (dynamic.length > 0) throw new Error(`${file} loads ${dynamic.join(', ')} with import(); bundle it, or load it with require.`);
+}
