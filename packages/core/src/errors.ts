@@ -1,25 +1,14 @@
 import type { NextStep } from './models/next-step.js';
 import type { DeletionRisk } from './models/results.js';
+import { EXIT_CODES } from './exit-codes.js';
+
+export { EXIT_CODES };
 
 /**
  * The error classes every front end maps to one CLI exit code and one HTTP status.
  * Messages are written for people: what happened, which file or remote, what to do.
  * They never contain a secret (see git/redact.ts for how URLs are cleaned first).
  */
-export const EXIT_CODES = {
-  ok: 0,
-  unexpected: 1,
-  usage: 2,
-  auth: 3,
-  network: 4,
-  conflict: 5,
-  notInitialized: 6,
-  busy: 7,
-  /** `sync doctor` found something a person should look at */
-  needsAttention: 8,
-  /** a push held back: it would delete whole workspaces or too many files (`--allow-delete`) */
-  deletionsHeld: 9,
-} as const;
 
 export interface SyncErrorOptions {
   cause?: unknown;

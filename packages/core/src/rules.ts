@@ -9,4 +9,4 @@ export { branchNameProblem, workspaceBranchNameProblem, WORKSPACE_BRANCH_NAME_MA
 export { remoteKind, remoteUrlProblem, redactUrl, urlHasPassword, type RemoteKind, type RemoteUrlProblem } from './models/remote-url.js';
 export { buildShareLink, isShareLink, readShareSource, type SharedWorkspace, type ShareSourceProblem } from './models/share-link.js';
 export { CONFLICT_STRATEGIES } from './models/conflict-strategies.js';
-export { EXIT_CODES } from './errors.js';
+export { EXIT_CODES } from './exit-codes.js';

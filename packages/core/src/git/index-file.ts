@@ -62,6 +62,7 @@ const ASSUME_VALID = 0x8000;
 const EXTENDED = 0x4000;
 const SKIP_WORKTREE = 0x4000;
 const INTENT_TO_ADD = 0x2000;
+const NAME_LENGTH_MASK = 0xfff;
 export const REGULAR_FILE_MODE = 0o100644;
 export const EXECUTABLE_FILE_MODE = 0o100755;
 export const SYMLINK_MODE = 0o120000;
@@ -170,8 +171,10 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       name = decodePath(nameBytes);
       offset = nul + 1;
     } else {
-      const nul = buffer.indexOf(0, offset);
-      if (nul < 0 || nul >= end) fail('an entry name is damaged');
+      // The flags hold the name's length when it is under 4095 bytes; a longer one ends at its NUL.
+      const length = flags & NAME_LENGTH_MASK;
+      const nul = length < NAME_LENGTH_MASK ? offset + length : buffer.indexOf(0, offset);
+      if (nul < 0 || nul >= end || buffer[nul] !== 0) fail('an entry name is damaged');
       name = decodePathAt(buffer, offset, nul);
       offset = start + Math.ceil((nul - start + 1) / 8) * 8;
     }
@@ -183,21 +186,23 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
     }
     // A sparse index folds whole folders into one entry: its files are not listed here.
     if (mode === SPARSE_DIRECTORY_MODE) fail('it is a sparse index (index.sparse), which lists folders instead of files');
-    entries.set(name, {
+    // One shape for every entry, the rare flags added after: tens of thousands are read per command.
+    const entry: IndexEntry = {
       path: name,
-      ctimeNs: BigInt(buffer.readUInt32BE(start)) * NS + BigInt(buffer.readUInt32BE(start + 4)),
+      oid: buffer.toString('hex', start + 40, start + 60),
+      mode,
+      size: buffer.readUInt32BE(start + 36),
       mtimeNs: BigInt(buffer.readUInt32BE(start + 8)) * NS + BigInt(buffer.readUInt32BE(start + 12)),
+      ctimeNs: BigInt(buffer.readUInt32BE(start)) * NS + BigInt(buffer.readUInt32BE(start + 4)),
       dev: buffer.readUInt32BE(start + 16),
       ino: buffer.readUInt32BE(start + 20),
-      mode,
       uid: buffer.readUInt32BE(start + 28),
       gid: buffer.readUInt32BE(start + 32),
-      size: buffer.readUInt32BE(start + 36),
-      oid: buffer.toString('hex', start + 40, start + 60),
-      ...(flags & ASSUME_VALID ? { assumeValid: true } : {}),
-      ...(extended & SKIP_WORKTREE ? { skipWorktree: true } : {}),
-      ...(extended & INTENT_TO_ADD ? { intentToAdd: true } : {}),
-    });
+    };
+    if (flags & ASSUME_VALID) entry.assumeValid = true;
+    if (extended & SKIP_WORKTREE) entry.skipWorktree = true;
+    if (extended & INTENT_TO_ADD) entry.intentToAdd = true;
+    entries.set(name, entry);
   }
   // Extensions: optional ones (signature starting A-Z: cache tree, untracked cache, fsmonitor…)
   // are only caches and are rebuilt by git; a required one (split index `link`, `sdir`) means
