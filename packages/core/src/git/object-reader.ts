@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { crc32, inflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { inflateSized } from './zlib-sized.js';
 import { SyncCorruptDataError } from '../errors.js';
 import { decodeTreeName, objectHeader, type ObjectType } from './objects.js';
 import { applyDelta, PACK_TYPES, parsePackEntryHeader } from './pack-format.js';
@@ -35,9 +36,9 @@ function damaged(message: string): SyncCorruptDataError {
 }
 
 /** Inflates stored bytes, naming what they were when zlib refuses them. */
-function inflate(compressed: Buffer, what: string): Buffer {
+function inflate(compressed: Buffer, what: string, expectedSize?: number): Buffer {
   try {
-    return inflateSync(compressed);
+    return inflateSized(compressed, expectedSize);
   } catch (error) {
     throw damaged(`${what} is damaged (${(error as Error).message})`);
   }
@@ -121,7 +122,7 @@ export class ObjectReader {
     } catch (error) {
       throw damaged(`${pack.file} is damaged: ${(error as Error).message}`);
     }
-    const data = inflate(entry.subarray(header.dataStart - offset), `the entry at offset ${offset} of ${pack.file}`);
+    const data = inflate(entry.subarray(header.dataStart - offset), `the entry at offset ${offset} of ${pack.file}`, header.size);
     if (data.length !== header.size) throw damaged(`the entry at offset ${offset} of ${pack.file} announces ${header.size} bytes but holds ${data.length}`);
     if (header.baseOffset !== undefined) {
       const baseKey = `${pack.file}:${header.baseOffset}`;

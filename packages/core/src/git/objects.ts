@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateObject } from './zlib-sized.js';
 import { tempSuffix } from '../fs/atomic-write.js';
 
 /**
@@ -42,7 +42,7 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
     await fsp.mkdir(folder, { recursive: true });
     knownFanoutFolders.add(folder);
   }
-  const compressed = deflateSync(Buffer.concat([objectHeader(type, content.length), content]), { level: 1 });
+  const compressed = deflateObject(Buffer.concat([objectHeader(type, content.length), content]));
   const temp = `${target}.${tempSuffix()}`;
   try {
     await fsp.writeFile(temp, compressed, { mode: 0o444 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { crc32, inflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { inflateCounted } from './zlib-sized.js';
 import { ObjectNotFoundError, type RawObject } from './object-reader.js';
 import { hashObject } from './objects.js';
 import { applyDelta, PACK_TYPES, parsePackEntryHeader } from './pack-format.js';
@@ -10,6 +11,8 @@ interface Entry {
   typeCode: number;
   /** where the compressed data starts */
   dataStart: number;
+  /** the inflated size its header announces */
+  size: number;
   crc: number;
   baseOffset?: number;
   baseOid?: string;
@@ -17,11 +20,11 @@ interface Entry {
 }
 
 /** Inflates the entry at `start`; also says where its compressed data ends. */
-function inflateAt(pack: Buffer, start: number, end: number, offset: number): { content: Buffer; next: number } {
+function inflateAt(pack: Buffer, start: number, end: number, offset: number, size: number): { content: Buffer; next: number } {
   try {
-    // bytesWritten tells how much compressed input this entry used, hence where the next begins.
-    const { buffer, engine } = inflateSync(pack.subarray(start, end), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { content: buffer, next: start + engine.bytesWritten };
+    // The bytes this entry's stream used tell where the next entry begins.
+    const { content, used } = inflateCounted(pack.subarray(start, end), size);
+    return { content, next: start + used };
   } catch (error) {
     throw new Error(`the received pack is damaged: the entry at offset ${offset} does not inflate (${(error as Error).message})`, { cause: error });
   }
@@ -68,7 +71,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     } catch (error) {
       throw new Error(`the received pack is damaged: ${(error as Error).message}`, { cause: error });
     }
-    const { content, next } = inflateAt(pack, header.dataStart, trailer, offset);
+    const { content, next } = inflateAt(pack, header.dataStart, trailer, offset, header.size);
     if (content.length !== header.size)
       throw new Error(`the received pack is damaged: the entry at offset ${offset} announces ${header.size} bytes but inflates to ${content.length}`);
     position = next;
@@ -76,6 +79,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
       offset,
       typeCode: header.typeCode,
       dataStart: header.dataStart,
+      size: header.size,
       crc: crc32(pack.subarray(offset, position)),
       baseOffset: header.baseOffset,
       baseOid: header.baseOid,
@@ -91,7 +95,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
   const resolveDelta = (entry: Entry, base: RawObject): void => {
     let content: Buffer;
     try {
-      content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer, entry.offset).content);
+      content = applyDelta(base.content, inflateAt(pack, entry.dataStart, trailer, entry.offset, entry.size).content);
     } catch (error) {
       throw new Error(`the received pack is damaged: the delta at offset ${entry.offset} does not apply (${(error as Error).message})`, { cause: error });
     }
@@ -107,7 +111,7 @@ export async function indexPack(pack: Buffer, readExisting: (oid: string) => Pro
     if (index % 5000 === 4999) await new Promise((resolve) => setImmediate(resolve));
     if (entry.oid === undefined || entry.baseOffset !== undefined || entry.baseOid !== undefined) continue;
     if (!deltasOnOffset.has(entry.offset) && !deltasOnOid.has(entry.oid)) continue;
-    resolveDeltasOf(entry, { type: PACK_TYPES[entry.typeCode]!, content: inflateAt(pack, entry.dataStart, trailer, entry.offset).content });
+    resolveDeltasOf(entry, { type: PACK_TYPES[entry.typeCode]!, content: inflateAt(pack, entry.dataStart, trailer, entry.offset, entry.size).content });
   }
   // What is left is based on objects this repository already has (a thin pack).
   const outsideBases = new Map<string, RawObject>();

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { deflateObject } from './zlib-sized.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { mapLimit } from '../util/concurrency.js';
 import { hashObject, writeLooseObject, type ObjectSink, type ObjectType } from './objects.js';
@@ -33,7 +34,7 @@ export function entryTypeAndSize(typeCode: number, size: number): Buffer {
 
 /** One pack entry: the type-and-size header, then the content compressed. */
 export function encodePackEntry(type: ObjectType, content: Uint8Array): Buffer {
-  return Buffer.concat([entryTypeAndSize(TYPE_CODES[type], content.length), deflateSync(content, { level: 1 })]);
+  return Buffer.concat([entryTypeAndSize(TYPE_CODES[type], content.length), deflateObject(content)]);
 }
 
 /** The 12 bytes that start a pack (version 2) of `count` entries. */
