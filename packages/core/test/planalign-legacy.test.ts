@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { convertPlanAlignLog, convertPlanAlignSettings, isPlanAlignSettings } from '../src/config/planalign-legacy.js';
+import { convertPlanAlignLog, convertPlanAlignSettings, isPlanAlignSettings, readPlanAlignSettingsText } from '../src/config/planalign-legacy.js';
 import { parseSettings, readSettings } from '../src/config/settings-file.js';
 import { SyncConfigError } from '../src/errors.js';
 import { adoptPlanAlignRoot } from '../src/sync/adopt-planalign.js';
@@ -116,6 +116,15 @@ describe("PlanAlign's own sync files", () => {
     const both = parse(`${flatSettings(remote)}sync:\n  remote: ${remote}\n  branch: team\n`);
     expect(isPlanAlignSettings(both)).toBe(true);
     expect(convertPlanAlignSettings(both).sync).toMatchObject({ remote: 'https://alice@git.example.com/acme/workspaces.git', branch: 'team' });
+  });
+
+  it('recognises the flat form however its YAML is written, and only it, from the text', () => {
+    const recognised = (text: string) => readPlanAlignSettingsText(text) !== null;
+    expect(recognised(`enabled: true\nremote: ${remote}\n`)).toBe(true);
+    expect(recognised(`# PlanAlign\n---\n"remote": "${remote}"\n`)).toBe(true);
+    expect(recognised(`{enabled: true, remote: "${remote}"}`)).toBe(true);
+    expect(recognised(`version: 1\nsync:\n  remote: ${remote}\n  conflict_strategy: ask-user\n`)).toBe(false);
+    expect(recognised(`sync: {remote: "${remote}"}\n`)).toBe(false);
   });
 
   it('names the file and the field of a value it cannot take', () => {

@@ -70,8 +70,15 @@ export async function readPlanAlignSettings(root: string): Promise<PlanAlignSett
   return raw ? { text, raw } : null;
 }
 
+/**
+ * A top-level key of PlanAlign's flat form at the start of a line. A text with none, and no
+ * flow mapping (`{`), cannot be PlanAlign's: it is not parsed, since every command asks.
+ */
+const FLAT_KEY_LINE = new RegExp(`^["']?(?:${FLAT_KEYS.join('|')})["']?[ \t]*:`, 'm');
+
 /** The parsed settings when a text is PlanAlign's flat form (valid YAML, its keys at the top level). */
 function planAlignSettingsIn(text: string): Record<string, unknown> | null {
+  if (!FLAT_KEY_LINE.test(text) && !text.includes('{')) return null;
   const document = parseDocument(text);
   if (document.errors.length > 0) return null;
   const raw: unknown = document.toJS();
