@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { LiveWorkingTree } from '@planalign/sync-core';
 import { errorHandler, HttpError } from './http-errors.js';
 import { allowedHostsOnly } from './host-check.js';
 import { openApiDocument } from './openapi.js';
@@ -21,9 +22,17 @@ export interface AppOptions extends SecurityOptions {
 }
 
 /** The Express application: security first, then the routes, then one error format for all. */
-export function createApp(options: AppOptions): { app: Express; runner: OperationRunner; autoSync: AutoSyncSupervisor; regen: RegenSupervisor } {
+export function createApp(options: AppOptions): {
+  app: Express;
+  runner: OperationRunner;
+  autoSync: AutoSyncSupervisor;
+  regen: RegenSupervisor;
+  live: LiveWorkingTree;
+} {
   const runner = new OperationRunner(options.root);
-  const autoSync = new AutoSyncSupervisor(runner);
+  // The dashboard polls status: a watched view of the root answers it from what changed (started by the server).
+  const live = new LiveWorkingTree(options.root);
+  const autoSync = new AutoSyncSupervisor(runner, live);
   const regen = new RegenSupervisor(runner);
   const app = express();
   app.disable('x-powered-by');
@@ -38,12 +47,12 @@ export function createApp(options: AppOptions): { app: Express; runner: Operatio
   app.get('/api/openapi.json', (_request, response) => {
     response.json(document);
   });
-  app.use('/api/sync', syncRoutes(runner, autoSync, regen));
+  app.use('/api/sync', syncRoutes(runner, autoSync, regen, live));
   app.use('/api/sync', teamRoutes(runner, autoSync));
   app.use('/api/sync', archiveRoutes(runner, autoSync));
   app.use('/api/sync', authRoutes(runner));
   app.use('/api', (_request, _response, next) => next(new HttpError(404, 'not_found', 'No such API route; see /api/openapi.json.')));
   if (options.staticDir) app.use(express.static(options.staticDir));
   app.use(errorHandler);
-  return { app, runner, autoSync, regen };
+  return { app, runner, autoSync, regen, live };
 }

@@ -1,4 +1,13 @@
-import { AutoSync, AutoSyncState, SyncService, readSettings, redactUrl, type AutoSyncOutcome, type SyncConfig } from '@planalign/sync-core';
+import {
+  AutoSync,
+  AutoSyncState,
+  SyncService,
+  readSettings,
+  redactUrl,
+  type AutoSyncOutcome,
+  type LiveWorkingTree,
+  type SyncConfig,
+} from '@planalign/sync-core';
 import type { OperationRunner } from './operations.js';
 
 /** The root's auto_sync, or any workspace's own `auto_sync: true`. */
@@ -17,7 +26,10 @@ export class AutoSyncSupervisor {
   private reconciling: Promise<void> = Promise.resolve();
   private pullOnStart = true;
 
-  constructor(private readonly runner: OperationRunner) {}
+  constructor(
+    private readonly runner: OperationRunner,
+    private readonly live?: LiveWorkingTree,
+  ) {}
 
   /**
    * Pulls once (or starts the watcher, which pulls first) when the root is set up; failures are
@@ -48,6 +60,7 @@ export class AutoSyncSupervisor {
           const auto = new AutoSync(this.runner.root, {
             pullOnStart: this.pullOnStart,
             everyWorkspace: false,
+            live: this.live,
             perform: (operation, work) => this.runner.run(operation, work as (service: SyncService) => Promise<AutoSyncOutcome>),
             onEvent: (event) => {
               if (event.type === 'failed' || event.type === 'offline') this.report('auto-sync', new Error(event.message));

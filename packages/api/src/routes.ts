@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type * as z from 'zod';
-import { SyncService, readSettings, type OperationEvent } from '@planalign/sync-core';
+import { SyncService, readSettings, type LiveWorkingTree, type OperationEvent } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { RegenSupervisor } from './regen.js';
@@ -33,9 +33,9 @@ export function query<T extends z.ZodType>(schema: T, request: Request): z.infer
  * The sync routes: thin over the core. Reads run directly; anything that changes the root
  * goes through the runner, which reports progress and refuses a second one at once.
  */
-export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor, regen: RegenSupervisor): Router {
+export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor, regen: RegenSupervisor, live?: LiveWorkingTree): Router {
   const router = Router();
-  const service = () => new SyncService(runner.root);
+  const service = () => new SyncService(runner.root, { live });
 
   router.get('/status', async (request, response) => {
     const sync = service();

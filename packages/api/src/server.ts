@@ -24,7 +24,7 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   }
   // Beyond loopback, the address it listens on is a name it may be reached by too.
   const allowedHosts = [...(options.allowedHosts ?? []), ...(await namesOfListeningAddress(host))];
-  const { app, autoSync, regen } = createApp({ ...options, allowedHosts });
+  const { app, autoSync, regen, live } = createApp({ ...options, allowedHosts });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -33,6 +33,8 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
   await adoptPlanAlignRoot(options.root).catch((error: unknown) =>
     process.stderr.write(`planalign-sync: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`),
   );
+  // Watched for as long as the server runs, auto-sync on or off: status looks only at what changed.
+  const watching = live.start();
   // Studio starts this server: bring other machines' work down, and keep syncing if asked to.
   const started = Promise.all([autoSync.start({ pull: options.pullOnStart ?? true }), regen.resume()]);
   return {
@@ -42,6 +44,8 @@ export async function startApiServer(options: ServerOptions): Promise<{ server: 
       await started;
       await autoSync.stop();
       await regen.stop();
+      await watching;
+      await live.stop();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

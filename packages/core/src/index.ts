@@ -12,6 +12,8 @@ export { SyncService, type SyncServiceOptions } from './sync/sync-service.js';
 export type { DoctorOptions } from './sync/doctor.js';
 export { adoptPlanAlignRoot, type PlanAlignAdoption } from './sync/adopt-planalign.js';
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncOutcome, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';
+export { LiveWorkingTree, type LiveView } from './sync/live-working-tree.js';
+export { ChangeTracker, type ChangeTrackerOptions, type Subscribe, type TrackerCheckpoint } from './workspace/change-tracker.js';
 export { RegenService, type RegenRun } from './regen/regen-service.js';
 export { RegenRunner, type RegenEvent } from './regen/runner.js';
 export { findPlanalignProgram, PlanalignNotFoundError, PLANALIGN_CLI_VARIABLE, SYNC_ENTRY_MARKER } from './regen/planalign-program.js';

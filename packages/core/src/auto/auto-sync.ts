@@ -13,6 +13,7 @@ import { plural } from '../util/plural.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { watchRoot } from './root-watcher.js';
+import { LiveWorkingTree } from '../sync/live-working-tree.js';
 
 /** Why an automatic sync ran. */
 export type AutoSyncTrigger = 'start' | 'change' | 'run-finished' | 'interval' | 'retry';
@@ -71,6 +72,11 @@ export interface AutoSyncOptions {
   everyWorkspace?: boolean;
   /** runs one sync; the API passes its operation runner so its clients see the progress */
   perform?: SyncOperationRunner;
+  /**
+   * The watched view of the root that the check for local work looks at; without one, auto-sync
+   * keeps its own while it runs.
+   */
+  live?: LiveWorkingTree;
   onEvent?: (event: AutoSyncEvent) => void;
 }
 
@@ -106,6 +112,8 @@ export class AutoSync {
   private retryDelayMs = FIRST_RETRY_MS;
   private stopped = false;
   private readonly perform: SyncOperationRunner;
+  private readonly live: LiveWorkingTree;
+  private readonly ownsLive: boolean;
   private readonly current: AutoSyncState = {
     watching: false,
     configured: false,
@@ -124,6 +132,8 @@ export class AutoSync {
     private readonly options: AutoSyncOptions = {},
   ) {
     this.perform = options.perform ?? defaultRunner(root);
+    this.live = options.live ?? new LiveWorkingTree(root);
+    this.ownsLive = !options.live;
   }
 
   get state(): AutoSyncState {
@@ -170,6 +180,7 @@ export class AutoSync {
 
   async start(): Promise<void> {
     await this.loadSettings();
+    if (this.ownsLive) await this.live.start();
     this.subscription = await watchRoot(
       this.root,
       () => this.rules,
@@ -191,6 +202,7 @@ export class AutoSync {
     await this.subscription?.unsubscribe();
     this.subscription = null;
     await this.running;
+    if (this.ownsLive) await this.live.stop();
     this.current.watching = false;
     this.current.next_run_at = null;
     this.emit({ type: 'stopped' });
@@ -280,7 +292,7 @@ export class AutoSync {
     try {
       await this.loadSettings();
       // A change may be the sync's own checkout, or already pushed by someone else: only push real work.
-      const work = trigger === 'change' ? await new SyncService(this.root).localWork() : null;
+      const work = trigger === 'change' ? await new SyncService(this.root, { live: this.live }).localWork() : null;
       if (work) await this.announceWaiting(work.beingWritten);
       if (!work || work.pending) {
         const result = await this.sync(trigger);

@@ -128,11 +128,16 @@ function* missingRuns(root: string, cache: RunFactsCache, only: { workspaceId?: 
   }
 }
 
-/** How many completed runs of each workspace have no results here (no names read: for status). */
-export async function countMissingResults(root: string): Promise<Map<string, number>> {
+/**
+ * How many completed runs of each workspace have no results here (no names read: for status);
+ * of the workspaces named, or of all.
+ */
+export async function countMissingResults(root: string, workspaceIds?: string[]): Promise<Map<string, number>> {
   const cache = cacheFor(root);
   const counts = new Map<string, number>();
-  for (const run of missingRuns(root, cache, {})) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
+  for (const only of workspaceIds ? workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]) {
+    for (const run of missingRuns(root, cache, only)) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
+  }
   await cache.save();
   return counts;
 }

@@ -12,7 +12,7 @@ import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { selectionHold, type AutomaticSync, type Hold } from '../workspace/selection.js';
-import { branchHold, readWorkspaceLines } from '../state/branch-state.js';
+import { branchHold, readWorkspaceLines, type WorkspaceLines } from '../state/branch-state.js';
 import { NameBook } from '../workspace/names.js';
 import { commitMessage, summarizeChanges, type ChangeSummary } from './change-summary.js';
 import { commitIdentity } from './identity.js';
@@ -37,12 +37,13 @@ export async function stageLocalWork(
   context: Pick<SyncContext, 'root' | 'settings' | 'excludedHere'>,
   scan: ScanResult,
   index: GitIndex,
-  options: { sink?: ObjectSink; automatic?: AutomaticSync } = {},
+  /** `lines`: the workspaces showing a branch, when the caller has read them already */
+  options: { sink?: ObjectSink; automatic?: AutomaticSync; lines?: WorkspaceLines } = {},
 ): Promise<Snapshot & { withheld: Hold; waiting: FileChange[] }> {
   const staged = await stageWorkingTree(context.root, scan, index, options.sink);
   const withheld = selectionHold(context, scan, options);
   const selected = holdBack(staged, index, withheld);
-  const onMainLine = holdBack(selected, index, branchHold(await readWorkspaceLines(path.join(context.root, '.git'))));
+  const onMainLine = holdBack(selected, index, branchHold(options.lines ?? (await readWorkspaceLines(path.join(context.root, '.git')))));
   const ready = holdBack(
     onMainLine,
     index,

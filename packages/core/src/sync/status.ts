@@ -7,7 +7,7 @@ import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-
 import { NameBook } from '../workspace/names.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
-import { scanSyncedFiles } from '../workspace/file-scan.js';
+import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { countTree, placeOf } from '../workspace/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readLocalState } from './journal.js';
@@ -19,7 +19,9 @@ import type { SyncContext } from './sync-context.js';
 import { scanWorkingTree, stageLocalWork } from './local-commit.js';
 import { countMissingResults } from '../regen/missing-results.js';
 import { exclusionOf } from '../workspace/selection.js';
-import { readWorkspaceLines } from '../state/branch-state.js';
+import { readWorkspaceLines, type WorkspaceLines } from '../state/branch-state.js';
+import type { GitIndex } from '../git/index-file.js';
+import type { LiveView } from './live-working-tree.js';
 import { unsyncedOnBranch, workspaceTree } from './workspace-lines.js';
 import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
@@ -35,6 +37,9 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
   const warnings: string[] = [];
   let remoteReachable: boolean | null = null;
   const gather = async (locked: boolean) => {
+    // The working tree is looked at while the remote is asked: neither waits for the other.
+    const local = lookAtWorkingTree(context);
+    local.catch(() => undefined);
     if (!options.offline && context.settings.remote && locked) {
       try {
         await context.repo.fetch({ url: context.settings.remote, branch: context.branch });
@@ -44,10 +49,11 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
         if (!(error instanceof SyncNetworkError) && !(error instanceof SyncAuthError)) throw error;
         if (error instanceof SyncNetworkError) remoteReachable = false;
         warnings.push(`${error.message} Showing the state as of the last sync.`);
-        if (error instanceof SyncAuthError) return { ...(await gatherStatus(context, locked, warnings, remoteReachable)), credentials_refused: true as const };
+        if (error instanceof SyncAuthError)
+          return { ...(await gatherStatus(context, local, locked, warnings, remoteReachable)), credentials_refused: true as const };
       }
     }
-    return gatherStatus(context, locked, warnings, remoteReachable);
+    return gatherStatus(context, local, locked, warnings, remoteReachable);
   };
   try {
     return await withRootLock(
@@ -66,13 +72,46 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
   }
 }
 
-async function gatherStatus(context: SyncContext, locked: boolean, warnings: string[], remoteReachable: boolean | null): Promise<SyncStatus> {
+/** The working tree and the index: from the live view a long-running process keeps, else scanned now. */
+interface WorkingTreeLook {
+  scan: ScanResult;
+  index: GitIndex;
+  view: LiveView | null;
+  /** keeps what the scan learned for the next one (a one-shot scan's cache) */
+  save: () => Promise<void>;
+}
+
+async function lookAtWorkingTree(context: SyncContext): Promise<WorkingTreeLook> {
+  if (context.live) {
+    const view = await context.live.look(context);
+    return { scan: view.scan, index: view.index, view, save: async () => undefined };
+  }
+  const { cache, index, scan } = await scanWorkingTree(context);
+  return { scan, index, view: null, save: () => cache.save() };
+}
+
+/** What is staged, remembered by the live view while nothing it depends on changed. */
+function stagedWork(context: SyncContext, look: WorkingTreeLook, lines: WorkspaceLines): ReturnType<typeof stageLocalWork> {
+  const stage = () => stageLocalWork(context, look.scan, look.index, { lines });
+  if (!context.live || !look.view) return stage();
+  const key = [look.view.indexVersion, JSON.stringify(context.settings), [...context.excludedHere].join(','), JSON.stringify(lines)].join('\0');
+  return context.live.remember(look.view, 'staged', key, stage);
+}
+
+async function gatherStatus(
+  context: SyncContext,
+  pending: Promise<WorkingTreeLook>,
+  locked: boolean,
+  warnings: string[],
+  remoteReachable: boolean | null,
+): Promise<SyncStatus> {
   const { repo, root } = context;
-  const [{ cache, index, scan }, state, open] = await Promise.all([scanWorkingTree(context), readLocalState(repo.gitdir), readOpenConflicts(repo.gitdir)]);
+  const [look, state, open, lines] = await Promise.all([pending, readLocalState(repo.gitdir), readOpenConflicts(repo.gitdir), readWorkspaceLines(repo.gitdir)]);
+  const { index, scan } = look;
   const conflicts = (open?.files ?? []).map((f) => f.path);
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
-  if (locked) await cache.save();
-  const snapshot = await stageLocalWork(context, scan, index);
+  if (locked) await look.save();
+  const snapshot = await stagedWork(context, look, lines);
   // A native merge in progress keeps its index: its conflict stages are git's to settle.
   if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) {
     // Only a cache for the next scan: a Git program holding the index is left to it.
@@ -119,7 +158,6 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
   }
   for (const p of changedHere) bump(localChangesByWorkspace, p);
   // A workspace showing a branch: what that branch has here and not on the remote.
-  const lines = await readWorkspaceLines(repo.gitdir);
   let branchChanges = 0;
   for (const [workspace, branch] of Object.entries(lines)) {
     const unsynced = await unsyncedOnBranch(context, workspace, branch, scan);
@@ -144,18 +182,9 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
   if (tracking && behind > 0) for (const change of await diffTrees(repo, baseTree, trackingTree)) bump(remoteChangesByWorkspace, change.path);
   const remoteWorkspaces = new Set(trackingTree ? (await repo.readTree(trackingTree)).filter((i) => i.type === 'tree').map((i) => i.name) : []);
 
-  const localPaths = [...scan.files.keys()];
-  const names = new NameBook(root);
-  const workspaceIds = [...new Set(localPaths.map((p) => (placeOf(p).file === 'workspace' ? placeOf(p).workspaceId! : null)).filter((x): x is string => !!x))];
-  const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
-  for (const p of localPaths) {
-    const place = placeOf(p);
-    if (!place.workspaceId) continue;
-    const entry = perWorkspace.get(place.workspaceId) ?? { scenarios: new Set(), runs: 0 };
-    if (place.file === 'scenario') entry.scenarios.add(place.scenarioId!);
-    if (place.file === 'run') entry.runs += 1;
-    perWorkspace.set(place.workspaceId, entry);
-  }
+  const { names, workspaceIds, perWorkspace, lastRunAt, local } = look.view
+    ? await context.live!.remember(look.view, 'local-facts', '', () => localFacts(root, scan))
+    : await localFacts(root, scan);
   const problemsByWorkspace = new Map<string, string[]>();
   for (const skipped of snapshot.skipped) {
     const ws = placeOf(skipped.path).workspaceId;
@@ -163,7 +192,7 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
   }
   // Workspaces known only on the remote are listed too, as pull available.
   const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
-  const missingByWorkspace = await countMissingResults(root);
+  const missingByWorkspace = context.live ? await context.live.countMissingResults() : await countMissingResults(root);
   const workspaces: WorkspaceSyncState[] = [];
   for (const id of allIds.sort()) {
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
@@ -181,11 +210,6 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
           : pullAvailable
             ? 'pull_available'
             : 'synced';
-    let lastRunAt: string | null = null;
-    for (const scenarioId of counts.scenarios) {
-      const at = (await names.scenario(id, scenarioId))?.last_run_at ?? null;
-      if (at && (!lastRunAt || at > lastRunAt)) lastRunAt = at;
-    }
     workspaces.push({
       id,
       name: await names.workspaceName(id),
@@ -196,7 +220,7 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
       excluded_on: exclusion,
       scenario_count: counts.scenarios.size,
       run_count: counts.runs,
-      last_run_at: lastRunAt,
+      last_run_at: lastRunAt.get(id) ?? null,
       problems: problemsByWorkspace.get(id) ?? [],
       missing_results: missingByWorkspace.get(id) ?? 0,
       branch: lines[id] ?? null,
@@ -213,13 +237,42 @@ async function gatherStatus(context: SyncContext, locked: boolean, warnings: str
     last_sync: state.last_sync,
     conflicts,
     remote_reachable: remoteReachable,
-    local: countTree(localPaths),
+    local,
     remote:
       tracking && trackingTree ? await remoteCounts(context, tracking, trackingTree) : teamOnly(context) ? await carriedCounts(context, teamCarried) : null,
     workspaces,
     missing_results: [...missingByWorkspace.values()].reduce((a, b) => a + b, 0),
     warnings,
   };
+}
+
+/**
+ * What the local files say, per workspace: its scenarios and runs, its name, its last run
+ * (from each scenario.json). Reads one small file per scenario.
+ */
+async function localFacts(root: string, scan: ScanResult) {
+  const names = new NameBook(root);
+  const workspaceIds: string[] = [];
+  const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
+  for (const p of scan.files.keys()) {
+    const place = placeOf(p);
+    if (!place.workspaceId) continue;
+    if (place.file === 'workspace') workspaceIds.push(place.workspaceId);
+    const entry = perWorkspace.get(place.workspaceId) ?? { scenarios: new Set(), runs: 0 };
+    if (place.file === 'scenario') entry.scenarios.add(place.scenarioId!);
+    if (place.file === 'run') entry.runs += 1;
+    perWorkspace.set(place.workspaceId, entry);
+  }
+  const lastRunAt = new Map<string, string | null>();
+  for (const [id, counts] of perWorkspace) {
+    let latest: string | null = null;
+    for (const scenarioId of counts.scenarios) {
+      const at = (await names.scenario(id, scenarioId))?.last_run_at ?? null;
+      if (at && (!latest || at > latest)) latest = at;
+    }
+    lastRunAt.set(id, latest);
+  }
+  return { names, workspaceIds: [...new Set(workspaceIds)], perWorkspace, lastRunAt, local: countTree(scan.files.keys()) };
 }
 
 /** A root with no origin that shares through team remotes (as one set up by an import is). */
@@ -262,8 +315,9 @@ export interface LocalWork {
 
 export async function localWork(context: SyncContext): Promise<LocalWork> {
   const { repo } = context;
-  const { index, scan } = await scanWorkingTree(context);
-  const snapshot = await stageLocalWork(context, scan, index);
+  const look = await lookAtWorkingTree(context);
+  const { scan } = look;
+  const snapshot = await stagedWork(context, look, await readWorkspaceLines(repo.gitdir));
   const beingWritten = snapshot.skipped.filter((skipped) => skipped.being_written).map((skipped) => skipped.path);
   const pending = async () => {
     if (snapshot.changes.length > 0) return true;

@@ -7,6 +7,7 @@ import { readExcludedHere } from '../config/local-selection.js';
 import { GitRepository } from '../git/repository.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
+import type { LiveWorkingTree } from './live-working-tree.js';
 
 /** What every operation on an initialized root starts from. */
 export interface SyncContext {
@@ -24,10 +25,12 @@ export interface SyncContext {
   excludedHere: ReadonlySet<string>;
   /** keys in the settings file this version does not know and ignores ("sync.colour") */
   unknownSettings: string[];
+  /** a long-running process's watched view of the root: status and the local-work check look only at what changed */
+  live?: LiveWorkingTree;
 }
 
 /** `adopt: false` leaves a root set up by PlanAlign's own sync as it is (a look that must change nothing). */
-export async function loadSyncContext(root: string, options: { adopt?: boolean } = {}): Promise<SyncContext> {
+export async function loadSyncContext(root: string, options: { adopt?: boolean; live?: LiveWorkingTree } = {}): Promise<SyncContext> {
   const repo = new GitRepository(root);
   const exists = await repo.exists();
   // A root set up by PlanAlign's own sync is taken over first (once; then this finds nothing to do).
@@ -52,6 +55,7 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean }
     maxFileBytes: settings.max_file_size_mb * 1024 * 1024,
     excludedHere: await readExcludedHere(repo.gitdir),
     unknownSettings: report.unknown,
+    live: options.live,
   };
 }
 

@@ -29,9 +29,15 @@ import { resolveConflict } from './resolve.js';
 import { checkSettingsChange, setWorkspaceSync, updateSettings } from './settings-edits.js';
 import { computeStatus, localWork, uninitializedStatus, type LocalWork } from './status.js';
 import { loadSyncContext } from './sync-context.js';
+import type { LiveWorkingTree } from './live-working-tree.js';
 
 export interface SyncServiceOptions {
   onProgress?: (progress: SyncProgress) => void;
+  /**
+   * The watched view of this root a long-running process keeps (see LiveWorkingTree): status
+   * and localWork then look only at what changed. Other operations always scan in full.
+   */
+  live?: LiveWorkingTree;
 }
 
 /**
@@ -41,12 +47,14 @@ export interface SyncServiceOptions {
  */
 export class SyncService {
   private readonly progress: ProgressReporter;
+  private readonly live?: LiveWorkingTree;
 
   constructor(
     readonly root: string,
     options: SyncServiceOptions = {},
   ) {
     this.progress = new ProgressReporter(options.onProgress);
+    this.live = options.live;
   }
 
   /** Creates or updates this root's sync set-up and, when the remote already holds workspaces, brings them here. */
@@ -190,7 +198,7 @@ export class SyncService {
   async status(options: { offline?: boolean } = {}): Promise<SyncStatus> {
     let context;
     try {
-      context = await loadSyncContext(this.root);
+      context = await loadSyncContext(this.root, { live: this.live });
     } catch (error) {
       if (error instanceof SyncNotInitializedError) return uninitializedStatus(this.root);
       throw error;
@@ -205,7 +213,7 @@ export class SyncService {
 
   /** Whether a push would send anything, and which files wait to be complete (auto-sync asks this after each change). */
   async localWork(): Promise<LocalWork> {
-    return localWork(await loadSyncContext(this.root));
+    return localWork(await loadSyncContext(this.root, { live: this.live }));
   }
 
   /**

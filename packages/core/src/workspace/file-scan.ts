@@ -75,9 +75,23 @@ const UNDECODABLE = '\uFFFD';
 const NOT_UTF8_NAME = 'its name is not valid UTF-8 text: rename it to sync it';
 
 export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<ScanResult> {
+  const found = await walkSyncedFiles(root, '', rules, maxFileBytes, cache);
+  cache?.retainOnly(found.folders);
+  return { files: found.files, skipped: found.skipped, covers: coveredBy(rules) };
+}
+
+/** What a walk of one folder and everything under it found, and the folders it entered. */
+export interface WalkResult {
+  files: Map<string, ScannedFile>;
+  skipped: SkippedFile[];
+  folders: Set<string>;
+}
+
+/** The walk of scanSyncedFiles, from `start` (root-relative; '' for the root itself). */
+export async function walkSyncedFiles(root: string, start: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<WalkResult> {
   const files = new Map<string, ScannedFile>();
   const skipped: SkippedFile[] = [];
-  const folders: string[] = [''];
+  const folders: string[] = [start];
   const seen = new Set<string>();
   // Paths are joined by hand: names come from listings (no `..`, no separators), and
   // path.join's normalising was a tenth of a large root's scan.
@@ -98,7 +112,7 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
       else folders.push(relative);
     }
     for (const name of listing.links) {
-      skipped.push({ path: folder ? `${folder}/${name}` : name, reason: 'symbolic link: never followed or synced' });
+      skipped.push({ path: folder ? `${folder}/${name}` : name, reason: SYMLINK_REASON });
     }
     for (const name of listing.files) {
       const relative = folder ? `${folder}/${name}` : name;
@@ -109,18 +123,26 @@ export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileByt
       const stat = lstatSync(rootPrefix + relative, { bigint: true, throwIfNoEntry: false });
       if (sliceEnded()) await breathe();
       if (!stat || !stat.isFile()) continue;
-      if (Number(stat.size) > maxFileBytes) {
-        skipped.push({
-          path: relative,
-          reason: `${(Number(stat.size) / 1048576).toFixed(1)} MB is over the ${(maxFileBytes / 1048576).toFixed(0)} MB limit (sync.max_file_size_mb)`,
-        });
-        continue;
-      }
-      files.set(relative, { path: relative, stat: toFileStat(stat) });
+      const tooLarge = sizeProblem(relative, stat, maxFileBytes);
+      if (tooLarge) skipped.push(tooLarge);
+      else files.set(relative, { path: relative, stat: toFileStat(stat) });
     }
   }
-  cache?.retainOnly(seen);
-  return { files, skipped, covers: coveredBy(rules) };
+  return { files, skipped, folders: seen };
+}
+
+export const SYMLINK_REASON = 'symbolic link: never followed or synced';
+
+/** Whether a name cannot be synced as it is (see UNDECODABLE). */
+export const isUndecodable = (relativePath: string): boolean => relativePath.includes(UNDECODABLE);
+
+/** A file over sync.max_file_size_mb, as the scan reports it; null when it is within the limit. */
+export function sizeProblem(relative: string, stat: BigIntStats, maxFileBytes: number): SkippedFile | null {
+  if (Number(stat.size) <= maxFileBytes) return null;
+  return {
+    path: relative,
+    reason: `${(Number(stat.size) / 1048576).toFixed(1)} MB is over the ${(maxFileBytes / 1048576).toFixed(0)} MB limit (sync.max_file_size_mb)`,
+  };
 }
 
 /** The entries of one folder that matter to sync: from the cache when the folder is unchanged, else listed. */
