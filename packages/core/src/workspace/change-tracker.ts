@@ -1,6 +1,7 @@
 import { promises as fsp, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { AsyncSubscription, Event as WatcherEvent, Options as WatcherOptions, SubscribeCallback } from '@parcel/watcher';
+import { loadNativeWatcher } from '../fs/native-watcher.js';
 
 /** @parcel/watcher's subscribe, or a stand-in with its signature (tests wrap the real one). */
 export type Subscribe = (dir: string, callback: SubscribeCallback, options?: WatcherOptions) => Promise<AsyncSubscription>;
@@ -191,7 +192,7 @@ export class ChangeTracker {
       if (!gitdir?.isDirectory()) return;
       await fsp.mkdir(path.join(this.gitdir, COOKIE_DIR), { recursive: true });
       await this.clearCookies();
-      const subscribe = this.options.subscribe ?? (await import('@parcel/watcher')).subscribe;
+      const subscribe = this.options.subscribe ?? loadNativeWatcher().subscribe;
       // A new epoch before the first event: whatever happened while nothing watched is unknown.
       this.invalidate();
       const id = (this.subscriptionId += 1);

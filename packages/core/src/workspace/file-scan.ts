@@ -62,18 +62,18 @@ export function toFileStat(stat: BigIntStats): FileStat {
 const OPERATIONS_PER_SLICE = 2_000;
 
 /**
- * Lists the files sync carries, without reading any of them: folders the rules exclude
- * (databases, seeds, uploads, `.git`) are never entered, symbolic links never followed.
- * Directory listings and lstat are synchronous calls in slices: for metadata that the
- * kernel has cached they cost a few microseconds, against tens for a promise round trip.
- */
-/**
  * Names that are not valid UTF-8 come back from the file system with U+FFFD in them: they
  * cannot be opened by that name nor stored the same way on every machine, so they are reported.
  */
 const UNDECODABLE = '\uFFFD';
 const NOT_UTF8_NAME = 'its name is not valid UTF-8 text: rename it to sync it';
 
+/**
+ * Lists the files sync carries, without reading any of them: folders the rules exclude
+ * (databases, seeds, uploads, `.git`) are never entered, symbolic links never followed.
+ * Directory listings and lstat are synchronous calls in slices: for metadata that the
+ * kernel has cached they cost a few microseconds, against tens for a promise round trip.
+ */
 export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<ScanResult> {
   const found = await walkSyncedFiles(root, '', rules, maxFileBytes, cache);
   cache?.retainOnly(found.folders);
