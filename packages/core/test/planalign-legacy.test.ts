@@ -125,6 +125,8 @@ describe("PlanAlign's own sync files", () => {
     expect(recognised(`{enabled: true, remote: "${remote}"}`)).toBe(true);
     expect(recognised(`version: 1\nsync:\n  remote: ${remote}\n  conflict_strategy: ask-user\n`)).toBe(false);
     expect(recognised(`sync: {remote: "${remote}"}\n`)).toBe(false);
+    expect(recognised(`version: 1\nsync:\n  enabled: true\n  remotes: {}\n  workspaces: {}\n`)).toBe(false);
+    expect(recognised(`--- {remote: "${remote}"}\n`)).toBe(true);
   });
 
   it('names the file and the field of a value it cannot take', () => {

@@ -71,14 +71,16 @@ export async function readPlanAlignSettings(root: string): Promise<PlanAlignSett
 }
 
 /**
- * A top-level key of PlanAlign's flat form at the start of a line. A text with none, and no
- * flow mapping (`{`), cannot be PlanAlign's: it is not parsed, since every command asks.
+ * A top-level key of PlanAlign's flat form at the start of a line, or a line opening a flow
+ * mapping (`{remote: …}`). A text with neither cannot be PlanAlign's: it is not parsed, since
+ * every command asks.
  */
 const FLAT_KEY_LINE = new RegExp(`^["']?(?:${FLAT_KEYS.join('|')})["']?[ \t]*:`, 'm');
+const FLOW_MAPPING_LINE = /^(?:---[ \t]*)?\{/m;
 
 /** The parsed settings when a text is PlanAlign's flat form (valid YAML, its keys at the top level). */
 function planAlignSettingsIn(text: string): Record<string, unknown> | null {
-  if (!FLAT_KEY_LINE.test(text) && !text.includes('{')) return null;
+  if (!FLAT_KEY_LINE.test(text) && !FLOW_MAPPING_LINE.test(text)) return null;
   const document = parseDocument(text);
   if (document.errors.length > 0) return null;
   const raw: unknown = document.toJS();
