@@ -319,4 +319,28 @@ describe('SyncService', () => {
     expectFsckClean(path.join(b, '.git'));
     expectFsckClean(bare);
   });
+  it("status's last run of each workspace follows every edit of a scenario file, also one of the same size made right after a status", async () => {
+    const { a } = await twoMachinesInSync();
+    const machineA = new SyncService(a);
+    const lastRun = async () => (await machineA.status({ offline: true })).workspaces.find((w) => w.id === WS)?.last_run_at;
+    expect(await lastRun()).toBeNull();
+    await editJson(a, scenarioPath(WS, BASELINE), { last_run_at: '2026-01-05T10:00:00Z' });
+    expect(await lastRun()).toBe('2026-01-05T10:00:00Z');
+    // the next status takes it from what the last one recorded (the file is read only when it changes)
+    expect(existsSync(path.join(a, '.git', 'planalign-sync', 'scenario-last-runs.json'))).toBe(true);
+    expect(await lastRun()).toBe('2026-01-05T10:00:00Z');
+    // same size, same second: only the stat's finer parts tell it apart
+    await editJson(a, scenarioPath(WS, BASELINE), { last_run_at: '2026-01-06T10:00:00Z' });
+    expect(await lastRun()).toBe('2026-01-06T10:00:00Z');
+    // an edit that puts the old modification time back (as cp -p or touch -r do), once the record is old enough to trust
+    const file = path.join(a, scenarioPath(WS, HIRING));
+    await editJson(a, scenarioPath(WS, HIRING), { last_run_at: '2026-01-07T10:00:00Z' });
+    const old = new Date(Date.now() - 60_000);
+    await fsp.utimes(file, old, old);
+    expect(await lastRun()).toBe('2026-01-07T10:00:00Z');
+    expect(await lastRun()).toBe('2026-01-07T10:00:00Z');
+    await editJson(a, scenarioPath(WS, HIRING), { last_run_at: '2026-01-08T10:00:00Z' });
+    await fsp.utimes(file, old, old);
+    expect(await lastRun()).toBe('2026-01-08T10:00:00Z');
+  });
 });

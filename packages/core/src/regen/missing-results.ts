@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { MissingResult } from '../models/regen.js';
 import { stateDir } from '../state/state-dir.js';
+import type { FileStat, ScannedFile } from '../workspace/file-scan.js';
 import { NameBook } from '../workspace/names.js';
 
 export const DATABASE_FILE = 'simulation.duckdb';
@@ -53,12 +54,13 @@ class RunFactsCache {
     }
   }
 
-  read(runDir: string, key: string): RunFacts | null {
+  /** `stat`: the metadata file's, when a scan has it already. */
+  read(runDir: string, key: string, stat?: FileStat): RunFacts | null {
     const metadataFile = path.join(runDir, 'run_metadata.json');
     let stamp: string;
     try {
-      const stat = statSync(metadataFile);
-      stamp = `${stat.mtimeMs}:${stat.size}`;
+      const { mtimeNs, size } = stat ?? statSync(metadataFile, { bigint: true });
+      stamp = `${mtimeNs}:${size}`;
     } catch {
       return null;
     }
@@ -109,34 +111,79 @@ function* missingRuns(root: string, cache: RunFactsCache, only: { workspaceId?: 
   for (const workspaceId of only.workspaceId ? [only.workspaceId] : folders(root)) {
     const scenariosDir = path.join(root, workspaceId, 'scenarios');
     for (const scenarioId of only.scenarioId ? [only.scenarioId] : folders(scenariosDir)) {
-      const scenarioDir = path.join(scenariosDir, scenarioId);
-      const runIds = folders(path.join(scenarioDir, 'runs'));
-      if (runIds.length === 0) continue;
-      const found: MissingRun[] = [];
-      let current: unknown;
-      for (const runId of runIds) {
-        const runDir = path.join(scenarioDir, 'runs', runId);
-        if (existsSync(path.join(runDir, DATABASE_FILE)) || !existsSync(path.join(runDir, 'config.yaml'))) continue;
-        const facts = cache.read(runDir, `${workspaceId}/${scenarioId}/${runId}`);
-        if (!facts?.completed) continue;
-        current ??= readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
-        found.push({ workspaceId, scenarioId, runId, facts, current: runId === current });
-      }
-      found.sort((a, b) => Number(b.current) - Number(a.current) || (b.facts.completed_at ?? '').localeCompare(a.facts.completed_at ?? ''));
-      yield* found;
+      const runIds = folders(path.join(scenariosDir, scenarioId, 'runs'));
+      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir) => ({ hasConfig: existsSync(path.join(runDir, 'config.yaml')) }));
     }
   }
 }
 
+/** A run's metadata file, as a scan lists it. */
+const RUN_METADATA = /^([^/.][^/]*)\/scenarios\/([^/.][^/]*)\/runs\/([^/.][^/]*)\/run_metadata\.json$/;
+
+/**
+ * missingRuns from the synced files a scan found (a status has them): runs are the metadata
+ * files it listed, their config and stat data come from it, and only the database is looked for.
+ */
+function* missingRunsInScan(root: string, cache: RunFactsCache, synced: ReadonlyMap<string, ScannedFile>): Generator<MissingRun> {
+  const byScenario = new Map<string, { workspaceId: string; scenarioId: string; runIds: string[] }>();
+  for (const file of synced.keys()) {
+    const match = RUN_METADATA.exec(file);
+    if (!match) continue;
+    const [, workspaceId, scenarioId, runId] = match;
+    const key = `${workspaceId}/${scenarioId}`;
+    const scenario = byScenario.get(key) ?? { workspaceId, scenarioId, runIds: [] };
+    scenario.runIds.push(runId);
+    byScenario.set(key, scenario);
+  }
+  for (const { workspaceId, scenarioId, runIds } of byScenario.values()) {
+    yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (_runDir, runPath) => ({
+      hasConfig: synced.has(`${runPath}/config.yaml`),
+      metadataStat: synced.get(`${runPath}/run_metadata.json`)?.stat,
+    }));
+  }
+}
+
+/** One scenario's runs without their results here, the current one first, then the newest. */
+function missingOfScenario(
+  root: string,
+  cache: RunFactsCache,
+  workspaceId: string,
+  scenarioId: string,
+  runIds: string[],
+  lookUp: (runDir: string, runPath: string) => { hasConfig: boolean; metadataStat?: FileStat },
+): MissingRun[] {
+  if (runIds.length === 0) return [];
+  const scenarioDir = path.join(root, workspaceId, 'scenarios', scenarioId);
+  const found: MissingRun[] = [];
+  let current: unknown;
+  for (const runId of runIds) {
+    const runDir = path.join(scenarioDir, 'runs', runId);
+    const runPath = `${workspaceId}/scenarios/${scenarioId}/runs/${runId}`;
+    const { hasConfig, metadataStat } = lookUp(runDir, runPath);
+    if (!hasConfig || existsSync(path.join(runDir, DATABASE_FILE))) continue;
+    const facts = cache.read(runDir, `${workspaceId}/${scenarioId}/${runId}`, metadataStat);
+    if (!facts?.completed) continue;
+    current ??= readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
+    found.push({ workspaceId, scenarioId, runId, facts, current: runId === current });
+  }
+  found.sort((a, b) => Number(b.current) - Number(a.current) || (b.facts.completed_at ?? '').localeCompare(a.facts.completed_at ?? ''));
+  return found;
+}
+
 /**
  * How many completed runs of each workspace have no results here (no names read: for status);
- * of the workspaces named, or of all.
+ * of the workspaces named, or of all. Given the synced files a scan of the whole root found
+ * (`synced`), runs are found from it rather than by listing folders again.
  */
-export async function countMissingResults(root: string, workspaceIds?: string[]): Promise<Map<string, number>> {
+export async function countMissingResults(root: string, workspaceIds?: string[], synced?: ReadonlyMap<string, ScannedFile>): Promise<Map<string, number>> {
   const cache = cacheFor(root);
   const counts = new Map<string, number>();
-  for (const only of workspaceIds ? workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]) {
-    for (const run of missingRuns(root, cache, only)) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
+  const runs =
+    synced && !workspaceIds
+      ? [missingRunsInScan(root, cache, synced)]
+      : (workspaceIds?.map((workspaceId) => ({ workspaceId })) ?? [{}]).map((only) => missingRuns(root, cache, only));
+  for (const found of runs) {
+    for (const run of found) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
   }
   await cache.save();
   return counts;

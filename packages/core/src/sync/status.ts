@@ -14,6 +14,7 @@ import { readLocalState } from './journal.js';
 import { stateDir } from '../state/state-dir.js';
 import { withRootLock } from '../state/lock.js';
 import { readOpenConflicts } from '../conflict/open-conflicts.js';
+import { ScenarioLastRuns } from '../state/scenario-last-runs.js';
 import { resumeCheckout } from './integrate.js';
 import type { SyncContext } from './sync-context.js';
 import { scanWorkingTree, stageLocalWork } from './local-commit.js';
@@ -183,8 +184,8 @@ async function gatherStatus(
   const remoteWorkspaces = new Set(trackingTree ? (await repo.readTree(trackingTree)).filter((i) => i.type === 'tree').map((i) => i.name) : []);
 
   const { names, workspaceIds, perWorkspace, lastRunAt, local } = look.view
-    ? await context.live!.remember(look.view, 'local-facts', '', () => localFacts(root, scan))
-    : await localFacts(root, scan);
+    ? await context.live!.remember(look.view, 'local-facts', '', () => localFacts(root, repo.gitdir, scan))
+    : await localFacts(root, repo.gitdir, scan);
   const problemsByWorkspace = new Map<string, string[]>();
   for (const skipped of snapshot.skipped) {
     const ws = placeOf(skipped.path).workspaceId;
@@ -192,7 +193,7 @@ async function gatherStatus(
   }
   // Workspaces known only on the remote are listed too, as pull available.
   const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
-  const missingByWorkspace = context.live ? await context.live.countMissingResults() : await countMissingResults(root);
+  const missingByWorkspace = context.live ? await context.live.countMissingResults() : await countMissingResults(root, undefined, scan.files);
   const workspaces: WorkspaceSyncState[] = [];
   for (const id of allIds.sort()) {
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };
@@ -248,10 +249,11 @@ async function gatherStatus(
 
 /**
  * What the local files say, per workspace: its scenarios and runs, its name, its last run
- * (from each scenario.json). Reads one small file per scenario.
+ * (from each scenario.json, read only when it changed since the last status).
  */
-async function localFacts(root: string, scan: ScanResult) {
+async function localFacts(root: string, gitdir: string, scan: ScanResult) {
   const names = new NameBook(root);
+  const lastRuns = ScenarioLastRuns.load(gitdir);
   const workspaceIds: string[] = [];
   const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
   for (const p of scan.files.keys()) {
@@ -267,11 +269,14 @@ async function localFacts(root: string, scan: ScanResult) {
   for (const [id, counts] of perWorkspace) {
     let latest: string | null = null;
     for (const scenarioId of counts.scenarios) {
-      const at = (await names.scenario(id, scenarioId))?.last_run_at ?? null;
+      const file = scan.files.get(`${id}/scenarios/${scenarioId}/scenario.json`);
+      const read = async () => (await names.scenario(id, scenarioId))?.last_run_at ?? null;
+      const at = file ? await lastRuns.lastRunAt(file.path, file.stat, read) : await read();
       if (at && (!latest || at > latest)) latest = at;
     }
     lastRunAt.set(id, latest);
   }
+  await lastRuns.save();
   return { names, workspaceIds: [...new Set(workspaceIds)], perWorkspace, lastRunAt, local: countTree(scan.files.keys()) };
 }
 
