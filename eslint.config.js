@@ -28,6 +28,11 @@ const layerRules = CORE_LAYERS.map((layer, index) => ({
   },
 }));
 
+/** Imports of core's main entry (which loads all of it, and needs Node) limited to types, saying why. */
+const coreTypesOnly = (message) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@planalign/sync-core', allowTypeImports: true, message }] }],
+});
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/test-results/**', '**/bench-results/**', '.nx/**'] },
   js.configs.recommended,
@@ -42,7 +47,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
     rules: {
       // `_name` marks what is taken apart only to be left out.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   ...layerRules,
@@ -52,7 +60,9 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       ...importX.flatConfigs.typescript.settings,
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['packages/*/tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: ['packages/*/tsconfig.json', 'tools/tsconfig.json'], noWarnOnMultipleProjects: true }),
+      ],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
@@ -67,38 +77,14 @@ export default tseslint.config(
     // not wait for the core, which the actions (actions/, run.ts) load when a command runs.
     files: ['packages/cli/src/*.ts'],
     ignores: ['packages/cli/src/run.ts', 'packages/cli/src/render*.ts', 'packages/cli/src/next-steps.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: '@planalign/sync-core',
-              allowTypeImports: true,
-              message: "the command line's parser loads before the core: import its types only, and constants from '@planalign/sync-core/rules'; work goes in actions/.",
-            },
-          ],
-        },
-      ],
-    },
+    rules: coreTypesOnly(
+      "the command line's parser loads before the core: import its types only, and constants from '@planalign/sync-core/rules'; work goes in actions/.",
+    ),
   },
   {
     files: ['packages/ui/src/**'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: {
-      // The dashboard bundles what it imports: from core, only types, and the browser-safe rules entry.
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: '@planalign/sync-core',
-              allowTypeImports: true,
-              message: "core's main entry needs Node: import its types only, and rules from '@planalign/sync-core/rules'.",
-            },
-          ],
-        },
-      ],
-    },
+    // The dashboard bundles what it imports: from core, only types, and the browser-safe rules entry.
+    rules: coreTypesOnly("core's main entry needs Node: import its types only, and rules from '@planalign/sync-core/rules'."),
   },
 );
