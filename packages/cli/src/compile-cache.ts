@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import module, { createRequire } from 'node:module';
 import os from 'node:os';
@@ -50,13 +51,26 @@ interface BundleExports {
 /** A cache made by a run that only parsed the command line, or by one that ran a command. */
 type CacheLevel = 'startup' | 'command';
 
+/**
+ * The file: a mark, the SHA-1 of V8's data, then the data. V8 checks only the data's header
+ * before running it: a file damaged in the middle crashed every command until it was removed.
+ */
+const MARK = Buffer.from('PSC1');
+const HASH_LENGTH = 20;
+const digest = (data: Uint8Array) => createHash('sha1').update(data).digest();
+
+/** The newest sound cache; a damaged one counts as none (and is written again). */
 function readCache(base: string): { data: Buffer; level: CacheLevel } | null {
   for (const level of ['command', 'startup'] as const) {
+    let file: Buffer;
     try {
-      return { data: fs.readFileSync(`${base}-${level}.v8`), level };
+      file = fs.readFileSync(`${base}-${level}.v8`);
     } catch {
-      // not made yet
+      continue;
     }
+    const data = file.subarray(MARK.length + HASH_LENGTH);
+    const sound = file.subarray(0, MARK.length).equals(MARK) && file.subarray(MARK.length, MARK.length + HASH_LENGTH).equals(digest(data));
+    return sound ? { data, level } : null;
   }
   return null;
 }
@@ -80,7 +94,9 @@ function userCacheDir(): string {
   const home = os.homedir();
   if (process.platform === 'win32') return process.env.LOCALAPPDATA || path.join(home, 'AppData', 'Local');
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches');
-  return process.env.XDG_CACHE_HOME || path.join(home, '.cache');
+  // as the XDG specification says, a relative XDG_CACHE_HOME is ignored
+  const xdg = process.env.XDG_CACHE_HOME;
+  return xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache');
 }
 
 /**
@@ -91,7 +107,7 @@ function writeQuietly(base: string, level: CacheLevel, data: Buffer): void {
   const file = `${base}-${level}.v8`;
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, data, { mode: 0o600 });
+    fs.writeFileSync(temporary, Buffer.concat([MARK, digest(data), data]), { mode: 0o600 });
     fs.renameSync(temporary, file);
     const [dir, thisBuild] = [path.dirname(base), path.basename(base)];
     const bundle = thisBuild.slice(0, thisBuild.indexOf('-'));

@@ -44,20 +44,38 @@ describe.skipIf(nodeKeepsItsOwn)('the compiled-code cache (Node 20)', () => {
     expect(uncached.stdout).toBe(status.stdout);
   });
 
-  it('a damaged cache or one of an earlier build changes nothing the command does, and is replaced', async () => {
+  it('a cache damaged anywhere, or one of an earlier build, changes nothing the command does, and is replaced', async () => {
     const { dir, env } = await withCache('cache-damaged');
     const root = await tempDir('cache-damaged-root');
     const expected = await runCli(['--root', root, 'sync', 'status', '--offline'], { env });
     const [command] = (await cacheFiles(dir)).filter((name) => name.endsWith('-command.v8'));
-    const damaged = Buffer.alloc(4096, 0x5a);
-    await fsp.writeFile(path.join(dir, command), damaged);
-    // an earlier build's cache, left behind by an update
-    const earlier = command.replace(/^planalign\.cjs-\d+-\d+/, 'planalign.cjs-1-1');
-    await fsp.writeFile(path.join(dir, earlier), damaged);
-    const result = await runCli(['--root', root, 'sync', 'status', '--offline'], { env });
-    expect(result).toMatchObject({ code: expected.code, stdout: expected.stdout, stderr: expected.stderr });
-    expect((await fsp.readFile(path.join(dir, command))).equals(damaged)).toBe(false);
-    expect(await cacheFiles(dir)).not.toContain(earlier);
+    const file = path.join(dir, command);
+    const sound = await fsp.readFile(file);
+    // junk throughout, then a few bytes flipped in the middle of V8's data (its header intact)
+    const damages = [
+      Buffer.alloc(4096, 0x5a),
+      Buffer.from(sound.map((byte, i) => (i >= sound.length / 2 && i < sound.length / 2 + 4096 ? byte ^ 0xff : byte))),
+    ];
+    for (const damaged of damages) {
+      await fsp.writeFile(file, damaged);
+      // an earlier build's cache, left behind by an update
+      const earlier = command.replace(/^planalign\.cjs-\d+-\d+/, 'planalign.cjs-1-1');
+      await fsp.writeFile(path.join(dir, earlier), damaged);
+      const result = await runCli(['--root', root, 'sync', 'status', '--offline'], { env });
+      expect(result).toMatchObject({ code: expected.code, stdout: expected.stdout, stderr: expected.stderr });
+      expect((await fsp.readFile(file)).equals(damaged)).toBe(false);
+      expect(await cacheFiles(dir)).not.toContain(earlier);
+      // and the cache written in its place works
+      expect(await runCli(['--root', root, 'sync', 'status', '--offline'], { env })).toMatchObject({ code: expected.code, stdout: expected.stdout });
+    }
+  });
+
+  it('a relative XDG_CACHE_HOME is ignored, as the XDG specification says: the cache goes under ~/.cache', async () => {
+    const home = await tempDir('cache-relative');
+    const cwd = await tempDir('cache-relative-cwd');
+    expect((await runCli(['--version'], { env: { HOME: home, XDG_CACHE_HOME: 'relcache' }, cwd })).code).toBe(0);
+    expect(await fsp.readdir(cwd)).toEqual([]);
+    expect(await cacheFiles(path.join(home, '.cache', 'planalign-sync', 'compile-cache'))).toHaveLength(1);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 keeps none, as it does for Node itself', async () => {
