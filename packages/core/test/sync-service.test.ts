@@ -343,4 +343,34 @@ describe('SyncService', () => {
     await fsp.utimes(file, old, old);
     expect(await lastRun()).toBe('2026-01-08T10:00:00Z');
   });
+  it('what native git staged and nobody committed is a local change: status counts it, push sends it, and a pull merges it instead of replacing it', async () => {
+    const { a, b, bare } = await twoMachinesInSync();
+    const machineA = new SyncService(a);
+    const machineB = new SyncService(b);
+    // on A, someone edits a scenario and a new file and stages both with git
+    await editJson(a, SCENARIO, { description: 'staged with git add' });
+    const notes = `${WS}/notes.json`;
+    await fsp.writeFile(path.join(a, notes), '{"note": "added with git"}\n');
+    await gitAsync(a, ['add', SCENARIO, notes]);
+    const status = await machineA.status({ offline: true });
+    expect(status.workspaces.find((w) => w.id === WS)).toMatchObject({ state: 'push_needed', changes: 2 });
+    await machineA.push();
+    expect(JSON.parse(remoteFile(bare, SCENARIO)).description).toBe('staged with git add');
+    expect(remoteFile(bare, notes)).toBe('{"note": "added with git"}\n');
+    await gitAsync(a, ['diff', '--cached', '--exit-code']);
+    expect(await machineA.status({ offline: true })).toMatchObject({ local_changes: 0 });
+    // staged on B while A changes another key of the same file: the pull keeps B's edit
+    await machineB.pull();
+    await editJson(b, SCENARIO, { status: 'draft on B' });
+    await gitAsync(b, ['add', SCENARIO]);
+    await editJson(a, SCENARIO, { name: 'Renamed on A' });
+    await machineA.push();
+    await machineB.pull();
+    expect(await readJson(b, SCENARIO)).toMatchObject({ status: 'draft on B', name: 'Renamed on A', description: 'staged with git add' });
+    await machineB.push();
+    expect(JSON.parse(remoteFile(bare, SCENARIO))).toMatchObject({ status: 'draft on B', name: 'Renamed on A' });
+    expectFsckClean(path.join(a, '.git'));
+    expectFsckClean(path.join(b, '.git'));
+    expectFsckClean(bare);
+  });
 });

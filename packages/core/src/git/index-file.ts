@@ -42,6 +42,8 @@ export interface GitIndex {
   version: number;
   /** paths in the middle of a native `git merge` (stages 1-3): nothing may be committed over them */
   unmerged: string[];
+  /** the file's trailing SHA-1, which names this exact index; null when there is none (no file, or index.skipHash) */
+  checksum: string | null;
 }
 
 /** The index exists but cannot be used: the caller takes the last commit's files instead of none. */
@@ -93,7 +95,7 @@ export function isRegularFileMode(mode: number): boolean {
 }
 
 export function emptyIndex(): GitIndex {
-  return { entries: new Map(), writtenAtNs: 0n, version: 2, unmerged: [] };
+  return { entries: new Map(), writtenAtNs: 0n, version: 2, unmerged: [], checksum: null };
 }
 
 /**
@@ -214,7 +216,7 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       fail(`it needs the "${signature}" extension${signature === 'link' ? ' (a split index, core.splitIndex)' : ''}`);
     offset += 8 + size;
   }
-  return { entries, version, unmerged: [...unmerged] };
+  return { entries, version, unmerged: [...unmerged], checksum: trailer.equals(Buffer.alloc(20)) ? null : trailer.toString('hex') };
 }
 
 /**
@@ -301,10 +303,12 @@ export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion =
  * Writes the index the way git does (through `index.lock`), so a native git process at work is
  * never overwritten: through `lock` when the caller took it before changing anything else.
  */
-export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2, lock?: IndexLock): Promise<void> {
+/** Returns the written index's checksum (see GitIndex.checksum). */
+export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2, lock?: IndexLock): Promise<string> {
   const content = serializeIndex(entries, version);
   if (lock) await lock.commit(content);
   else await replaceIndex(gitdir, content);
+  return content.subarray(content.length - 20).toString('hex');
 }
 
 /** An entry with no stat data: the next scan reads the file and compares it for itself. */

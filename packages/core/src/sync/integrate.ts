@@ -13,6 +13,7 @@ import { readIndexOrTree } from '../git/work-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { appendJournal } from './journal.js';
 import { stateDir } from '../state/state-dir.js';
+import { carryIndexRecord } from './staged-by-git.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
@@ -218,8 +219,12 @@ async function checkoutLocked(repo: GitRepository, pending: PendingCheckout, loc
   const keptHere = (p: string) => !workspaceEnabled(selection, placeOf(p).workspaceId);
   const { backedUp, notWritten } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch, keptHere);
   // Files, then branch, then index: the index never runs ahead of its branch.
+  const headBefore = pending.branchRef ? await repo.resolveRef(pending.branchRef) : null;
   if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit);
-  if (!folder || folder.updateIndex) await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
+  if (!folder || folder.updateIndex) {
+    const written = await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
+    if (!folder && pending.commit) await carryIndexRecord(repo.gitdir, index, headBefore, written, pending.commit);
+  }
   if (folder) await setWorkspaceLine(repo.gitdir, folder.workspace, folder.line);
   return { applied, backedUp, notWritten };
 }

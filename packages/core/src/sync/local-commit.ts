@@ -4,7 +4,8 @@ import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
 import { editTimeOf, holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
 import { editTree } from '../git/tree-edit.js';
-import { readIndexOrCommit } from '../git/work-index.js';
+import { readIndexOrCommit, type LoadedIndex } from '../git/work-index.js';
+import { carryIndexRecord, stagedByGit, type StagedByGit } from './staged-by-git.js';
 import { PackBuilder } from '../git/pack-writer.js';
 import { SyncConfigError } from '../errors.js';
 import type { SkippedFile } from '../models/results.js';
@@ -34,13 +35,17 @@ export interface LocalCommit {
  * their branches stay as last committed.
  */
 export async function stageLocalWork(
-  context: Pick<SyncContext, 'root' | 'settings' | 'excludedHere'>,
+  context: Pick<SyncContext, 'root' | 'settings' | 'excludedHere' | 'repo' | 'branchRef'>,
   scan: ScanResult,
-  index: GitIndex,
+  index: LoadedIndex,
   /** `lines`: the workspaces showing a branch, when the caller has read them already */
   options: { sink?: ObjectSink; automatic?: AutomaticSync; lines?: WorkspaceLines } = {},
 ): Promise<Snapshot & { withheld: Hold; waiting: FileChange[] }> {
-  const staged = await stageWorkingTree(context.root, scan, index, options.sink);
+  const staged = withStagedByGit(
+    await stageWorkingTree(context.root, scan, index, options.sink),
+    index,
+    await stagedByGit(context.repo, context.branchRef, index),
+  );
   const withheld = selectionHold(context, scan, options);
   const selected = holdBack(staged, index, withheld);
   const onMainLine = holdBack(selected, index, branchHold(options.lines ?? (await readWorkspaceLines(path.join(context.root, '.git')))));
@@ -55,6 +60,24 @@ export async function stageLocalWork(
   // Changes of running scenarios: not committed yet, but changes all the same (status shows them).
   const waiting = onMainLine.changes.filter((change) => !ready.changes.includes(change));
   return { ...ready, withheld, waiting };
+}
+
+/**
+ * Adds what git staged and nobody committed (see stagedByGit) to the changes, where the working
+ * file is the staged version: one that differs from it is a change already, by its new content.
+ */
+function withStagedByGit(snapshot: Snapshot, index: GitIndex, staged: StagedByGit[]): Snapshot {
+  if (staged.length === 0) return snapshot;
+  const changed = new Set(snapshot.changes.map((c) => c.path));
+  const asStaged = (relative: string) => {
+    const [now, staged] = [snapshot.entries.get(relative), index.entries.get(relative)];
+    return !!now && !!staged && now.oid === staged.oid && now.mode === staged.mode;
+  };
+  const added = staged.filter((s) => !changed.has(s.path) && asStaged(s.path));
+  if (added.length === 0) return snapshot;
+  const changes = [...snapshot.changes, ...added.map((s) => ({ path: s.path, kind: s.kind }))];
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...snapshot, changes };
 }
 
 /** The synced files as they are now (folder listings remembered in the scan cache), and the index to compare them with. */
@@ -118,7 +141,8 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
   // The index is written after the branch moves, so an index that matches the files also
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
-    if (snapshot.refreshed > 0) await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
+    if (snapshot.refreshed > 0)
+      await carryIndexRecord(repo.gitdir, index, head, await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock), head);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }
   // The last commit plus what changed here: whatever sync does not stage is carried as it is.
@@ -141,6 +165,6 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
   await repo.writeRef(context.branchRef, commit);
-  await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock);
+  await carryIndexRecord(repo.gitdir, index, head, await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock), commit);
   return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
 }

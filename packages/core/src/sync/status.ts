@@ -27,6 +27,7 @@ import { unsyncedOnBranch, workspaceTree } from './workspace-lines.js';
 import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
 import { unknownSettingWarning } from './messages.js';
+import { carryIndexRecord } from './staged-by-git.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -116,9 +117,13 @@ async function gatherStatus(
   // A native merge in progress keeps its index: its conflict stages are git's to settle.
   if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) {
     // Only a cache for the next scan: a Git program holding the index is left to it.
-    await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version).catch((error: unknown) => {
+    const written = await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version).catch((error: unknown) => {
       if (!(error instanceof SyncBusyError)) throw error;
+      return null;
     });
+    // the same entries with fresher stat data: an index known to match the branch still does
+    const head = await repo.resolveRef(context.branchRef);
+    if (written) await carryIndexRecord(repo.gitdir, index, head, written, head);
   }
   for (const skipped of snapshot.skipped) {
     warnings.push(`${skipped.path} is not synced: ${skipped.reason}.`);
