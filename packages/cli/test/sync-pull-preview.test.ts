@@ -73,4 +73,23 @@ describe('sync pull --dry-run', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--dry-run');
   });
+  it('a pull whose only news is a file this computer changed later says nothing would change, not that all is up to date', async () => {
+    const workspace = machines.generated.workspaceIds[0];
+    const [first] = (await fsp.readdir(path.join(machines.machineA, workspace, 'scenarios'))).sort();
+    expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machines.machineA, 'sync', 'pull'])).code).toBe(0);
+    await editScenario(machines.machineA, workspace, first, { description: 'from A' });
+    expect((await runCli(['--root', machines.machineA, 'sync', 'push'])).code).toBe(0);
+    // B's edit of the same setting comes later: last-write-wins keeps it
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await editScenario(machines.machineB, workspace, first, { description: 'from B' });
+    const preview = await runJson(['--root', machines.machineB, 'sync', 'pull', '--dry-run']);
+    expect(preview.body).toMatchObject({
+      up_to_date: true,
+      workspaces: [],
+      conflicts: [expect.objectContaining({ keys: [{ key: 'description', local: 'from B', remote: 'from A' }] })],
+    });
+    expect(preview.body.message).toBe('Nothing here would change with the conflict setting in use, though 1 file changed both here and on the remote.');
+    expect((await runCli(['--root', machines.machineB, 'sync', 'pull', '--dry-run'])).stdout).not.toContain('Already up to date');
+  });
 });

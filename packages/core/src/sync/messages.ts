@@ -128,7 +128,12 @@ export function conflictDecisionsPhrase(resolved: ResolvedConflict[]): string {
 
 /** What a pull preview says: what would come, go and clash. */
 export function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conflicts: ConflictPreview[], keptBeforeRemoval: number): string {
-  if (workspaces.length === 0 && otherFiles === 0) return 'Already up to date.';
+  if (workspaces.length === 0 && otherFiles === 0) {
+    // The conflicts settle as this computer's version: nothing comes down, but they are there.
+    return conflicts.length > 0
+      ? `Nothing here would change with the conflict setting in use, though ${plural(conflicts.length, 'file')} changed both here and on the remote.`
+      : 'Already up to date.';
+  }
   const count = (change: WorkspacePreview['change']) => workspaces.filter((w) => w.change === change).length;
   const parts = [
     count('added') > 0 ? `bring ${plural(count('added'), 'new workspace')}` : null,
