@@ -8,6 +8,13 @@ import type { CommandRun } from './command.js';
  * The command line's entry. Parsing, `--help` and `--version` load only the commands'
  * declarations; the core and the commands' work load when a command runs (run.ts).
  */
+/** A command line that cannot be run, said on stdout as JSON too when --json asks for it (stderr has it in words). */
+function reportUsageAsJson(argv: string[], message: string): void {
+  if (!argv.includes('--json')) return;
+  const body = { code: 'usage', message, exit_code: EXIT_CODES.usage, data: {} };
+  process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+}
+
 let commandRan = false;
 
 /** Whether this run loaded and ran a command (bin/planalign.cjs keeps V8's cache of that code). */
@@ -17,9 +24,9 @@ async function main(argv: string[]): Promise<number> {
   const planalign = planalignCommand(argv.slice(2));
   if (planalign && !planalign.afterOwnOptions) return runPlanalign(argv.slice(2));
   if (planalign) {
-    process.stderr.write(
-      `Error: "${planalign.word}" is a command of PlanAlign, which takes none of planalign-sync's options (--root, --json, --debug) before it. Run it as 'planalign ${planalign.word} …'.\n`,
-    );
+    const message = `"${planalign.word}" is a command of PlanAlign, which takes none of planalign-sync's options (--root, --json, --debug) before it. Run it as 'planalign ${planalign.word} …'.`;
+    process.stderr.write(`Error: ${message}\n`);
+    reportUsageAsJson(argv, message);
     return EXIT_CODES.usage;
   }
   let exitCode: number = EXIT_CODES.ok;
@@ -37,10 +44,7 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, successfully.
       if (error.exitCode === 0) return EXIT_CODES.ok;
       // Commander has said it on stderr; a --json caller reads the same error on stdout, as any other.
-      if (argv.includes('--json')) {
-        const body = { code: 'usage', message: error.message.replace(/^error: /, ''), exit_code: EXIT_CODES.usage, data: {} };
-        process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
-      }
+      reportUsageAsJson(argv, error.message.replace(/^error: /, ''));
       return EXIT_CODES.usage;
     }
     const { reportError } = await import('./run.js');

@@ -142,6 +142,18 @@ describe('planalign beside PlanAlign’s own planalign', () => {
     expect(result.stdout).toBe('');
   });
 
+  it("a PlanAlign command after this program's own options is refused, in JSON too when --json asks", async () => {
+    const result = await runCli(['--json', 'simulate', '2025-2027']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`Run it as 'planalign simulate …'`);
+    expect(JSON.parse(result.stdout).error).toMatchObject({
+      code: 'usage',
+      exit_code: 2,
+      message: expect.stringContaining('"simulate" is a command of PlanAlign'),
+    });
+    expect((await runCli(['--root', '/tmp', 'simulate'])).stdout).toBe('');
+  });
+
   it('a signal that stops planalign reaches PlanAlign, and planalign ends as it did', async () => {
     let pid = 0;
     const running = run('sh', ['-c', 'exec planalign wait'], { env: env(), onStart: (started) => (pid = started) });
