@@ -4,10 +4,6 @@ import { buildProgram, type GlobalOptions } from './program.js';
 import { planalignCommand, runPlanalign } from './planalign-passthrough.js';
 import type { CommandRun } from './command.js';
 
-/**
- * The command line's entry. Parsing, `--help` and `--version` load only the commands'
- * declarations; the core and the commands' work load when a command runs (run.ts).
- */
 /** A command line that cannot be run, said on stdout as JSON too when --json asks for it (stderr has it in words). */
 function reportUsageAsJson(argv: string[], message: string): void {
   if (!argv.includes('--json')) return;
@@ -20,6 +16,10 @@ let commandRan = false;
 /** Whether this run loaded and ran a command (bin/planalign.cjs keeps V8's cache of that code). */
 export const ranCommand = () => commandRan;
 
+/**
+ * The command line's entry. Parsing, `--help` and `--version` load only the commands'
+ * declarations; the core and the commands' work load when a command runs (run.ts).
+ */
 async function main(argv: string[]): Promise<number> {
   const planalign = planalignCommand(argv.slice(2));
   if (planalign && !planalign.afterOwnOptions) return runPlanalign(argv.slice(2));
