@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readdirSync, type Dirent } from 'node:fs';
 import type { AsyncSubscription, Event } from '@parcel/watcher';
-import { loadNativeWatcher } from '../fs/native-watcher.js';
+import { holdsUnwatchedFolder, loadNativeWatcher } from '../fs/native-watcher.js';
 import { BACKUPS_DIR } from '../ignore/gitignore-template.js';
 import type { SyncRules } from '../ignore/sync-rules.js';
 import { walkSyncedFiles } from '../workspace/file-scan.js';
@@ -34,8 +33,7 @@ export type ChangeListener = (paths: string[]) => void;
  * Watches a workspaces root and reports changes to files that sync carries, in batches;
  * everything the sync rules leave out is dropped before it reaches the listener.
  *
- * The native watcher watches a folder it sees created, but not the folders already inside it:
- * `mkdir -p runs/<id>/logs` made faster than it adds its watch leaves `<id>` unwatched, and a
+ * A folder made several levels at once may be left unwatched (see holdsUnwatchedFolder), and a
  * run's results written there later would never wake sync. The watch then starts over, which
  * covers every folder there is, and the new folders' synced files are reported once it has:
  * the sync that follows scans the whole root, so nothing made in between is missed either.
@@ -59,7 +57,7 @@ export async function watchRoot(root: string, rules: () => SyncRules, onChanges:
       const relative = relativeOf(event.path);
       if (!relative || relative.startsWith('..')) continue;
       if (rulesNow.syncsFile(relative)) paths.add(relative);
-      if (event.type === 'create' && holdsFolderNotSeenCreated(root, relative, created)) unwatched.push(relative);
+      if (event.type === 'create' && holdsUnwatchedFolder(root, relative, created)) unwatched.push(relative);
     }
     report(paths);
     if (unwatched.length > 0) restart();
@@ -111,15 +109,4 @@ export async function watchRoot(root: string, rules: () => SyncRules, onChanges:
       current = null;
     },
   };
-}
-
-/** Whether a folder just created holds folders whose own creation was not reported: those are not watched. */
-function holdsFolderNotSeenCreated(root: string, relative: string, created: Set<string>): boolean {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(path.join(root, relative), { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  return entries.some((entry) => entry.isDirectory() && !created.has(`${relative}/${entry.name}`));
 }

@@ -171,17 +171,20 @@ function missingOfScenario(
 }
 
 /**
- * How many completed runs of each workspace have no results here (no names read: for status);
- * of the workspaces named, or of all. Given the synced files a scan of the whole root found
- * (`synced`), runs are found from it rather than by listing folders again.
+ * How many completed runs of each workspace have no results here (no names read: for status):
+ * of every workspace, or of the workspaces named; from the synced files a scan of the whole
+ * root found (a status has them), runs are found without listing folders again.
  */
-export async function countMissingResults(root: string, workspaceIds?: string[], synced?: ReadonlyMap<string, ScannedFile>): Promise<Map<string, number>> {
+export async function countMissingResults(
+  root: string,
+  from: { workspaceIds: string[] } | { synced: ReadonlyMap<string, ScannedFile> } | Record<string, never> = {},
+): Promise<Map<string, number>> {
   const cache = cacheFor(root);
   const counts = new Map<string, number>();
   const runs =
-    synced && !workspaceIds
-      ? [missingRunsInScan(root, cache, synced)]
-      : (workspaceIds?.map((workspaceId) => ({ workspaceId })) ?? [{}]).map((only) => missingRuns(root, cache, only));
+    'synced' in from
+      ? [missingRunsInScan(root, cache, from.synced)]
+      : ('workspaceIds' in from ? from.workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]).map((only) => missingRuns(root, cache, only));
   for (const found of runs) {
     for (const run of found) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
   }

@@ -11,9 +11,10 @@ async function gitIdentity(): Promise<{ name?: string; email?: string }> {
   const found: { name?: string; email?: string } = {};
   // -z: each entry is "key\nvalue\0"; the last one of a key wins, as `git config --get` has it.
   for (const entry of result?.code === 0 ? result.stdout.split('\0') : []) {
-    const [key, value = ''] = [entry.slice(0, entry.indexOf('\n')), entry.slice(entry.indexOf('\n') + 1)];
-    if (key === 'user.name' && value.trim()) found.name = value.trim();
-    if (key === 'user.email' && value.trim()) found.email = value.trim();
+    const newline = entry.indexOf('\n');
+    const [key, value] = [entry.slice(0, newline), entry.slice(newline + 1).trim()];
+    if (key === 'user.name' && value) found.name = value;
+    if (key === 'user.email' && value) found.email = value;
   }
   return found;
 }

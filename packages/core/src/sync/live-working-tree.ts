@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { statStamp } from '../fs/native-watcher.js';
 import path from 'node:path';
 import type { LoadedIndex } from '../git/work-index.js';
 import { readIndexOrCommit } from '../git/work-index.js';
@@ -118,7 +118,7 @@ export class LiveWorkingTree {
         this.missing = await countMissingResults(this.root);
       } else if (dirty.size > 0) {
         const ids = [...dirty].filter((id) => !id.startsWith('.'));
-        const counts = await countMissingResults(this.root, ids);
+        const counts = await countMissingResults(this.root, { workspaceIds: ids });
         for (const id of ids) {
           const count = counts.get(id);
           if (count) this.missing.set(id, count);
@@ -152,9 +152,4 @@ export class LiveWorkingTree {
     this.index = stamp && !value.rebuiltBecause && (await statStamp(file)) === stamp ? loaded : null;
     return loaded;
   }
-}
-
-async function statStamp(file: string): Promise<string | null> {
-  const stat = await fsp.stat(file, { bigint: true }).catch(() => null);
-  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : null;
 }

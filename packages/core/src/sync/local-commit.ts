@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeIndex, type GitIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
-import { editTimeOf, holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
+import { byPath, editTimeOf, holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
 import { editTree } from '../git/tree-edit.js';
 import { readIndexOrCommit, type LoadedIndex } from '../git/work-index.js';
 import { carryIndexRecord, stagedByGit, type StagedByGit } from './staged-by-git.js';
@@ -76,7 +76,7 @@ function withStagedByGit(snapshot: Snapshot, index: GitIndex, staged: StagedByGi
   const added = staged.filter((s) => !changed.has(s.path) && asStaged(s.path));
   if (added.length === 0) return snapshot;
   const changes = [...snapshot.changes, ...added.map((s) => ({ path: s.path, kind: s.kind }))];
-  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  changes.sort(byPath);
   return { ...snapshot, changes };
 }
 

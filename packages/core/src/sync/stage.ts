@@ -22,6 +22,9 @@ function trustedBeforeNs(indexWrittenAtNs: bigint): bigint {
 }
 
 export type ChangeKind = 'added' | 'modified' | 'deleted';
+
+/** Changes in path order (by UTF-16 code unit, as the rest of a snapshot is listed). */
+export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 export interface FileChange {
   path: string;
   kind: ChangeKind;
@@ -153,7 +156,7 @@ export async function stageWorkingTree(
   }
   // A symbolic link that came with the synced files is carried, not news on every sync.
   const reported = skipped.filter((s) => index.entries.get(s.path)?.mode !== SYMLINK_MODE);
-  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  changes.sort(byPath);
   return { entries, changes, skipped: reported, refreshedIndex: refreshedIndex ?? index.entries, refreshed };
 }
 

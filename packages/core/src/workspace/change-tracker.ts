@@ -1,7 +1,7 @@
-import { promises as fsp, readdirSync, type Dirent } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { AsyncSubscription, Event as WatcherEvent, Options as WatcherOptions, SubscribeCallback } from '@parcel/watcher';
-import { loadNativeWatcher } from '../fs/native-watcher.js';
+import { holdsUnwatchedFolder, loadNativeWatcher, statStamp } from '../fs/native-watcher.js';
 
 /** @parcel/watcher's subscribe, or a stand-in with its signature (tests wrap the real one). */
 export type Subscribe = (dir: string, callback: SubscribeCallback, options?: WatcherOptions) => Promise<AsyncSubscription>;
@@ -150,25 +150,11 @@ export class ChangeTracker {
     return { epoch: this.epoch, seq: this.seq, gitStamp };
   }
 
-  /**
-   * Whether a folder may be unwatched. @parcel/watcher watches a new folder when it sees it
-   * created, but not the folders already inside it: `mkdir -p runs/<id>` made faster than the
-   * watcher adds its watch leaves `<id>` unwatched, and every later change in it unseen. A
-   * subfolder created after its parent was watched has a create event of its own.
-   */
+  /** Whether a folder created since the last checkpoint may be unwatched (see holdsUnwatchedFolder). */
   private hasUnwatchedFolder(): boolean {
     const created = this.created;
     this.created = new Set();
-    for (const relative of created) {
-      let entries: Dirent[];
-      try {
-        entries = readdirSync(path.join(this.root, relative), { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      if (entries.some((entry) => entry.isDirectory() && !created.has(`${relative}/${entry.name}`))) return true;
-    }
-    return false;
+    return [...created].some((relative) => holdsUnwatchedFolder(this.root, relative, created));
   }
 
   /**
@@ -325,10 +311,7 @@ export class ChangeTracker {
    * it did to the working tree is not ours to guess.
    */
   private async gitStamp(): Promise<string> {
-    const stamp = async (relative: string) => {
-      const stat = await fsp.lstat(path.join(this.gitdir, relative), { bigint: true }).catch(() => null);
-      return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : '-';
-    };
+    const stamp = async (relative: string) => (await statStamp(path.join(this.gitdir, relative))) ?? '-';
     const head = await fsp.readFile(path.join(this.gitdir, 'HEAD'), 'utf8').catch(() => '');
     const ref = /^ref: (refs\/\S+)/.exec(head)?.[1];
     const parts = await Promise.all([stamp('index'), stamp('packed-refs'), ref ? stamp(ref) : Promise.resolve('-')]);
