@@ -273,6 +273,38 @@ describe('SyncService', () => {
     expect(await syncedFiles(b)).toEqual(await syncedFiles(a));
   });
 
+  it('a push to a remote nobody changed asks the server as often as native git push does, and a pull no more often than git fetch', async () => {
+    const { url, bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    const clone = path.join(await tempDir('clone'), 'repo');
+    await gitAsync(path.dirname(clone), ['clone', '-q', url, clone]);
+    const requestsOf = async (run: () => Promise<unknown>) => {
+      const before = server.requests;
+      await run();
+      return server.requests - before;
+    };
+
+    await editJson(a, SCENARIO, { description: 'pushed by sync' });
+    // the receive-pack advertisement names the remote's head: no other request before the upload
+    const syncPush = await requestsOf(() => machineA.push());
+    await gitAsync(clone, ['pull', '-q', '--ff-only']);
+    await editJson(clone, SCENARIO, { description: 'pushed by native git' });
+    await gitAsync(clone, ['-c', 'user.name=Nat', '-c', 'user.email=nat@example.com', 'commit', '-q', '-am', 'native edit']);
+    const gitPush = await requestsOf(() => gitAsync(clone, ['push', '-q', 'origin', 'main']));
+    expect(syncPush).toBe(2);
+    expect(syncPush).toBe(gitPush);
+
+    // one advertisement, then the pack over the same connection
+    const syncPull = await requestsOf(() => machineB.pull());
+    await editJson(a, scenarioPath(WS, HIRING), { description: 'fetched by both' });
+    await machineA.pull();
+    await machineA.push();
+    const gitFetch = await requestsOf(() => gitAsync(clone, ['fetch', '-q', 'origin']));
+    expect(syncPull).toBe(2);
+    expect(syncPull).toBeLessThanOrEqual(gitFetch);
+    expect(await syncedFiles(b)).toEqual(await syncedFiles(clone));
+    expectFsckClean(bare);
+  });
+
   it('disconnect forgets the remote and the settings, keeps every file and the history, and leaves the remote alone', async () => {
     const { url, bare, b, machineB } = await twoMachinesInSync();
     const before = await syncedFiles(b);

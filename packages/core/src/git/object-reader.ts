@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -163,7 +163,8 @@ export class ObjectReader {
       const file = path.join(folder, oid.slice(0, 2), oid.slice(2));
       let compressed: Buffer;
       try {
-        compressed = await fsp.readFile(file);
+        // synchronous: a loose object is one small file, and a promise per read was most of reading one
+        compressed = readFileSync(file);
       } catch (error) {
         if ((error as { code?: string }).code === 'ENOENT') continue;
         throw error;

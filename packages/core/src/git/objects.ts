@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateObject } from './zlib-sized.js';
 import { tempSuffix } from '../fs/atomic-write.js';
@@ -33,27 +33,31 @@ export interface ObjectSink {
 
 const knownFanoutFolders = new Set<string>();
 
-/** Stores an object as a loose file. Written through a rename, so a kill never leaves half an object. */
+/**
+ * Stores an object as a loose file. Written through a rename, so a kill never leaves half an
+ * object; with synchronous calls, as sync writes only a handful of objects loose (many go
+ * into a pack) and a promise per call cost more than the writing.
+ */
 export async function writeLooseObject(gitdir: string, type: ObjectType, content: Uint8Array): Promise<string> {
   const oid = hashObject(type, content);
   const target = looseObjectPath(gitdir, oid);
   const folder = path.dirname(target);
   if (!knownFanoutFolders.has(folder)) {
-    await fsp.mkdir(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true });
     knownFanoutFolders.add(folder);
   }
   const compressed = deflateObject(Buffer.concat([objectHeader(type, content.length), content]));
   const temp = `${target}.${tempSuffix()}`;
   try {
-    await fsp.writeFile(temp, compressed, { mode: 0o444 });
+    writeFileSync(temp, compressed, { mode: 0o444 });
   } catch (error) {
     // A native `git gc` removes the fan-out folders it emptied, even ones this process made.
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    await fsp.mkdir(folder, { recursive: true });
-    await fsp.writeFile(temp, compressed, { mode: 0o444 });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(temp, compressed, { mode: 0o444 });
   }
   // Renaming over an existing copy is harmless: same id, same bytes.
-  await fsp.rename(temp, target);
+  renameSync(temp, target);
   return oid;
 }
 

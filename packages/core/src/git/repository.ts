@@ -12,7 +12,16 @@ import { encodePackEntry, storePack, streamPack } from './pack-writer.js';
 import { ObjectNotFoundError, ObjectReader, parseCommit, parseTree, type RawObject } from './object-reader.js';
 import { GIT_GC_LIMITS, maintainObjects } from './pack-maintenance.js';
 import { collectObjectsToSend, type ObjectRef } from './push-objects.js';
-import { fetchPack, listRemoteRefs, openReceivePack, probeRemote, type RemoteProbe } from './smart-http.js';
+import { isFullRefName, readRef, writeRefFile } from './refs.js';
+import {
+  listRemoteRefs,
+  openReceivePack,
+  openUploadPack,
+  probeRemote,
+  type ReceivePackSession,
+  type RemoteProbe,
+  type UploadPackSession,
+} from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 
 /**
@@ -81,7 +90,19 @@ export interface RemoteOptions {
    * new there, a push sends only what this commit does not already have.
    */
   basis?: string | null;
+  /**
+   * For a fetch: the remote's branch head as a push session just advertised it. When this
+   * repository already has that commit, the fetch asks the remote nothing more.
+   */
+  advertisedHead?: string | null;
   onProgress?: (progress: TransferProgress) => void;
+}
+
+/** A push started with GitRepository.openPush. */
+export interface PushSession {
+  /** the remote's branch head when the push started; null when the branch is not there */
+  remoteHead: string | null;
+  receivePack: ReceivePackSession;
 }
 
 const remoteRefOf = (options: RemoteOptions) => options.remoteRef ?? `refs/heads/${options.branch}`;
@@ -149,16 +170,18 @@ export class GitRepository {
     await isogit.deleteRemote({ ...this.base, remote: REMOTE_NAME });
   }
 
+  /** The commit a ref points at; null when there is no such ref (or it cannot be read). */
   async resolveRef(ref: string): Promise<string | null> {
     try {
-      return await isogit.resolveRef({ ...this.base, ref });
+      return isFullRefName(ref) ? readRef(this.gitdir, ref) : await isogit.resolveRef({ ...this.base, ref });
     } catch {
       return null;
     }
   }
 
   async writeRef(ref: string, oid: string): Promise<void> {
-    await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
+    if (isFullRefName(ref)) writeRefFile(this.gitdir, ref, oid);
+    else await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
   }
 
   /** Refs under a prefix (e.g. `refs/heads/workspaces`), full name → commit. */
@@ -392,47 +415,52 @@ export class GitRepository {
   async fetch(options: RemoteOptions): Promise<string | null> {
     const trackingRef = trackingRefOf(options);
     if (remoteKind(options.url) === 'ssh') return this.fetchOverSsh(options, trackingRef);
-    const remoteHead = await this.remoteBranchHead(options);
-    if (remoteHead === null) return null;
-    if (!(await this.hasCommit(remoteHead))) {
-      options.onProgress?.({ phase: 'Receiving objects', loaded: 0 });
-      const haves = [await this.resolveRef(localRefOf(options)), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
-      let pack: Buffer | null;
-      try {
-        pack = await fetchPack(options.url, [remoteHead], [...new Set(haves)], { cwd: this.root });
-      } catch (error) {
-        throw translateRemoteError(error, options.url);
-      }
-      if (pack) {
-        options.onProgress?.({ phase: 'Indexing objects', loaded: 0 });
-        const indexed = await indexPack(pack, (oid) => this.objects.read(oid)).catch((error: unknown) => {
-          if (error instanceof SyncError) throw error;
-          throw new SyncCorruptDataError(
-            `${redactUrl(options.url)} sent a pack that git would refuse: ${(error as Error).message}. Nothing was stored and no branch moved; ` +
-              `if it happens again, the remote's repository needs 'git fsck'.`,
-            { cause: error },
-          );
-        });
-        await storePack(this.gitdir, indexed.pack, indexed.entries);
-        this.objects.invalidate();
-      }
-      const sent = await this.objects.read(remoteHead).then(
-        (object) => object.type,
-        (error: unknown) => {
-          if (error instanceof ObjectNotFoundError) return null;
-          throw error;
-        },
-      );
-      if (sent === null) throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
-      if (sent !== 'commit') {
-        throw new SyncError(
-          `The branch ${options.branch} of ${redactUrl(options.url)} points at ${sent === 'tag' ? 'an annotated tag' : `a ${sent}`} (${remoteHead}), not a commit. ` +
-            `No branch was moved here. Point the branch at a commit on the remote (for a tag: git push --force <remote> <tag>^{commit}:refs/heads/${options.branch}).`,
-        );
-      }
+    let remoteHead: string | null;
+    if (options.advertisedHead !== undefined && (options.advertisedHead === null || (await this.hasCommit(options.advertisedHead)))) {
+      remoteHead = options.advertisedHead;
+    } else {
+      // One advertisement, then the pack over the same connection: git's two requests.
+      const session = await openUploadPack(options.url, { cwd: this.root });
+      remoteHead = session.advertisement.refs.get(remoteRefOf(options)) ?? null;
+      if (remoteHead !== null && !(await this.hasCommit(remoteHead))) await this.downloadPack(session, remoteHead, options, trackingRef);
     }
-    await this.writeRef(trackingRef, remoteHead);
+    if (remoteHead === null) return null;
+    if ((await this.resolveRef(trackingRef)) !== remoteHead) await this.writeRef(trackingRef, remoteHead);
     return remoteHead;
+  }
+
+  /** Downloads, checks and stores the pack that brings `remoteHead`; the tracking ref is the caller's to move. */
+  private async downloadPack(session: UploadPackSession, remoteHead: string, options: RemoteOptions, trackingRef: string): Promise<void> {
+    options.onProgress?.({ phase: 'Receiving objects', loaded: 0 });
+    const haves = [await this.resolveRef(localRefOf(options)), await this.resolveRef(trackingRef)].filter((oid): oid is string => !!oid);
+    const pack = await session.fetch([remoteHead], [...new Set(haves)]);
+    if (pack) {
+      options.onProgress?.({ phase: 'Indexing objects', loaded: 0 });
+      const indexed = await indexPack(pack, (oid) => this.objects.read(oid)).catch((error: unknown) => {
+        if (error instanceof SyncError) throw error;
+        throw new SyncCorruptDataError(
+          `${redactUrl(options.url)} sent a pack that git would refuse: ${(error as Error).message}. Nothing was stored and no branch moved; ` +
+            `if it happens again, the remote's repository needs 'git fsck'.`,
+          { cause: error },
+        );
+      });
+      await storePack(this.gitdir, indexed.pack, indexed.entries);
+      this.objects.invalidate();
+    }
+    const sent = await this.objects.read(remoteHead).then(
+      (object) => object.type,
+      (error: unknown) => {
+        if (error instanceof ObjectNotFoundError) return null;
+        throw error;
+      },
+    );
+    if (sent === null) throw translateRemoteError(new Error(`the remote did not send commit ${remoteHead}`), options.url);
+    if (sent !== 'commit') {
+      throw new SyncError(
+        `The branch ${options.branch} of ${redactUrl(options.url)} points at ${sent === 'tag' ? 'an annotated tag' : `a ${sent}`} (${remoteHead}), not a commit. ` +
+          `No branch was moved here. Point the branch at a commit on the remote (for a tag: git push --force <remote> <tag>^{commit}:refs/heads/${options.branch}).`,
+      );
+    }
   }
 
   /** The commit the remote's branch points at, from one small request; null when absent. */
@@ -458,13 +486,27 @@ export class GitRepository {
     return { transport: 'https', ...(await probeRemote(url, { cwd: this.root })) };
   }
 
-  /** Pushes the local branch; false when the remote moved on (the caller fetches, merges and tries again). */
-  async push(options: RemoteOptions): Promise<boolean> {
+  /**
+   * Starts a push over HTTPS with receive-pack's advertisement, which names the remote's branch
+   * head too: a push that finds it unchanged needs no other request before sending, as with git.
+   * Null over SSH, where native git does the whole push.
+   */
+  async openPush(options: RemoteOptions): Promise<PushSession | null> {
+    if (remoteKind(options.url) === 'ssh') return null;
+    const receivePack = await openReceivePack(options.url, { cwd: this.root });
+    return { remoteHead: receivePack.advertisement.refs.get(remoteRefOf(options)) ?? null, receivePack };
+  }
+
+  /**
+   * Pushes the local branch, through `opened` when the caller started the push (see openPush);
+   * false when the remote moved on (the caller fetches, merges and tries again).
+   */
+  async push(options: RemoteOptions, opened?: PushSession | null): Promise<boolean> {
     if (remoteKind(options.url) === 'ssh') return this.pushOverSsh(options);
     const ref = remoteRefOf(options);
     const head = await this.resolveRef(localRefOf(options));
     if (!head) return true;
-    const session = await openReceivePack(options.url, { cwd: this.root });
+    const session = opened?.receivePack ?? (await openReceivePack(options.url, { cwd: this.root }));
     const remoteOld = session.advertisement.refs.get(ref) ?? null;
     if (remoteOld === head) return true;
     // A remote tip we do not have, or that our branch does not contain, means someone pushed first.

@@ -407,33 +407,37 @@ export async function checkWriteAccess(url: string, credentials: { username: str
 
 /** Where the remote's branches are, from one small request. */
 export async function listRemoteRefs(url: string, options: TransportOptions = {}): Promise<Map<string, string>> {
-  try {
-    return (await new RemoteConnection(url, options).discover('git-upload-pack')).refs;
-  } catch (error) {
-    throw translateRemoteError(error, url);
-  }
+  return (await openUploadPack(url, options)).advertisement.refs;
 }
 
-/**
- * Downloads one pack holding `wants` and whatever they need that `haves` do not already
- * cover. Returns null when the remote had nothing to send.
- */
-export async function fetchPack(url: string, wants: string[], haves: string[], options: TransportOptions = {}): Promise<Buffer | null> {
-  try {
-    return await downloadPack(url, wants, haves, options);
-  } catch (error) {
-    throw translateRemoteError(error, url);
-  }
+export interface UploadPackSession {
+  advertisement: RefAdvertisement;
+  /**
+   * Downloads one pack holding `wants` and whatever they need that `haves` do not already
+   * cover, over the connection the advertisement came from. Null when there was nothing to send.
+   */
+  fetch(wants: string[], haves: string[]): Promise<Buffer | null>;
 }
 
-async function downloadPack(url: string, wants: string[], haves: string[], options: TransportOptions): Promise<Buffer | null> {
+/** Reads upload-pack's advertisement once; the pack, when one is needed, is asked for after it, as git does (two requests). */
+export async function openUploadPack(url: string, options: TransportOptions = {}): Promise<UploadPackSession> {
   const connection = new RemoteConnection(url, options);
-  const { capabilities } = await connection.discover('git-upload-pack');
-  const wanted = requestedCapabilities(capabilities, ['side-band-64k', 'ofs-delta', 'no-progress']);
-  const lines = wants.map((oid, i) => pktLine(i === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`));
-  const request = Buffer.concat([...lines, FLUSH, ...haves.map((oid) => pktLine(`have ${oid}\n`)), pktLine('done\n')]);
-  const response = await connection.post('git-upload-pack', request);
-  return parsePackResponse(response, wanted.includes('side-band-64k'), url);
+  const advertisement = await connection.discover('git-upload-pack').catch((error: unknown) => {
+    throw translateRemoteError(error, url);
+  });
+  return {
+    advertisement,
+    async fetch(wants, haves) {
+      const wanted = requestedCapabilities(advertisement.capabilities, ['side-band-64k', 'ofs-delta', 'no-progress']);
+      const lines = wants.map((oid, i) => pktLine(i === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`));
+      const request = Buffer.concat([...lines, FLUSH, ...haves.map((oid) => pktLine(`have ${oid}\n`)), pktLine('done\n')]);
+      try {
+        return parsePackResponse(await connection.post('git-upload-pack', request), wanted.includes('side-band-64k'), url);
+      } catch (error) {
+        throw translateRemoteError(error, url);
+      }
+    },
+  };
 }
 
 /**

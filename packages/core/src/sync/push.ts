@@ -130,7 +130,9 @@ async function pushToOrigin(
   for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt += 1) {
     if (attempt > 1) await pushRetryDelay(attempt);
     progress.step('fetch', 'Checking the remote for changes');
-    const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: progress.transfer('fetch') });
+    // receive-pack's answer names the remote's head: unchanged, nothing more is asked before sending.
+    const opened = await context.repo.openPush({ url, branch: context.branch });
+    const remoteHead = await context.repo.fetch({ url, branch: context.branch, advertisedHead: opened?.remoteHead, onProgress: progress.transfer('fetch') });
     if (remoteHead) {
       const integration = await integrateRemote(context, remoteHead, strategy);
       merged.resolved.push(...integration.resolved);
@@ -146,7 +148,10 @@ async function pushToOrigin(
       await guardDeletions(context.repo, theirs.tree, ours.tree, context.settings.max_delete_percent);
     }
     progress.step('push', 'Uploading');
-    if (await context.repo.push({ url, branch: context.branch, onProgress: progress.transfer('push') })) return { ...merged, pushed: true, remoteHead };
+    // A session whose remote moved on since would only be refused: the push then asks afresh.
+    const session = opened && opened.remoteHead === remoteHead ? opened : null;
+    if (await context.repo.push({ url, branch: context.branch, onProgress: progress.transfer('push') }, session))
+      return { ...merged, pushed: true, remoteHead };
   }
   throw new SyncNetworkError(`The remote kept changing while pushing (${PUSH_ATTEMPTS} attempts). Your changes are committed here.`, {
     next: { action: 'sync_again' },
