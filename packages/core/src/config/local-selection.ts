@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { stateDir } from '../state/state-dir.js';
@@ -13,7 +13,7 @@ const selectionFile = (gitdir: string) => path.join(stateDir(gitdir), 'selection
 
 export async function readExcludedHere(gitdir: string): Promise<Set<string>> {
   try {
-    const parsed = JSON.parse(await fsp.readFile(selectionFile(gitdir), 'utf8')) as { excluded?: unknown };
+    const parsed = JSON.parse(readFileSync(selectionFile(gitdir), 'utf8')) as { excluded?: unknown };
     return new Set(Array.isArray(parsed.excluded) ? parsed.excluded.filter((id): id is string => typeof id === 'string') : []);
   } catch {
     return new Set();

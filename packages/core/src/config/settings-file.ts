@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Document, parseDocument, isMap } from 'yaml';
 import type { z } from 'zod';
@@ -16,7 +16,7 @@ export function settingsPath(root: string): string {
 /** The text of the root's `.planalign-sync.yaml`; null when it has none. */
 export async function readSettingsText(root: string): Promise<string | null> {
   try {
-    return await fsp.readFile(settingsPath(root), 'utf8');
+    return readFileSync(settingsPath(root), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

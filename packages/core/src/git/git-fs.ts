@@ -1,11 +1,13 @@
-import { promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
 /**
  * The file system handed to isomorphic-git. It rewrites refs, the index, config and packs in
  * place; here every write inside `.git/` goes through temp file, fsync and rename, so a process
- * killed mid-write leaves the old file or the new one, never a torn one.
+ * killed mid-write leaves the old file or the new one, never a torn one. What it reads (config,
+ * HEAD, refs: small files, read again by every call) is read synchronously and handed back as a
+ * settled promise, which costs microseconds where a thread-pool round trip costs a millisecond.
  */
 export function createGitFs(gitdir: string) {
   const inside = (target: string) => {
@@ -22,15 +24,15 @@ export function createGitFs(gitdir: string) {
   };
   return {
     promises: {
-      readFile: fsp.readFile,
+      readFile: async (target: string, options?: Parameters<typeof readFileSync>[1]) => readFileSync(target, options),
       writeFile,
       unlink: fsp.unlink,
-      readdir: fsp.readdir,
+      readdir: async (target: string) => readdirSync(target),
       mkdir: fsp.mkdir,
       rmdir: fsp.rmdir,
-      stat: fsp.stat,
-      lstat: fsp.lstat,
-      readlink: fsp.readlink,
+      stat: async (target: string) => statSync(target),
+      lstat: async (target: string) => lstatSync(target),
+      readlink: async (target: string, options?: { encoding: BufferEncoding | 'buffer' }) => readlinkSync(target, options as { encoding: BufferEncoding }),
       symlink: fsp.symlink,
       chmod: fsp.chmod,
     },

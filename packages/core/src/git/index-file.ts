@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { replaceIndex, type IndexLock } from './index-lock.js';
@@ -107,9 +107,14 @@ export async function readIndex(gitdir: string): Promise<GitIndex> {
   let buffer: Buffer;
   let writtenAtNs: bigint;
   try {
-    const [content, stat] = await Promise.all([fsp.readFile(file), fsp.stat(file, { bigint: true })]);
-    buffer = content;
-    writtenAtNs = stat.mtimeNs;
+    // one open file for both, as git does (fstat): a rename over it between two calls would pair one file's time with another's bytes
+    const fd = openSync(file, 'r');
+    try {
+      writtenAtNs = fstatSync(fd, { bigint: true }).mtimeNs;
+      buffer = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
     throw error;

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
@@ -68,7 +68,7 @@ export function mergeGitignore(existing: string | null): string {
 
 export async function readGitignore(root: string): Promise<string | null> {
   try {
-    return await fsp.readFile(path.join(root, GITIGNORE_FILE), 'utf8');
+    return readFileSync(path.join(root, GITIGNORE_FILE), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -18,7 +18,7 @@ const stateFile = (gitdir: string) => path.join(stateDir(gitdir), 'workspace-bra
 
 export async function readWorkspaceLines(gitdir: string): Promise<WorkspaceLines> {
   try {
-    const value = JSON.parse(await fsp.readFile(stateFile(gitdir), 'utf8')) as unknown;
+    const value = JSON.parse(readFileSync(stateFile(gitdir), 'utf8')) as unknown;
     return value && typeof value === 'object' ? (value as WorkspaceLines) : {};
   } catch {
     return {};

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { SyncLogEntry } from '../models/sync-log.js';
@@ -60,7 +60,7 @@ export interface LocalState {
 
 export async function readLocalState(gitdir: string): Promise<LocalState> {
   try {
-    const parsed = JSON.parse(await fsp.readFile(stateFile(gitdir), 'utf8')) as Partial<LocalState>;
+    const parsed = JSON.parse(readFileSync(stateFile(gitdir), 'utf8')) as Partial<LocalState>;
     return { last_sync: parsed.last_sync ?? null };
   } catch {
     return { last_sync: null };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
@@ -40,7 +40,7 @@ export class ScanCache {
   static async load(gitdir: string, rulesKey: string): Promise<ScanCache> {
     const file = path.join(gitdir, 'planalign-sync', 'scan-cache.json');
     try {
-      const [text, stat] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file, { bigint: true })]);
+      const [text, stat] = [readFileSync(file, 'utf8'), statSync(file, { bigint: true })];
       const parsed = JSON.parse(text) as { rules: string; listings: [string, StoredListing][] };
       if (parsed.rules === rulesKey) return new ScanCache(file, rulesKey, stat.mtimeNs, new Map(parsed.listings));
     } catch {
