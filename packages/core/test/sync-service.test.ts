@@ -305,6 +305,35 @@ describe('SyncService', () => {
     expectFsckClean(bare);
   });
 
+  it("status's count of what the remote holds follows each push as native git lists the remote's files", async () => {
+    const { bare, a, machineA, machineB } = await twoMachinesInSync();
+    const nativeCounts = () => {
+      const files = remoteFiles(bare);
+      const named = (pattern: RegExp) => files.filter((file) => pattern.test(file)).length;
+      return {
+        workspaces: named(/^[^/]+\/workspace\.json$/),
+        scenarios: named(/^[^/]+\/scenarios\/[^/]+\/scenario\.json$/),
+        runs: named(/^[^/]+\/scenarios\/[^/]+\/runs\/[^/]+\/run_metadata\.json$/),
+      };
+    };
+    expect((await machineB.status()).remote).toEqual(nativeCounts());
+    // a run and a scenario added, another scenario removed, a second workspace: counted from what changed
+    const run = path.join(a, WS, 'scenarios', BASELINE, 'runs', 'run-1');
+    await fsp.mkdir(run, { recursive: true });
+    await fsp.writeFile(path.join(run, 'run_metadata.json'), '{"status": "completed"}\n');
+    await fsp.writeFile(path.join(run, 'config.yaml'), 'seed: 1\n');
+    await fsp.rm(path.join(a, WS, 'scenarios', HIRING), { recursive: true });
+    await writeWorkspace(a, { id: 'board-review', name: 'Board Review', scenarios: [{ id: 'board-1', name: 'Board 1' }, { id: 'board-2', name: 'Board 2' }] });
+    await machineA.push({ allowDelete: true });
+    const afterFirst = (await machineB.status()).remote;
+    expect(afterFirst).toEqual(nativeCounts());
+    expect(afterFirst).toEqual({ workspaces: 2, scenarios: 3, runs: 1 });
+    await fsp.rm(path.join(a, 'board-review'), { recursive: true });
+    await machineA.push({ allowDelete: true });
+    expect((await machineB.status()).remote).toEqual(nativeCounts());
+    expect((await machineB.status({ offline: true })).remote).toEqual({ workspaces: 1, scenarios: 1, runs: 1 });
+  });
+
   it('disconnect forgets the remote and the settings, keeps every file and the history, and leaves the remote alone', async () => {
     const { url, bare, b, machineB } = await twoMachinesInSync();
     const before = await syncedFiles(b);

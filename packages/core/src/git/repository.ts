@@ -90,18 +90,24 @@ export interface RemoteOptions {
    * new there, a push sends only what this commit does not already have.
    */
   basis?: string | null;
-  /**
-   * For a fetch: the remote's branch head as a push session just advertised it. When this
-   * repository already has that commit, the fetch asks the remote nothing more.
-   */
-  advertisedHead?: string | null;
   onProgress?: (progress: TransferProgress) => void;
 }
 
-/** A push started with GitRepository.openPush. */
-export interface PushSession {
-  /** the remote's branch head when the push started; null when the branch is not there */
+/** What a remote said its branch head was, when asked (by GitRepository.openFetch or openPush). */
+export interface RemoteAdvertised {
+  /** the remote's branch head then; null when the branch is not there */
   remoteHead: string | null;
+  /** the session that can send that commit's objects, when upload-pack was asked */
+  uploadPack?: UploadPackSession;
+}
+
+/** A fetch started with GitRepository.openFetch. */
+export interface FetchSession extends RemoteAdvertised {
+  uploadPack: UploadPackSession;
+}
+
+/** A push started with GitRepository.openPush. */
+export interface PushSession extends RemoteAdvertised {
   receivePack: ReceivePackSession;
 }
 
@@ -412,21 +418,27 @@ export class GitRepository {
    * when the remote has no such branch (an empty repository). The tracking ref moves only once
    * the pack is stored and the commit is readable.
    */
-  async fetch(options: RemoteOptions): Promise<string | null> {
+  async fetch(options: RemoteOptions, opened?: RemoteAdvertised | null): Promise<string | null> {
     const trackingRef = trackingRefOf(options);
     if (remoteKind(options.url) === 'ssh') return this.fetchOverSsh(options, trackingRef);
-    let remoteHead: string | null;
-    if (options.advertisedHead !== undefined && (options.advertisedHead === null || (await this.hasCommit(options.advertisedHead)))) {
-      remoteHead = options.advertisedHead;
-    } else {
-      // One advertisement, then the pack over the same connection: git's two requests.
-      const session = await openUploadPack(options.url, { cwd: this.root });
-      remoteHead = session.advertisement.refs.get(remoteRefOf(options)) ?? null;
-      if (remoteHead !== null && !(await this.hasCommit(remoteHead))) await this.downloadPack(session, remoteHead, options, trackingRef);
-    }
+    // A head receive-pack named that is not here yet is fetched from upload-pack's own advertisement.
+    const usable = opened && (opened.uploadPack || opened.remoteHead === null || (await this.hasCommit(opened.remoteHead))) ? opened : null;
+    const { remoteHead, uploadPack } = usable ?? (await this.openFetch(options))!;
     if (remoteHead === null) return null;
+    if (uploadPack && !(await this.hasCommit(remoteHead))) await this.downloadPack(uploadPack, remoteHead, options, trackingRef);
     if ((await this.resolveRef(trackingRef)) !== remoteHead) await this.writeRef(trackingRef, remoteHead);
     return remoteHead;
+  }
+
+  /**
+   * Starts a fetch over HTTPS with upload-pack's advertisement, which a caller may ask for while
+   * it does other work: the pack, when one is needed, follows over the same connection (git's
+   * two requests). Null over SSH, where native git does the whole fetch.
+   */
+  async openFetch(options: RemoteOptions): Promise<FetchSession | null> {
+    if (remoteKind(options.url) === 'ssh') return null;
+    const uploadPack = await openUploadPack(options.url, { cwd: this.root });
+    return { remoteHead: uploadPack.advertisement.refs.get(remoteRefOf(options)) ?? null, uploadPack };
   }
 
   /** Downloads, checks and stores the pack that brings `remoteHead`; the tracking ref is the caller's to move. */

@@ -27,6 +27,9 @@ export async function pullRoot(root: string, options: PullOptions, progress: Pro
 export async function pullLocked(context: SyncContext, options: PullOptions, progress: ProgressReporter): Promise<PullResult> {
   const { strategy } = options;
   const targets = selectRemotes(context, options.remote);
+  // The remote is asked for its head while local work is recorded: a round trip less to wait for.
+  const opening = targets.origin ? context.repo.openFetch({ url: requireRemote(context), branch: context.branch }) : null;
+  opening?.catch(() => undefined); // its failure is reported where the pull awaits it
   await recover(context);
   progress.step('commit', 'Committing local changes');
   const local = await commitLocalChanges(context);
@@ -37,7 +40,7 @@ export async function pullLocked(context: SyncContext, options: PullOptions, pro
   let integration: Integration | null = null;
   if (targets.origin) {
     progress.step('fetch', 'Downloading changes');
-    remoteHead = await context.repo.fetch({ url: requireRemote(context), branch: context.branch, onProgress: progress.transfer('fetch') });
+    remoteHead = await context.repo.fetch({ url: requireRemote(context), branch: context.branch, onProgress: progress.transfer('fetch') }, await opening);
     if (remoteHead) {
       progress.step('merge', 'Merging');
       integration = await integrateRemote(context, remoteHead, strategy);

@@ -1,4 +1,5 @@
 import { SyncNetworkError } from '../errors.js';
+import type { PushSession } from '../git/repository.js';
 import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import { readIndexOrCommit } from '../git/work-index.js';
 import type { PushResult, ResolvedConflict, SkippedFile } from '../models/results.js';
@@ -43,6 +44,9 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
   const url = targets.origin ? requireRemote(context) : '';
   const { strategy } = options;
   return withRootLock(context.repo.gitdir, 'push', async () => {
+    // The remote is asked for its head while local work is recorded: a round trip less to wait for.
+    const opening = targets.origin ? context.repo.openPush({ url, branch: context.branch }) : null;
+    opening?.catch(() => undefined); // its failure is reported where the push awaits it
     await recover(context);
     progress.step('commit', 'Committing local changes');
     // Deletions that would go too far stop before they are even committed: put back, they leave no trace.
@@ -54,7 +58,9 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
       if (head) await beforeCommit((await context.repo.readCommit(head)).tree, local.withheld);
     }
     const teams = await exchangeWithTeams(context, targets.teams, progress, { push: true, strategy, alone: !targets.origin });
-    const origin = targets.origin ? await pushToOrigin(context, url, progress, { strategy, withheld: local.withheld, allowDelete: options.allowDelete }) : null;
+    const origin = targets.origin
+      ? await pushToOrigin(context, url, progress, { strategy, withheld: local.withheld, allowDelete: options.allowDelete, opening })
+      : null;
     const resolved = [...teams.flatMap((t) => t.resolved), ...(origin?.resolved ?? [])];
     const pulledChanges = [...teams.flatMap((t) => t.applied), ...(origin?.applied ?? [])];
     const pulledFirst = teams.some((t) => t.applied.length > 0) || (origin?.pulledFirst ?? false);
@@ -123,7 +129,7 @@ async function pushToOrigin(
   context: SyncContext,
   url: string,
   progress: ProgressReporter,
-  options: { strategy?: ConflictStrategy; withheld: Hold; allowDelete?: boolean },
+  options: { strategy?: ConflictStrategy; withheld: Hold; allowDelete?: boolean; opening?: Promise<PushSession | null> | null },
 ): Promise<OriginPush> {
   const { strategy, withheld } = options;
   const merged = { pulledFirst: false, resolved: [] as ResolvedConflict[], applied: [] as PathChange[], notWritten: [] as SkippedFile[] };
@@ -131,8 +137,8 @@ async function pushToOrigin(
     if (attempt > 1) await pushRetryDelay(attempt);
     progress.step('fetch', 'Checking the remote for changes');
     // receive-pack's answer names the remote's head: unchanged, nothing more is asked before sending.
-    const opened = await context.repo.openPush({ url, branch: context.branch });
-    const remoteHead = await context.repo.fetch({ url, branch: context.branch, advertisedHead: opened?.remoteHead, onProgress: progress.transfer('fetch') });
+    const opened = attempt === 1 && options.opening ? await options.opening : await context.repo.openPush({ url, branch: context.branch });
+    const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: progress.transfer('fetch') }, opened);
     if (remoteHead) {
       const integration = await integrateRemote(context, remoteHead, strategy);
       merged.resolved.push(...integration.resolved);
