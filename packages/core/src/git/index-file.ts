@@ -242,9 +242,6 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
   return { entries, version, unmerged: [...unmerged], checksum: trailer.equals(Buffer.alloc(20)) ? null : trailer.toString('hex') };
 }
 
-/** Whether a path is ASCII, so that its bytes are its characters and one byte each. */
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
-
 /**
  * Entries in the order git keeps them: by the bytes of their UTF-8 paths. Plain string order
  * is the same for ASCII paths, and much cheaper than comparing encoded bytes 6 million times
@@ -253,7 +250,8 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
  */
 function sortedByPathBytes(entries: Iterable<IndexEntry>): { entry: IndexEntry; name: Buffer | null; length: number }[] {
   const named = [...entries].map((entry) => {
-    const name = ASCII_ONLY.test(entry.path) && !isRawTreeName(entry.path) ? null : pathBytes(entry.path);
+    // ASCII: as many UTF-8 bytes as characters
+    const name = Buffer.byteLength(entry.path) === entry.path.length && !isRawTreeName(entry.path) ? null : pathBytes(entry.path);
     return { entry, name, length: name ? name.length : entry.path.length };
   });
   if (named.every(({ name }) => name === null)) return named.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
