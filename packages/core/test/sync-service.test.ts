@@ -323,7 +323,14 @@ describe('SyncService', () => {
     await fsp.writeFile(path.join(run, 'run_metadata.json'), '{"status": "completed"}\n');
     await fsp.writeFile(path.join(run, 'config.yaml'), 'seed: 1\n');
     await fsp.rm(path.join(a, WS, 'scenarios', HIRING), { recursive: true });
-    await writeWorkspace(a, { id: 'board-review', name: 'Board Review', scenarios: [{ id: 'board-1', name: 'Board 1' }, { id: 'board-2', name: 'Board 2' }] });
+    await writeWorkspace(a, {
+      id: 'board-review',
+      name: 'Board Review',
+      scenarios: [
+        { id: 'board-1', name: 'Board 1' },
+        { id: 'board-2', name: 'Board 2' },
+      ],
+    });
     await machineA.push({ allowDelete: true });
     const afterFirst = (await machineB.status()).remote;
     expect(afterFirst).toEqual(nativeCounts());
