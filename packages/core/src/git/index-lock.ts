@@ -8,35 +8,82 @@ import { processAlive } from '../fs/processes.js';
  * exclusively, then renamed over the index. A native git command at work in the root holds
  * that file, and must not have its index replaced under it.
  *
- * A planalign-sync run killed while writing leaves its own `index.lock` behind. It records
- * which process created which lock file, so the next run can tell its own leftover (that
- * process is gone) from a lock native git holds (left alone).
+ * A planalign-sync run killed while writing leaves its own `index.lock` behind, and the next
+ * run must tell that leftover from a lock native git holds (left alone). So the lock is first
+ * made as a claim, a file of this process's own named by its pid, then hard-linked into place
+ * (as exclusive as creating it): at any moment a kill may come, a lock of this project is the
+ * same file as a claim whose process is gone. (Where hard links cannot be made, the lock is
+ * created in place and the claim records its inode.)
  */
 const WAIT_MS = 2_000;
 const STEP_MS = 50;
 
-const ownerFile = (gitdir: string) => path.join(gitdir, 'planalign-sync', 'index-lock-owner');
+const claimsFolder = (gitdir: string) => path.join(gitdir, 'planalign-sync');
+const CLAIM = /^index-lock-claim\.(\d+)\.\d+$/;
+let claimsMade = 0;
+/** A claim's name: the process, then a count (one process may wait for the lock twice at once). */
+const newClaimFile = (gitdir: string) => path.join(claimsFolder(gitdir), `index-lock-claim.${process.pid}.${++claimsMade}`);
 
-/** Removes `index.lock` when a planalign-sync process that has since died created it. */
+/** The claims found in the root, with the process that made each and the lock inode it stands for. */
+async function claims(gitdir: string): Promise<{ file: string; pid: number; ino: number | null }[]> {
+  const found: { file: string; pid: number; ino: number | null }[] = [];
+  for (const name of await fsp.readdir(claimsFolder(gitdir)).catch(() => [] as string[])) {
+    const match = CLAIM.exec(name);
+    if (!match) continue;
+    const file = path.join(claimsFolder(gitdir), name);
+    const stat = await fsp.stat(file).catch(() => null);
+    if (!stat) continue;
+    // a claim holding a recorded inode stands for a lock created in place; else it is the lock itself
+    const recorded = stat.size > 0 && stat.size < 64 ? Number(JSON.parse(await fsp.readFile(file, 'utf8').catch(() => '{}')).ino) : NaN;
+    found.push({ file, pid: Number(match[1]), ino: Number.isInteger(recorded) ? recorded : stat.ino });
+  }
+  return found;
+}
+
+/** Whether index.lock is the leftover of a planalign-sync process that is gone; its claim, if so. */
+async function ownLeftover(gitdir: string, lock: string): Promise<string | null> {
+  const stat = await fsp.stat(lock).catch(() => null);
+  if (!stat) return null;
+  const claim = (await claims(gitdir)).find((c) => c.ino === stat.ino && c.pid !== process.pid);
+  return claim && !processAlive(claim.pid) ? claim.file : null;
+}
+
+/** Removes `index.lock` when a planalign-sync process that has since died made it. */
 async function removeOwnStaleLock(gitdir: string, lock: string): Promise<boolean> {
-  try {
-    const owner = JSON.parse(await fsp.readFile(ownerFile(gitdir), 'utf8')) as { pid: number; ino: number };
-    const stat = await fsp.stat(lock);
-    if (stat.ino !== owner.ino || processAlive(owner.pid)) return false;
-    await fsp.rm(lock, { force: true });
-    return true;
-  } catch {
-    return false;
+  const claim = await ownLeftover(gitdir, lock).catch(() => null);
+  if (!claim) return false;
+  await fsp.rm(lock, { force: true });
+  await fsp.rm(claim, { force: true });
+  return true;
+}
+
+/** Claims of runs killed before they could remove them, that no lock stands for any more. */
+async function removeDeadClaims(gitdir: string): Promise<void> {
+  const lock = await fsp.stat(lockPath(gitdir)).catch(() => null);
+  for (const claim of await claims(gitdir)) {
+    if (claim.pid !== process.pid && claim.ino !== lock?.ino && !processAlive(claim.pid)) await fsp.rm(claim.file, { force: true });
   }
 }
 
-async function createLock(gitdir: string, lock: string): Promise<fsp.FileHandle> {
+/** Takes index.lock by linking `claim` into place; waits a little for a Git program that holds it. Whether it was linked. */
+async function takeLock(gitdir: string, lock: string, claim: string): Promise<boolean> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     try {
-      return await fsp.open(lock, 'wx', 0o644);
+      await fsp.link(claim, lock);
+      return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        // A file system without hard links: the lock is created in place.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+        try {
+          await (await fsp.open(lock, 'wx', 0o644)).close();
+          return false;
+        } catch (created) {
+          if ((created as NodeJS.ErrnoException).code !== 'EEXIST') throw created;
+        }
+      }
     }
     if (await removeOwnStaleLock(gitdir, lock)) continue;
     if (Date.now() > deadline) {
@@ -60,19 +107,33 @@ export class IndexLock {
   private constructor(
     private readonly gitdir: string,
     private readonly handle: fsp.FileHandle,
+    private readonly claim: string,
   ) {}
 
   static async acquire(gitdir: string): Promise<IndexLock> {
-    const handle = await createLock(gitdir, lockPath(gitdir));
+    const lock = lockPath(gitdir);
+    const claim = newClaimFile(gitdir);
+    await fsp.mkdir(claimsFolder(gitdir), { recursive: true });
+    await removeDeadClaims(gitdir);
+    const handle = await fsp.open(claim, 'w', 0o644);
     try {
-      await fsp.mkdir(path.dirname(ownerFile(gitdir)), { recursive: true });
-      await fsp.writeFile(ownerFile(gitdir), JSON.stringify({ pid: process.pid, ino: (await handle.stat()).ino }));
+      if (await takeLock(gitdir, lock, claim)) return new IndexLock(gitdir, handle, claim);
     } catch (error) {
       await handle.close().catch(() => undefined);
-      await fsp.rm(lockPath(gitdir), { force: true });
+      await fsp.rm(claim, { force: true });
       throw error;
     }
-    return new IndexLock(gitdir, handle);
+    // created in place: the claim records the lock's inode, and the lock is written through a handle of its own
+    await handle.close();
+    try {
+      const own = await fsp.open(lock, 'r+');
+      await fsp.writeFile(claim, JSON.stringify({ ino: (await own.stat()).ino }));
+      return new IndexLock(gitdir, own, claim);
+    } catch (error) {
+      await fsp.rm(lock, { force: true });
+      await fsp.rm(claim, { force: true });
+      throw error;
+    }
   }
 
   async commit(content: Buffer): Promise<void> {
@@ -82,14 +143,14 @@ export class IndexLock {
     await this.handle.close();
     await fsp.rename(lockPath(this.gitdir), path.join(this.gitdir, 'index'));
     this.committed = true;
-    await fsp.rm(ownerFile(this.gitdir), { force: true });
+    await fsp.rm(this.claim, { force: true });
   }
 
   async release(): Promise<void> {
     if (this.committed) return;
     await this.handle.close().catch(() => undefined);
     await fsp.rm(lockPath(this.gitdir), { force: true });
-    await fsp.rm(ownerFile(this.gitdir), { force: true });
+    await fsp.rm(this.claim, { force: true });
     this.committed = true;
   }
 }
@@ -119,9 +180,5 @@ export async function replaceIndex(gitdir: string, content: Buffer): Promise<voi
 export async function inspectIndexLock(gitdir: string): Promise<{ modifiedAtMs: number; ownLeftover: boolean } | null> {
   const stat = await fsp.stat(lockPath(gitdir)).catch(() => null);
   if (!stat) return null;
-  const owner = await fsp
-    .readFile(ownerFile(gitdir), 'utf8')
-    .then((text) => JSON.parse(text) as { pid: number; ino: number })
-    .catch(() => null);
-  return { modifiedAtMs: stat.mtimeMs, ownLeftover: owner !== null && owner.ino === stat.ino && !processAlive(owner.pid) };
+  return { modifiedAtMs: stat.mtimeMs, ownLeftover: (await ownLeftover(gitdir, lockPath(gitdir)).catch(() => null)) !== null };
 }
