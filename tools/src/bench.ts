@@ -358,7 +358,9 @@ export async function runBenchmarks(options: { roots: readonly RootName[]; runs:
     const startup = await startupTimes(runs);
     process.stdout.write(
       `start-up: planalign --version ${startup.version.toFixed(3)} s, --help ${startup.help.toFixed(3)} s (node -e 0: ${startup.node.toFixed(3)} s)\n` +
-        (process.env.NODE_EXTRA_CA_CERTS ? 'Commands run without NODE_EXTRA_CA_CERTS, which Node reads at every start and the loopback remote does not need.\n' : '') +
+        (process.env.NODE_EXTRA_CA_CERTS
+          ? 'Commands run without NODE_EXTRA_CA_CERTS, which Node reads at every start and the loopback remote does not need.\n'
+          : '') +
         '\n',
     );
     for (const name of roots) {

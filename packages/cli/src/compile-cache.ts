@@ -11,7 +11,9 @@ import vm from 'node:vm';
  * (`module.enableCompileCache`). On Node 20 the bundle is compiled through `vm.Script` with the
  * cached data of an earlier run; the cache is written after the command ran, so that it holds
  * every function the command compiled, not only the ones compiled up front (which is what
- * packages such as v8-compile-cache store). `NODE_DISABLE_COMPILE_CACHE=1` turns both off.
+ * packages such as v8-compile-cache store), and written again, fuller, when a command it does
+ * not hold yet runs: each command compiles its code once. `NODE_DISABLE_COMPILE_CACHE=1` turns
+ * both off.
  */
 export function runBundle(file: string): void {
   const disabled = !!process.env.NODE_DISABLE_COMPILE_CACHE;
@@ -32,10 +34,12 @@ export function runBundle(file: string): void {
   const bundleModule: { exports: BundleExports; filename: string; id: string } = { exports: {}, filename: file, id: file };
   if (cacheBase) {
     process.once('exit', () => {
-      const level: CacheLevel = bundleModule.exports.ranCommand?.() ? 'command' : 'startup';
-      // A cache made by `--help` lacks the code of every command: the first command run replaces it.
-      if (!cached || script.cachedDataRejected || (level === 'command' && cached.level === 'startup')) {
-        writeQuietly(cacheBase, level, script.createCachedData());
+      const command = bundleModule.exports.commandName?.() ?? null;
+      const known = cached && !script.cachedDataRejected ? cached : null;
+      // A cache holds what the commands it names compiled: one more command makes it fuller.
+      if (!known || (command !== null && !known.commands.includes(command))) {
+        const commands = [...(known?.commands ?? []), ...(command === null ? [] : [command])];
+        writeQuietly(cacheBase, commands.length > 0 ? 'command' : 'startup', commands, script.createCachedData());
       }
     });
   }
@@ -43,24 +47,30 @@ export function runBundle(file: string): void {
   run.call(bundleModule.exports, bundleModule.exports, createRequire(file), bundleModule, file, path.dirname(file));
 }
 
-/** What the bundle tells its loader: whether a command's code was loaded and run. */
+/** What the bundle tells its loader: the command it loaded and ran, if any. */
 interface BundleExports {
-  ranCommand?: () => boolean;
+  commandName?: () => string | null;
 }
 
 /** A cache made by a run that only parsed the command line, or by one that ran a command. */
 type CacheLevel = 'startup' | 'command';
 
 /**
- * The file: a mark, the SHA-1 of V8's data, then the data. V8 checks only the data's header
- * before running it: a file damaged in the middle crashed every command until it was removed.
+ * The file: a mark, a SHA-1 of the rest, the commands whose code it holds (JSON, after its
+ * length), then V8's data. V8 checks only its data's header before running it: a file damaged
+ * in the middle crashed every command until it was removed.
  */
-const MARK = Buffer.from('PSC1');
+const MARK = Buffer.from('PSC2');
 const HASH_LENGTH = 20;
-const digest = (data: Uint8Array) => createHash('sha1').update(data).digest();
+const digest = (...parts: Uint8Array[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha1')).digest();
 
-/** The newest sound cache; a damaged one counts as none (and is written again). */
-function readCache(base: string): { data: Buffer; level: CacheLevel } | null {
+interface Cache {
+  data: Buffer;
+  commands: string[];
+}
+
+/** The newest sound cache; a damaged one, or one of another format, counts as none (and is written again). */
+function readCache(base: string): Cache | null {
   for (const level of ['command', 'startup'] as const) {
     let file: Buffer;
     try {
@@ -68,9 +78,15 @@ function readCache(base: string): { data: Buffer; level: CacheLevel } | null {
     } catch {
       continue;
     }
-    const data = file.subarray(MARK.length + HASH_LENGTH);
-    const sound = file.subarray(0, MARK.length).equals(MARK) && file.subarray(MARK.length, MARK.length + HASH_LENGTH).equals(digest(data));
-    return sound ? { data, level } : null;
+    const rest = file.subarray(MARK.length + HASH_LENGTH);
+    if (!file.subarray(0, MARK.length).equals(MARK) || !file.subarray(MARK.length, MARK.length + HASH_LENGTH).equals(digest(rest)) || rest.length < 4)
+      return null;
+    const namesEnd = 4 + rest.readUInt32BE(0);
+    try {
+      return { commands: JSON.parse(rest.toString('utf8', 4, namesEnd)) as string[], data: rest.subarray(namesEnd) };
+    } catch {
+      return null;
+    }
   }
   return null;
 }
@@ -103,11 +119,14 @@ function userCacheDir(): string {
  * Written whole or not at all (two commands may write it at once), in place of the caches of
  * earlier builds; a cache that cannot be written only makes the next start slower.
  */
-function writeQuietly(base: string, level: CacheLevel, data: Buffer): void {
+function writeQuietly(base: string, level: CacheLevel, commands: string[], data: Buffer): void {
   const file = `${base}-${level}.v8`;
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, Buffer.concat([MARK, digest(data), data]), { mode: 0o600 });
+    const names = Buffer.from(JSON.stringify(commands));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(names.length);
+    fs.writeFileSync(temporary, Buffer.concat([MARK, digest(length, names, data), length, names, data]), { mode: 0o600 });
     fs.renameSync(temporary, file);
     const [dir, thisBuild] = [path.dirname(base), path.basename(base)];
     const bundle = thisBuild.slice(0, thisBuild.indexOf('-'));

@@ -11,10 +11,13 @@ function reportUsageAsJson(argv: string[], message: string): void {
   process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
 }
 
-let commandRan = false;
+let commandRun: string | null = null;
 
-/** Whether this run loaded and ran a command (bin/planalign.cjs keeps V8's cache of that code). */
-export const ranCommand = () => commandRan;
+/**
+ * The command this run loaded and ran ("sync status"), null for none (`--help`): bin/planalign.cjs
+ * keeps V8's cache of the code each command compiled.
+ */
+export const commandName = () => commandRun;
 
 /**
  * The command line's entry. Parsing, `--help` and `--version` load only the commands'
@@ -31,11 +34,17 @@ async function main(argv: string[]): Promise<number> {
   }
   let exitCode: number = EXIT_CODES.ok;
   let globals: GlobalOptions = {};
+  let named = '';
   const program = buildProgram(async (run: CommandRun) => {
     globals = program.opts<GlobalOptions>();
     const { runCommand } = await import('./run.js');
-    commandRan = true;
+    commandRun = named;
     exitCode = await runCommand(run, globals);
+  });
+  program.hook('preAction', (_program, command) => {
+    const names: string[] = [];
+    for (let at: typeof command | null = command; at && at !== program; at = at.parent) names.unshift(at.name());
+    named = names.join(' ');
   });
   try {
     await program.parseAsync(argv);
