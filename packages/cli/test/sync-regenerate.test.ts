@@ -87,7 +87,8 @@ describe('planalign sync regenerate', () => {
     const overview = (await runJson(['--root', machineB, 'sync', 'jobs'])).body;
     const scenarioId = overview.missing.find((m: { workspace_id: string }) => m.workspace_id === workspaceId).scenario_id;
     const scenarioName = (await readJson(path.join(machineB, workspaceId, 'scenarios', scenarioId, 'scenario.json'))).name;
-    const changesBefore = (await runJson(['--root', machineB, 'sync', 'status', '--offline'])).body.local_changes;
+    const before = (await runJson(['--root', machineB, 'sync', 'status', '--offline'])).body;
+    const changesBefore = before.local_changes;
     const workspaceName = (await readJson(path.join(machineB, workspaceId, 'workspace.json'))).name;
     const result = await runJson(['--root', machineB, 'sync', 'regenerate', workspaceName, scenarioName]);
     expect(result.code, JSON.stringify(result.body)).toBe(0);
@@ -103,8 +104,11 @@ describe('planalign sync regenerate', () => {
     // one at a time: each started after the previous one finished
     const spans = done.map((j) => [Date.parse(j.started_at!), Date.parse(j.finished_at!)]).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i += 1) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
-    // the rebuilt results are never synced
-    expect((await runJson(['--root', machineB, 'sync', 'status', '--offline'])).body.local_changes).toBe(changesBefore);
+    // the rebuilt results are never synced, and status no longer counts them missing (their folders changed since its last scan)
+    const after = (await runJson(['--root', machineB, 'sync', 'status', '--offline'])).body;
+    expect(after.local_changes).toBe(changesBefore);
+    expect(after.missing_results).toBe(before.missing_results - done.length);
+    expect(after.missing_results).toBe((await runJson(['--root', machineB, 'sync', 'jobs'])).body.missing.length);
   });
 
   it('marks a failing job failed with its log and exit status, leaving no partial database', async () => {

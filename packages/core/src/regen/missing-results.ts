@@ -4,9 +4,11 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { MissingResult } from '../models/regen.js';
 import { stateDir } from '../state/state-dir.js';
 import type { FileStat, ScannedFile } from '../workspace/file-scan.js';
+import { DATABASE_FILE } from '../workspace/paths.js';
+
+export { DATABASE_FILE };
 import { NameBook } from '../workspace/names.js';
 
-export const DATABASE_FILE = 'simulation.duckdb';
 const FINISHED = new Set(['completed']);
 
 const folders = (dir: string) => {
@@ -112,7 +114,10 @@ function* missingRuns(root: string, cache: RunFactsCache, only: { workspaceId?: 
     const scenariosDir = path.join(root, workspaceId, 'scenarios');
     for (const scenarioId of only.scenarioId ? [only.scenarioId] : folders(scenariosDir)) {
       const runIds = folders(path.join(scenariosDir, scenarioId, 'runs'));
-      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir) => ({ hasConfig: existsSync(path.join(runDir, 'config.yaml')) }));
+      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir) => ({
+        hasConfig: existsSync(path.join(runDir, 'config.yaml')),
+        hasResults: existsSync(path.join(runDir, DATABASE_FILE)),
+      }));
     }
   }
 }
@@ -124,7 +129,7 @@ const RUN_METADATA = /^([^/.][^/]*)\/scenarios\/([^/.][^/]*)\/runs\/([^/.][^/]*)
  * missingRuns from the synced files a scan found (a status has them): runs are the metadata
  * files it listed, their config and stat data come from it, and only the database is looked for.
  */
-function* missingRunsInScan(root: string, cache: RunFactsCache, synced: ReadonlyMap<string, ScannedFile>): Generator<MissingRun> {
+function* missingRunsInScan(root: string, cache: RunFactsCache, synced: ReadonlyMap<string, ScannedFile>, noted?: ReadonlySet<string>): Generator<MissingRun> {
   const byScenario = new Map<string, { workspaceId: string; scenarioId: string; runIds: string[] }>();
   for (const file of synced.keys()) {
     const match = RUN_METADATA.exec(file);
@@ -136,8 +141,10 @@ function* missingRunsInScan(root: string, cache: RunFactsCache, synced: Readonly
     byScenario.set(key, scenario);
   }
   for (const { workspaceId, scenarioId, runIds } of byScenario.values()) {
-    yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (_runDir, runPath) => ({
+    yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir, runPath) => ({
       hasConfig: synced.has(`${runPath}/config.yaml`),
+      // the scan's listing of the run's folder says whether the results are there: no stat per run
+      hasResults: noted ? noted.has(`${runPath}/${DATABASE_FILE}`) : existsSync(path.join(runDir, DATABASE_FILE)),
       metadataStat: synced.get(`${runPath}/run_metadata.json`)?.stat,
     }));
   }
@@ -150,17 +157,17 @@ function missingOfScenario(
   workspaceId: string,
   scenarioId: string,
   runIds: string[],
-  lookUp: (runDir: string, runPath: string) => { hasConfig: boolean; metadataStat?: FileStat },
+  lookUp: (runDir: string, runPath: string) => { hasConfig: boolean; hasResults: boolean; metadataStat?: FileStat },
 ): MissingRun[] {
   if (runIds.length === 0) return [];
   const scenarioDir = path.join(root, workspaceId, 'scenarios', scenarioId);
   const found: MissingRun[] = [];
   let current: unknown;
   for (const runId of runIds) {
-    const runDir = path.join(scenarioDir, 'runs', runId);
+    const runDir = `${scenarioDir}${path.sep}runs${path.sep}${runId}`;
     const runPath = `${workspaceId}/scenarios/${scenarioId}/runs/${runId}`;
-    const { hasConfig, metadataStat } = lookUp(runDir, runPath);
-    if (!hasConfig || existsSync(path.join(runDir, DATABASE_FILE))) continue;
+    const { hasConfig, hasResults, metadataStat } = lookUp(runDir, runPath);
+    if (!hasConfig || hasResults) continue;
     const facts = cache.read(runDir, `${workspaceId}/${scenarioId}/${runId}`, metadataStat);
     if (!facts?.completed) continue;
     current ??= readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
@@ -173,17 +180,18 @@ function missingOfScenario(
 /**
  * How many completed runs of each workspace have no results here (no names read: for status):
  * of every workspace, or of the workspaces named; from the synced files a scan of the whole
- * root found (a status has them), runs are found without listing folders again.
+ * root found (a status has them), runs are found without listing folders again, and their
+ * results by what the scan noted in their folders.
  */
 export async function countMissingResults(
   root: string,
-  from: { workspaceIds: string[] } | { synced: ReadonlyMap<string, ScannedFile> } | Record<string, never> = {},
+  from: { workspaceIds: string[] } | { synced: ReadonlyMap<string, ScannedFile>; noted?: ReadonlySet<string> } | Record<string, never> = {},
 ): Promise<Map<string, number>> {
   const cache = cacheFor(root);
   const counts = new Map<string, number>();
   const runs =
     'synced' in from
-      ? [missingRunsInScan(root, cache, from.synced)]
+      ? [missingRunsInScan(root, cache, from.synced, from.noted)]
       : ('workspaceIds' in from ? from.workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]).map((only) => missingRuns(root, cache, only));
   for (const found of runs) {
     for (const run of found) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);

@@ -199,7 +199,9 @@ async function gatherStatus(
   }
   // Workspaces known only on the remote are listed too, as pull available.
   const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
-  const missingByWorkspace = context.live ? await context.live.countMissingResults() : await countMissingResults(root, { synced: scan.files });
+  const missingByWorkspace = context.live
+    ? await context.live.countMissingResults()
+    : await countMissingResults(root, { synced: scan.files, noted: scan.noted });
   const workspaces: WorkspaceSyncState[] = [];
   for (const id of allIds.sort()) {
     const counts = perWorkspace.get(id) ?? { scenarios: new Set<string>(), runs: 0 };

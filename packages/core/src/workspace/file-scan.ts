@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { SyncRules } from '../ignore/sync-rules.js';
+import { DATABASE_FILE } from './paths.js';
 import type { FolderListing, ScanCache } from './scan-cache.js';
 import type { SkippedFile } from '../models/results.js';
 
@@ -22,6 +23,11 @@ export interface ScannedFile {
 
 export interface ScanResult {
   files: Map<string, ScannedFile>;
+  /**
+   * root-relative paths of the NOTED_FILES found: present, neither synced nor read. Absent
+   * where a view of the root does not keep them (ask the file system then).
+   */
+  noted?: Set<string>;
   /** Files that match the sync rules but are left out (symbolic links, too large). */
   skipped: SkippedFile[];
   /**
@@ -77,12 +83,13 @@ const NOT_UTF8_NAME = 'its name is not valid UTF-8 text: rename it to sync it';
 export async function scanSyncedFiles(root: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<ScanResult> {
   const found = await walkSyncedFiles(root, '', rules, maxFileBytes, cache);
   cache?.retainOnly(found.folders);
-  return { files: found.files, skipped: found.skipped, covers: coveredBy(rules) };
+  return { files: found.files, noted: found.noted, skipped: found.skipped, covers: coveredBy(rules) };
 }
 
 /** What a walk of one folder and everything under it found, and the folders it entered. */
 export interface WalkResult {
   files: Map<string, ScannedFile>;
+  noted: Set<string>;
   skipped: SkippedFile[];
   folders: Set<string>;
 }
@@ -90,6 +97,7 @@ export interface WalkResult {
 /** The walk of scanSyncedFiles, from `start` (root-relative; '' for the root itself). */
 export async function walkSyncedFiles(root: string, start: string, rules: SyncRules, maxFileBytes: number, cache?: ScanCache): Promise<WalkResult> {
   const files = new Map<string, ScannedFile>();
+  const noted = new Set<string>();
   const skipped: SkippedFile[] = [];
   const folders: string[] = [start];
   const seen = new Set<string>();
@@ -114,6 +122,7 @@ export async function walkSyncedFiles(root: string, start: string, rules: SyncRu
     for (const name of listing.links) {
       skipped.push({ path: folder ? `${folder}/${name}` : name, reason: SYMLINK_REASON });
     }
+    for (const name of listing.noted) noted.add(folder ? `${folder}/${name}` : name);
     for (const name of listing.files) {
       const relative = folder ? `${folder}/${name}` : name;
       if (name.includes(UNDECODABLE)) {
@@ -128,8 +137,14 @@ export async function walkSyncedFiles(root: string, start: string, rules: SyncRu
       else files.set(relative, { path: relative, stat: toFileStat(stat) });
     }
   }
-  return { files, skipped, folders: seen };
+  return { files, noted, skipped, folders: seen };
 }
+
+/**
+ * Files the scan notes when a listing shows them, though sync never carries them: whether a
+ * run's results are here, which a status counts, without a stat per run.
+ */
+const NOTED_FILES: ReadonlySet<string> = new Set([DATABASE_FILE]);
 
 export const SYMLINK_REASON = 'symbolic link: never followed or synced';
 
@@ -160,7 +175,7 @@ function listFolder(rootPrefix: string, folder: string, rules: SyncRules, cache?
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw error;
   }
-  const listing: FolderListing = { folders: [], files: [], links: [] };
+  const listing: FolderListing = { folders: [], files: [], links: [], noted: [] };
   for (const dirent of dirents) {
     const relative = folder ? `${folder}/${dirent.name}` : dirent.name;
     if (folder === '' && dirent.name === '.git') continue;
@@ -170,6 +185,8 @@ function listFolder(rootPrefix: string, folder: string, rules: SyncRules, cache?
       if (rules.syncsFile(relative)) listing.links.push(dirent.name);
     } else if (dirent.isFile() && rules.syncsFile(relative)) {
       listing.files.push(dirent.name);
+    } else if (NOTED_FILES.has(dirent.name)) {
+      listing.noted.push(dirent.name);
     }
   }
   if (stat) cache!.set(folder, stat.mtimeNs, Number(stat.ino), listing);

@@ -1,3 +1,6 @@
+/** A run's results, written by PlanAlign beside its synced files and never synced (too large). */
+export const DATABASE_FILE = 'simulation.duckdb';
+
 /** Where a synced path sits in PlanAlign's tree. */
 export interface PathPlace {
   workspaceId: string | null;

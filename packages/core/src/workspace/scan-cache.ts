@@ -13,12 +13,17 @@ export interface FolderListing {
   folders: string[];
   files: string[];
   links: string[];
+  /** files sync never carries whose presence matters (NOTED_FILES): a run's results */
+  noted: string[];
 }
 
 interface StoredListing extends FolderListing {
   mtimeNs: string;
   ino: number;
 }
+
+/** What a listing holds: a cache of another form is dropped (2: with the noted files). */
+const LISTING_FORMAT = 'listing-2';
 
 /** Same reasoning as for files: a folder changed within this window of the save may have changed again unseen. */
 const RACY_WINDOW_NS = 50_000_000n;
@@ -34,7 +39,9 @@ export class ScanCache {
   ) {}
 
   static rulesKeyOf(...parts: string[]): string {
-    return createHash('sha1').update(parts.join('\0')).digest('hex');
+    return createHash('sha1')
+      .update([LISTING_FORMAT, ...parts].join('\0'))
+      .digest('hex');
   }
 
   static async load(gitdir: string, rulesKey: string): Promise<ScanCache> {
