@@ -341,6 +341,35 @@ describe('SyncService', () => {
     expect((await machineB.status({ offline: true })).remote).toEqual({ workspaces: 1, scenarios: 1, runs: 1 });
   });
 
+  it('fresher stat data of a few files is not worth rewriting a large index for; of many it is, and native git agrees throughout', async () => {
+    repos += 1;
+    const url = await server.createRepo(`sync-${repos}`);
+    const root = await machineRoot('stats');
+    const scenarios = Array.from({ length: 150 }, (_, i) => ({ id: `scenario-${String(i).padStart(3, '0')}`, name: `Scenario ${i}` }));
+    await writeWorkspace(root, { id: WS, name: 'Many Scenarios', scenarios });
+    const machine = new SyncService(root);
+    await machine.init({ remote: url, author: { name: 'Ana Lima', email: 'ana@example.com' } });
+    await machine.push();
+    const gitdir = path.join(root, '.git');
+    const indexBytes = () => fsp.readFile(path.join(gitdir, 'index'));
+    // same bytes, newer times: the files are read again and found unchanged
+    const touch = async (count: number) => {
+      const later = new Date(Date.now() + 5_000);
+      for (const scenario of scenarios.slice(0, count)) await fsp.utimes(path.join(root, scenarioPath(WS, scenario.id)), later, later);
+    };
+    const before = await indexBytes();
+    await touch(1);
+    expect(await machine.status({ offline: true })).toMatchObject({ local_changes: 0 });
+    expect((await indexBytes()).equals(before)).toBe(true);
+    expect(gitLocal(gitdir, ['--work-tree', root, 'status', '--porcelain'])).toBe('');
+    await touch(10);
+    expect(await machine.status({ offline: true })).toMatchObject({ local_changes: 0 });
+    expect((await indexBytes()).equals(before)).toBe(false);
+    // the rewritten index holds the touched files' new stat data: git finds nothing to re-read
+    expect(gitLocal(gitdir, ['--work-tree', root, 'diff-files', '--name-only'])).toBe('');
+    expect(gitLocal(gitdir, ['--work-tree', root, 'status', '--porcelain'])).toBe('');
+  });
+
   it('disconnect forgets the remote and the settings, keeps every file and the history, and leaves the remote alone', async () => {
     const { url, bare, b, machineB } = await twoMachinesInSync();
     const before = await syncedFiles(b);

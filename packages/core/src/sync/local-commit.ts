@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeIndex, type GitIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import type { ObjectSink } from '../git/objects.js';
-import { byPath, editTimeOf, holdBack, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
+import { byPath, editTimeOf, holdBack, refreshWorthWriting, stageWorkingTree, treeEditsOf, type FileChange, type Snapshot } from './stage.js';
 import { editTree } from '../git/tree-edit.js';
 import { readIndexOrCommit, type LoadedIndex } from '../git/work-index.js';
 import { carryIndexRecord, stagedByGit, type StagedByGit } from './staged-by-git.js';
@@ -141,7 +141,7 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
   // The index is written after the branch moves, so an index that matches the files also
   // matches HEAD: no change found means nothing to commit.
   if (head && snapshot.changes.length === 0) {
-    if (snapshot.refreshed > 0)
+    if (refreshWorthWriting(snapshot))
       await carryIndexRecord(repo.gitdir, index, head, await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock), head);
     return { commit: null, changes: [], summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
   }

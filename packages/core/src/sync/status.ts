@@ -29,6 +29,7 @@ import { commitsSinceExchange, teamRefs } from './team-remote.js';
 import { describeRemotes } from './remotes.js';
 import { unknownSettingWarning } from './messages.js';
 import { carryIndexRecord } from './staged-by-git.js';
+import { refreshWorthWriting } from './stage.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -116,7 +117,7 @@ async function gatherStatus(
   if (locked) await look.save();
   const snapshot = await stagedWork(context, look, lines);
   // A native merge in progress keeps its index: its conflict stages are git's to settle.
-  if (locked && snapshot.refreshed > 0 && index.unmerged.length === 0) {
+  if (locked && refreshWorthWriting(snapshot) && index.unmerged.length === 0) {
     // Only a cache for the next scan: a Git program holding the index is left to it.
     const written = await writeIndex(repo.gitdir, snapshot.refreshedIndex.values(), index.version).catch((error: unknown) => {
       if (!(error instanceof SyncBusyError)) throw error;
