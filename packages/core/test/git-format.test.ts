@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readIndex, UnreadableIndexError, writeIndex } from '../src/git/index-file.js';
+import { parseIndex, readIndex, UnreadableIndexError, writeIndex, type IndexEntry } from '../src/git/index-file.js';
 import { editTree } from '../src/git/tree-edit.js';
 import { GitRepository } from '../src/git/repository.js';
 import { readIndexOrCommit } from '../src/git/work-index.js';
@@ -79,6 +79,30 @@ describe('Git formats written directly', () => {
     expect(git(root, 'ls-files', '-s')).toBe(stagedNative);
     // Worktree and index agree: the stat data written here is what native git expects.
     expect(git(root, 'diff', '--name-only')).toBe('');
+  });
+
+  it('an index read back right after it was written is what parsing its bytes gives, whatever its entries held', async () => {
+    const root = await repoWithFiles(FILES);
+    const gitdir = path.join(root, '.git');
+    git(root, 'add', '-A');
+    const native = await readIndex(gitdir);
+    const variants: IndexEntry[][] = [
+      [...native.entries.values()],
+      // numbers wider than the index's 32 bits, and a time past 2106: stored wrapped
+      [...native.entries.values()].map((entry, i) => (i === 0 ? { ...entry, ino: 2 ** 40 + 7, mtimeNs: 5_000_000_000n * 1_000_000_000n } : entry)),
+    ];
+    for (const entries of variants) {
+      await writeIndex(gitdir, entries.reverse());
+      const read = await readIndex(gitdir);
+      const parsed = parseIndex(await fsp.readFile(path.join(gitdir, 'index')));
+      expect([...read.entries.entries()]).toEqual([...parsed.entries.entries()]);
+      expect({ version: read.version, checksum: read.checksum, unmerged: read.unmerged }).toEqual({
+        version: parsed.version,
+        checksum: parsed.checksum,
+        unmerged: [],
+      });
+    }
+    expect(git(root, 'ls-files', '-s')).toContain('workspace.json');
   });
 
   it("packs written here pass native git's verify-pack and fsck, and hold what was put in", async () => {

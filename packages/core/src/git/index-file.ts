@@ -271,6 +271,11 @@ function sharedPrefixLength(a: Buffer, b: Buffer): number {
  * carries skip-worktree or intent-to-add, as git does). No extensions: git rebuilds its caches.
  */
 export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion = 2): Buffer {
+  return encodeIndex(entries, preferredVersion).content;
+}
+
+/** serializeIndex, with the entries in the order it wrote them. */
+function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): { content: Buffer; sorted: IndexEntry[] } {
   const sorted = sortedByPathBytes(entries);
   const needsExtended = sorted.some(({ entry }) => entry.skipWorktree || entry.intentToAdd);
   const version = preferredVersion === 4 ? 4 : needsExtended ? 3 : 2;
@@ -326,7 +331,7 @@ export function serializeIndex(entries: Iterable<IndexEntry>, preferredVersion =
     }
   }
   createHash('sha1').update(output.subarray(0, bodyLength)).digest().copy(output, bodyLength);
-  return output;
+  return { content: output, sorted: sorted.map(({ entry }) => entry) };
 }
 
 /** A time as the index stores it (see wrapTimeNs): seconds, then nanoseconds. */
@@ -342,10 +347,37 @@ function writeTime(output: Buffer, offset: number, ns: bigint): void {
  */
 /** Returns the written index's checksum (see GitIndex.checksum). */
 export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2, lock?: IndexLock): Promise<string> {
-  const content = serializeIndex(entries, version);
+  const { content, sorted: written } = encodeIndex(entries, version);
   if (lock) await lock.commit(content);
   else await replaceIndex(gitdir, content);
-  return content.subarray(content.length - 20).toString('hex');
+  const checksum = content.toString('hex', content.length - 20);
+  // The next read of this index (a push counting what it synced, say) need not parse it again.
+  if (written.every(inStoredForm)) {
+    lastParsed = {
+      file: indexPath(gitdir),
+      size: content.length,
+      checksum,
+      index: { entries: new Map(written.map((entry) => [entry.path, entry])), version: content.readUInt32BE(4), unmerged: [], checksum },
+    };
+  }
+  return checksum;
+}
+
+const STORED_TIME_LIMIT = U32N * NS;
+
+/** Whether an entry reads back from the index exactly as it is: its numbers fit their 32 bits, its times need no wrapping. */
+function inStoredForm(entry: IndexEntry): boolean {
+  return (
+    entry.size < U32 &&
+    entry.ino < U32 &&
+    entry.dev < U32 &&
+    entry.uid < U32 &&
+    entry.gid < U32 &&
+    entry.mtimeNs >= 0n &&
+    entry.mtimeNs < STORED_TIME_LIMIT &&
+    entry.ctimeNs >= 0n &&
+    entry.ctimeNs < STORED_TIME_LIMIT
+  );
 }
 
 /** An entry with no stat data: the next scan reads the file and compares it for itself. */
