@@ -203,8 +203,13 @@ describe('errors in the dashboard, once, in plain words, with a way out', () => 
     for (const count of await page.locator('.tabs .count').all()) expect(await inView(count)).toBe(true);
     await expect.poll(() => page.locator('[data-job-status="queued"], [data-job-status="running"]').count(), { timeout: 60_000 }).toBe(0);
     for (const log of await page.getByTestId('job').getByRole('button', { name: 'Log' }).all()) {
-      await log.scrollIntoViewIfNeeded();
-      expect(await inView(log)).toBe(true);
+      // the list refreshes every 2 s and may move under a scroll: scrolled to again until it stays in view
+      await expect
+        .poll(async () => {
+          await log.scrollIntoViewIfNeeded();
+          return inView(log);
+        })
+        .toBe(true);
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await screenshot(page, 'errors-narrow-results');
