@@ -73,6 +73,31 @@ describe('structural merge of YAML', () => {
     expect(result.content).toContain('# first year');
   });
 
+  it("keeps the comments both sides added: notes at the end, above a key the other side changed, on the same line as git's merge would clash", () => {
+    const bothAppend = mergeStructured('config.yaml', base, `${base}# note from A\n`, `${base}# note from B\n`, 'ours')!;
+    expect(bothAppend).toMatchObject({ conflicts: [], dropped: [] });
+    expect(bothAppend.content).toBe(`${base}# note from A\n# note from B\n`);
+
+    const ours = base.replace('workforce:', '# why growth is low\nworkforce:');
+    const theirs = base.replace('end_year: 2029', 'end_year: 2031');
+    const aboveAKey = mergeStructured('config.yaml', base, ours, theirs, 'ours')!;
+    expect(aboveAKey).toMatchObject({ conflicts: [], dropped: [] });
+    expect(aboveAKey.content).toContain('# why growth is low');
+    expect(parseYaml(aboveAKey.content)).toEqual({ simulation: { start_year: 2025, end_year: 2031 }, workforce: { growth: 0.03 } });
+  });
+
+  it('names the side whose comments a merge by key could not carry, for the caller to keep it whole', () => {
+    // both sides edit one line: one its comment, the other its value
+    const commented = base.replace('  start_year: 2025  # first year', '  start_year: 2025  # first year of the plan');
+    const changed = base.replace('  start_year: 2025  # first year', '  start_year: 2026  # first year');
+    const localComment = mergeStructured('config.yaml', base, commented, changed, 'ours')!;
+    expect(localComment).toMatchObject({ conflicts: [], dropped: [] });
+    expect(localComment.content).toContain('start_year: 2026 # first year of the plan');
+    const remoteComment = mergeStructured('config.yaml', base, changed, commented, 'ours')!;
+    expect(remoteComment).toMatchObject({ conflicts: [], dropped: ['theirs'] });
+    expect(parseYaml(remoteComment.content).simulation.start_year).toBe(2026);
+  });
+
   it('reports a key changed differently on both sides', () => {
     const result = mergeStructured('config.yaml', base, base.replace('0.03', '0.04'), base.replace('0.03', '0.06'), 'theirs')!;
     expect(result.conflicts.map((c) => c.path)).toEqual([['workforce', 'growth']]);

@@ -370,6 +370,32 @@ describe('SyncService', () => {
     expect(gitLocal(gitdir, ['--work-tree', root, 'status', '--porcelain'])).toBe('');
   });
 
+  it('comments both machines add to a YAML file reach the remote; one a merge cannot carry is kept whole in a backup', async () => {
+    const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
+    const CONFIG = `${WS}/base_config.yaml`;
+    const config = async (root: string) => fsp.readFile(path.join(root, CONFIG), 'utf8');
+    await fsp.appendFile(path.join(a, CONFIG), '# note from A\n');
+    await machineA.push();
+    await fsp.appendFile(path.join(b, CONFIG), '# note from B\n');
+    const push = await machineB.push();
+    expect(push.resolved_conflicts).toMatchObject([{ path: CONFIG, winner: 'merged', backup: null }]);
+    // the merging machine's lines first, as git's union merge puts them
+    expect(remoteFile(bare, CONFIG)).toContain('# note from B\n# note from A\n');
+    await machineA.pull();
+    expect(await config(a)).toBe(await config(b));
+
+    // A edits a comment, B a value on the same line: B's merge keeps A's file whole in a backup
+    await fsp.writeFile(path.join(a, CONFIG), (await config(a)).replace('start_year: 2026', 'start_year: 2026 # the first plan year'));
+    await machineA.push();
+    await fsp.writeFile(path.join(b, CONFIG), (await config(b)).replace('start_year: 2026', 'start_year: 2027'));
+    const merged = await machineB.push();
+    expect(merged.resolved_conflicts).toMatchObject([{ path: CONFIG, winner: 'merged', backup: expect.any(String) }]);
+    const kept = await fsp.readFile(path.join(b, '.planalign-sync-backups', merged.resolved_conflicts[0].backup!, CONFIG), 'utf8');
+    expect(kept).toContain('# the first plan year');
+    expect(remoteFile(bare, CONFIG)).toContain('start_year: 2027');
+    expectFsckClean(bare);
+  });
+
   it('disconnect forgets the remote and the settings, keeps every file and the history, and leaves the remote alone', async () => {
     const { url, bare, b, machineB } = await twoMachinesInSync();
     const before = await syncedFiles(b);

@@ -4,7 +4,7 @@ import type { ResolvedConflict } from '../models/results.js';
 import { writeLooseObject } from '../git/objects.js';
 import { saveBackup } from './backups.js';
 import type { FileDecision } from './open-conflicts.js';
-import { isStructurallyMergeable, keyName, mergeStructured } from './structural-merge.js';
+import { isStructurallyMergeable, keyName, mergeStructured, type StructuralMergeResult } from './structural-merge.js';
 import type { ConflictResolver, FileConflict } from './three-way-merge.js';
 
 export interface SideInfo {
@@ -46,6 +46,23 @@ export function createStrategyResolver(options: {
           commit: localWins ? theirs.commit : ours.commit,
         });
   const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
+  /** A merge by key that could not carry a side's comments keeps that side whole in a backup; the first one's id. */
+  const keepDropped = async (conflict: FileConflict, merged: StructuralMergeResult): Promise<string | null> => {
+    let first: string | null = null;
+    for (const side of merged.dropped) {
+      const local = side === 'ours';
+      const record = options.dryRun
+        ? { id: null }
+        : await saveBackup(repo.root, conflict.path, await repo.readBlob((local ? conflict.ours : conflict.theirs)!), {
+            side: local ? 'local' : 'remote',
+            reason: 'its comments could not be carried into the merge',
+            strategy: 'structural-merge',
+            commit: local ? ours.commit : theirs.commit,
+          });
+      first ??= record.id;
+    }
+    return first;
+  };
   /**
    * The user's choice. JSON and YAML are merged by key, each setting changed on both sides
    * taking the side chosen for it, so what either side changed elsewhere in the file stays.
@@ -59,7 +76,7 @@ export function createStrategyResolver(options: {
         )
       : null;
     if (merged && merged.conflicts.length === 0) {
-      resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: null, keys: [] });
+      resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged), keys: [] });
       return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
     }
     if (!merged) {
@@ -111,7 +128,7 @@ export function createStrategyResolver(options: {
         localPreferred ? 'ours' : 'theirs',
       );
       if (merged && merged.conflicts.length === 0) {
-        resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: null, keys: [] });
+        resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged), keys: [] });
         return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
       }
       if (merged && strategy !== 'ask-user') {

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { diff3Merge } from 'node-diff3';
 import { isMap, parseDocument, type Document } from 'yaml';
 
 /**
@@ -24,9 +25,14 @@ export interface KeyConflict {
 export type Prefer = 'ours' | 'theirs' | ((path: KeyPath) => 'ours' | 'theirs');
 
 export interface StructuralMergeResult {
-  /** the merged file, formatted like the local one; with conflicts, each takes `prefer`'s value */
+  /**
+   * the merged file: for YAML, both sides' lines where a line merge gives the values merged by
+   * key, else formatted like the local one; with conflicts, each takes `prefer`'s value
+   */
   content: string;
   conflicts: KeyConflict[];
+  /** the sides whose comments the merged file does not carry (YAML): the caller keeps them in a backup */
+  dropped: ('ours' | 'theirs')[];
 }
 
 const MISSING = Symbol('missing');
@@ -91,7 +97,7 @@ export function formatJsonLike(like: string, value: unknown): string {
 function mergeJson(base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult {
   const conflicts: KeyConflict[] = [];
   const merged = mergeValues(base === null ? MISSING : JSON.parse(base), JSON.parse(ours), JSON.parse(theirs), prefer, [], conflicts);
-  return { content: formatJsonLike(ours, merged), conflicts };
+  return { content: formatJsonLike(ours, merged), conflicts, dropped: [] };
 }
 
 /** Applies a merged value to the local YAML document, touching only the keys that changed, so comments and layout survive. */
@@ -117,8 +123,50 @@ function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Pr
   const conflicts: KeyConflict[] = [];
   const current = local.toJS();
   const merged = mergeValues(base === null ? MISSING : parse(base), current, parse(theirs), prefer, [], conflicts);
+  // Both sides' lines, comments and layout, when a line merge gives exactly the values merged by key.
+  const byLine = base === null ? null : lineMerge(base, ours, theirs);
+  if (byLine !== null && conflicts.length === 0 && sameValues(byLine, merged)) return { content: byLine, conflicts, dropped: [] };
   applyToDocument(local, [], current, merged);
-  return { content: local.toString(), conflicts };
+  const content = local.toString();
+  const dropped = (['ours', 'theirs'] as const).filter((side) => commentsLost(base, side === 'ours' ? ours : theirs, content));
+  return { content, conflicts, dropped };
+}
+
+/**
+ * The three-way merge of the lines of a YAML file, as git's; where both sides added or changed
+ * the same place, both sides' lines are kept (ours first), and the caller keeps the result only
+ * when its values are the ones merged by key. Null when the text cannot be read line by line.
+ */
+function lineMerge(base: string, ours: string, theirs: string): string | null {
+  const lines = (text: string) => text.split('\n');
+  const regions = diff3Merge(lines(ours), lines(base), lines(theirs), { excludeFalseConflicts: true });
+  const out: string[] = [];
+  for (const region of regions) {
+    if (region.ok) out.push(...region.ok);
+    else if (region.conflict) out.push(...region.conflict.a, ...region.conflict.b.filter((line) => !region.conflict!.a.includes(line)));
+  }
+  return out.join('\n');
+}
+
+function sameValues(text: string, merged: unknown): boolean {
+  const document = parseDocument(text);
+  return document.errors.length === 0 && isDeepStrictEqual(document.toJS(), merged);
+}
+
+/** Whether comments a side added since the base are missing from the merged text. */
+function commentsLost(base: string | null, side: string, merged: string): boolean {
+  const before = new Set(base === null ? [] : commentsOf(base));
+  return commentsOf(side).some((comment) => !before.has(comment) && !merged.includes(comment));
+}
+
+/** The comments of a YAML text, roughly: what follows a `#` that starts a line or follows a space. */
+function commentsOf(text: string): string[] {
+  const comments: string[] = [];
+  for (const line of text.split('\n')) {
+    const at = line.search(/(^|\s)#/);
+    if (at >= 0) comments.push(line.slice(line.indexOf('#', at)).trim());
+  }
+  return comments;
 }
 
 export function isStructurallyMergeable(filePath: string): boolean {
