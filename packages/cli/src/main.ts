@@ -62,6 +62,14 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+// A reader that stops early (`planalign sync jobs | head`) closes the pipe: what is left to print
+// goes nowhere, and the command itself runs to its end (a sync is never cut short by it).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 main(process.argv).then(
   (exitCode) => {
     process.exitCode = exitCode;
