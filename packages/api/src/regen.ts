@@ -1,6 +1,9 @@
 import { RegenRunner, RegenService, redactUrl } from '@planalign/sync-core';
 import type { OperationRunner } from './operations.js';
 
+/** How often the server looks for queued jobs no runner works through. */
+const QUEUE_CHECK_MS = 5_000;
+
 /**
  * The server's regeneration runner: it works through the root's queue (jobs added here or by
  * `planalign sync regenerate --detach`) and reports each job's progress as server-sent events.
@@ -10,6 +13,7 @@ export class RegenSupervisor {
   readonly service: RegenService;
   private readonly runner: RegenRunner;
   private retry: NodeJS.Timeout | null = null;
+  private watch: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(operations: OperationRunner) {
@@ -35,15 +39,27 @@ export class RegenSupervisor {
     }, 5_000);
   }
 
-  /** After a restart: jobs left queued or interrupted are taken up again. */
+  /**
+   * After a restart: jobs left queued or interrupted are taken up again. And from then on, now
+   * and then: jobs queued by `sync regenerate --detach`, or left by a runner that was killed,
+   * are worked through here.
+   */
   async resume(): Promise<void> {
-    const jobs = await this.service.store.list();
+    await this.takeUpQueue();
+    this.watch ??= setInterval(() => void this.takeUpQueue(), QUEUE_CHECK_MS);
+    this.watch.unref();
+  }
+
+  private async takeUpQueue(): Promise<void> {
+    if (this.stopped || this.runner.active) return;
+    const jobs = await this.service.store.list().catch(() => []);
     if (jobs.some((job) => job.status === 'queued' || job.status === 'running')) await this.ensureRunning();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.watch) clearInterval(this.watch);
     await this.runner.stop();
   }
 }

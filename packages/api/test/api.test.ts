@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncService } from '@planalign/sync-core';
+import { RegenService, SyncService } from '@planalign/sync-core';
 import { startGitServer, type GitServer } from '@planalign/git-test-server/git-server';
 import { editScenario, generateWorkspaces, PRESETS, type GeneratedRoot } from '@planalign/sync-tools/workspace-generator';
 import { configureSimulator, setSimulatorBehaviour } from '@planalign/sync-tools/simulator';
@@ -306,6 +307,36 @@ describe('regeneration over HTTP', () => {
       expect((await call(api.url, 'POST', '/api/sync/regen', {})).status).toBe(422);
       expect((await call(api.url, 'POST', '/api/sync/regen', { workspace: 'nope' })).status).toBe(404);
       expect((await call(api.url, 'POST', '/api/sync/regen/zzz/cancel', {})).status).toBe(422);
+    } finally {
+      await api.close();
+      await git.stop();
+    }
+  });
+});
+
+describe('a runner killed with jobs left', () => {
+  it('is not reported at work, and the running server takes up its queue', async () => {
+    const { git, machineB } = await syncedPair('regen-orphaned');
+    await configureSimulator(machineB);
+    const api = await startApiServer({ root: machineB, pullOnStart: false });
+    try {
+      // a `sync regenerate` killed mid-way: its jobs queued, its lock left, its process gone
+      const service = new RegenService(machineB);
+      const queued = await service.enqueue({ allMissing: true });
+      expect(queued.length).toBeGreaterThan(0);
+      const gone = spawn(process.execPath, ['-e', '0']);
+      await new Promise((resolve) => gone.once('exit', resolve));
+      await fsp.writeFile(
+        service.store.runnerLockPath,
+        JSON.stringify({ pid: gone.pid, host: os.hostname(), operation: 'regenerate', started_at: new Date().toISOString() }),
+      );
+      expect((await call(api.url, 'GET', '/api/sync/regen')).body.runner_active).toBe(false);
+      await expect
+        .poll(async () => (await call(api.url, 'GET', '/api/sync/regen')).body.jobs.every((j: { status: string }) => j.status === 'succeeded'), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      expect((await call(api.url, 'GET', '/api/sync/regen')).body.missing).toEqual([]);
     } finally {
       await api.close();
       await git.stop();

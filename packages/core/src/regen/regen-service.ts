@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
 import type { MissingResult, RegenJob, RegenOverview } from '../models/regen.js';
-import { lockHolder } from '../state/lock.js';
+import { inspectLock } from '../state/lock.js';
 import { findWorkspace, NameBook } from '../workspace/names.js';
 import { JobStore } from './job-store.js';
 import { findMissingResults } from './missing-results.js';
@@ -65,8 +65,9 @@ export class RegenService {
 
   async overview(): Promise<RegenOverview> {
     await this.assertInitialized();
-    const [missing, jobs, holder] = await Promise.all([findMissingResults(this.root), this.store.list(), lockHolder(this.store.runnerLockPath)]);
-    return { missing, jobs: jobs.slice().reverse(), runner_active: holder !== null };
+    const [missing, jobs, lock] = await Promise.all([findMissingResults(this.root), this.store.list(), inspectLock(this.store.runnerLockPath)]);
+    // a runner killed mid-way leaves its lock: it works through nothing, and the next runner takes the queue over
+    return { missing, jobs: jobs.slice().reverse(), runner_active: lock !== null && !lock.stale };
   }
 
   /**
