@@ -3,8 +3,11 @@ import { nextStepWords } from './next-steps.js';
 
 export type BadgeTone = 'ok' | 'push' | 'pull' | 'conflict' | 'local';
 
-/** The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Pull available, ⚠ Conflict, ○ Not synced. */
-export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'sync_enabled' | 'excluded_on'>): {
+/**
+ * The sync badge people see on a workspace card: ✓ Synced, ↑ 2 changes, ↓ Changes to get,
+ * ↑↓ 2 changes · changes to get (both at once), ⚠ Conflict, ○ Not synced.
+ */
+export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'changes' | 'pull_available' | 'sync_enabled' | 'excluded_on'>): {
   icon: string;
   label: string;
   tone: BadgeTone;
@@ -12,8 +15,12 @@ export function workspaceBadge(workspace: Pick<WorkspaceSyncState, 'state' | 'ch
   switch (workspace.state) {
     case 'synced':
       return { icon: '✓', label: 'Synced', tone: 'ok' };
-    case 'push_needed':
-      return { icon: '↑', label: `${workspace.changes} ${workspace.changes === 1 ? 'change' : 'changes'}`, tone: 'push' };
+    case 'push_needed': {
+      const changes = `${workspace.changes} ${workspace.changes === 1 ? 'change' : 'changes'}`;
+      // work from the other computers is waiting too: the card says both
+      if (workspace.pull_available) return { icon: '↑↓', label: `${changes} · changes to get`, tone: 'push' };
+      return { icon: '↑', label: changes, tone: 'push' };
+    }
     case 'pull_available':
       return { icon: '↓', label: 'Changes to get', tone: 'pull' };
     case 'conflict':

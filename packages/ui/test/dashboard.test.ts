@@ -89,6 +89,11 @@ describe('the sync dashboard in a browser', () => {
     await new SyncService(machineA).push();
     await expect.poll(() => badge(second).textContent(), { timeout: 15_000 }).toContain('↓ Changes to get');
     await screenshot(page, 'workspaces');
+    // changed here and there at once: the card says both
+    const otherScenario = (await fsp.readdir(path.join(machineA, first, 'scenarios'))).find((id) => id !== scenarioB)!;
+    await editScenario(machineA, first, otherScenario, { description: 'edited on A too' });
+    await new SyncService(machineA).push();
+    await expect.poll(() => badge(first).textContent(), { timeout: 15_000 }).toContain('↑↓ 1 change · changes to get');
   });
 
   it('syncs with one button, showing progress, then every card is synced', async () => {
