@@ -237,9 +237,9 @@ describe('SyncService', () => {
     expect(resolved).toMatchObject({ path: SCENARIO, use: 'remote', pending: [], shared: true });
     expect((await readJson(b, SCENARIO)).name).toBe('Name from A');
     expect((await machineB.status({ offline: true })).conflicts).toEqual([]);
-    // B's version is not lost.
+    // B's version is not lost, and is recorded as settled by the person's choice, not the strategy set
     const [backup] = (await machineB.conflicts()).past;
-    expect(backup).toMatchObject({ path: SCENARIO, side: 'local' });
+    expect(backup).toMatchObject({ path: SCENARIO, side: 'local', strategy: 'chosen' });
     expect((await fsp.readFile(path.join(b, '.planalign-sync-backups', backup.id, SCENARIO))).equals(fromB)).toBe(true);
     await machineA.pull();
     expect(await syncedFiles(a)).toEqual(await syncedFiles(b));

@@ -35,14 +35,17 @@ export function createStrategyResolver(options: {
   const { repo, strategyFor, ours, theirs, resolved } = options;
   const decisions = options.decisions ?? new Map<string, FileDecision>();
   const unresolved: FileConflict[] = [];
-  /** Keeps the whole version of the side that lost, byte for byte. */
-  const backUpLoser = async (conflict: FileConflict, localWins: boolean): Promise<{ id: string | null }> =>
+  /**
+   * Keeps the whole version of the side that lost, byte for byte, under what settled it: the
+   * file's strategy, or `chosen` when a person decided.
+   */
+  const backUpLoser = async (conflict: FileConflict, localWins: boolean, settledBy: string = strategyFor(conflict.path)): Promise<{ id: string | null }> =>
     options.dryRun
       ? { id: null }
       : saveBackup(repo.root, conflict.path, await repo.readBlob((localWins ? conflict.theirs : conflict.ours)!), {
           side: localWins ? 'remote' : 'local',
           reason: 'lost a conflict',
-          strategy: strategyFor(conflict.path),
+          strategy: settledBy,
           commit: localWins ? theirs.commit : ours.commit,
         });
   const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
@@ -81,7 +84,7 @@ export function createStrategyResolver(options: {
     }
     if (!merged) {
       const localWins = decision.use === 'local';
-      const record = await backUpLoser(conflict, localWins);
+      const record = await backUpLoser(conflict, localWins, 'chosen');
       resolved.push({ path: conflict.path, winner: decision.use, strategy: 'chosen', backup: record.id, keys: [] });
       return { oid: localWins ? conflict.ours : conflict.theirs };
     }
@@ -89,8 +92,8 @@ export function createStrategyResolver(options: {
     const sides = new Set(keys.map(sideOf));
     // the local version first: it is the one no history holds once the merge is made
     const backups = [];
-    if (sides.has('remote')) backups.push(await backUpLoser(conflict, false));
-    if (sides.has('local')) backups.push(await backUpLoser(conflict, true));
+    if (sides.has('remote')) backups.push(await backUpLoser(conflict, false, 'chosen'));
+    if (sides.has('local')) backups.push(await backUpLoser(conflict, true, 'chosen'));
     resolved.push({ path: conflict.path, winner: sides.size === 1 ? [...sides][0] : 'merged', strategy: 'chosen', backup: backups[0]?.id ?? null, keys });
     return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
   };
