@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, fsyncSync, openSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 let tempCounter = 0;
@@ -16,7 +16,7 @@ export function tempSuffix(): string {
  * power cut; working-tree files only need to survive a killed process.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${tempSuffix()}`);
+  const temp = tempBeside(target);
   const handle = await fsp.open(temp, 'w', options.mode ?? 0o666);
   try {
     await handle.writeFile(data);
@@ -31,3 +31,24 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw error;
   }
 }
+
+/** writeFileAtomic with synchronous calls, for small files written on a hot path (refs). */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): void {
+  const temp = tempBeside(target);
+  try {
+    const fd = openSync(temp, 'w', options.mode ?? 0o666);
+    try {
+      writeFileSync(fd, data);
+      if (options.durable !== false) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** The temporary file a write goes through: beside the target (one file system, so the rename is atomic), hidden. */
+const tempBeside = (target: string) => path.join(path.dirname(target), `.${path.basename(target)}.${tempSuffix()}`);

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { tempSuffix } from '../fs/atomic-write.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
 
 /**
  * Refs as git's files backend keeps them: a loose file under `.git/` (an object id, or
@@ -92,18 +92,5 @@ export function writeRefFile(gitdir: string, ref: string, oid: string): void {
   if (!OBJECT_ID.test(oid)) throw new Error(`"${oid}" is not a SHA-1 object id`);
   const target = path.join(gitdir, ref);
   mkdirSync(path.dirname(target), { recursive: true });
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${tempSuffix()}`);
-  try {
-    const fd = openSync(temporary, 'w', 0o666);
-    try {
-      writeSync(fd, `${oid}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeFileAtomicSync(target, `${oid}\n`);
 }
