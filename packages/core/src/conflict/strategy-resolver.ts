@@ -35,33 +35,25 @@ export function createStrategyResolver(options: {
   const { repo, strategyFor, ours, theirs, resolved } = options;
   const decisions = options.decisions ?? new Map<string, FileDecision>();
   const unresolved: FileConflict[] = [];
-  /**
-   * Keeps the whole version of the side that lost, byte for byte, under what settled it: the
-   * file's strategy, or `chosen` when a person decided.
-   */
-  const backUpLoser = async (conflict: FileConflict, localWins: boolean, settledBy: string = strategyFor(conflict.path)): Promise<{ id: string | null }> =>
+  /** Keeps one side's whole version, byte for byte, saying why and what settled it. */
+  const backUp = async (conflict: FileConflict, local: boolean, reason: string, strategy: string): Promise<{ id: string | null }> =>
     options.dryRun
       ? { id: null }
-      : saveBackup(repo.root, conflict.path, await repo.readBlob((localWins ? conflict.theirs : conflict.ours)!), {
-          side: localWins ? 'remote' : 'local',
-          reason: 'lost a conflict',
-          strategy: settledBy,
-          commit: localWins ? theirs.commit : ours.commit,
+      : saveBackup(repo.root, conflict.path, await repo.readBlob((local ? conflict.ours : conflict.theirs)!), {
+          side: local ? 'local' : 'remote',
+          reason,
+          strategy,
+          commit: local ? ours.commit : theirs.commit,
         });
+  /** Keeps the version of the side that lost, under what settled it: the file's strategy, or `chosen` when a person decided. */
+  const backUpLoser = (conflict: FileConflict, localWins: boolean, settledBy: string = strategyFor(conflict.path)) =>
+    backUp(conflict, !localWins, 'lost a conflict', settledBy);
   const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
   /** A merge by key that could not carry a side's comments keeps that side whole in a backup; the first one's id. */
   const keepDropped = async (conflict: FileConflict, merged: StructuralMergeResult): Promise<string | null> => {
     let first: string | null = null;
     for (const side of merged.dropped) {
-      const local = side === 'ours';
-      const record = options.dryRun
-        ? { id: null }
-        : await saveBackup(repo.root, conflict.path, await repo.readBlob((local ? conflict.ours : conflict.theirs)!), {
-            side: local ? 'local' : 'remote',
-            reason: 'its comments could not be carried into the merge',
-            strategy: 'structural-merge',
-            commit: local ? ours.commit : theirs.commit,
-          });
+      const record = await backUp(conflict, side === 'ours', 'its comments could not be carried into the merge', 'structural-merge');
       first ??= record.id;
     }
     return first;
