@@ -135,9 +135,9 @@ function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Pr
 /**
  * The three-way merge of the lines of a YAML file, as git's; where both sides added or changed
  * the same place, both sides' lines are kept (ours first), and the caller keeps the result only
- * when its values are the ones merged by key. Null when the text cannot be read line by line.
+ * when its values are the ones merged by key.
  */
-function lineMerge(base: string, ours: string, theirs: string): string | null {
+function lineMerge(base: string, ours: string, theirs: string): string {
   const lines = (text: string) => text.split('\n');
   const regions = diff3Merge(lines(ours), lines(base), lines(theirs), { excludeFalseConflicts: true });
   const out: string[] = [];

@@ -344,8 +344,8 @@ function writeTime(output: Buffer, offset: number, ns: bigint): void {
 /**
  * Writes the index the way git does (through `index.lock`), so a native git process at work is
  * never overwritten: through `lock` when the caller took it before changing anything else.
+ * Returns the written index's checksum (see GitIndex.checksum).
  */
-/** Returns the written index's checksum (see GitIndex.checksum). */
 export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, version = 2, lock?: IndexLock): Promise<string> {
   const { content, sorted: written } = encodeIndex(entries, version);
   if (lock) await lock.commit(content);

@@ -25,8 +25,8 @@ let claimsMade = 0;
 const newClaimFile = (gitdir: string) => path.join(claimsFolder(gitdir), `index-lock-claim.${process.pid}.${++claimsMade}`);
 
 /** The claims found in the root, with the process that made each and the lock inode it stands for. */
-async function claims(gitdir: string): Promise<{ file: string; pid: number; ino: number | null }[]> {
-  const found: { file: string; pid: number; ino: number | null }[] = [];
+async function claims(gitdir: string): Promise<{ file: string; pid: number; ino: number }[]> {
+  const found: { file: string; pid: number; ino: number }[] = [];
   for (const name of await fsp.readdir(claimsFolder(gitdir)).catch(() => [] as string[])) {
     const match = CLAIM.exec(name);
     if (!match) continue;

@@ -5,8 +5,6 @@ import type { MissingResult } from '../models/regen.js';
 import { stateDir } from '../state/state-dir.js';
 import type { FileStat, ScannedFile } from '../workspace/file-scan.js';
 import { DATABASE_FILE } from '../workspace/paths.js';
-
-export { DATABASE_FILE };
 import { NameBook } from '../workspace/names.js';
 
 const FINISHED = new Set(['completed']);

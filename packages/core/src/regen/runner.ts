@@ -6,7 +6,7 @@ import { RegenerateSettings, type RegenJob } from '../models/regen.js';
 import { tryLock } from '../state/lock.js';
 import { fillCommand } from './command-template.js';
 import { findPlanalignProgram, namesPlanalign, PlanalignNotFoundError } from './planalign-program.js';
-import { DATABASE_FILE } from './missing-results.js';
+import { DATABASE_FILE } from '../workspace/paths.js';
 import { JobStore } from './job-store.js';
 
 export type RegenEvent = { type: 'job'; job: RegenJob } | { type: 'idle' };

@@ -116,6 +116,7 @@ async function gatherStatus(
   const conflictWorkspaces = new Set(conflicts.map((p) => placeOf(p).workspaceId));
   if (locked) await look.save();
   const snapshot = await stagedWork(context, look, lines);
+  const head = await repo.resolveRef(context.branchRef);
   // A native merge in progress keeps its index: its conflict stages are git's to settle.
   if (locked && refreshWorthWriting(snapshot) && index.unmerged.length === 0) {
     // Only a cache for the next scan: a Git program holding the index is left to it.
@@ -124,7 +125,6 @@ async function gatherStatus(
       return null;
     });
     // the same entries with fresher stat data: an index known to match the branch still does
-    const head = await repo.resolveRef(context.branchRef);
     if (written) await carryIndexRecord(repo.gitdir, index, head, written, head);
   }
   for (const skipped of snapshot.skipped) {
@@ -134,7 +134,6 @@ async function gatherStatus(
     warnings.push(unknownSettingWarning(setting));
   }
 
-  const head = await repo.resolveRef(context.branchRef);
   const tracking = await repo.resolveRef(context.trackingRef);
   const headTree = head ? (await repo.readCommit(head)).tree : null;
   const trackingTree = tracking ? (await repo.readCommit(tracking)).tree : null;
