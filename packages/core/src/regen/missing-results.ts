@@ -84,7 +84,7 @@ class RunFactsCache {
   }
 
   async save(): Promise<void> {
-    if (this.file && this.changed) await writeFileAtomic(this.file, JSON.stringify(this.facts)).catch(() => undefined);
+    if (this.file && this.changed) await writeFileAtomic(this.file, JSON.stringify(this.facts), { durable: false }).catch(() => undefined);
   }
 }
 

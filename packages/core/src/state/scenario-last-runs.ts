@@ -72,6 +72,6 @@ export class ScenarioLastRuns {
   async save(): Promise<void> {
     if (!this.changed && Object.keys(this.next).length === Object.keys(this.recorded).length) return;
     const cache: CacheFile = { version: VERSION, writtenAtNs: (BigInt(Date.now()) * 1_000_000n).toString(), scenarios: this.next };
-    await writeFileAtomic(this.file, JSON.stringify(cache)).catch(() => undefined);
+    await writeFileAtomic(this.file, JSON.stringify(cache), { durable: false }).catch(() => undefined);
   }
 }

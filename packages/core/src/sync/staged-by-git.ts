@@ -38,7 +38,7 @@ function readRecord(gitdir: string): IndexRecord | null {
 
 /** A record that cannot be written only means one more comparison next time. */
 async function writeRecord(gitdir: string, record: IndexRecord): Promise<void> {
-  await writeFileAtomic(recordFile(gitdir), JSON.stringify(record)).catch(() => undefined);
+  await writeFileAtomic(recordFile(gitdir), JSON.stringify(record), { durable: false }).catch(() => undefined);
 }
 
 /** Whether `index` is known to hold exactly the files of `head`. */
