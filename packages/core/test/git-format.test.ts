@@ -3,14 +3,13 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseIndex, readIndex, UnreadableIndexError, writeIndex, type IndexEntry } from '../src/git/index-file.js';
+import { parseIndex, readIndex, statDataOf, UnreadableIndexError, writeIndex, type IndexEntry } from '../src/git/index-file.js';
 import { editTree } from '../src/git/tree-edit.js';
 import { GitRepository } from '../src/git/repository.js';
 import { readIndexOrCommit } from '../src/git/work-index.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { PackBuilder } from '../src/git/pack-writer.js';
 import { entryFromStat } from '../src/sync/stage.js';
-import { toFileStat } from '../src/workspace/file-scan.js';
 
 function git(cwd: string, ...args: string[]) {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
@@ -72,7 +71,7 @@ describe('Git formats written directly', () => {
     const stagedNative = git(root, 'ls-files', '-s');
     const rewritten = [];
     for (const [name, entry] of native.entries) {
-      const stat = toFileStat(await fsp.lstat(path.join(root, name), { bigint: true }));
+      const stat = statDataOf(await fsp.lstat(path.join(root, name), { bigint: true }));
       rewritten.push(entryFromStat(name, entry.oid, stat));
     }
     await writeIndex(gitdir, rewritten);
@@ -88,8 +87,8 @@ describe('Git formats written directly', () => {
     const native = await readIndex(gitdir);
     const variants: IndexEntry[][] = [
       [...native.entries.values()],
-      // numbers wider than the index's 32 bits, and a time past 2106: stored wrapped
-      [...native.entries.values()].map((entry, i) => (i === 0 ? { ...entry, ino: 2 ** 40 + 7, mtimeNs: 5_000_000_000n * 1_000_000_000n } : entry)),
+      // numbers wider than the index's 32 bits: stored wrapped
+      [...native.entries.values()].map((entry, i) => (i === 0 ? { ...entry, ino: 2 ** 40 + 7, size: 2 ** 33 + 5 } : entry)),
     ];
     for (const entries of variants) {
       await writeIndex(gitdir, entries.reverse());

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readIndex, writeIndex } from '../src/git/index-file.js';
+import { readIndex, statDataOf, writeIndex } from '../src/git/index-file.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { GitRepository } from '../src/git/repository.js';
 import { entryFromStat, stageWorkingTree } from '../src/sync/stage.js';
 import { editTree } from '../src/git/tree-edit.js';
 import { compileSyncRules } from '../src/ignore/sync-rules.js';
-import { scanSyncedFiles, toFileStat } from '../src/workspace/file-scan.js';
+import { scanSyncedFiles } from '../src/workspace/file-scan.js';
 
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=Native', '-c', 'user.email=native@example.test', ...args], { cwd, encoding: 'utf8' });
@@ -102,14 +102,17 @@ describe('an index native git wrote', () => {
     expect(index.entries.has('ws/workspace.json')).toBe(false);
   });
 
-  it('a file dated before 1970 is recorded the way git records it', async () => {
+  it.each([
+    ['before 1970', '1965-03-01T10:00:00.250Z'],
+    ['after 2106, past 32-bit seconds', '2200-03-01T10:00:00.250Z'],
+  ])('a file dated %s is recorded the way git records it', async (_, date) => {
     const { root, gitdir } = await nativeRepo(FILES);
     const file = path.join(root, 'ws/scenarios/s1/config.yaml');
-    await fsp.utimes(file, new Date('1965-03-01T10:00:00.250Z'), new Date('1965-03-01T10:00:00.250Z'));
+    await fsp.utimes(file, new Date(date), new Date(date));
     git(root, 'update-index', '--refresh');
     const native = (await readIndex(gitdir)).entries.get('ws/scenarios/s1/config.yaml')!;
-    const ours = entryFromStat('ws/scenarios/s1/config.yaml', native.oid, toFileStat(await fsp.lstat(file, { bigint: true })));
-    expect(ours.mtimeNs).toBe(native.mtimeNs);
+    const ours = entryFromStat('ws/scenarios/s1/config.yaml', native.oid, statDataOf(await fsp.lstat(file, { bigint: true })));
+    expect([ours.mtimeSeconds, ours.mtimeNanos]).toEqual([native.mtimeSeconds, native.mtimeNanos]);
     const index = await readIndex(gitdir);
     index.entries.set(ours.path, ours);
     await writeIndex(gitdir, index.entries.values());

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { replaceIndex, type IndexLock } from './index-lock.js';
@@ -13,19 +13,28 @@ import { encodeOffsetVarint } from './pack-format.js';
  * that is read here and written back as it was, so `git status` in the root agrees with
  * planalign-sync and an index native git wrote is never mistaken for an empty one.
  */
-export interface IndexEntry {
-  path: string;
-  oid: string;
-  /** 0o100644, 0o100755, 0o120000 (symbolic link) or 0o160000 (submodule) */
-  mode: number;
+/**
+ * A file's stat data as the index stores it. Times are whole seconds wrapped to 32 bits (see
+ * statDataOf) and the nanoseconds within that second, kept as two numbers: a BigInt per time
+ * cost a large root's status more than its reading of the index.
+ */
+export interface StatData {
   size: number;
-  /** as stored: whole seconds wrapped to 32 bits (see wrapTimeNs), then nanoseconds */
-  mtimeNs: bigint;
-  ctimeNs: bigint;
+  mtimeSeconds: number;
+  mtimeNanos: number;
+  ctimeSeconds: number;
+  ctimeNanos: number;
   dev: number;
   ino: number;
   uid: number;
   gid: number;
+}
+
+export interface IndexEntry extends StatData {
+  path: string;
+  oid: string;
+  /** 0o100644, 0o100755, 0o120000 (symbolic link) or 0o160000 (submodule) */
+  mode: number;
   /** native git's sparse checkout (or this module for a name the file system cannot hold): the file is not in the working tree on purpose */
   skipWorktree?: boolean;
   /** `git add -N`: a path recorded without its content */
@@ -36,8 +45,8 @@ export interface IndexEntry {
 
 export interface GitIndex {
   entries: Map<string, IndexEntry>;
-  /** When the index file was last written; entries modified at or after it are "racy". */
-  writtenAtNs: bigint;
+  /** When the index file was last written (ms, as fs.Stats gives it); entries modified at or after it are "racy". */
+  writtenAtMs: number;
   /** 2, 3 or 4; what a rewrite keeps (3 only when an entry needs extended flags) */
   version: number;
   /** paths in the middle of a native `git merge` (stages 1-3): nothing may be committed over them */
@@ -57,9 +66,7 @@ export class UnreadableIndexError extends SyncError {
 }
 
 const SIGNATURE = 'DIRC';
-const NS = 1_000_000_000n;
 const U32 = 0x1_0000_0000;
-const U32N = 0x1_0000_0000n;
 const ASSUME_VALID = 0x8000;
 const EXTENDED = 0x4000;
 const SKIP_WORKTREE = 0x4000;
@@ -75,19 +82,46 @@ export function indexPath(gitdir: string): string {
   return path.join(gitdir, 'index');
 }
 
+const NS = 1_000_000_000n;
+const U32N = 0x1_0000_0000n;
+
 /**
  * A time as the index stores it: whole seconds (rounded down, so 1969 works) wrapped to 32
  * bits, as git's `(unsigned int)st_mtime` does, and the nanoseconds within that second.
  */
-export function wrapTimeNs(ns: bigint): bigint {
+function storedTime(ns: bigint): { seconds: number; nanos: number } {
   let seconds = ns / NS;
   let nanos = ns % NS;
   if (nanos < 0n) {
     seconds -= 1n;
     nanos += NS;
   }
-  return (((seconds % U32N) + U32N) % U32N) * NS + nanos;
+  return { seconds: Number(((seconds % U32N) + U32N) % U32N), nanos: Number(nanos) };
 }
+
+/** The stat data the index records for a file, from an exact (`bigint: true`) stat. */
+export function statDataOf(stat: BigIntStats): StatData {
+  const mtime = storedTime(stat.mtimeNs);
+  const ctime = storedTime(stat.ctimeNs);
+  return {
+    size: Number(stat.size),
+    mtimeSeconds: mtime.seconds,
+    mtimeNanos: mtime.nanos,
+    ctimeSeconds: ctime.seconds,
+    ctimeNanos: ctime.nanos,
+    dev: Number(stat.dev),
+    ino: Number(stat.ino),
+    uid: Number(stat.uid),
+    gid: Number(stat.gid),
+  };
+}
+
+/**
+ * A stored time in milliseconds, computed as Node computes `Stats.mtimeMs` from the same
+ * seconds and nanoseconds, so that a file's stat equals its entry exactly when the times are the
+ * same (to within a quarter of a microsecond, where a double runs out of digits).
+ */
+export const storedTimeMs = (seconds: number, nanos: number): number => seconds * 1e3 + nanos / 1e6;
 
 /** Whether an entry holds a file the working tree has as a regular file (what sync stages). */
 export function isRegularFileMode(mode: number): boolean {
@@ -95,7 +129,7 @@ export function isRegularFileMode(mode: number): boolean {
 }
 
 export function emptyIndex(): GitIndex {
-  return { entries: new Map(), writtenAtNs: 0n, version: 2, unmerged: [], checksum: null };
+  return { entries: new Map(), writtenAtMs: 0, version: 2, unmerged: [], checksum: null };
 }
 
 /**
@@ -105,12 +139,12 @@ export function emptyIndex(): GitIndex {
 export async function readIndex(gitdir: string): Promise<GitIndex> {
   const file = indexPath(gitdir);
   let buffer: Buffer;
-  let writtenAtNs: bigint;
+  let writtenAtMs: number;
   try {
     // one open file for both, as git does (fstat): a rename over it between two calls would pair one file's time with another's bytes
     const fd = openSync(file, 'r');
     try {
-      writtenAtNs = fstatSync(fd, { bigint: true }).mtimeNs;
+      writtenAtMs = fstatSync(fd).mtimeMs;
       buffer = readFileSync(fd);
     } finally {
       closeSync(fd);
@@ -119,25 +153,31 @@ export async function readIndex(gitdir: string): Promise<GitIndex> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
     throw error;
   }
-  return { ...parseOrRecall(buffer, file), writtenAtNs };
+  return { ...parseOrRecall(buffer, file), writtenAtMs };
 }
 
 /**
  * The last index this process parsed, named by its file and trailing SHA-1: a pull reads the
  * index before it fetches and again to check out, and a 34,000-file index takes a tenth of a
  * second to parse. Callers change the entries map they get, never its entries, so each gets
- * a map of its own.
+ * a map of its own, built from the entries kept here as a list (a list is cheap to keep for a
+ * command that never reads the index again; a copy of the map was not).
  */
-let lastParsed: { file: string; size: number; checksum: string; index: Omit<GitIndex, 'writtenAtNs'> } | null = null;
+let lastParsed: { file: string; size: number; checksum: string; entries: IndexEntry[]; version: number } | null = null;
 
-function parseOrRecall(buffer: Buffer, file: string): Omit<GitIndex, 'writtenAtNs'> {
+function parseOrRecall(buffer: Buffer, file: string): Omit<GitIndex, 'writtenAtMs'> {
   const trailer = buffer.length >= 32 ? buffer.toString('hex', buffer.length - 20) : null;
   const known = lastParsed;
   if (known && trailer && known.file === file && known.size === buffer.length && known.checksum === trailer) {
-    return { ...known.index, entries: new Map(known.index.entries), unmerged: [...known.index.unmerged] };
+    const entries = new Map<string, IndexEntry>();
+    for (const entry of known.entries) entries.set(entry.path, entry);
+    return { entries, version: known.version, unmerged: [], checksum: known.checksum };
   }
   const parsed = parseIndex(buffer, file);
-  lastParsed = parsed.checksum ? { file, size: buffer.length, checksum: parsed.checksum, index: { ...parsed, entries: new Map(parsed.entries) } } : null;
+  lastParsed =
+    parsed.checksum && parsed.unmerged.length === 0
+      ? { file, size: buffer.length, checksum: parsed.checksum, entries: [...parsed.entries.values()], version: parsed.version }
+      : null;
   return parsed;
 }
 
@@ -154,7 +194,7 @@ function readVarint(buffer: Buffer, offset: number): { value: number; next: numb
   return { value, next: position };
 }
 
-export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writtenAtNs'> {
+export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writtenAtMs'> {
   const fail = (reason: string): never => {
     throw new UnreadableIndexError(file, reason);
   };
@@ -217,8 +257,10 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       oid: buffer.toString('hex', start + 40, start + 60),
       mode,
       size: buffer.readUInt32BE(start + 36),
-      mtimeNs: BigInt(buffer.readUInt32BE(start + 8)) * NS + BigInt(buffer.readUInt32BE(start + 12)),
-      ctimeNs: BigInt(buffer.readUInt32BE(start)) * NS + BigInt(buffer.readUInt32BE(start + 4)),
+      mtimeSeconds: buffer.readUInt32BE(start + 8),
+      mtimeNanos: buffer.readUInt32BE(start + 12),
+      ctimeSeconds: buffer.readUInt32BE(start),
+      ctimeNanos: buffer.readUInt32BE(start + 4),
       dev: buffer.readUInt32BE(start + 16),
       ino: buffer.readUInt32BE(start + 20),
       uid: buffer.readUInt32BE(start + 28),
@@ -304,8 +346,10 @@ function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): {
   output.writeUInt32BE(sorted.length, 8);
   let offset = 12;
   for (const [i, { entry, name, length }] of sorted.entries()) {
-    writeTime(output, offset, entry.ctimeNs);
-    writeTime(output, offset + 8, entry.mtimeNs);
+    output.writeUInt32BE(entry.ctimeSeconds, offset);
+    output.writeUInt32BE(entry.ctimeNanos, offset + 4);
+    output.writeUInt32BE(entry.mtimeSeconds, offset + 8);
+    output.writeUInt32BE(entry.mtimeNanos, offset + 12);
     output.writeUInt32BE(entry.dev % U32, offset + 16);
     output.writeUInt32BE(entry.ino % U32, offset + 20);
     output.writeUInt32BE(entry.mode, offset + 24);
@@ -334,13 +378,6 @@ function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): {
   return { content: output, sorted: sorted.map(({ entry }) => entry) };
 }
 
-/** A time as the index stores it (see wrapTimeNs): seconds, then nanoseconds. */
-function writeTime(output: Buffer, offset: number, ns: bigint): void {
-  const wrapped = wrapTimeNs(ns);
-  output.writeUInt32BE(Number(wrapped / NS), offset);
-  output.writeUInt32BE(Number(wrapped % NS), offset + 4);
-}
-
 /**
  * Writes the index the way git does (through `index.lock`), so a native git process at work is
  * never overwritten: through `lock` when the caller took it before changing anything else.
@@ -353,34 +390,17 @@ export async function writeIndex(gitdir: string, entries: Iterable<IndexEntry>, 
   const checksum = content.toString('hex', content.length - 20);
   // The next read of this index (a push counting what it synced, say) need not parse it again.
   if (written.every(inStoredForm)) {
-    lastParsed = {
-      file: indexPath(gitdir),
-      size: content.length,
-      checksum,
-      index: { entries: new Map(written.map((entry) => [entry.path, entry])), version: content.readUInt32BE(4), unmerged: [], checksum },
-    };
+    lastParsed = { file: indexPath(gitdir), size: content.length, checksum, entries: written, version: content.readUInt32BE(4) };
   }
   return checksum;
 }
 
-const STORED_TIME_LIMIT = U32N * NS;
-
-/** Whether an entry reads back from the index exactly as it is: its numbers fit their 32 bits, its times need no wrapping. */
+/** Whether an entry reads back from the index exactly as it is: its numbers fit their 32 bits (times are stored wrapped already). */
 function inStoredForm(entry: IndexEntry): boolean {
-  return (
-    entry.size < U32 &&
-    entry.ino < U32 &&
-    entry.dev < U32 &&
-    entry.uid < U32 &&
-    entry.gid < U32 &&
-    entry.mtimeNs >= 0n &&
-    entry.mtimeNs < STORED_TIME_LIMIT &&
-    entry.ctimeNs >= 0n &&
-    entry.ctimeNs < STORED_TIME_LIMIT
-  );
+  return entry.size < U32 && entry.ino < U32 && entry.dev < U32 && entry.uid < U32 && entry.gid < U32;
 }
 
 /** An entry with no stat data: the next scan reads the file and compares it for itself. */
 export function entryWithoutStat(relativePath: string, oid: string, mode = REGULAR_FILE_MODE): IndexEntry {
-  return { path: relativePath, oid, mode, size: 0, mtimeNs: 0n, ctimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 };
+  return { path: relativePath, oid, mode, size: 0, mtimeSeconds: 0, mtimeNanos: 0, ctimeSeconds: 0, ctimeNanos: 0, dev: 0, ino: 0, uid: 0, gid: 0 };
 }

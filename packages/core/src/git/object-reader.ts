@@ -177,7 +177,7 @@ export class ObjectReader {
   private async lookup(oid: string, key: Buffer): Promise<RawObject | null> {
     for (const pack of await this.loadPacks()) {
       const index = findInPack(pack, key);
-      if (index >= 0) return this.readPacked(pack, pack.offsets[index]);
+      if (index >= 0) return this.readPacked(pack, pack.offsetAt(index));
     }
     return this.readLoose(oid);
   }
@@ -215,7 +215,7 @@ export class ObjectReader {
       for (const pack of await this.loadPacks()) {
         const index = findInPack(pack, key);
         if (index < 0) continue;
-        const offset = pack.offsets[index];
+        const offset = pack.offsetAt(index);
         const entry = readPackRange(pack, offset, entryEnd(pack, offset));
         if (!PACK_TYPES[parsePackEntryHeader(entry, 0, entry.length, offset).typeCode]) return null;
         return crc32(entry) === pack.crcs.readUInt32BE(index * 4) ? entry : null;

@@ -7,19 +7,57 @@ import path from 'node:path';
  * moment (`git gc`, `git repack -adf`), so a pack that vanished or changed under its name is
  * reported as `PackVanishedError`, which tells the reader to list the packs again.
  */
-export interface PackFile {
-  file: string;
-  /** fan-out table: objects whose first byte is <= i */
-  fanout: Uint32Array;
-  oids: Buffer;
-  /** each entry's CRC-32, in the order of `oids` */
-  crcs: Buffer;
-  offsets: number[];
-  /** every entry's offset, sorted, to know where each compressed entry ends */
-  sortedOffsets: number[];
-  /** the pack's trailing checksum, as its index records it */
-  checksum: Buffer;
-  packEnd: number;
+/**
+ * One pack and its `.idx` table. Offsets are read from the table when asked for: a status reads a
+ * handful of objects, and turning every offset of a 46,000-object pack into an array (and a sorted
+ * copy) cost it a few hundredths of a second.
+ */
+export class PackFile {
+  private allOffsets: number[] | null = null;
+  private sorted: Float64Array | null = null;
+
+  constructor(
+    readonly file: string,
+    /** fan-out table: objects whose first byte is <= i */
+    readonly fanout: Uint32Array,
+    readonly oids: Buffer,
+    /** each entry's CRC-32, in the order of `oids` */
+    readonly crcs: Buffer,
+    private readonly offsetTable: Buffer,
+    private readonly largeOffsets: Buffer,
+    /** the pack's trailing checksum, as its index records it */
+    readonly checksum: Buffer,
+    readonly packEnd: number,
+  ) {}
+
+  get count(): number {
+    return this.oids.length / 20;
+  }
+
+  /** Where the entry at `position` (in the order of `oids`) starts in the pack. */
+  offsetAt(position: number): number {
+    const small = this.offsetTable.readUInt32BE(position * 4);
+    if (!(small & 0x80000000)) return small;
+    const at = (small & 0x7fffffff) * 8;
+    if (at + 8 > this.largeOffsets.length) throw new Error(`${this.file} is truncated in its large offsets`);
+    return Number(this.largeOffsets.readBigUInt64BE(at));
+  }
+
+  /** Every entry's offset, in the order of `oids`. */
+  get offsets(): number[] {
+    this.allOffsets ??= Array.from({ length: this.count }, (_, i) => this.offsetAt(i));
+    return this.allOffsets;
+  }
+
+  /** Every entry's offset, sorted, to know where each compressed entry ends (a typed array: sorted natively, in numeric order). */
+  get sortedOffsets(): Float64Array {
+    if (!this.sorted) {
+      const sorted = new Float64Array(this.count);
+      for (let i = 0; i < sorted.length; i += 1) sorted[i] = this.offsetAt(i);
+      this.sorted = sorted.sort();
+    }
+    return this.sorted;
+  }
 }
 
 export class PackVanishedError extends Error {
@@ -32,9 +70,9 @@ export function isVanishedPack(error: unknown): boolean {
   return code === 'PACK_VANISHED' || code === 'ENOENT' || code === 'ESTALE';
 }
 
-function parseIndex(file: string, buffer: Buffer): Omit<PackFile, 'packEnd' | 'file'> {
+function parseIndex(indexFile: string, buffer: Buffer, packFile: string, packEnd: number): PackFile {
   if (buffer.length < 8 + 1024 + 40 || buffer.readUInt32BE(0) !== 0xff744f63 || buffer.readUInt32BE(4) !== 2) {
-    throw new Error(`${file} is not a pack index Git version 2 understands`);
+    throw new Error(`${indexFile} is not a pack index Git version 2 understands`);
   }
   const fanout = new Uint32Array(256);
   for (let i = 0; i < 256; i += 1) fanout[i] = buffer.readUInt32BE(8 + i * 4);
@@ -42,21 +80,17 @@ function parseIndex(file: string, buffer: Buffer): Omit<PackFile, 'packEnd' | 'f
   const namesStart = 8 + 256 * 4;
   const offsetsStart = namesStart + count * 24;
   const largeStart = offsetsStart + count * 4;
-  if (buffer.length < largeStart + 40) throw new Error(`${file} is truncated: it announces ${count} objects`);
-  const oids = buffer.subarray(namesStart, namesStart + count * 20);
-  const crcs = buffer.subarray(namesStart + count * 20, offsetsStart);
-  const offsets: number[] = new Array(count);
-  for (let i = 0; i < count; i += 1) {
-    const small = buffer.readUInt32BE(offsetsStart + i * 4);
-    if (!(small & 0x80000000)) offsets[i] = small;
-    else {
-      const at = largeStart + (small & 0x7fffffff) * 8;
-      if (at + 8 > buffer.length - 40) throw new Error(`${file} is truncated in its large offsets`);
-      offsets[i] = Number(buffer.readBigUInt64BE(at));
-    }
-  }
-  const checksum = Buffer.from(buffer.subarray(buffer.length - 40, buffer.length - 20));
-  return { fanout, oids, crcs, offsets, sortedOffsets: [...offsets].sort((a, b) => a - b), checksum };
+  if (buffer.length < largeStart + 40) throw new Error(`${indexFile} is truncated: it announces ${count} objects`);
+  return new PackFile(
+    packFile,
+    fanout,
+    buffer.subarray(namesStart, namesStart + count * 20),
+    buffer.subarray(namesStart + count * 20, offsetsStart),
+    buffer.subarray(offsetsStart, largeStart),
+    buffer.subarray(largeStart, buffer.length - 40),
+    Buffer.from(buffer.subarray(buffer.length - 40, buffer.length - 20)),
+    packEnd,
+  );
 }
 
 /**
@@ -78,7 +112,7 @@ export async function listPacks(objectsDir: string): Promise<PackFile[]> {
       const key = `${indexStat.ino}:${indexStat.mtimeNs}:${indexStat.size}:${packStat.ino}:${packStat.mtimeNs}:${packStat.size}`;
       let known = parsedIndexes.get(packFile);
       if (known?.key !== key) {
-        const pack = { ...parseIndex(indexFile, await fsp.readFile(indexFile)), packEnd: Number(packStat.size) - 20, file: packFile };
+        const pack = parseIndex(indexFile, await fsp.readFile(indexFile), packFile, Number(packStat.size) - 20);
         known = { key, pack, mtime: Number(packStat.mtimeMs) };
         parsedIndexes.set(packFile, known);
       }

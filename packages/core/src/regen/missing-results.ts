@@ -59,8 +59,8 @@ class RunFactsCache {
     const metadataFile = path.join(runDir, 'run_metadata.json');
     let stamp: string;
     try {
-      const { mtimeNs, size } = stat ?? statSync(metadataFile, { bigint: true });
-      stamp = `${mtimeNs}:${size}`;
+      const { mtimeMs, size } = stat ?? statSync(metadataFile);
+      stamp = `${mtimeMs}:${size}`;
     } catch {
       return null;
     }
@@ -130,7 +130,7 @@ const RUN_METADATA = /^([^/.][^/]*)\/scenarios\/([^/.][^/]*)\/runs\/([^/.][^/]*)
 function* missingRunsInScan(root: string, cache: RunFactsCache, synced: ReadonlyMap<string, ScannedFile>, noted?: ReadonlySet<string>): Generator<MissingRun> {
   const byScenario = new Map<string, { workspaceId: string; scenarioId: string; runIds: string[] }>();
   for (const file of synced.keys()) {
-    const match = RUN_METADATA.exec(file);
+    const match = file.endsWith('/run_metadata.json') ? RUN_METADATA.exec(file) : null;
     if (!match) continue;
     const [, workspaceId, scenarioId, runId] = match;
     const key = `${workspaceId}/${scenarioId}`;

@@ -11,9 +11,9 @@ import { stateDir } from './state-dir.js';
  * from memory only when its stat is the one recorded and older than the record (racy-git).
  */
 const FILE = 'scenario-last-runs.json';
-const VERSION = 1;
+const VERSION = 2;
 /** a file changed this close to when the record was written may have changed again unseen */
-const RACY_WINDOW_NS = 2_000_000_000n;
+const RACY_WINDOW_MS = 2_000;
 
 interface Recorded {
   stamp: string;
@@ -22,15 +22,15 @@ interface Recorded {
 
 interface CacheFile {
   version: number;
-  writtenAtNs: string;
+  writtenAtMs: number;
   scenarios: Record<string, Recorded>;
 }
 
-const stampOf = (stat: FileStat) => `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}`;
+const stampOf = (stat: FileStat) => `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
 
 export class ScenarioLastRuns {
   private readonly recorded: Record<string, Recorded>;
-  private readonly trustedBeforeNs: bigint;
+  private readonly trustedBeforeMs: number;
   private readonly next: Record<string, Recorded> = {};
   private changed = false;
 
@@ -39,7 +39,7 @@ export class ScenarioLastRuns {
     cache: CacheFile | null,
   ) {
     this.recorded = cache?.scenarios ?? {};
-    this.trustedBeforeNs = cache ? BigInt(cache.writtenAtNs) - RACY_WINDOW_NS : 0n;
+    this.trustedBeforeMs = cache ? cache.writtenAtMs - RACY_WINDOW_MS : 0;
   }
 
   static load(gitdir: string): ScenarioLastRuns {
@@ -47,7 +47,7 @@ export class ScenarioLastRuns {
     let cache: CacheFile | null = null;
     try {
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
-      if (parsed.version === VERSION && typeof parsed.writtenAtNs === 'string' && parsed.scenarios && typeof parsed.scenarios === 'object') cache = parsed;
+      if (parsed.version === VERSION && typeof parsed.writtenAtMs === 'number' && parsed.scenarios && typeof parsed.scenarios === 'object') cache = parsed;
     } catch {
       // none yet, or unreadable: every scenario file is read
     }
@@ -58,7 +58,7 @@ export class ScenarioLastRuns {
   async lastRunAt(relativePath: string, stat: FileStat, read: () => Promise<string | null>): Promise<string | null> {
     const stamp = stampOf(stat);
     const known = this.recorded[relativePath];
-    if (known && known.stamp === stamp && stat.mtimeNs < this.trustedBeforeNs) {
+    if (known && known.stamp === stamp && stat.mtimeMs < this.trustedBeforeMs) {
       this.next[relativePath] = known;
       return known.lastRunAt;
     }
@@ -71,7 +71,7 @@ export class ScenarioLastRuns {
   /** Writes what this status saw (scenarios gone are dropped); a record that cannot be written only makes the next status slower. */
   async save(): Promise<void> {
     if (!this.changed && Object.keys(this.next).length === Object.keys(this.recorded).length) return;
-    const cache: CacheFile = { version: VERSION, writtenAtNs: (BigInt(Date.now()) * 1_000_000n).toString(), scenarios: this.next };
+    const cache: CacheFile = { version: VERSION, writtenAtMs: Date.now(), scenarios: this.next };
     await writeFileAtomic(this.file, JSON.stringify(cache), { durable: false }).catch(() => undefined);
   }
 }

@@ -1,9 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../models/results.js';
 import type { FileStat, ScanResult } from '../workspace/file-scan.js';
 import { findContentProblem } from '../workspace/content-check.js';
-import { EXECUTABLE_FILE_MODE, isRegularFileMode, REGULAR_FILE_MODE, SYMLINK_MODE, wrapTimeNs, type GitIndex, type IndexEntry } from '../git/index-file.js';
+import {
+  EXECUTABLE_FILE_MODE,
+  isRegularFileMode,
+  REGULAR_FILE_MODE,
+  statDataOf,
+  storedTimeMs,
+  SYMLINK_MODE,
+  type GitIndex,
+  type IndexEntry,
+  type StatData,
+} from '../git/index-file.js';
 import { hashObject, type ObjectSink } from '../git/objects.js';
 import type { TreeEdit } from '../git/tree-edit.js';
 
@@ -13,12 +23,12 @@ import type { TreeEdit } from '../git/tree-edit.js';
  * File systems with sub-second timestamps (ext4, xfs, btrfs, APFS, tmpfs) get a window of a
  * few clock ticks; one that records whole seconds (FAT, some network mounts) gets two seconds.
  */
-const FINE_RACY_WINDOW_NS = 50_000_000n;
-const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
+const FINE_RACY_WINDOW_MS = 50;
+const COARSE_RACY_WINDOW_MS = 2_000;
 
-/** Files modified before this instant can be trusted by their stat data. */
-function trustedBeforeNs(indexWrittenAtNs: bigint): bigint {
-  return indexWrittenAtNs - (indexWrittenAtNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : FINE_RACY_WINDOW_NS);
+/** Files modified before this instant (ms) can be trusted by their stat data. */
+function trustedBeforeMs(indexWrittenAtMs: number): number {
+  return indexWrittenAtMs - (indexWrittenAtMs % 1_000 === 0 ? COARSE_RACY_WINDOW_MS : FINE_RACY_WINDOW_MS);
 }
 
 export type ChangeKind = 'added' | 'modified' | 'deleted';
@@ -42,7 +52,7 @@ export function editTimeOf(snapshot: Pick<Snapshot, 'changes' | 'entries'>, now:
   for (const change of snapshot.changes) {
     const entry = snapshot.entries.get(change.path);
     if (change.kind === 'deleted' || !entry) return now;
-    newest = Math.max(newest, Number(entry.mtimeNs / 1_000_000_000n));
+    newest = Math.max(newest, entry.mtimeSeconds);
   }
   return newest === 0 ? now : Math.min(now, newest);
 }
@@ -77,17 +87,31 @@ const READS_SPARED_PER_REWRITE = 100;
 
 /**
  * Whether a file's stat is the one the index recorded, and old enough to trust (`trustedBefore`
- * from trustedBeforeNs, computed once per scan). The change time counts too, as in git: a
+ * from trustedBeforeMs, computed once per scan). The change time counts too, as in git: a
  * same-size edit that keeps the modification time (`cp -p`, `touch -r`) still changes it.
+ * Times are compared as Node computes milliseconds, so to a quarter of a microsecond (git
+ * compares whole seconds unless built with USE_NSEC); a time the index had to wrap (after 2106)
+ * never matches, and the file is read instead.
  */
-function statMatches(entry: IndexEntry, stat: FileStat, trustedBefore: bigint): boolean {
+function statMatches(entry: IndexEntry, stat: FileStat, trustedBefore: number): boolean {
   if (entry.size !== stat.size || entry.ino !== stat.ino % 0x1_0000_0000) return false;
-  if (entry.mtimeNs !== wrapTimeNs(stat.mtimeNs) || entry.ctimeNs !== wrapTimeNs(stat.ctimeNs)) return false;
-  return stat.mtimeNs < trustedBefore;
+  if (storedTimeMs(entry.mtimeSeconds, entry.mtimeNanos) !== stat.mtimeMs || storedTimeMs(entry.ctimeSeconds, entry.ctimeNanos) !== stat.ctimeMs) return false;
+  return stat.mtimeMs < trustedBefore;
 }
 
-export function entryFromStat(relativePath: string, oid: string, stat: FileStat, mode = REGULAR_FILE_MODE): IndexEntry {
-  return { path: relativePath, oid, mode, ...stat, mtimeNs: wrapTimeNs(stat.mtimeNs), ctimeNs: wrapTimeNs(stat.ctimeNs) };
+export function entryFromStat(relativePath: string, oid: string, stat: StatData, mode = REGULAR_FILE_MODE): IndexEntry {
+  return { path: relativePath, oid, mode, ...stat };
+}
+
+/** A file's content and its exact stat, taken on the open file before reading: a write during the read leaves a stat older than the content, which the next scan sees as a change. */
+function readWithStat(file: string): { content: Buffer; stat: StatData } {
+  const fd = openSync(file, 'r');
+  try {
+    const stat = statDataOf(fstatSync(fd, { bigint: true }));
+    return { content: readFileSync(fd), stat };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A file's mode keeps what it was (an executable stays one); anything new is a plain file. */
@@ -116,7 +140,7 @@ export async function stageWorkingTree(
   const changes: FileChange[] = [];
   const skipped: SkippedFile[] = [...scan.skipped];
   const toRead: string[] = [];
-  const trustedBefore = trustedBeforeNs(index.writtenAtNs);
+  const trustedBefore = trustedBeforeMs(index.writtenAtMs);
   for (const [relative, file] of scan.files) {
     const previous = index.entries.get(relative);
     // Not in this working tree on purpose (sparse checkout, or a name this file system folds).
@@ -128,13 +152,13 @@ export async function stageWorkingTree(
     // Small files the kernel has cached read fastest synchronously; yield now and then so a
     // server running this stays responsive.
     if (position % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
-    const file = scan.files.get(relative)!;
     const recorded = index.entries.get(relative);
     // `git add -N` recorded the path without content: for sync it is new.
     const previous = recorded?.intentToAdd ? undefined : recorded;
     let content: Buffer;
+    let stat: StatData;
     try {
-      content = readFileSync(path.join(root, relative));
+      ({ content, stat } = readWithStat(path.join(root, relative)));
     } catch {
       if (previous) entries.set(relative, previous);
       continue;
@@ -147,7 +171,7 @@ export async function stageWorkingTree(
     }
     const oid = sink ? await sink.write('blob', content) : hashObject('blob', content);
     // Record the size actually read: a file still growing is caught again next time.
-    const entry = entryFromStat(relative, oid, { ...file.stat, size: content.length }, modeAfterEdit(previous));
+    const entry = entryFromStat(relative, oid, { ...stat, size: content.length }, modeAfterEdit(previous));
     entries.set(relative, entry);
     if (previous?.oid === oid && previous.mode === entry.mode) {
       refreshedIndex ??= new Map(index.entries);

@@ -264,14 +264,25 @@ async function localFacts(root: string, gitdir: string, scan: ScanResult) {
   const lastRuns = ScenarioLastRuns.load(gitdir);
   const workspaceIds: string[] = [];
   const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
+  // countTree's figures, from the same pass
+  const local = { workspaces: 0, scenarios: 0, runs: 0 };
   for (const p of scan.files.keys()) {
     const place = placeOf(p);
     if (!place.workspaceId) continue;
-    if (place.file === 'workspace') workspaceIds.push(place.workspaceId);
-    const entry = perWorkspace.get(place.workspaceId) ?? { scenarios: new Set(), runs: 0 };
-    if (place.file === 'scenario') entry.scenarios.add(place.scenarioId!);
-    if (place.file === 'run') entry.runs += 1;
-    perWorkspace.set(place.workspaceId, entry);
+    if (place.file === 'workspace') {
+      workspaceIds.push(place.workspaceId);
+      local.workspaces += 1;
+    }
+    let entry = perWorkspace.get(place.workspaceId);
+    if (!entry) perWorkspace.set(place.workspaceId, (entry = { scenarios: new Set(), runs: 0 }));
+    if (place.file === 'scenario') {
+      entry.scenarios.add(place.scenarioId!);
+      local.scenarios += 1;
+    }
+    if (place.file === 'run') {
+      entry.runs += 1;
+      local.runs += 1;
+    }
   }
   const lastRunAt = new Map<string, string | null>();
   for (const [id, counts] of perWorkspace) {
@@ -285,7 +296,7 @@ async function localFacts(root: string, gitdir: string, scan: ScanResult) {
     lastRunAt.set(id, latest);
   }
   await lastRuns.save();
-  return { names, workspaceIds: [...new Set(workspaceIds)], perWorkspace, lastRunAt, local: countTree(scan.files.keys()) };
+  return { names, workspaceIds: [...new Set(workspaceIds)], perWorkspace, lastRunAt, local };
 }
 
 /** A root with no origin that shares through team remotes (as one set up by an import is). */

@@ -2,14 +2,12 @@ import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync
 import { saveBackup } from '../conflict/backups.js';
 import { tempSuffix } from '../fs/atomic-write.js';
 import { RootWriter } from '../fs/safe-path.js';
-import { GITLINK_MODE, SYMLINK_MODE, type IndexEntry } from '../git/index-file.js';
+import { entryWithoutStat, GITLINK_MODE, statDataOf, SYMLINK_MODE, type IndexEntry } from '../git/index-file.js';
 import { displayPath, hashObject } from '../git/objects.js';
 import type { GitRepository } from '../git/repository.js';
-import { entryWithoutStat } from '../git/index-file.js';
 import { entryFromStat } from './stage.js';
 import type { PathChange } from '../git/tree-diff.js';
 import type { SkippedFile } from '../models/results.js';
-import { toFileStat } from '../workspace/file-scan.js';
 import { nameFolding, unplaceableReason, type NameFolding } from './file-names.js';
 
 /**
@@ -104,7 +102,7 @@ export async function applyTreeChanges(
       continue;
     }
     await writeEntry(repo, target, change.after, mode, current !== null);
-    entries.set(change.path, entryFromStat(change.path, change.after, toFileStat(lstatSync(target, { bigint: true })), mode));
+    entries.set(change.path, entryFromStat(change.path, change.after, statDataOf(lstatSync(target, { bigint: true })), mode));
     folded?.set(folding.fold(change.path), change.path);
   }
   return { backedUp, notWritten };

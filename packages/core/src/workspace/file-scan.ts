@@ -1,18 +1,21 @@
-import { lstatSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { SyncRules } from '../ignore/sync-rules.js';
 import { DATABASE_FILE } from './paths.js';
 import type { FolderListing, ScanCache } from './scan-cache.js';
 import type { SkippedFile } from '../models/results.js';
 
+/**
+ * What a scan learns of a file from one lstat, enough to tell whether it changed since the index
+ * recorded it. Times are in milliseconds as fs.Stats gives them (exact to a quarter of a
+ * microsecond): an exact stat in BigInts cost more than the system call. What an index entry
+ * records comes from an exact stat taken when the file is read (statDataOf).
+ */
 export interface FileStat {
   size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  dev: number;
+  mtimeMs: number;
+  ctimeMs: number;
   ino: number;
-  uid: number;
-  gid: number;
 }
 
 export interface ScannedFile {
@@ -52,16 +55,8 @@ export function coveredBy(rules: SyncRules): (relativePath: string) => boolean {
   };
 }
 
-export function toFileStat(stat: BigIntStats): FileStat {
-  return {
-    size: Number(stat.size),
-    mtimeNs: stat.mtimeNs,
-    ctimeNs: stat.ctimeNs,
-    dev: Number(stat.dev),
-    ino: Number(stat.ino),
-    uid: Number(stat.uid),
-    gid: Number(stat.gid),
-  };
+export function toFileStat(stat: Stats): FileStat {
+  return { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino };
 }
 
 /** Yield to the event loop this often, so a server scanning a large root stays responsive. */
@@ -129,7 +124,7 @@ export async function walkSyncedFiles(root: string, start: string, rules: SyncRu
         skipped.push({ path: relative, reason: NOT_UTF8_NAME });
         continue;
       }
-      const stat = lstatSync(rootPrefix + relative, { bigint: true, throwIfNoEntry: false });
+      const stat = lstatSync(rootPrefix + relative, { throwIfNoEntry: false });
       if (sliceEnded()) await breathe();
       if (!stat || !stat.isFile()) continue;
       const tooLarge = sizeProblem(relative, stat, maxFileBytes);
@@ -152,20 +147,20 @@ export const SYMLINK_REASON = 'symbolic link: never followed or synced';
 export const isUndecodable = (relativePath: string): boolean => relativePath.includes(UNDECODABLE);
 
 /** A file over sync.max_file_size_mb, as the scan reports it; null when it is within the limit. */
-export function sizeProblem(relative: string, stat: BigIntStats, maxFileBytes: number): SkippedFile | null {
-  if (Number(stat.size) <= maxFileBytes) return null;
+export function sizeProblem(relative: string, stat: Pick<Stats, 'size'>, maxFileBytes: number): SkippedFile | null {
+  if (stat.size <= maxFileBytes) return null;
   return {
     path: relative,
-    reason: `${(Number(stat.size) / 1048576).toFixed(1)} MB is over the ${(maxFileBytes / 1048576).toFixed(0)} MB limit (sync.max_file_size_mb)`,
+    reason: `${(stat.size / 1048576).toFixed(1)} MB is over the ${(maxFileBytes / 1048576).toFixed(0)} MB limit (sync.max_file_size_mb)`,
   };
 }
 
 /** The entries of one folder that matter to sync: from the cache when the folder is unchanged, else listed. */
 function listFolder(rootPrefix: string, folder: string, rules: SyncRules, cache?: ScanCache): FolderListing | null {
   const absolute = rootPrefix + folder;
-  const stat = cache ? lstatSync(absolute, { bigint: true, throwIfNoEntry: false }) : undefined;
+  const stat = cache ? lstatSync(absolute, { throwIfNoEntry: false }) : undefined;
   if (cache && (!stat || !stat.isDirectory())) return null;
-  const cached = stat ? cache!.get(folder, stat.mtimeNs, Number(stat.ino)) : null;
+  const cached = stat ? cache!.get(folder, stat.mtimeMs, stat.ino) : null;
   if (cached) return cached;
   let dirents: Dirent[];
   try {
@@ -189,6 +184,6 @@ function listFolder(rootPrefix: string, folder: string, rules: SyncRules, cache?
       listing.noted.push(dirent.name);
     }
   }
-  if (stat) cache!.set(folder, stat.mtimeNs, Number(stat.ino), listing);
+  if (stat) cache!.set(folder, stat.mtimeMs, stat.ino, listing);
   return listing;
 }

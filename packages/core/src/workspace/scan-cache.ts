@@ -18,15 +18,15 @@ export interface FolderListing {
 }
 
 interface StoredListing extends FolderListing {
-  mtimeNs: string;
+  mtimeMs: number;
   ino: number;
 }
 
-/** What a listing holds: a cache of another form is dropped (2: with the noted files). */
-const LISTING_FORMAT = 'listing-2';
+/** What a listing holds: a cache of another form is dropped (2: with the noted files; 3: times in ms). */
+const LISTING_FORMAT = 'listing-3';
 
 /** Same reasoning as for files: a folder changed within this window of the save may have changed again unseen. */
-const RACY_WINDOW_NS = 50_000_000n;
+const RACY_WINDOW_MS = 50;
 
 export class ScanCache {
   private dirty = false;
@@ -34,7 +34,7 @@ export class ScanCache {
   private constructor(
     private readonly file: string,
     private readonly rulesKey: string,
-    private readonly savedAtNs: bigint,
+    private readonly savedAtMs: number,
     private readonly listings: Map<string, StoredListing>,
   ) {}
 
@@ -47,23 +47,23 @@ export class ScanCache {
   static async load(gitdir: string, rulesKey: string): Promise<ScanCache> {
     const file = path.join(gitdir, 'planalign-sync', 'scan-cache.json');
     try {
-      const [text, stat] = [readFileSync(file, 'utf8'), statSync(file, { bigint: true })];
+      const [text, stat] = [readFileSync(file, 'utf8'), statSync(file)];
       const parsed = JSON.parse(text) as { rules: string; listings: [string, StoredListing][] };
-      if (parsed.rules === rulesKey) return new ScanCache(file, rulesKey, stat.mtimeNs, new Map(parsed.listings));
+      if (parsed.rules === rulesKey) return new ScanCache(file, rulesKey, stat.mtimeMs, new Map(parsed.listings));
     } catch {
       // missing or unreadable: start empty
     }
-    return new ScanCache(file, rulesKey, 0n, new Map());
+    return new ScanCache(file, rulesKey, 0, new Map());
   }
 
-  get(folder: string, mtimeNs: bigint, ino: number): FolderListing | null {
+  get(folder: string, mtimeMs: number, ino: number): FolderListing | null {
     const stored = this.listings.get(folder);
-    if (!stored || stored.ino !== ino || stored.mtimeNs !== String(mtimeNs)) return null;
-    return mtimeNs + RACY_WINDOW_NS < this.savedAtNs ? stored : null;
+    if (!stored || stored.ino !== ino || stored.mtimeMs !== mtimeMs) return null;
+    return mtimeMs + RACY_WINDOW_MS < this.savedAtMs ? stored : null;
   }
 
-  set(folder: string, mtimeNs: bigint, ino: number, listing: FolderListing): void {
-    this.listings.set(folder, { ...listing, mtimeNs: String(mtimeNs), ino });
+  set(folder: string, mtimeMs: number, ino: number, listing: FolderListing): void {
+    this.listings.set(folder, { ...listing, mtimeMs, ino });
     this.dirty = true;
   }
 

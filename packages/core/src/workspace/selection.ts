@@ -59,13 +59,13 @@ function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
   const limit = settings.max_runs_per_scenario;
   const held = new Set<string>();
   if (limit === null) return held;
-  const runsByScenario = new Map<string, { folder: string; writtenAt: bigint }[]>();
+  const runsByScenario = new Map<string, { folder: string; writtenAt: number }[]>();
   for (const [relative, file] of scan.files) {
     const place = placeOf(relative);
     if (place.file !== 'run') continue;
     const scenario = `${place.workspaceId}/scenarios/${place.scenarioId}`;
     const runs = runsByScenario.get(scenario) ?? [];
-    runs.push({ folder: `${scenario}/runs/${place.runId}`, writtenAt: file.stat.mtimeNs });
+    runs.push({ folder: `${scenario}/runs/${place.runId}`, writtenAt: file.stat.mtimeMs });
     runsByScenario.set(scenario, runs);
   }
   for (const runs of runsByScenario.values()) {

@@ -71,7 +71,7 @@ async function update(root: string, rules: SyncRules, maxFileBytes: number, kept
     files.delete(relative);
     skipped.delete(relative);
     if (folders.has(relative)) forgetFolder(relative, files, skipped, folders);
-    const stat = lstatSync(path.join(root, relative), { bigint: true, throwIfNoEntry: false });
+    const stat = lstatSync(path.join(root, relative), { throwIfNoEntry: false });
     if (!stat) continue;
     if (stat.isDirectory()) {
       if (!rules.entersFolder(relative)) continue;
