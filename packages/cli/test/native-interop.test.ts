@@ -243,6 +243,32 @@ describe('sync beside a teammate who uses native git', () => {
     fsckClean(machineB);
   });
 
+  it('writes both of two names that differ only in case where the file system tells them apart, as git does', async () => {
+    const { machineA } = machines;
+    // The root was set up by `sync init`: its settings say what git's would on this file system.
+    const caseIgnored = spawnSync('git', ['config', '--get', 'core.ignorecase'], { cwd: machineA, encoding: 'utf8' }).stdout.trim() === 'true';
+    expect(caseIgnored).toBe(false);
+    await gitRemote(teammate, 'pull', '-q', '--no-rebase', 'origin', 'main');
+    await fsp.writeFile(path.join(teammate, otherWorkspace, 'Rates.csv'), 'year,rate\n2026,0.03\n');
+    await fsp.writeFile(path.join(teammate, otherWorkspace, 'rates.csv'), 'year,rate\n2026,0.04\n');
+    git(teammate, 'add', '--force', `${otherWorkspace}/Rates.csv`, `${otherWorkspace}/rates.csv`);
+    git(teammate, 'commit', '-qm', 'Two spellings of the rates');
+    await gitRemote(teammate, 'push', '-q', 'origin', 'main');
+
+    const pulled = await runJson(['--root', machineA, 'sync', 'pull']);
+    expect(pulled.code).toBe(0);
+    expect(pulled.body.skipped.filter((s: { path: string }) => s.path.toLowerCase().endsWith('rates.csv'))).toEqual([]);
+    expect(await fsp.readFile(path.join(machineA, otherWorkspace, 'Rates.csv'), 'utf8')).toBe('year,rate\n2026,0.03\n');
+    expect(await fsp.readFile(path.join(machineA, otherWorkspace, 'rates.csv'), 'utf8')).toBe('year,rate\n2026,0.04\n');
+    expect(git(machineA, 'status', '--porcelain', '--', `${otherWorkspace}/`)).toBe('');
+
+    await editScenario(machineA, otherWorkspace, 'after two spellings');
+    expect((await cli(machineA, 'push')).code).toBe(0);
+    expect(git(bare, 'show', `main:${otherWorkspace}/Rates.csv`)).toBe('year,rate\n2026,0.03\n');
+    expect(git(bare, 'show', `main:${otherWorkspace}/rates.csv`)).toBe('year,rate\n2026,0.04\n');
+    fsckClean(machineA);
+  });
+
   it('waits for a native git that holds index.lock, and neither commits nor writes under it', async () => {
     const { machineA } = machines;
     await editScenario(machineA, workspace, 'while git is busy');

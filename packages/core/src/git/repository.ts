@@ -23,6 +23,7 @@ import {
   type UploadPackSession,
 } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
+import { probeCoreSettings, type CoreSettings } from './core-settings.js';
 
 /**
  * A workspaces root's Git repository, and the only module that talks to isomorphic-git, which
@@ -115,6 +116,9 @@ const remoteRefOf = (options: RemoteOptions) => options.remoteRef ?? `refs/heads
 const localRefOf = (options: RemoteOptions) => options.localRef ?? `refs/heads/${options.branch}`;
 const trackingRefOf = (options: RemoteOptions) => options.trackingRef ?? `refs/remotes/${REMOTE_NAME}/${options.branch}`;
 
+/** The `core` settings isomorphic-git's init writes on every platform. */
+const ISOMORPHIC_GIT_INIT_SETTINGS = { 'core.filemode': 'false', 'core.symlinks': 'false', 'core.ignorecase': 'true' } as const;
+
 export class GitRepository {
   readonly gitdir: string;
   private readonly fs: ReturnType<typeof createGitFs>;
@@ -141,8 +145,27 @@ export class GitRepository {
     }
   }
 
+  /** A new repository with the `core` settings `git init` would give it on this file system (see probeCoreSettings). */
   async init(branch: string): Promise<void> {
     await isogit.init({ fs: this.fs, dir: this.root, gitdir: this.gitdir, defaultBranch: branch });
+    // isomorphic-git writes Windows' answers everywhere (no file modes, no symbolic links, case ignored).
+    for (const [key, value] of Object.entries(probeCoreSettings(this.gitdir))) await this.setConfig(key, value ?? undefined);
+  }
+
+  /**
+   * Roots set up by earlier versions kept isomorphic-git's answers (no file modes, no symbolic
+   * links, case ignored) on every platform. Where all three are still there and this is not
+   * Windows (where they are git's own answers), they are replaced by what `git init` finds here.
+   * Returns whether anything changed.
+   */
+  async correctInitialCoreSettings(platform: NodeJS.Platform = process.platform): Promise<boolean> {
+    if (platform === 'win32') return false;
+    for (const [key, value] of Object.entries(ISOMORPHIC_GIT_INIT_SETTINGS)) if ((await this.getConfig(key))?.toLowerCase() !== value) return false;
+    const probed = probeCoreSettings(this.gitdir, platform);
+    const written: Partial<CoreSettings> = ISOMORPHIC_GIT_INIT_SETTINGS;
+    const changed = (Object.keys(probed) as (keyof CoreSettings)[]).filter((key) => probed[key] !== (written[key] ?? null));
+    for (const key of changed) await this.setConfig(key, probed[key] ?? undefined);
+    return changed.length > 0;
   }
 
   async currentBranch(): Promise<string | null> {

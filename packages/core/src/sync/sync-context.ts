@@ -41,6 +41,7 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
     throw new SyncNotInitializedError(`Sync is not set up for ${root}.`, { next: { action: 'set_up_sync' } });
   }
   await repo.assertSupportedFormat();
+  await repo.correctInitialCoreSettings();
   const settings = settingsFile.sync;
   const gitignore = await readGitignore(root);
   return {
