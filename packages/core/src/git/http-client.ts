@@ -35,6 +35,8 @@ const certificateBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICA
  * about 0.3 ms each.
  */
 function secureContextFor(extraCertificates: string[]): tls.SecureContext | undefined {
+  // Reading Node's own roots costs milliseconds: not for a plain-HTTP remote, which has no certificates to add.
+  if (extraCertificates.length === 0) return undefined;
   const known = new Set(tls.rootCertificates.map(certificateBody));
   const added: string[] = [];
   for (const bundle of extraCertificates) {
