@@ -80,6 +80,34 @@ describe('Git formats written directly', () => {
     expect(git(root, 'diff', '--name-only')).toBe('');
   });
 
+  it.each([['2'], ['3'], ['4']])(
+    "native git's version %s index is written back with every entry as git recorded it, and an entry copied with a change carries the change",
+    async (version) => {
+      const root = await repoWithFiles({ ...FILES, [`long/${'n'.repeat(200)}/${'m'.repeat(200)}.yaml`]: 'long: name\n' });
+      const gitdir = path.join(root, '.git');
+      git(root, 'add', '-A');
+      git(root, 'update-index', `--index-version=${version}`);
+      if (version === '3') git(root, 'update-index', '--skip-worktree', 'b.json');
+      const recorded = git(root, 'ls-files', '--stage', '--debug', '-v');
+      const index = await readIndex(gitdir);
+      await writeIndex(gitdir, index.entries.values(), index.version);
+      expect(git(root, 'ls-files', '--stage', '--debug', '-v')).toBe(recorded);
+      // the working tree still matches every entry's stat data
+      expect(git(root, 'diff', '--name-only')).toBe('');
+
+      const other = git(root, 'hash-object', '-w', 'b.json').trim();
+      const changed = { ...index.entries.get('a/scenario.json')!, oid: other, size: 99 };
+      await writeIndex(
+        gitdir,
+        [...index.entries.values()].map((entry) => (entry.path === changed.path ? changed : entry)),
+        index.version,
+      );
+      expect(git(root, 'ls-files', '--stage', 'a/scenario.json')).toBe(`100644 ${other} 0\ta/scenario.json\n`);
+      expect(git(root, 'ls-files', '--debug', 'a/scenario.json')).toMatch(/size: 99\b/);
+      git(root, 'fsck', '--strict', '--no-progress');
+    },
+  );
+
   it('an index read back right after it was written is what parsing its bytes gives, whatever its entries held', async () => {
     const root = await repoWithFiles(FILES);
     const gitdir = path.join(root, '.git');

@@ -181,6 +181,47 @@ function parseOrRecall(buffer: Buffer, file: string): Omit<GitIndex, 'writtenAtM
   return parsed;
 }
 
+/**
+ * An entry as parsed from an index file. One read from a record of version 2 or 3 without
+ * extended flags remembers where it lies: written back unchanged into an index of version 2
+ * or 3, its bytes are copied rather than encoded again. Entries are never changed in place
+ * (callers make new ones), and a copy made with spread syntax is a plain object, encoded anew.
+ */
+class RecordedEntry implements IndexEntry {
+  declare skipWorktree?: boolean;
+  declare intentToAdd?: boolean;
+  declare assumeValid?: boolean;
+  readonly #source: Buffer | null;
+  readonly #start: number;
+
+  constructor(
+    public path: string,
+    public oid: string,
+    public mode: number,
+    public size: number,
+    public mtimeSeconds: number,
+    public mtimeNanos: number,
+    public ctimeSeconds: number,
+    public ctimeNanos: number,
+    public dev: number,
+    public ino: number,
+    public uid: number,
+    public gid: number,
+    source: Buffer | null,
+    start: number,
+  ) {
+    this.#source = source;
+    this.#start = start;
+  }
+
+  /** Copies the entry's record (`length` bytes, padding included) into `output`; false when it has none to copy. */
+  static copyRecord(entry: IndexEntry, output: Buffer, offset: number, length: number): boolean {
+    if (!(entry instanceof RecordedEntry) || entry.#source === null) return false;
+    entry.#source.copy(output, offset, entry.#start, entry.#start + length);
+    return true;
+  }
+}
+
 /** Git's offset varint (used by version 4 for how much of the previous name to drop). */
 function readVarint(buffer: Buffer, offset: number): { value: number; next: number } {
   let byte = buffer[offset];
@@ -252,20 +293,23 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
     // A sparse index folds whole folders into one entry: its files are not listed here.
     if (mode === SPARSE_DIRECTORY_MODE) fail('it is a sparse index (index.sparse), which lists folders instead of files');
     // One shape for every entry, the rare flags added after: tens of thousands are read per command.
-    const entry: IndexEntry = {
-      path: name,
-      oid: buffer.toString('hex', start + 40, start + 60),
+    const entry: IndexEntry = new RecordedEntry(
+      name,
+      buffer.toString('hex', start + 40, start + 60),
       mode,
-      size: buffer.readUInt32BE(start + 36),
-      mtimeSeconds: buffer.readUInt32BE(start + 8),
-      mtimeNanos: buffer.readUInt32BE(start + 12),
-      ctimeSeconds: buffer.readUInt32BE(start),
-      ctimeNanos: buffer.readUInt32BE(start + 4),
-      dev: buffer.readUInt32BE(start + 16),
-      ino: buffer.readUInt32BE(start + 20),
-      uid: buffer.readUInt32BE(start + 28),
-      gid: buffer.readUInt32BE(start + 32),
-    };
+      buffer.readUInt32BE(start + 36),
+      buffer.readUInt32BE(start + 8),
+      buffer.readUInt32BE(start + 12),
+      buffer.readUInt32BE(start),
+      buffer.readUInt32BE(start + 4),
+      buffer.readUInt32BE(start + 16),
+      buffer.readUInt32BE(start + 20),
+      buffer.readUInt32BE(start + 28),
+      buffer.readUInt32BE(start + 32),
+      // a record of version 2 or 3 without extended flags is written the same way in either
+      version !== 4 && !(flags & EXTENDED) ? buffer : null,
+      start,
+    );
     if (flags & ASSUME_VALID) entry.assumeValid = true;
     if (extended & SKIP_WORKTREE) entry.skipWorktree = true;
     if (extended & INTENT_TO_ADD) entry.intentToAdd = true;
@@ -346,6 +390,13 @@ function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): {
   output.writeUInt32BE(sorted.length, 8);
   let offset = 12;
   for (const [i, { entry, name, length }] of sorted.entries()) {
+    if (version !== 4 && !hasExtended(entry)) {
+      const recordLength = Math.ceil((62 + length + 1) / 8) * 8;
+      if (RecordedEntry.copyRecord(entry, output, offset, recordLength)) {
+        offset += recordLength;
+        continue;
+      }
+    }
     output.writeUInt32BE(entry.ctimeSeconds, offset);
     output.writeUInt32BE(entry.ctimeNanos, offset + 4);
     output.writeUInt32BE(entry.mtimeSeconds, offset + 8);
