@@ -56,7 +56,7 @@ class RunFactsCache {
 
   /** `stat`: the metadata file's, when a scan has it already. */
   read(runDir: string, key: string, stat?: FileStat): RunFacts | null {
-    const metadataFile = path.join(runDir, 'run_metadata.json');
+    const metadataFile = `${runDir}${path.sep}run_metadata.json`;
     let stamp: string;
     try {
       const { mtimeMs, size } = stat ?? statSync(metadataFile);
@@ -112,10 +112,10 @@ function* missingRuns(root: string, cache: RunFactsCache, only: { workspaceId?: 
     const scenariosDir = path.join(root, workspaceId, 'scenarios');
     for (const scenarioId of only.scenarioId ? [only.scenarioId] : folders(scenariosDir)) {
       const runIds = folders(path.join(scenariosDir, scenarioId, 'runs'));
-      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir) => ({
-        hasConfig: existsSync(path.join(runDir, 'config.yaml')),
-        hasResults: existsSync(path.join(runDir, DATABASE_FILE)),
-      }));
+      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
+        hasResults: (runDir) => existsSync(path.join(runDir, DATABASE_FILE)),
+        details: (runDir) => ({ hasConfig: existsSync(path.join(runDir, 'config.yaml')) }),
+      });
     }
   }
 }
@@ -139,12 +139,11 @@ function* missingRunsInScan(root: string, cache: RunFactsCache, synced: Readonly
     byScenario.set(key, scenario);
   }
   for (const { workspaceId, scenarioId, runIds } of byScenario.values()) {
-    yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, (runDir, runPath) => ({
-      hasConfig: synced.has(`${runPath}/config.yaml`),
+    yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
       // the scan's listing of the run's folder says whether the results are there: no stat per run
-      hasResults: noted ? noted.has(`${runPath}/${DATABASE_FILE}`) : existsSync(path.join(runDir, DATABASE_FILE)),
-      metadataStat: synced.get(`${runPath}/run_metadata.json`)?.stat,
-    }));
+      hasResults: (runDir, runPath) => (noted ? noted.has(`${runPath}/${DATABASE_FILE}`) : existsSync(path.join(runDir, DATABASE_FILE))),
+      details: (_, runPath) => ({ hasConfig: synced.has(`${runPath}/config.yaml`), metadataStat: synced.get(`${runPath}/run_metadata.json`)?.stat }),
+    });
   }
 }
 
@@ -155,7 +154,11 @@ function missingOfScenario(
   workspaceId: string,
   scenarioId: string,
   runIds: string[],
-  lookUp: (runDir: string, runPath: string) => { hasConfig: boolean; hasResults: boolean; metadataStat?: FileStat },
+  /** what is known of a run: whether its results are here (asked first: most often they are), then the rest */
+  lookUp: {
+    hasResults: (runDir: string, runPath: string) => boolean;
+    details: (runDir: string, runPath: string) => { hasConfig: boolean; metadataStat?: FileStat };
+  },
 ): MissingRun[] {
   if (runIds.length === 0) return [];
   const scenarioDir = path.join(root, workspaceId, 'scenarios', scenarioId);
@@ -164,8 +167,9 @@ function missingOfScenario(
   for (const runId of runIds) {
     const runDir = `${scenarioDir}${path.sep}runs${path.sep}${runId}`;
     const runPath = `${workspaceId}/scenarios/${scenarioId}/runs/${runId}`;
-    const { hasConfig, hasResults, metadataStat } = lookUp(runDir, runPath);
-    if (!hasConfig || hasResults) continue;
+    if (lookUp.hasResults(runDir, runPath)) continue;
+    const { hasConfig, metadataStat } = lookUp.details(runDir, runPath);
+    if (!hasConfig) continue;
     const facts = cache.read(runDir, `${workspaceId}/${scenarioId}/${runId}`, metadataStat);
     if (!facts?.completed) continue;
     current ??= readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
