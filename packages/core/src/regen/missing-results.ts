@@ -142,7 +142,7 @@ function* missingRunsInScan(root: string, cache: RunFactsCache, synced: Readonly
     yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
       // the scan's listing of the run's folder says whether the results are there: no stat per run
       hasResults: (runDir, runPath) => (noted ? noted.has(`${runPath}/${DATABASE_FILE}`) : existsSync(path.join(runDir, DATABASE_FILE))),
-      details: (_, runPath) => ({ hasConfig: synced.has(`${runPath}/config.yaml`), metadataStat: synced.get(`${runPath}/run_metadata.json`)?.stat }),
+      details: (_, runPath) => ({ hasConfig: synced.has(`${runPath}/config.yaml`), metadataStat: synced.get(`${runPath}/run_metadata.json`) }),
     });
   }
 }

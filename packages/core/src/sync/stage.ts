@@ -145,7 +145,7 @@ export async function stageWorkingTree(
     const previous = index.entries.get(relative);
     // Not in this working tree on purpose (sparse checkout, or a name this file system folds).
     if (previous?.skipWorktree) entries.set(relative, previous);
-    else if (previous && !previous.intentToAdd && statMatches(previous, file.stat, trustedBefore)) entries.set(relative, previous);
+    else if (previous && !previous.intentToAdd && statMatches(previous, file, trustedBefore)) entries.set(relative, previous);
     else toRead.push(relative);
   }
   for (const [position, relative] of toRead.entries()) {

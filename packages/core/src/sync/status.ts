@@ -290,7 +290,7 @@ async function localFacts(root: string, gitdir: string, scan: ScanResult) {
     for (const scenarioId of counts.scenarios) {
       const file = scan.files.get(`${id}/scenarios/${scenarioId}/scenario.json`);
       const read = async () => (await names.scenario(id, scenarioId))?.last_run_at ?? null;
-      const at = file ? await lastRuns.lastRunAt(file.path, file.stat, read) : await read();
+      const at = file ? await lastRuns.lastRunAt(file.path, file, read) : await read();
       if (at && (!latest || at > latest)) latest = at;
     }
     lastRunAt.set(id, latest);

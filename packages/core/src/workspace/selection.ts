@@ -65,7 +65,7 @@ function olderRuns(settings: SyncConfig, scan: ScanResult): Set<string> {
     if (place.file !== 'run') continue;
     const scenario = `${place.workspaceId}/scenarios/${place.scenarioId}`;
     const runs = runsByScenario.get(scenario) ?? [];
-    runs.push({ folder: `${scenario}/runs/${place.runId}`, writtenAt: file.stat.mtimeMs });
+    runs.push({ folder: `${scenario}/runs/${place.runId}`, writtenAt: file.mtimeMs });
     runsByScenario.set(scenario, runs);
   }
   for (const runs of runsByScenario.values()) {

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../models/results.js';
 import type { SyncRules } from '../ignore/sync-rules.js';
-import { coveredBy, isUndecodable, sizeProblem, SYMLINK_REASON, toFileStat, walkSyncedFiles, type ScannedFile, type ScanResult } from './file-scan.js';
+import { coveredBy, isUndecodable, sizeProblem, SYMLINK_REASON, scannedFile, walkSyncedFiles, type ScannedFile, type ScanResult } from './file-scan.js';
 
 interface Kept {
   /** the rules and size limit the scan was made with */
@@ -84,7 +84,7 @@ async function update(root: string, rules: SyncRules, maxFileBytes: number, kept
     } else if (stat.isFile() && covered(relative)) {
       const tooLarge = sizeProblem(relative, stat, maxFileBytes);
       if (tooLarge) skipped.set(relative, tooLarge);
-      else files.set(relative, { path: relative, stat: toFileStat(stat) });
+      else files.set(relative, scannedFile(relative, stat));
     }
   }
   return keep(kept.key, rules, files, skipped, folders);
