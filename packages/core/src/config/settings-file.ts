@@ -38,8 +38,18 @@ export interface SettingsReport {
 export async function readSettingsReport(root: string): Promise<SettingsReport | null> {
   const text = await readSettingsText(root);
   if (text === null) return null;
-  return parseSettingsReport(text, settingsPath(root));
+  const file = settingsPath(root);
+  if (lastRead?.file === file && lastRead.text === text) return structuredClone(lastRead.report);
+  const report = parseSettingsReport(text, file);
+  lastRead = { file, text, report: structuredClone(report) };
+  return report;
 }
+
+/**
+ * The last settings file this process parsed, by its exact text: a pull reads the settings
+ * again to check out, and the API server at every request. Each caller gets a copy of its own.
+ */
+let lastRead: { file: string; text: string; report: SettingsReport } | null = null;
 
 export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): SyncSettingsFile {
   return parseSettingsReport(text, fileLabel).settings;
