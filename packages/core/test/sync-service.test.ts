@@ -211,6 +211,30 @@ describe('SyncService', () => {
     expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
   });
 
+  it("a computer joining with an old copy of the workspaces takes what changed on the remote since, by each file's own time", async () => {
+    const { url, bare, a, machineA } = await twoMachinesInSync();
+    // A copy of A's workspace made weeks ago (a folder copied over, a backup restored).
+    const c = await machineRoot('c');
+    await fsp.cp(path.join(a, WS), path.join(c, WS), { recursive: true });
+    const weeksAgo = new Date(Date.now() - 21 * 86_400_000);
+    for (const file of (await fsp.readdir(path.join(c, WS), { recursive: true })).map((f) => path.join(c, WS, f))) await fsp.utimes(file, weeksAgo, weeksAgo);
+    await editJson(a, SCENARIO, { name: 'Renamed since the copy' });
+    await machineA.push();
+    // One file of the old copy edited after that rename: the newer edit, it wins.
+    const hiring = scenarioPath(WS, HIRING);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await editJson(c, hiring, { name: 'Edited here after the rename' });
+
+    const machineC = new SyncService(c);
+    await machineC.init({ remote: url, author: { name: 'Cy Park', email: 'cy@example.com' } });
+    expect((await readJson(c, SCENARIO)).name).toBe('Renamed since the copy');
+    expect((await readJson(c, hiring)).name).toBe('Edited here after the rename');
+    await machineC.push();
+    expect(JSON.parse(remoteFile(bare, SCENARIO)).name).toBe('Renamed since the copy');
+    expect(JSON.parse(remoteFile(bare, hiring)).name).toBe('Edited here after the rename');
+    expectFsckClean(path.join(c, '.git'));
+  });
+
   it('ask-user: the push stops with nothing changed, and a decision finishes the merge and shares it', async () => {
     const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
     await editJson(a, SCENARIO, { name: 'Name from A' });

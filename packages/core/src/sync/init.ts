@@ -6,6 +6,7 @@ import { SyncBranchChangeError, SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
 import { GitRepository } from '../git/repository.js';
+import { readIndex } from '../git/index-file.js';
 import { fileAtPath, listTreeFiles } from '../git/tree-diff.js';
 import { GITIGNORE_FILE, readGitignore, writeMergedGitignore } from '../ignore/gitignore-template.js';
 import { branchNameProblem } from '../models/branch-name.js';
@@ -99,7 +100,7 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
     let integration: Integration | null = null;
     if (remoteHead) {
       progress.step('merge', 'Bringing down workspaces from the remote');
-      integration = await integrateRemote(context, remoteHead);
+      integration = await integrateRemote(context, remoteHead, undefined, await firstCommitEditTimes(repo, local.commit));
       await writeLocalState(repo.gitdir, { last_sync: new Date().toISOString() });
       // A remote PlanAlign's own sync wrote to brings its flat settings and its log here: taken over at once.
       await adoptPlanAlignRoot(root, { lockHeld: true });
@@ -122,6 +123,18 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
       message: initMessage(fromRemote, followedBranch),
     };
   });
+}
+
+/**
+ * Each file's own modification time, for last-write-wins, when this root's history is only the
+ * commit init just made: that commit holds every file of the root, dated by the newest, and a
+ * copy of the workspaces made weeks ago would otherwise win over everything changed since on
+ * the remote. Undefined once the root has history of its own (its commits date its edits).
+ */
+async function firstCommitEditTimes(repo: GitRepository, commit: string | null): Promise<((filePath: string) => number | null) | undefined> {
+  if (!commit || (await repo.readCommit(commit)).parents.length > 0) return undefined;
+  const { entries } = await readIndex(repo.gitdir);
+  return (filePath) => entries.get(filePath)?.mtimeSeconds ?? null;
 }
 
 async function readRemoteSettings(repo: GitRepository, remoteTree: string | null): Promise<SyncConfig | null> {

@@ -46,14 +46,28 @@ export interface Integration {
  * three-way merge whose conflicts the strategy settles. Local changes must already be
  * committed.
  */
-export async function integrateRemote(context: SyncContext, remoteHead: string, strategy?: ConflictStrategy): Promise<Integration> {
-  const integration = await integrate(context, remoteHead, strategyFor(context.settings, strategy));
+export async function integrateRemote(
+  context: SyncContext,
+  remoteHead: string,
+  strategy?: ConflictStrategy,
+  /**
+   * When this computer's side changed each file, where its commits cannot say: a root's first
+   * commit holds files written over weeks, and is dated by the newest of them.
+   */
+  localEditTime?: (filePath: string) => number | null,
+): Promise<Integration> {
+  const integration = await integrate(context, remoteHead, strategyFor(context.settings, strategy), localEditTime);
   // Whatever was waiting for a decision is settled once the remote is in.
   await clearOpenConflicts(context.repo.gitdir);
   return integration;
 }
 
-async function integrate(context: SyncContext, remoteHead: string, strategy: (filePath: string) => ConflictStrategy): Promise<Integration> {
+async function integrate(
+  context: SyncContext,
+  remoteHead: string,
+  strategy: (filePath: string) => ConflictStrategy,
+  localEditTime?: (filePath: string) => number | null,
+): Promise<Integration> {
   const { repo } = context;
   const head = await repo.resolveRef(context.branchRef);
   const remoteCommit = await repo.readCommit(remoteHead);
@@ -74,7 +88,7 @@ async function integrate(context: SyncContext, remoteHead: string, strategy: (fi
       const resolver = createStrategyResolver({
         repo,
         strategyFor: strategy,
-        ours: { commit: head, changedAt: (file) => lastChange(repo, onlyLocal, file) },
+        ours: { commit: head, changedAt: async (file) => localEditTime?.(file) ?? lastChange(repo, onlyLocal, file) },
         theirs: { commit: remoteHead, changedAt: (file) => lastChange(repo, onlyRemote, file) },
         resolved,
         decisions: await decisionsOf(repo.gitdir),
