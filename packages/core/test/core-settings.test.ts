@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
 import { nameFolding } from '../src/sync/file-names.js';
@@ -28,6 +30,18 @@ describe("a repository's core settings", () => {
     await new GitRepository(root).init('main');
     expect(coreSettings(root)).toEqual(coreSettings(await nativeInit()));
     git(root, 'fsck', '--full', '--strict', '--no-progress');
+  });
+
+  it('the config ends its last line, as git writes it: a section appended to the file stays a section of its own', async () => {
+    const root = await tempDir('config-newline');
+    const repo = new GitRepository(root);
+    await repo.init('main');
+    await repo.setRemote('http://127.0.0.1:9/ws.git');
+    const file = path.join(root, '.git', 'config');
+    expect((await fsp.readFile(file, 'utf8')).endsWith('\n')).toBe(true);
+    await fsp.appendFile(file, '[user]\n\tname = Ana Lima\n');
+    expect(git(root, 'config', 'remote.origin.url').trim()).toBe('http://127.0.0.1:9/ws.git');
+    expect(git(root, 'config', 'user.name').trim()).toBe('Ana Lima');
   });
 
   it("a root holding isomorphic-git's answers gets git's, once; settings chosen otherwise are left as they are", async () => {

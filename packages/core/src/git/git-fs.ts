@@ -14,7 +14,11 @@ export function createGitFs(gitdir: string) {
     const relative = path.relative(gitdir, path.resolve(target));
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   };
+  const config = path.join(gitdir, 'config');
   const writeFile = async (target: string, data: string | Uint8Array, options?: unknown) => {
+    // isomorphic-git writes the config without a final newline; git ends every line of it, and
+    // a section someone appends (`>> .git/config`) would otherwise run into the last value.
+    if (path.resolve(target) === config && typeof data === 'string' && data !== '' && !data.endsWith('\n')) data += '\n';
     if (inside(target)) {
       const mode = typeof options === 'object' && options && 'mode' in options ? (options as { mode?: number }).mode : undefined;
       await writeFileAtomic(target, data, { mode });
