@@ -235,6 +235,30 @@ describe('SyncService', () => {
     expectFsckClean(path.join(c, '.git'));
   });
 
+  it("every move of the branch and of the remote's tracking ref is in their reflogs, which native git reads", async () => {
+    const { a, b, machineA, machineB } = await twoMachinesInSync();
+    const gitB = (...args: string[]) => gitLocal(path.join(b, '.git'), args).trim();
+    const positions = [gitB('rev-parse', 'main')];
+    await editJson(a, SCENARIO, { name: 'Edited on A' });
+    await machineA.push();
+    await machineB.pull();
+    positions.push(gitB('rev-parse', 'main'));
+    await editJson(b, scenarioPath(WS, HIRING), { name: 'Edited on B' });
+    await machineB.push();
+    positions.push(gitB('rev-parse', 'main'));
+
+    // Newest first, as `git reflog` lists them; HEAD's log follows the branch it points at.
+    const moves = gitB('reflog', 'show', '--format=%H', 'main').split('\n');
+    expect(moves[0]).toBe(positions.at(-1));
+    expect([...positions].reverse().every((commit) => moves.includes(commit))).toBe(true);
+    expect(gitB('reflog', 'show', '--format=%H', 'HEAD').split('\n')).toEqual(moves);
+    expect(gitB('reflog', 'show', '--format=%H', 'origin/main').split('\n')[0]).toBe(gitB('rev-parse', 'origin/main'));
+    expect(gitB('log', '-g', '--format=%gs', '-1', 'main')).toMatch(/^planalign-sync: commit/);
+    expectFsckClean(path.join(b, '.git'));
+    gitB('reflog', 'expire', '--expire=now', '--all');
+    expectFsckClean(path.join(b, '.git'));
+  });
+
   it('ask-user: the push stops with nothing changed, and a decision finishes the merge and shares it', async () => {
     const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
     await editJson(a, SCENARIO, { name: 'Name from A' });

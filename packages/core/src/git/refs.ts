@@ -66,6 +66,12 @@ function looseRef(gitdir: string, ref: string): string | null {
   }
 }
 
+/** Where a loose symbolic ref (`HEAD` on a branch) points: `refs/heads/main`; null when it holds an object id or is missing. */
+export function looseSymbolicTarget(gitdir: string, ref: string): string | null {
+  const value = looseRef(gitdir, ref)?.trim();
+  return value?.startsWith('ref:') ? value.slice('ref:'.length).trim() : null;
+}
+
 /**
  * The object a full ref name (`HEAD`, `refs/heads/main`…) points at, following `ref:` links as
  * git does; null when it does not exist or does not hold an object id.

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as isogit from 'isomorphic-git';
@@ -24,6 +25,7 @@ import {
 } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 import { probeCoreSettings, type CoreSettings } from './core-settings.js';
+import { logRefUpdate, type ReflogIdentity } from './reflog.js';
 
 /**
  * A workspaces root's Git repository, and the only module that talks to isomorphic-git, which
@@ -208,9 +210,26 @@ export class GitRepository {
     }
   }
 
-  async writeRef(ref: string, oid: string): Promise<void> {
-    if (isFullRefName(ref)) writeRefFile(this.gitdir, ref, oid);
-    else await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
+  /** Points a ref at a commit, and records the move in the ref's reflog as git would (see logRefUpdate). */
+  async writeRef(ref: string, oid: string, reason = 'planalign-sync'): Promise<void> {
+    if (!isFullRefName(ref)) {
+      await isogit.writeRef({ ...this.base, ref, value: oid, force: true });
+      return;
+    }
+    const previous = await this.resolveRef(ref);
+    writeRefFile(this.gitdir, ref, oid);
+    if (previous === oid) return;
+    const logAll = (await this.getConfig('core.logallrefupdates'))?.toLowerCase() !== 'false';
+    logRefUpdate(this.gitdir, ref, previous, oid, await this.reflogIdentity(), reason, logAll);
+  }
+
+  /** The name a reflog line carries: the root's own Git identity, else the environment's, else this login. */
+  private async reflogIdentity(): Promise<ReflogIdentity> {
+    const user = os.userInfo().username;
+    return {
+      name: (await this.getConfig('user.name')) || process.env.PLANALIGN_SYNC_AUTHOR_NAME || user,
+      email: (await this.getConfig('user.email')) || process.env.PLANALIGN_SYNC_AUTHOR_EMAIL || `${user}@${os.hostname()}`,
+    };
   }
 
   /** Refs under a prefix (e.g. `refs/heads/workspaces`), full name → commit. */
@@ -449,7 +468,7 @@ export class GitRepository {
     const { remoteHead, uploadPack } = usable ?? (await this.openFetch(options))!;
     if (remoteHead === null) return null;
     if (uploadPack && !(await this.hasCommit(remoteHead))) await this.downloadPack(uploadPack, remoteHead, options, trackingRef);
-    if ((await this.resolveRef(trackingRef)) !== remoteHead) await this.writeRef(trackingRef, remoteHead);
+    if ((await this.resolveRef(trackingRef)) !== remoteHead) await this.writeRef(trackingRef, remoteHead, 'planalign-sync: fetch');
     return remoteHead;
   }
 
@@ -560,7 +579,7 @@ export class GitRepository {
       streamPack(objects.length, this.packEntries(objects, options.onProgress)),
     );
     if (refusal === null) {
-      await this.writeRef(trackingRefOf(options), head);
+      await this.writeRef(trackingRefOf(options), head, 'update by push');
       return true;
     }
     if (/non-fast-forward|fetch first|stale|failed to (update|lock)/i.test(refusal)) return false;
@@ -649,7 +668,7 @@ export class GitRepository {
     try {
       await this.nativeTransport(['push', options.url, `${localRefOf(options)}:${remoteRefOf(options)}`], options.url);
       const head = await this.resolveRef(localRefOf(options));
-      if (head) await this.writeRef(trackingRefOf(options), head);
+      if (head) await this.writeRef(trackingRefOf(options), head, 'update by push');
       return true;
     } catch (error) {
       if (error instanceof SshPushRejected) return false;

@@ -234,7 +234,7 @@ async function checkoutLocked(repo: GitRepository, pending: PendingCheckout, loc
   const { backedUp, notWritten } = await applyTreeChanges(repo, applied, entries, folder ? () => false : onBranch, keptHere);
   // Files, then branch, then index: the index never runs ahead of its branch.
   const headBefore = pending.branchRef ? await repo.resolveRef(pending.branchRef) : null;
-  if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit);
+  if (pending.branchRef && pending.commit) await repo.writeRef(pending.branchRef, pending.commit, 'planalign-sync: pull');
   if (!folder || folder.updateIndex) {
     const written = await writeIndex(repo.gitdir, index.entries.values(), index.version, lock);
     if (!folder && pending.commit) await carryIndexRecord(repo.gitdir, index, headBefore, written, pending.commit);

@@ -164,7 +164,7 @@ async function commitLocked(context: SyncContext, lock: IndexLock, explicitMessa
   const commit = await repo.writeCommit({ tree, parents: head ? [head] : [], message, author, committer }, objects);
   // Objects are stored before anything points at them; the index follows the branch.
   await objects.flush(repo.gitdir);
-  await repo.writeRef(context.branchRef, commit);
+  await repo.writeRef(context.branchRef, commit, `planalign-sync: commit${head ? '' : ' (initial)'}: ${message.split('\n')[0]}`);
   await carryIndexRecord(repo.gitdir, index, head, await writeIndex(repo.gitdir, snapshot.entries.values(), index.version, lock), commit);
   return { commit, changes: snapshot.changes, summary, skipped: snapshot.skipped, withheld: snapshot.withheld };
 }

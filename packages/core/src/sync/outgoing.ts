@@ -58,7 +58,7 @@ export async function withholdFromPush(context: SyncContext, remoteHead: string 
   await withIndexLock(repo.gitdir, async (lock) => {
     const [before, after] = await Promise.all([repo.readCommit(head), repo.readCommit(newHead)]);
     const index = await readIndexOrCommit(repo, context.branchRef);
-    await repo.writeRef(context.branchRef, newHead);
+    await repo.writeRef(context.branchRef, newHead, 'planalign-sync: push');
     for (const change of await diffTrees(repo, before.tree, after.tree)) {
       if (change.after === null) index.entries.delete(change.path);
       else index.entries.set(change.path, entryWithoutStat(change.path, change.after, Number.parseInt(change.afterMode!, 8)));
