@@ -259,6 +259,25 @@ describe('SyncService', () => {
     expectFsckClean(path.join(b, '.git'));
   });
 
+  it('status names a workspace whose folder went from this computer, with the files a push would remove', async () => {
+    const { b } = await twoMachinesInSync();
+    const files = gitLocal(path.join(b, '.git'), ['ls-files', `${WS}/`])
+      .trim()
+      .split('\n');
+    await fsp.rename(path.join(b, WS), path.join(await tempDir('moved-away'), WS));
+    const status = await new SyncService(b).status({ offline: true });
+    expect(status.local.workspaces).toBe(0);
+    expect(status.workspaces).toEqual([
+      expect.objectContaining({
+        id: WS,
+        name: 'Q4 Projections',
+        state: 'push_needed',
+        changes: files.length,
+        problems: [expect.stringMatching(/no longer on this computer: a push would remove it/)],
+      }),
+    ]);
+  });
+
   it('ask-user: the push stops with nothing changed, and a decision finishes the merge and shares it', async () => {
     const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
     await editJson(a, SCENARIO, { name: 'Name from A' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SyncAuthError, SyncBusyError, SyncNetworkError } from '../errors.js';
 import { ObjectNotFoundError } from '../git/object-reader.js';
 import { writeIndex } from '../git/index-file.js';
-import { diffTrees, listTreeFiles } from '../git/tree-diff.js';
+import { diffTrees, fileAtPath, listTreeFiles } from '../git/tree-diff.js';
 import type { WorkspaceSyncState, SyncStatus, TreeCounts } from '../models/sync-status.js';
 import { NameBook } from '../workspace/names.js';
 import { compileSyncRules } from '../ignore/sync-rules.js';
@@ -197,8 +197,10 @@ async function gatherStatus(
     const ws = placeOf(skipped.path).workspaceId;
     if (ws) problemsByWorkspace.set(ws, [...(problemsByWorkspace.get(ws) ?? []), `${skipped.path}: ${skipped.reason}`]);
   }
-  // Workspaces known only on the remote are listed too, as pull available.
-  const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws))])];
+  // Workspaces known only on the remote are listed too, as pull available; and those whose
+  // folder went from this computer, whose removal the next push would send.
+  const removedHere = new Set([...localChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws) && (localChangesByWorkspace.get(ws) ?? 0) > 0));
+  const allIds = [...new Set([...workspaceIds, ...[...remoteChangesByWorkspace.keys()].filter((ws) => !perWorkspace.has(ws)), ...removedHere])];
   const missingByWorkspace = context.live
     ? await context.live.countMissingResults()
     : await countMissingResults(root, { synced: scan.files, noted: scan.noted });
@@ -219,9 +221,10 @@ async function gatherStatus(
           : pullAvailable
             ? 'pull_available'
             : 'synced';
+    const removed = removedHere.has(id);
     workspaces.push({
       id,
-      name: await names.workspaceName(id),
+      name: removed ? ((await committedWorkspaceName(context, [headTree, trackingTree], id)) ?? id) : await names.workspaceName(id),
       state,
       changes,
       pull_available: pullAvailable,
@@ -230,7 +233,7 @@ async function gatherStatus(
       scenario_count: counts.scenarios.size,
       run_count: counts.runs,
       last_run_at: lastRunAt.get(id) ?? null,
-      problems: problemsByWorkspace.get(id) ?? [],
+      problems: [...(removed ? [REMOVED_HERE] : []), ...(problemsByWorkspace.get(id) ?? [])],
       missing_results: missingByWorkspace.get(id) ?? 0,
       branch: lines[id] ?? null,
     });
@@ -253,6 +256,24 @@ async function gatherStatus(
     missing_results: [...missingByWorkspace.values()].reduce((a, b) => a + b, 0),
     warnings,
   };
+}
+
+/** What status says of a workspace whose folder is gone from this computer. */
+const REMOVED_HERE = 'its folder is no longer on this computer: a push would remove it from the remote and the other computers';
+
+/** A workspace's name as the first of these trees that holds it records it (its folder may be gone). */
+async function committedWorkspaceName(context: SyncContext, trees: (string | null)[], id: string): Promise<string | null> {
+  for (const tree of trees) {
+    const content = tree ? await fileAtPath(context.repo, tree, `${id}/workspace.json`) : null;
+    if (!content) continue;
+    try {
+      const name = (JSON.parse(Buffer.from(content).toString('utf8')) as { name?: unknown }).name;
+      if (typeof name === 'string' && name) return name;
+    } catch {
+      // not JSON: try the next tree
+    }
+  }
+  return null;
 }
 
 /**
