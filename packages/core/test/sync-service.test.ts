@@ -563,4 +563,20 @@ describe('SyncService', () => {
     expectFsckClean(path.join(b, '.git'));
     expectFsckClean(bare);
   });
+
+  it('a file `git rm --cached` took out of the index and left as committed is no change: status and push agree', async () => {
+    const { b, bare } = await twoMachinesInSync();
+    const machineB = new SyncService(b);
+    const head = gitLocal(bare, ['rev-parse', 'main']).trim();
+    await gitAsync(b, ['rm', '-q', '--cached', SCENARIO]);
+    expect(await machineB.status({ offline: true })).toMatchObject({ local_changes: 0 });
+    // edited afterwards, it is a change like any other
+    await editJson(b, SCENARIO, { description: 'edited after git rm --cached' });
+    expect(await machineB.status({ offline: true })).toMatchObject({ local_changes: 1 });
+    await machineB.push();
+    expect(gitLocal(bare, ['rev-parse', 'main']).trim()).not.toBe(head);
+    expect(JSON.parse(remoteFile(bare, SCENARIO)).description).toBe('edited after git rm --cached');
+    await gitAsync(b, ['diff', '--cached', '--exit-code']);
+    expectFsckClean(path.join(b, '.git'));
+  });
 });

@@ -73,9 +73,20 @@ function withStagedByGit(snapshot: Snapshot, index: GitIndex, staged: StagedByGi
     const [now, staged] = [snapshot.entries.get(relative), index.entries.get(relative)];
     return !!now && !!staged && now.oid === staged.oid && now.mode === staged.mode;
   };
-  const added = staged.filter((s) => !changed.has(s.path) && asStaged(s.path));
-  if (added.length === 0) return snapshot;
-  const changes = [...snapshot.changes, ...added.map((s) => ({ path: s.path, kind: s.kind }))];
+  const added = staged.filter((s): s is StagedByGit & { kind: 'added' | 'modified' } => s.kind !== 'untracked' && !changed.has(s.path) && asStaged(s.path));
+  // A file `git rm --cached` took out of the index and left as it was committed: it looks new to
+  // the index, but the next commit would hold it unchanged.
+  const asCommitted = new Set(
+    staged
+      .filter((s) => s.kind === 'untracked' && s.committed)
+      .filter((s) => {
+        const now = snapshot.entries.get(s.path);
+        return !!now && now.oid === s.committed!.oid && now.mode === s.committed!.mode;
+      })
+      .map((s) => s.path),
+  );
+  if (added.length === 0 && asCommitted.size === 0) return snapshot;
+  const changes = [...snapshot.changes.filter((c) => !(c.kind === 'added' && asCommitted.has(c.path))), ...added.map((s) => ({ path: s.path, kind: s.kind }))];
   changes.sort(byPath);
   return { ...snapshot, changes };
 }

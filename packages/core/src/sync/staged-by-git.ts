@@ -49,13 +49,16 @@ export function indexKnownToMatch(gitdir: string, index: GitIndex, head: string 
 
 export interface StagedByGit {
   path: string;
-  kind: Exclude<ChangeKind, 'deleted'>;
+  /** 'untracked': the commit has the path and the index does not (`git rm --cached`) */
+  kind: Exclude<ChangeKind, 'deleted'> | 'untracked';
+  /** for 'untracked': what the commit holds there */
+  committed?: { oid: string; mode: number };
 }
 
 /**
  * Paths whose index entry is not the commit's: added or modified, as git's `diff --cached` names
- * them. (A path removed with `git rm --cached` is left to the working tree: the file there, if
- * any, is compared as usual.)
+ * them, and those the commit has and the index does not. (A path removed with `git rm --cached`
+ * is left to the working tree: the file there, if any, is compared as usual.)
  */
 export async function stagedByGit(repo: GitRepository, branchRef: string, index: LoadedIndex): Promise<StagedByGit[]> {
   // An index rebuilt from the commit holds the commit's files.
@@ -75,8 +78,8 @@ export async function stagedByGit(repo: GitRepository, branchRef: string, index:
     if (!inCommit) staged.push({ path: relative, kind: 'added' });
     else if (inCommit.oid !== entry.oid || inCommit.mode !== entry.mode) staged.push({ path: relative, kind: 'modified' });
   }
-  const removed = [...committed.keys()].some((relative) => !index.entries.has(relative));
-  if (head && index.checksum && staged.length === 0 && !removed) await writeRecord(repo.gitdir, { checksum: index.checksum, head });
+  for (const [relative, inCommit] of committed) if (!index.entries.has(relative)) staged.push({ path: relative, kind: 'untracked', committed: inCommit });
+  if (head && index.checksum && staged.length === 0) await writeRecord(repo.gitdir, { checksum: index.checksum, head });
   return staged;
 }
 
