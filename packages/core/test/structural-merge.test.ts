@@ -53,6 +53,15 @@ describe('structural merge of JSON', () => {
     expect(JSON.parse(result.content)).toEqual({ a: 1, same: true, b: 2 });
   });
 
+  it("keeps this computer's CRLF line endings, whatever the other side wrote", () => {
+    const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+    const ours = crlf(json({ ...base, name: 'Baseline (A)' }));
+    const result = mergeStructured('s/scenario.json', json(base), ours, json({ ...base, description: 'edited on B' }), 'ours')!;
+    expect(result.content).toBe(crlf(json({ ...base, name: 'Baseline (A)', description: 'edited on B' })));
+    const yaml = mergeStructured('s/config.yaml', 'a: 1\nb: 2\n', 'a: 5\r\nb: 2\r\n', 'a: 1\nb: 7\n', 'ours')!;
+    expect(yaml.content).toBe('a: 5\r\nb: 7\r\n');
+  });
+
   it('gives up (null) when a side does not parse', () => {
     expect(mergeStructured('x.json', json(base), '{"half": ', json(base), 'ours')).toBeNull();
   });

@@ -178,11 +178,14 @@ export function isStructurallyMergeable(filePath: string): boolean {
  * choosing a whole version).
  */
 export function mergeStructured(filePath: string, base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult | null {
+  let result: StructuralMergeResult;
   try {
-    return /\.json$/i.test(filePath) ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
+    result = /\.json$/i.test(filePath) ? mergeJson(base, ours, theirs, prefer) : mergeYaml(base, ours, theirs, prefer);
   } catch {
     return null;
   }
+  // The file keeps this computer's line endings: a file written with CRLF (Windows) stays so.
+  return ours.includes('\r\n') ? { ...result, content: result.content.replace(/\r?\n/g, '\r\n') } : result;
 }
 
 /**
