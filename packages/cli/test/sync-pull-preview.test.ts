@@ -91,5 +91,9 @@ describe('sync pull --dry-run', () => {
     });
     expect(preview.body.message).toBe('Nothing here would change with the conflict setting in use, though 1 file changed both here and on the remote.');
     expect((await runCli(['--root', machines.machineB, 'sync', 'pull', '--dry-run'])).stdout).not.toContain('Already up to date');
+    // asked to stop at conflicts, the pull has something to settle: not up to date
+    const asked = await runJson(['--root', machines.machineB, 'sync', 'pull', '--dry-run', '--strategy', 'ask-user']);
+    expect(asked.body).toMatchObject({ up_to_date: false, workspaces: [], conflicts: [expect.objectContaining({ strategy: 'ask-user' })] });
+    expect(asked.body.message).toBe('A pull would stop and ask which version to keep of 1 file changed both here and on the remote.');
   });
 });

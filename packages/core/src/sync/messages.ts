@@ -129,7 +129,9 @@ export function conflictDecisionsPhrase(resolved: ResolvedConflict[]): string {
 /** What a pull preview says: what would come, go and clash. */
 export function previewMessage(workspaces: WorkspacePreview[], otherFiles: number, conflicts: ConflictPreview[], keptBeforeRemoval: number): string {
   if (workspaces.length === 0 && otherFiles === 0) {
-    // The conflicts settle as this computer's version: nothing comes down, but they are there.
+    // The conflicts settle as this computer's version (or wait for a choice): nothing comes down, but they are there.
+    const asked = conflicts.filter((conflict) => conflict.outcomes[conflict.strategy] === 'ask').length;
+    if (asked > 0) return `A pull would stop and ask which version to keep of ${plural(asked, 'file')} changed both here and on the remote.`;
     return conflicts.length > 0
       ? `Nothing here would change with the conflict setting in use, though ${plural(conflicts.length, 'file')} changed both here and on the remote.`
       : 'Already up to date.';

@@ -74,7 +74,8 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
     const otherFiles = incoming.filter((change) => !inWorkspaces.has(placeOf(change.path).workspaceId ?? '')).length;
     return {
       ...outline,
-      up_to_date: incoming.length === 0,
+      // a conflict the pull would stop and ask about is something to pull, though no file would change yet
+      up_to_date: incoming.length === 0 && !conflicts.some((conflict) => conflict.outcomes[conflict.strategy] === 'ask'),
       workspaces,
       other_files: otherFiles,
       files_changed: incoming.length,
