@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { nextStepSentence } from './next-steps.js';
 import type {
   AutoSyncEvent,
@@ -63,7 +64,9 @@ export function renderStatus(root: string, status: SyncStatus): string {
   const lines: string[] = [];
   lines.push(`Workspaces root: ${root}`);
   if (!status.is_initialized) {
-    lines.push(`Sync is not set up here. Run 'planalign sync init --remote <url>' to start.`);
+    // a mistyped --root names no folder at all
+    if (!existsSync(root)) lines.push(`There is no folder here: check the workspaces root (--root, PLANALIGN_WORKSPACES).`);
+    else lines.push(`Sync is not set up here. Run 'planalign sync init --remote <url>' to start.`);
   } else {
     // Origin, or "(none)" when there is no remote at all; then the team remotes, with what each carries.
     const teams = status.remotes.filter((remote) => remote.workspaces !== null);

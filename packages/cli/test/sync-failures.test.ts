@@ -172,6 +172,12 @@ describe('bad input gets a clear message and a distinct exit code', () => {
     const status = await runJson(['--root', root, 'sync', 'status']);
     expect(status.code).toBe(6);
     expect(status.body.is_initialized).toBe(false);
+    // a root that is no folder at all (a mistyped --root) is named as such
+    const missing = path.join(root, 'no-such-folder');
+    const push = await runCli(['--root', missing, 'sync', 'push']);
+    expect(push.code).toBe(6);
+    expect(push.stderr).toContain(`There is no folder at ${missing}`);
+    expect((await runCli(['--root', missing, 'sync', 'status'])).stdout).toContain('There is no folder here');
   });
 
   it('an invalid setting names the file and the field', async () => {

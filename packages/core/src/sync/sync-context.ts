@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
 import { readSettingsReport } from '../config/settings-file.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
@@ -38,7 +39,11 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
   const report = exists ? await readSettingsReport(root) : null;
   const settingsFile = report?.settings;
   if (!settingsFile) {
-    throw new SyncNotInitializedError(`Sync is not set up for ${root}.`, { next: { action: 'set_up_sync' } });
+    // A mistyped --root (or PLANALIGN_WORKSPACES) names no folder at all: say that, not "not set up".
+    const reason = existsSync(root)
+      ? `Sync is not set up for ${root}.`
+      : `There is no folder at ${root}: check the workspaces root (--root, PLANALIGN_WORKSPACES).`;
+    throw new SyncNotInitializedError(reason, { next: { action: 'set_up_sync' } });
   }
   await repo.assertSupportedFormat();
   await repo.correctInitialCoreSettings();
