@@ -278,6 +278,17 @@ describe('SyncService', () => {
     ]);
   });
 
+  it('a push that only sends a merge of changes the remote already has says so in the log', async () => {
+    const { a, b, bare, machineA, machineB } = await twoMachinesInSync();
+    await editJson(a, SCENARIO, { description: 'the same edit on both' });
+    await editJson(b, SCENARIO, { description: 'the same edit on both' });
+    await machineA.push();
+    await machineB.push();
+    expect(gitLocal(bare, ['log', '-1', '--format=%P', 'main']).trim().split(' ')).toHaveLength(2);
+    const [last] = await machineB.log({ limit: 1 });
+    expect(last).toMatchObject({ operation: 'push', message: 'Pushed a merge of changes already on the remote (no file differs)' });
+  });
+
   it('ask-user: the push stops with nothing changed, and a decision finishes the merge and shares it', async () => {
     const { bare, a, b, machineA, machineB } = await twoMachinesInSync();
     await editJson(a, SCENARIO, { name: 'Name from A' });

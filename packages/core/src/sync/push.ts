@@ -92,7 +92,10 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
         message:
           (summary.lines.length === 1
             ? pushedPhrase(summary.lines[0])
-            : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`) + sharedWithNote(toTeams),
+            : carried.length === 0
+              ? // a merge whose files the remote already has: only history travels
+                'Pushed a merge of changes already on the remote (no file differs)'
+              : `Pushed ${plural(carried.length, 'changed file')} in ${plural(summary.workspaces.length, 'workspace')}`) + sharedWithNote(toTeams),
         commit: head,
       });
     }
