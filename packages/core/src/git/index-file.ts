@@ -214,11 +214,39 @@ class RecordedEntry implements IndexEntry {
     this.#start = start;
   }
 
-  /** Copies the entry's record (`length` bytes, padding included) into `output`; false when it has none to copy. */
-  static copyRecord(entry: IndexEntry, output: Buffer, offset: number, length: number): boolean {
+  /** Adds the entry's record (`length` bytes, padding included) to `runs` at `offset`; false when it has none to copy. */
+  static copyRecord(entry: IndexEntry, runs: RecordRuns, offset: number, length: number): boolean {
     if (!(entry instanceof RecordedEntry) || entry.#source === null) return false;
-    entry.#source.copy(output, offset, entry.#start, entry.#start + length);
+    runs.add(entry.#source, entry.#start, length, offset);
     return true;
+  }
+}
+
+/**
+ * Copies records into an index being written, a run of them at a time: entries written back in
+ * the order their file held them lie one after another, and one copy per record was most of
+ * writing them.
+ */
+class RecordRuns {
+  private source: Buffer | null = null;
+  private from = 0;
+  private to = 0;
+  private at = 0;
+
+  constructor(private readonly output: Buffer) {}
+
+  add(source: Buffer, start: number, length: number, offset: number): void {
+    if (source === this.source && start === this.to && offset === this.at + (this.to - this.from)) {
+      this.to += length;
+      return;
+    }
+    this.flush();
+    [this.source, this.from, this.to, this.at] = [source, start, start + length, offset];
+  }
+
+  flush(): void {
+    this.source?.copy(this.output, this.at, this.from, this.to);
+    this.source = null;
   }
 }
 
@@ -388,11 +416,12 @@ function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): {
   output.write(SIGNATURE, 0, 'latin1');
   output.writeUInt32BE(version, 4);
   output.writeUInt32BE(sorted.length, 8);
+  const runs = new RecordRuns(output);
   let offset = 12;
   for (const [i, { entry, name, length }] of sorted.entries()) {
     if (version !== 4 && !hasExtended(entry)) {
       const recordLength = Math.ceil((62 + length + 1) / 8) * 8;
-      if (RecordedEntry.copyRecord(entry, output, offset, recordLength)) {
+      if (RecordedEntry.copyRecord(entry, runs, offset, recordLength)) {
         offset += recordLength;
         continue;
       }
@@ -425,6 +454,7 @@ function encodeIndex(entries: Iterable<IndexEntry>, preferredVersion: number): {
       offset += Math.ceil((position - offset + length + 1) / 8) * 8;
     }
   }
+  runs.flush();
   createHash('sha1').update(output.subarray(0, bodyLength)).digest().copy(output, bodyLength);
   return { content: output, sorted: sorted.map(({ entry }) => entry) };
 }
