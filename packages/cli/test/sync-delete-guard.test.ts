@@ -48,6 +48,32 @@ describe('the delete guard', () => {
     expect(remoteFiles(machines.repo).filter((file) => file.startsWith(machines.generated.workspaceIds[0]))).not.toEqual([]);
   });
 
+  it('holds a push that would empty a workspace whose workspace.json came back in a pull', async () => {
+    const { machineA, machineB } = machines;
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    const workspace = machines.generated.workspaceIds[1];
+    const away = path.join(await tempDir('moved-away'), workspace);
+    await fsp.rename(path.join(machineB, workspace), away);
+    // Another computer changes that workspace's own file meanwhile: the pull brings it back alone.
+    const file = path.join(machineA, workspace, 'workspace.json');
+    await fsp.writeFile(file, JSON.stringify({ ...(await readJson(file)), description: 'edited on A' }, null, 2));
+    expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', machineB, 'sync', 'pull'])).code).toBe(0);
+    const before = remoteHead(machines.repo);
+    const refused = await runJson(['--root', machineB, 'sync', 'push']);
+    expect(refused.code).toBe(9);
+    expect(refused.body.error.workspaces.map((w: { id: string }) => w.id)).toEqual([workspace]);
+    expect(remoteHead(machines.repo)).toBe(before);
+    expect(remoteFiles(machines.repo).filter((f) => f.startsWith(`${workspace}/scenarios/`))).not.toEqual([]);
+    // Put back, nothing is lost and the push goes.
+    await fsp.rm(path.join(machineB, workspace), { recursive: true, force: true });
+    await fsp.rename(away, path.join(machineB, workspace));
+    await fsp.writeFile(path.join(machineB, workspace, 'workspace.json'), await fsp.readFile(file));
+    expect((await runCli(['--root', machineB, 'sync', 'push'])).code).toBe(0);
+    expect(remoteFiles(machines.repo).filter((f) => f.startsWith(`${workspace}/scenarios/`))).not.toEqual([]);
+    expectFsckClean(machines.repo);
+  });
+
   it('follows max_delete_percent for deletions inside workspaces', async () => {
     const workspace = machines.generated.workspaceIds[0];
     const scenarios = (await fsp.readdir(path.join(machines.machineA, workspace, 'scenarios'))).sort();

@@ -22,7 +22,8 @@ export async function riskyDeletions(
   if (!before || before === after) return null;
   const deleted = (await diffTrees(repo, before, after)).filter((change) => change.after === null && !(held && held(change.path) !== null));
   if (deleted.length === 0) return null;
-  const syncedFiles = (await listTreeFiles(repo, before)).size;
+  const beforeFiles = await listTreeFiles(repo, before);
+  const syncedFiles = beforeFiles.size;
   const workspaces = [];
   const scenarioFiles = [];
   for (const change of deleted) {
@@ -30,9 +31,19 @@ export async function riskyDeletions(
     if (place.file === 'workspace' && place.workspaceId) workspaces.push({ id: place.workspaceId, name: await nameIn(repo, before, change.path) });
     if (place.file === 'scenario' && place.workspaceId) scenarioFiles.push({ workspaceId: place.workspaceId, file: change.path });
   }
+  // A workspace that loses every scenario is removed all but in name (its workspace.json may have
+  // come back, changed on another computer): held as a whole workspace is.
+  const removedWhole = new Set(workspaces.map((w) => w.id));
+  for (const workspaceId of new Set(scenarioFiles.map((s) => s.workspaceId))) {
+    if (removedWhole.has(workspaceId)) continue;
+    const had = [...beforeFiles.keys()].filter((file) => file.startsWith(`${workspaceId}/`) && placeOf(file).file === 'scenario').length;
+    if (had > 0 && scenarioFiles.filter((s) => s.workspaceId === workspaceId).length === had) {
+      workspaces.push({ id: workspaceId, name: await nameIn(repo, before, `${workspaceId}/workspace.json`) });
+      removedWhole.add(workspaceId);
+    }
+  }
   const percent = Math.round((deleted.length / syncedFiles) * 1000) / 10;
   if (workspaces.length === 0 && percent <= maxPercent) return null;
-  const removedWhole = new Set(workspaces.map((w) => w.id));
   const scenarios = [];
   for (const { workspaceId, file } of scenarioFiles.filter((s) => !removedWhole.has(s.workspaceId))) {
     scenarios.push({ workspace: await nameIn(repo, before, `${workspaceId}/workspace.json`), name: await nameIn(repo, before, file) });
