@@ -117,6 +117,22 @@ describe('conflict strategies', () => {
     expect(await backupOf(git, resolved[0].backup!, OVERRIDES)).toBe(oursText);
   });
 
+  it('YAML: a winning value whose comment the merge cannot carry keeps the winning file whole in a backup too', async () => {
+    const git = await nativeRepo('strategy-yaml-winner');
+    const baseText = 'compensation:\n  cola_rate: 0.03\n';
+    const oursText = 'compensation:\n  cola_rate: 0.2\n';
+    const theirsText = 'compensation:\n  cola_rate: 0.1  # raised after review\n# board note\n';
+    const { resolve, resolved } = resolverFor(git, 'last-write-wins', { oursAt: 100, theirsAt: 200 });
+    const { oid } = await resolve(conflictOf(git, OVERRIDES, baseText, oursText, theirsText));
+    expect(parseYaml(git.show(oid!))).toEqual({ compensation: { cola_rate: 0.1 } });
+    expect(resolved).toEqual([expect.objectContaining({ winner: 'remote', keys: ['compensation.cola_rate'] })]);
+    // the losing version, and the winner's comments wherever the merged file does not hold them
+    const backups = await listBackups(git.root);
+    const kept = await Promise.all(backups.map((backup) => backupOf(git, backup.id, OVERRIDES)));
+    expect(kept).toContain(oursText);
+    if (!git.show(oid!).includes('# raised after review')) expect(kept).toContain(theirsText);
+  });
+
   it('a file that does not parse on one side is settled whole by the strategy, the other version backed up', async () => {
     const git = await nativeRepo('strategy-broken');
     const halfWritten = '{"id": "s1", "name": "Basel';

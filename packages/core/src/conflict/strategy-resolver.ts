@@ -128,6 +128,9 @@ export function createStrategyResolver(options: {
       }
       if (merged && strategy !== 'ask-user') {
         const record = await backUpLoser(conflict, localPreferred);
+        // The winner's comments the merge could not carry (an inline note on a value it won) are kept too.
+        const loser = localPreferred ? 'theirs' : 'ours';
+        await keepDropped(conflict, { ...merged, dropped: merged.dropped.filter((side) => side !== loser) });
         resolved.push({
           path: conflict.path,
           winner: localPreferred ? 'local' : 'remote',
