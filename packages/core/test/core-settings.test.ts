@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepository } from '../src/git/repository.js';
+import { SyncService } from '../src/sync/sync-service.js';
 import { nameFolding } from '../src/sync/file-names.js';
 import { tempDir } from './machines.js';
 
@@ -60,6 +61,22 @@ describe("a repository's core settings", () => {
     expect(await repo.correctInitialCoreSettings()).toBe(true);
     expect(coreSettings(root)).toEqual(expected);
     expect(await repo.correctInitialCoreSettings()).toBe(false);
+
+    // `sync doctor` looks and changes nothing; the next command corrects the settings.
+    const synced = await tempDir('doctor-looks');
+    const service = new SyncService(synced);
+    await service.init({});
+    for (const [key, value] of [
+      ['core.filemode', 'false'],
+      ['core.symlinks', 'false'],
+      ['core.ignorecase', 'true'],
+    ])
+      git(synced, 'config', key, value);
+    const config = await fsp.readFile(path.join(synced, '.git', 'config'), 'utf8');
+    await service.doctor();
+    expect(await fsp.readFile(path.join(synced, '.git', 'config'), 'utf8')).toBe(config);
+    await service.status({ offline: true });
+    expect(coreSettings(synced)).toEqual(expected);
 
     // One of them set by hand (here: case ignored) is a choice, not isomorphic-git's default.
     const chosen = await nativeInit();

@@ -46,7 +46,8 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
     throw new SyncNotInitializedError(reason, { next: { action: 'set_up_sync' } });
   }
   await repo.assertSupportedFormat();
-  await repo.correctInitialCoreSettings();
+  // `adopt: false` is a look that changes nothing (doctor): the settings are corrected by the next command.
+  if (options.adopt !== false) await repo.correctInitialCoreSettings();
   const settings = settingsFile.sync;
   const gitignore = await readGitignore(root);
   return {
