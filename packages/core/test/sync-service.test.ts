@@ -226,7 +226,14 @@ describe('SyncService', () => {
     await editJson(c, hiring, { name: 'Edited here after the rename' });
 
     const machineC = new SyncService(c);
-    await machineC.init({ remote: url, author: { name: 'Cy Park', email: 'cy@example.com' } });
+    const joined = await machineC.init({ remote: url, author: { name: 'Cy Park', email: 'cy@example.com' } });
+    // What the join settled is said, each losing version kept in a backup.
+    expect(joined.resolved_conflicts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: SCENARIO, winner: 'remote', strategy: 'last-write-wins', backup: expect.any(String) }),
+        expect.objectContaining({ path: hiring, winner: 'local', strategy: 'last-write-wins', backup: expect.any(String) }),
+      ]),
+    );
     expect((await readJson(c, SCENARIO)).name).toBe('Renamed since the copy');
     expect((await readJson(c, hiring)).name).toBe('Edited here after the rename');
     await machineC.push();

@@ -111,7 +111,11 @@ export async function init(options: InitOptions, globals: GlobalOptions, progres
     throw new SyncConfigError("--email goes with --author <name>: give both, or set them later with 'planalign sync author'.");
   const author = options.author ? { name: options.author, email: options.email } : undefined;
   const result = await syncService(globals, progress).init({ remote, branch: options.branch, author, confirmBranchChange: options.changeBranch });
-  return { json: result, text: `${result.message} Use 'planalign sync push' to upload workspaces.` };
+  return {
+    json: result,
+    // files this computer already held that the remote had otherwise: settled as a pull settles them
+    text: [`${result.message} Use 'planalign sync push' to upload workspaces.`, ...renderSyncNotes(result.resolved_conflicts, [])].join('\n'),
+  };
 }
 
 export interface PushOptions {

@@ -78,6 +78,8 @@ export const InitResult = lazySchema(() =>
     created_repository: z.boolean(),
     /** What was already on the remote and is now here too. */
     from_remote: TreeCounts.nullable(),
+    /** files this computer already held and the remote had otherwise, and how each was settled */
+    resolved_conflicts: z.array(ResolvedConflict).default([]),
     message: z.string(),
   }),
 );

@@ -120,6 +120,7 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
       branch,
       created_repository: createdRepository,
       from_remote: fromRemote,
+      resolved_conflicts: integration?.resolved ?? [],
       message: initMessage(fromRemote, followedBranch),
     };
   });
