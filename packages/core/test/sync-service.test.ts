@@ -261,6 +261,8 @@ describe('SyncService', () => {
     expect(gitB('reflog', 'show', '--format=%H', 'HEAD').split('\n')).toEqual(moves);
     expect(gitB('reflog', 'show', '--format=%H', 'origin/main').split('\n')[0]).toBe(gitB('rev-parse', 'origin/main'));
     expect(gitB('log', '-g', '--format=%gs', '-1', 'main')).toMatch(/^planalign-sync: commit/);
+    // each line names who moved the branch, as the commit it made does
+    expect(gitB('log', '-g', '--format=%gn <%ge>', '-1', 'main')).toBe(gitB('log', '--format=%cn <%ce>', '-1', 'main'));
     expectFsckClean(path.join(b, '.git'));
     gitB('reflog', 'expire', '--expire=now', '--all');
     expectFsckClean(path.join(b, '.git'));

@@ -223,8 +223,16 @@ export class GitRepository {
     logRefUpdate(this.gitdir, ref, previous, oid, await this.reflogIdentity(), reason, logAll);
   }
 
-  /** The name a reflog line carries: the root's own Git identity, else the environment's, else this login. */
+  /** Who commits in this process (see commitIdentity): its reflog lines carry that name too. */
+  rememberIdentity(who: ReflogIdentity): void {
+    this.committer = who;
+  }
+
+  private committer: ReflogIdentity | null = null;
+
+  /** The name a reflog line carries: this process's committer, else the root's own Git identity, else the environment's, else this login. */
   private async reflogIdentity(): Promise<ReflogIdentity> {
+    if (this.committer) return this.committer;
     const user = os.userInfo().username;
     return {
       name: (await this.getConfig('user.name')) || process.env.PLANALIGN_SYNC_AUTHOR_NAME || user,

@@ -30,6 +30,7 @@ export async function commitIdentity(repo: GitRepository, now: Date = new Date()
   const user = (!fromEnvironment.name && !rootName) || (!fromEnvironment.email && !rootEmail) ? await gitIdentity() : {};
   const name = fromEnvironment.name || rootName || user.name || os.userInfo().username;
   const email = fromEnvironment.email || rootEmail || user.email || `${os.userInfo().username}@${os.hostname()}`;
+  repo.rememberIdentity({ name, email });
   return { name, email, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: now.getTimezoneOffset() };
 }
 
