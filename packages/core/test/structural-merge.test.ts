@@ -107,6 +107,17 @@ describe('structural merge of YAML', () => {
     expect(parseYaml(remoteComment.content).simulation.start_year).toBe(2026);
   });
 
+  it("a value taken from the other side comes with that side's comment, not with this side's note on the value it replaces", () => {
+    const start = 'compensation:\n  cola_rate: 0.03\n  merit: 0.04\n';
+    const here = 'compensation:\n  cola_rate: 0.2  # B says\n  merit: 0.04\n';
+    const there = 'compensation:\n  cola_rate: 0.1  # P says\n  merit: 0.04\n';
+    const result = mergeStructured('config.yaml', start, here, there, 'theirs')!;
+    expect(result.content).toContain('cola_rate: 0.1 # P says');
+    expect(result.content).not.toContain('B says');
+    // this side's note is in no file now: the caller keeps this side whole
+    expect(result.dropped).toContain('ours');
+  });
+
   it('reports a key changed differently on both sides', () => {
     const result = mergeStructured('config.yaml', base, base.replace('0.03', '0.04'), base.replace('0.03', '0.06'), 'theirs')!;
     expect(result.conflicts.map((c) => c.path)).toEqual([['workforce', 'growth']]);

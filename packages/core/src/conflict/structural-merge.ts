@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { diff3Merge } from 'node-diff3';
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, parseDocument, type Document } from 'yaml';
 
 /**
  * Three-way merge of JSON and YAML files by key path: edits to different keys on two machines
@@ -100,16 +100,36 @@ function mergeJson(base: string | null, ours: string, theirs: string, prefer: Pr
   return { content: formatJsonLike(ours, merged), conflicts, dropped: [] };
 }
 
-/** Applies a merged value to the local YAML document, touching only the keys that changed, so comments and layout survive. */
-function applyToDocument(document: Document, path: KeyPath, current: Value, merged: Value): void {
+/** The other side's document and the common one (null when there is none), for the comments on values taken from the other side. */
+interface Sources {
+  other: Document;
+  base: Document | null;
+}
+
+/** The comments a node carries (on its line, and above it). */
+const nodeComments = (node: unknown) => (isNode(node) ? `${node.comment ?? ''}\n${node.commentBefore ?? ''}` : '');
+
+/**
+ * Applies a merged value to the local YAML document, touching only the keys that changed, so
+ * comments and layout survive. A value taken from the other side comes as that side wrote it,
+ * with its comment, unless only this side changed the comment on that line.
+ */
+function applyToDocument(document: Document, path: KeyPath, current: Value, merged: Value, sources: Sources): void {
   if (isDeepStrictEqual(current, merged)) return;
   if (isPlainObject(current) && isPlainObject(merged) && isMap(path.length === 0 ? document.contents : document.getIn(path, true))) {
     for (const key of Object.keys(current)) if (!(key in merged)) document.deleteIn([...path, key]);
-    for (const [key, value] of Object.entries(merged)) applyToDocument(document, [...path, key], current[key], value);
+    for (const [key, value] of Object.entries(merged)) applyToDocument(document, [...path, key], current[key], value, sources);
     return;
   }
-  if (path.length === 0) document.contents = document.createNode(merged) as Document['contents'];
-  else document.setIn(path, merged);
+  if (path.length === 0) {
+    document.contents = document.createNode(merged) as Document['contents'];
+    return;
+  }
+  const theirs = sources.other.getIn(path, true);
+  const before = nodeComments(sources.base?.getIn(path, true));
+  const onlyOursChangedComment = nodeComments(document.getIn(path, true)) !== before && nodeComments(theirs) === before;
+  const asTheyWroteIt = isNode(theirs) && isDeepStrictEqual(theirs.toJSON(), merged) && !onlyOursChangedComment;
+  document.setIn(path, asTheyWroteIt ? theirs.clone() : merged);
 }
 
 function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult {
@@ -120,13 +140,15 @@ function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Pr
     return document.toJS();
   };
   if (local.errors.length > 0) throw local.errors[0];
+  const other = parseDocument(theirs);
+  if (other.errors.length > 0) throw other.errors[0];
   const conflicts: KeyConflict[] = [];
   const current = local.toJS();
-  const merged = mergeValues(base === null ? MISSING : parse(base), current, parse(theirs), prefer, [], conflicts);
+  const merged = mergeValues(base === null ? MISSING : parse(base), current, other.toJS(), prefer, [], conflicts);
   // Both sides' lines, comments and layout, when a line merge gives exactly the values merged by key.
   const byLine = base === null ? null : lineMerge(base, ours, theirs);
   if (byLine !== null && conflicts.length === 0 && sameValues(byLine, merged)) return { content: byLine, conflicts, dropped: [] };
-  applyToDocument(local, [], current, merged);
+  applyToDocument(local, [], current, merged, { other, base: base === null ? null : parseDocument(base) });
   const content = local.toString();
   const dropped = (['ours', 'theirs'] as const).filter((side) => commentsLost(base, side === 'ours' ? ours : theirs, content));
   return { content, conflicts, dropped };
