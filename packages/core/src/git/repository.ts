@@ -228,10 +228,17 @@ export class GitRepository {
     this.committer = who;
   }
 
+  /** How to learn who commits, asked the first time a reflog line is written before any commit was made. */
+  identifyCommitterWith(find: () => Promise<unknown>): void {
+    this.findCommitter = find;
+  }
+
   private committer: ReflogIdentity | null = null;
+  private findCommitter: (() => Promise<unknown>) | null = null;
 
   /** The name a reflog line carries: this process's committer, else the root's own Git identity, else the environment's, else this login. */
   private async reflogIdentity(): Promise<ReflogIdentity> {
+    if (!this.committer && this.findCommitter) await this.findCommitter().catch(() => undefined);
     if (this.committer) return this.committer;
     const user = os.userInfo().username;
     return {
