@@ -121,6 +121,9 @@ const trackingRefOf = (options: RemoteOptions) => options.trackingRef ?? `refs/r
 /** The `core` settings isomorphic-git's init writes on every platform. */
 const ISOMORPHIC_GIT_INIT_SETTINGS = { 'core.filemode': 'false', 'core.symlinks': 'false', 'core.ignorecase': 'true' } as const;
 
+/** How far a commit's date may be before its parent's for the history walks to still find what lies below it. */
+const CLOCK_SKEW_ALLOWANCE_S = 3_600;
+
 export class GitRepository {
   readonly gitdir: string;
   private readonly fs: ReturnType<typeof createGitFs>;
@@ -402,6 +405,10 @@ export class GitRepository {
     const candidates = new Set([...flags].filter(([, flag]) => flag & RESULT && !(flag & STALE)).map(([oid]) => oid));
     const stack = [...flags].filter(([, flag]) => flag & (STALE | RESULT)).map(([oid]) => oid);
     const walked = new Set<string>();
+    // The walk goes on through commits it never painted, down to the time of the oldest commit
+    // painted from one side only (less an hour, for equal and skewed clock times): one of those may lie below.
+    const oneSided = [...flags].filter(([, flag]) => (flag & (LOCAL | REMOTE)) !== (LOCAL | REMOTE)).map(([oid]) => times.get(oid)!);
+    const floor = oneSided.length > 0 ? Math.min(...oneSided) - CLOCK_SKEW_ALLOWANCE_S : Infinity;
     while (stack.length > 0) {
       const oid = stack.pop()!;
       if (walked.has(oid)) continue;
@@ -409,10 +416,25 @@ export class GitRepository {
       const parents = await this.parentsOrNone(oid);
       for (const parent of parents) {
         const flag = flags.get(parent);
-        if (flag === undefined) continue;
+        if (flag === undefined) {
+          if ((await this.readCommit(parent)).committedAt >= floor) stack.push(parent);
+          continue;
+        }
         flags.set(parent, flag | LOCAL | REMOTE | STALE);
         candidates.delete(parent);
         stack.push(parent);
+      }
+    }
+    // Several left (criss-cross merges, skewed clocks): one reached from another through commits
+    // the walk never painted is not a best common ancestor, as git's remove_redundant has it.
+    if (candidates.size > 1) {
+      for (const candidate of [...candidates]) {
+        for (const other of candidates) {
+          if (other !== candidate && (await this.reaches(other, candidate))) {
+            candidates.delete(candidate);
+            break;
+          }
+        }
       }
     }
     const onlyLocal: string[] = [];
@@ -425,6 +447,22 @@ export class GitRepository {
     }
     bases.sort((a, b) => times.get(b)! - times.get(a)!);
     return { onlyLocal, onlyRemote, bases };
+  }
+
+  /** Whether `target` is in the history of `from` (a walk of every parent; for the rare case of several merge bases). */
+  private async reaches(from: string, target: string): Promise<boolean> {
+    const seen = new Set<string>([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      for (const parent of await this.parentsOrNone(stack.pop()!)) {
+        if (parent === target) return true;
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          stack.push(parent);
+        }
+      }
+    }
+    return false;
   }
 
   /** Whether `ancestor` is `descendant` or in its history. */
