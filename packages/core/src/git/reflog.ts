@@ -1,14 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Committer } from './committer.js';
 import { looseSymbolicTarget } from './refs.js';
 
 const ZERO_OID = '0'.repeat(40);
-
-/** Who moved a ref and when, as a reflog line names them: `Name <email> seconds ±hhmm`. */
-export interface ReflogIdentity {
-  name: string;
-  email: string;
-}
 
 /**
  * Records a ref's move in its reflog, as git does with `core.logAllRefUpdates` (on by default
@@ -23,7 +18,7 @@ export function logRefUpdate(
   ref: string,
   previous: string | null,
   next: string,
-  who: ReflogIdentity,
+  who: Committer,
   message: string,
   logAllRefUpdates: boolean,
   now: Date = new Date(),
@@ -46,7 +41,8 @@ export function logRefUpdate(
 /** git's should_autocreate_reflog for `core.logAllRefUpdates = true`. */
 const autoCreatesLog = (ref: string) => ref === 'HEAD' || ['refs/heads/', 'refs/remotes/', 'refs/notes/'].some((prefix) => ref.startsWith(prefix));
 
-function identityLine(who: ReflogIdentity, now: Date): string {
+/** Who moved a ref and when, as a reflog line names them: `Name <email> seconds ±hhmm`. */
+function identityLine(who: Committer, now: Date): string {
   const offset = -now.getTimezoneOffset();
   const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
   const minutes = String(Math.abs(offset) % 60).padStart(2, '0');

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as isogit from 'isomorphic-git';
@@ -25,7 +24,8 @@ import {
 } from './smart-http.js';
 import { indexPack } from './pack-indexer.js';
 import { probeCoreSettings, type CoreSettings } from './core-settings.js';
-import { logRefUpdate, type ReflogIdentity } from './reflog.js';
+import { findCommitter, type Committer } from './committer.js';
+import { logRefUpdate } from './reflog.js';
 
 /**
  * A workspaces root's Git repository, and the only module that talks to isomorphic-git, which
@@ -226,28 +226,17 @@ export class GitRepository {
     logRefUpdate(this.gitdir, ref, previous, oid, await this.reflogIdentity(), reason, logAll);
   }
 
-  /** Who commits in this process (see commitIdentity): its reflog lines carry that name too. */
-  rememberIdentity(who: ReflogIdentity): void {
-    this.committer = who;
+  /** Who commits in this root (see findCommitter), learnt afresh each time a commit is made. */
+  async committer(): Promise<Committer> {
+    this.lastCommitter = await findCommitter((key) => this.getConfig(key));
+    return this.lastCommitter;
   }
 
-  /** How to learn who commits, asked the first time a reflog line is written before any commit was made. */
-  identifyCommitterWith(find: () => Promise<unknown>): void {
-    this.findCommitter = find;
-  }
+  private lastCommitter: Committer | null = null;
 
-  private committer: ReflogIdentity | null = null;
-  private findCommitter: (() => Promise<unknown>) | null = null;
-
-  /** The name a reflog line carries: this process's committer, else the root's own Git identity, else the environment's, else this login. */
-  private async reflogIdentity(): Promise<ReflogIdentity> {
-    if (!this.committer && this.findCommitter) await this.findCommitter().catch(() => undefined);
-    if (this.committer) return this.committer;
-    const user = os.userInfo().username;
-    return {
-      name: (await this.getConfig('user.name')) || process.env.PLANALIGN_SYNC_AUTHOR_NAME || user,
-      email: (await this.getConfig('user.email')) || process.env.PLANALIGN_SYNC_AUTHOR_EMAIL || `${user}@${os.hostname()}`,
-    };
+  /** A reflog line names the committer as the commits do: the last one found, else found now. */
+  private async reflogIdentity(): Promise<Committer> {
+    return this.lastCommitter ?? (await this.committer());
   }
 
   /** Refs under a prefix (e.g. `refs/heads/workspaces`), full name → commit. */

@@ -16,7 +16,7 @@ import { SyncConfig } from '../models/sync-config.js';
 import { withRootLock } from '../state/lock.js';
 import { countTree } from '../workspace/paths.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
-import { commitIdentity, setRootAuthor } from './identity.js';
+import { setRootAuthor } from './identity.js';
 import { integrateRemote, resumeCheckout, type Integration } from './integrate.js';
 import { appendJournal, writeLocalState } from './journal.js';
 import { commitLocalChanges } from './local-commit.js';
@@ -46,7 +46,6 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
   }
   await fsp.mkdir(root, { recursive: true });
   const repo = new GitRepository(root);
-  repo.identifyCommitterWith(() => commitIdentity(repo));
   const createdRepository = !(await repo.exists());
   if (!createdRepository) await repo.assertSupportedFormat();
   await adoptPlanAlignRoot(root);

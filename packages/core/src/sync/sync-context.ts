@@ -9,7 +9,6 @@ import { GitRepository } from '../git/repository.js';
 import { ScanCache } from '../workspace/scan-cache.js';
 import { adoptPlanAlignRoot } from './adopt-planalign.js';
 import type { LiveWorkingTree } from './live-working-tree.js';
-import { commitIdentity } from './identity.js';
 
 /** What every operation on an initialized root starts from. */
 export interface SyncContext {
@@ -34,8 +33,6 @@ export interface SyncContext {
 /** `adopt: false` leaves a root set up by PlanAlign's own sync as it is (a look that must change nothing). */
 export async function loadSyncContext(root: string, options: { adopt?: boolean; live?: LiveWorkingTree } = {}): Promise<SyncContext> {
   const repo = new GitRepository(root);
-  // reflog lines name the committer as commits do, also for a pull that commits nothing
-  repo.identifyCommitterWith(() => commitIdentity(repo));
   const exists = await repo.exists();
   // A root set up by PlanAlign's own sync is taken over first (once; then this finds nothing to do).
   if (exists && options.adopt !== false) await adoptPlanAlignRoot(root);
