@@ -49,10 +49,10 @@ export function createStrategyResolver(options: {
   const backUpLoser = (conflict: FileConflict, localWins: boolean, settledBy: string = strategyFor(conflict.path)) =>
     backUp(conflict, !localWins, 'lost a conflict', settledBy);
   const text = async (oid: string | null) => (oid ? Buffer.from(await repo.readBlob(oid)).toString('utf8') : null);
-  /** A merge by key that could not carry a side's comments keeps that side whole in a backup; the first one's id. */
-  const keepDropped = async (conflict: FileConflict, merged: StructuralMergeResult): Promise<string | null> => {
+  /** A merge by key that could not carry these sides' comments keeps each side whole in a backup; the first one's id. */
+  const keepDropped = async (conflict: FileConflict, sides: StructuralMergeResult['dropped']): Promise<string | null> => {
     let first: string | null = null;
-    for (const side of merged.dropped) {
+    for (const side of sides) {
       const record = await backUp(conflict, side === 'ours', 'its comments could not be carried into the merge', 'structural-merge');
       first ??= record.id;
     }
@@ -71,7 +71,7 @@ export function createStrategyResolver(options: {
         )
       : null;
     if (merged && merged.conflicts.length === 0) {
-      resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged), keys: [] });
+      resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged.dropped), keys: [] });
       return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
     }
     if (!merged) {
@@ -123,14 +123,17 @@ export function createStrategyResolver(options: {
         localPreferred ? 'ours' : 'theirs',
       );
       if (merged && merged.conflicts.length === 0) {
-        resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged), keys: [] });
+        resolved.push({ path: conflict.path, winner: 'merged', strategy: 'structural-merge', backup: await keepDropped(conflict, merged.dropped), keys: [] });
         return { oid: await writeLooseObject(repo.gitdir, 'blob', Buffer.from(merged.content)) };
       }
       if (merged && strategy !== 'ask-user') {
         const record = await backUpLoser(conflict, localPreferred);
         // The winner's comments the merge could not carry (an inline note on a value it won) are kept too.
         const loser = localPreferred ? 'theirs' : 'ours';
-        await keepDropped(conflict, { ...merged, dropped: merged.dropped.filter((side) => side !== loser) });
+        await keepDropped(
+          conflict,
+          merged.dropped.filter((side) => side !== loser),
+        );
         resolved.push({
           path: conflict.path,
           winner: localPreferred ? 'local' : 'remote',

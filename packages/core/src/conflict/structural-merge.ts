@@ -133,22 +133,19 @@ function applyToDocument(document: Document, path: KeyPath, current: Value, merg
 }
 
 function mergeYaml(base: string | null, ours: string, theirs: string, prefer: Prefer): StructuralMergeResult {
-  const local = parseDocument(ours);
   const parse = (text: string) => {
     const document = parseDocument(text);
     if (document.errors.length > 0) throw document.errors[0];
-    return document.toJS();
+    return document;
   };
-  if (local.errors.length > 0) throw local.errors[0];
-  const other = parseDocument(theirs);
-  if (other.errors.length > 0) throw other.errors[0];
+  const [local, other, common] = [parse(ours), parse(theirs), base === null ? null : parse(base)];
   const conflicts: KeyConflict[] = [];
   const current = local.toJS();
-  const merged = mergeValues(base === null ? MISSING : parse(base), current, other.toJS(), prefer, [], conflicts);
+  const merged = mergeValues(common === null ? MISSING : common.toJS(), current, other.toJS(), prefer, [], conflicts);
   // Both sides' lines, comments and layout, when a line merge gives exactly the values merged by key.
   const byLine = base === null ? null : lineMerge(base, ours, theirs);
   if (byLine !== null && conflicts.length === 0 && sameValues(byLine, merged)) return { content: byLine, conflicts, dropped: [] };
-  applyToDocument(local, [], current, merged, { other, base: base === null ? null : parseDocument(base) });
+  applyToDocument(local, [], current, merged, { other, base: common });
   const content = local.toString();
   const dropped = (['ours', 'theirs'] as const).filter((side) => commentsLost(base, side === 'ours' ? ours : theirs, content));
   return { content, conflicts, dropped };
