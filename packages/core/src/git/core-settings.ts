@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, lstatSync, openSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { tempSuffix } from '../fs/atomic-write.js';
 
 /**
  * What `git init` learns of the file system holding a new repository and records in its
@@ -47,7 +47,7 @@ function trustsFileMode(gitdir: string, platform: NodeJS.Platform): boolean {
 }
 
 function makesSymlinks(gitdir: string): boolean {
-  const probe = path.join(gitdir, `t${randomBytes(4).toString('hex')}`);
+  const probe = path.join(gitdir, `t${tempSuffix()}`);
   try {
     symlinkSync('testing', probe);
     return lstatSync(probe).isSymbolicLink();
