@@ -34,10 +34,18 @@ export async function riskyDeletions(
   // A workspace that loses every scenario is removed all but in name (its workspace.json may have
   // come back, changed on another computer): held as a whole workspace is.
   const removedWhole = new Set(workspaces.map((w) => w.id));
-  for (const workspaceId of new Set(scenarioFiles.map((s) => s.workspaceId))) {
+  const scenariosIn = (files: Iterable<string>) => {
+    const counts = new Map<string, number>();
+    for (const file of files) {
+      const place = placeOf(file);
+      if (place.file === 'scenario' && place.workspaceId) counts.set(place.workspaceId, (counts.get(place.workspaceId) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const had = scenariosIn(beforeFiles.keys());
+  for (const [workspaceId, gone] of scenariosIn(scenarioFiles.map((s) => s.file))) {
     if (removedWhole.has(workspaceId)) continue;
-    const had = [...beforeFiles.keys()].filter((file) => file.startsWith(`${workspaceId}/`) && placeOf(file).file === 'scenario').length;
-    if (had > 0 && scenarioFiles.filter((s) => s.workspaceId === workspaceId).length === had) {
+    if (gone === had.get(workspaceId)) {
       workspaces.push({ id: workspaceId, name: await nameIn(repo, before, `${workspaceId}/workspace.json`) });
       removedWhole.add(workspaceId);
     }
