@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readIndex, statDataOf, writeIndex } from '../src/git/index-file.js';
 import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { GitRepository } from '../src/git/repository.js';
-import { entryFromStat, stageWorkingTree } from '../src/sync/stage.js';
+import { entryFromStat, holdBack, stageWorkingTree } from '../src/sync/stage.js';
 import { editTree } from '../src/git/tree-edit.js';
 import { compileSyncRules } from '../src/ignore/sync-rules.js';
 import { scanSyncedFiles } from '../src/workspace/file-scan.js';
@@ -136,6 +136,48 @@ describe('an index native git wrote', () => {
     const scan = await scanSyncedFiles(root, rules, 10 << 20);
     const staged = await stageWorkingTree(root, scan, await readIndex(gitdir));
     expect(staged.changes).toEqual([{ path: 'ws/scenarios/s1/scenario.json', kind: 'modified' }]);
+  });
+
+  it('finds the changes git status finds, and never alters the index it compares with', async () => {
+    const { root, gitdir } = await nativeRepo(FILES);
+    const rules = compileSyncRules(null);
+    const stage = async () => {
+      const index = await readIndex(gitdir);
+      const before = new Map(index.entries);
+      const staged = await stageWorkingTree(root, await scanSyncedFiles(root, rules, 10 << 20), index);
+      return { index, before, staged };
+    };
+    // Old enough that the stat data is trusted: nothing is read, the index's entries are the snapshot's.
+    const old = new Date(Date.now() - 60_000);
+    for (const name of Object.keys(FILES)) await fsp.utimes(path.join(root, name), old, old);
+    git(root, 'update-index', '--refresh');
+    const unchanged = await stage();
+    expect(unchanged.staged.changes).toEqual([]);
+    expect(unchanged.staged.entries).toBe(unchanged.index.entries);
+    expect([...unchanged.staged.entries.keys()].sort()).toEqual(Object.keys(FILES).sort());
+
+    await fsp.writeFile(path.join(root, 'ws/scenarios/s1/config.yaml'), 'a: 2\n');
+    await fsp.rm(path.join(root, 'ws/scenarios/s2/overrides.yaml'));
+    await fsp.mkdir(path.join(root, 'ws/scenarios/s3'));
+    await fsp.writeFile(path.join(root, 'ws/scenarios/s3/scenario.json'), '{"id":"s3"}\n');
+    // README.md is outside the sync rules: carried as committed, never counted as deleted
+    await fsp.rm(path.join(root, 'README.md'));
+    const kinds: Record<string, string> = { ' M': 'modified', ' D': 'deleted', '??': 'added' };
+    const native = git(root, 'status', '--porcelain', '-uall')
+      .split('\n')
+      .filter((line) => line && !line.endsWith('README.md'))
+      .map((line) => ({ path: line.slice(3), kind: kinds[line.slice(0, 2)] }));
+    const { index, before, staged } = await stage();
+    expect(staged.changes).toEqual(native);
+    expect(staged.entries.get('README.md')).toBe(index.entries.get('README.md'));
+    expect(staged.entries.has('ws/scenarios/s2/overrides.yaml')).toBe(false);
+
+    // Holding a change back gives it its committed entry in a new snapshot; neither the index nor the snapshot held from moves.
+    const held = holdBack(staged, index, (p) => (p.startsWith('ws/scenarios/s1/') ? 'silent' : null));
+    expect(held.changes.map((c) => c.path)).toEqual(native.map((c) => c.path).filter((p) => !p.startsWith('ws/scenarios/s1/')));
+    expect(held.entries.get('ws/scenarios/s1/config.yaml')).toBe(index.entries.get('ws/scenarios/s1/config.yaml'));
+    expect(staged.entries.get('ws/scenarios/s1/config.yaml')?.oid).not.toBe(index.entries.get('ws/scenarios/s1/config.yaml')?.oid);
+    expect(index.entries).toEqual(before);
   });
 });
 

@@ -28,6 +28,9 @@ export class ObjectNotFoundError extends Error {
 /** How often a reader holding a pack list checks whether the packs changed. */
 const RECHECK_MS = 1000;
 
+/** Bytes of commits and trees a reader keeps after reading them. */
+const RECENT_OBJECT_BYTES = 2 * 1024 * 1024;
+
 const LOOSE_TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
 
 /** Damage found in this repository's objects, with where to look further. */
@@ -69,6 +72,9 @@ export class ObjectReader {
   private folders: string[] | null = null;
   /** delta bases read recently (a tree's entries often share one) */
   private readonly baseCache = new Map<string, RawObject>();
+  /** commits and trees read recently: one sync reads its branch heads and their trees many times over */
+  private readonly recent = new Map<string, RawObject>();
+  private recentBytes = 0;
 
   constructor(private readonly gitdir: string) {}
 
@@ -158,6 +164,19 @@ export class ObjectReader {
     this.baseCache.set(key, object);
   }
 
+  /** Objects never change under their id: the newest few megabytes are kept, oldest dropped first. */
+  private keepRecent(oid: string, object: RawObject): void {
+    const size = object.content.length;
+    if (size > RECENT_OBJECT_BYTES / 16) return;
+    this.recent.set(oid, object);
+    this.recentBytes += size;
+    for (const [oldest, dropped] of this.recent) {
+      if (this.recentBytes <= RECENT_OBJECT_BYTES) break;
+      this.recent.delete(oldest);
+      this.recentBytes -= dropped.content.length;
+    }
+  }
+
   private async readLoose(oid: string): Promise<RawObject | null> {
     for (const folder of await this.objectFolders()) {
       const file = path.join(folder, oid.slice(0, 2), oid.slice(2));
@@ -189,11 +208,16 @@ export class ObjectReader {
    */
   async read(oid: string): Promise<RawObject> {
     if (!/^[0-9a-f]{40}$/.test(oid)) throw new Error(`"${oid}" is not a SHA-1 object id`);
+    const known = this.recent.get(oid);
+    if (known) return known;
     const key = Buffer.from(oid, 'hex');
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
         const found = await this.lookup(oid, key);
-        if (found) return found;
+        if (found) {
+          if (found.type === 'commit' || found.type === 'tree') this.keepRecent(oid, found);
+          return found;
+        }
       } catch (error) {
         if (attempt > 0 || !isVanishedPack(error)) throw error;
       }

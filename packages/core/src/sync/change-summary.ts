@@ -73,6 +73,7 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
       lines.push(`Remove workspace ${quote(name)}`);
     } else if (kind === 'modified') lines.push(`Update workspace ${quote(name)}`);
   }
+  const scenariosWithRuns = new Set([...runs.values()].map((r) => `${r.ws}/${r.sc}`));
   for (const { ws, sc, kind } of scenarios.values()) {
     if (workspaces.get(ws) === 'added' || workspaces.get(ws) === 'deleted') continue;
     const name = await names.scenarioName(ws, sc);
@@ -81,7 +82,7 @@ export async function summarizeChanges(changes: FileChange[], names: NameBook): 
       lines.push(`Add scenario ${quote(name)} to ${quote(await names.workspaceName(ws))}`);
     } else if (kind === 'deleted') lines.push(`Remove scenario ${quote(name)}`);
     // A new run rewrites scenario.json's pointers; the run line says it better.
-    else if (![...runs.values()].some((r) => r.ws === ws && r.sc === sc)) lines.push(`Update scenario ${quote(name)}`);
+    else if (!scenariosWithRuns.has(`${ws}/${sc}`)) lines.push(`Update scenario ${quote(name)}`);
   }
   let addedRuns = 0;
   for (const { ws, sc, run, kind } of runs.values()) {

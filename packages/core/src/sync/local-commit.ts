@@ -58,7 +58,8 @@ export async function stageLocalWork(
     ),
   );
   // Changes of running scenarios: not committed yet, but changes all the same (status shows them).
-  const waiting = onMainLine.changes.filter((change) => !ready.changes.includes(change));
+  const readyNow = new Set(ready.changes);
+  const waiting = onMainLine.changes.filter((change) => !readyNow.has(change));
   return { ...ready, withheld, waiting };
 }
 

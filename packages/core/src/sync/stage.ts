@@ -58,8 +58,8 @@ export function editTimeOf(snapshot: Pick<Snapshot, 'changes' | 'entries'>, now:
 }
 
 export interface Snapshot {
-  /** the files of the next commit */
-  entries: Map<string, IndexEntry>;
+  /** the files of the next commit (the index's own map when nothing changed) */
+  entries: ReadonlyMap<string, IndexEntry>;
   changes: FileChange[];
   skipped: SkippedFile[];
   /**
@@ -136,18 +136,35 @@ export async function stageWorkingTree(
   // Copied only when a stat is refreshed: a copy of a 300,000-entry index is not free.
   let refreshedIndex: Map<string, IndexEntry> | null = null;
   let refreshed = 0;
-  const entries = new Map<string, IndexEntry>();
   const changes: FileChange[] = [];
   const skipped: SkippedFile[] = [...scan.skipped];
+  // A symbolic link that came with the synced files is carried, not news on every sync.
+  const reported = () => skipped.filter((s) => index.entries.get(s.path)?.mode !== SYMLINK_MODE);
   const toRead: string[] = [];
   const trustedBefore = trustedBeforeMs(index.writtenAtMs);
+  // Index entries a scanned file accounts for: when that is all of them, none can have gone.
+  let accounted = 0;
   for (const [relative, file] of scan.files) {
     const previous = index.entries.get(relative);
+    if (previous) accounted += 1;
     // Not in this working tree on purpose (sparse checkout, or a name this file system folds).
-    if (previous?.skipWorktree) entries.set(relative, previous);
-    else if (previous && !previous.intentToAdd && statMatches(previous, file, trustedBefore)) entries.set(relative, previous);
-    else toRead.push(relative);
+    if (previous && (previous.skipWorktree || (!previous.intentToAdd && statMatches(previous, file, trustedBefore)))) continue;
+    toRead.push(relative);
   }
+  // Entries whose file is gone. Too large now, or unreadable: the last good version is kept rather
+  // than deleted everywhere; anything sync does not stage from the working tree is carried as it is.
+  const gone: [string, IndexEntry][] = [];
+  if (accounted < index.entries.size) {
+    const skippedPaths = new Set(skipped.map((s) => s.path));
+    for (const [relative, previous] of index.entries) {
+      if (scan.files.has(relative) || skippedPaths.has(relative) || previous.skipWorktree || !isRegularFileMode(previous.mode) || !scan.covers(relative))
+        continue;
+      gone.push([relative, previous]);
+    }
+  }
+  // Most syncs find nothing changed: the next commit's files are then the index's, not a copy.
+  if (toRead.length === 0 && gone.length === 0) return { entries: index.entries, changes, skipped: reported(), refreshedIndex: index.entries, refreshed };
+  const entries = new Map(index.entries);
   for (const [position, relative] of toRead.entries()) {
     // Small files the kernel has cached read fastest synchronously; yield now and then so a
     // server running this stays responsive.
@@ -160,13 +177,14 @@ export async function stageWorkingTree(
     try {
       ({ content, stat } = readWithStat(path.join(root, relative)));
     } catch {
-      if (previous) entries.set(relative, previous);
+      // unreadable: the last good version stays (a `git add -N` path has none)
+      if (!previous) entries.delete(relative);
       continue;
     }
     const problem = findContentProblem(relative, content);
     if (problem) {
+      // Kept as last committed; a `git add -N` path stays recorded without content.
       skipped.push({ path: relative, ...problem });
-      if (previous) entries.set(relative, previous);
       continue;
     }
     const oid = sink ? await sink.write('blob', content) : hashObject('blob', content);
@@ -181,21 +199,13 @@ export async function stageWorkingTree(
     if (!previous) changes.push({ path: relative, kind: 'added' });
     else if (previous.oid !== oid || previous.mode !== entry.mode) changes.push({ path: relative, kind: 'modified' });
   }
-  const skippedPaths = new Set(skipped.map((s) => s.path));
-  for (const [relative, previous] of index.entries) {
-    if (entries.has(relative)) continue;
-    // Too large now, or unreadable: keep the last good version rather than deleting it everywhere.
-    // Anything sync does not stage from the working tree is carried as it is.
-    const carried = skippedPaths.has(relative) || previous.skipWorktree || !isRegularFileMode(previous.mode) || !scan.covers(relative);
-    if (carried) entries.set(relative, previous);
+  for (const [relative, previous] of gone) {
+    entries.delete(relative);
     // A `git add -N` path whose file is gone was never committed: nothing to delete.
-    if (carried || previous.intentToAdd) continue;
-    changes.push({ path: relative, kind: 'deleted' });
+    if (!previous.intentToAdd) changes.push({ path: relative, kind: 'deleted' });
   }
-  // A symbolic link that came with the synced files is carried, not news on every sync.
-  const reported = skipped.filter((s) => index.entries.get(s.path)?.mode !== SYMLINK_MODE);
   changes.sort(byPath);
-  return { entries, changes, skipped: reported, refreshedIndex: refreshedIndex ?? index.entries, refreshed };
+  return { entries, changes, skipped: reported(), refreshedIndex: refreshedIndex ?? index.entries, refreshed };
 }
 
 /**
@@ -208,6 +218,7 @@ export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePat
   const changes: FileChange[] = [];
   const skipped = [...snapshot.skipped];
   const reported = new Set<string>();
+  let entries: Map<string, IndexEntry> | null = null;
   for (const change of snapshot.changes) {
     const hold = held(change.path);
     if (hold === null) {
@@ -215,14 +226,18 @@ export function holdBack(snapshot: Snapshot, index: GitIndex, held: (relativePat
       continue;
     }
     const previous = index.entries.get(change.path);
-    if (previous) snapshot.entries.set(change.path, previous);
-    else snapshot.entries.delete(change.path);
+    // Copied on the first path that must go back: the snapshot's map may be the index's own.
+    if ((entries ?? snapshot.entries).get(change.path) !== previous) {
+      entries ??= new Map(snapshot.entries);
+      if (previous) entries.set(change.path, previous);
+      else entries.delete(change.path);
+    }
     if (hold !== 'silent' && !reported.has(hold.path)) {
       reported.add(hold.path);
       skipped.push(hold);
     }
   }
-  return { ...snapshot, changes, skipped };
+  return { ...snapshot, entries: entries ?? snapshot.entries, changes, skipped };
 }
 
 /** The snapshot's changes as edits of the last commit's tree (see editTree). */
