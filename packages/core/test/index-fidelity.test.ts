@@ -9,6 +9,7 @@ import { looseObjectSink, writeLooseObject } from '../src/git/objects.js';
 import { GitRepository } from '../src/git/repository.js';
 import { entryFromStat, holdBack, stageWorkingTree } from '../src/sync/stage.js';
 import { editTree } from '../src/git/tree-edit.js';
+import { diffTrees } from '../src/git/tree-diff.js';
 import { compileSyncRules } from '../src/ignore/sync-rules.js';
 import { scanSyncedFiles } from '../src/workspace/file-scan.js';
 
@@ -186,6 +187,23 @@ describe('trees written here', () => {
   const name = fc
     .string({ unit: 'grapheme', minLength: 1, maxLength: 6 })
     .filter((n) => !n.includes('/') && !n.includes('\0') && n !== '.' && n !== '..' && n.toLowerCase() !== '.git' && Buffer.from(n).toString('utf8') === n);
+
+  it('list a folder of 130,000 files as git ls-tree does (more files than a call takes arguments)', async () => {
+    const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-wide-'));
+    git(root, 'init', '-q', '-b', 'main');
+    const blob = await writeLooseObject(path.join(root, '.git'), 'blob', Buffer.from('{}\n'));
+    const mktree = (lines: string) => {
+      const result = spawnSync('git', ['mktree'], { cwd: root, input: lines, encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (result.status !== 0) throw new Error(result.stderr);
+      return result.stdout.trim();
+    };
+    const names = Array.from({ length: 130_000 }, (_, i) => `run-${String(i).padStart(6, '0')}.json`);
+    const wide = mktree(names.map((n) => `100644 blob ${blob}\t${n}\n`).join(''));
+    const top = mktree(`040000 tree ${wide}\tws\n100644 blob ${blob}\tz.json\n`);
+    const listed = (await diffTrees(new GitRepository(root), null, top)).map((change) => change.path);
+    const native = spawnSync('git', ['ls-tree', '-r', '--name-only', top], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.trim().split('\n');
+    expect(listed).toEqual(native);
+  }, 60_000);
 
   it('have the ids git mktree gives for the same entries, in byte order, for any names', async () => {
     const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-mktree-'));

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { diff3Merge } from 'node-diff3';
 import { isMap, isNode, parseDocument, type Document } from 'yaml';
+import { appendAll } from '../util/arrays.js';
 
 /**
  * Three-way merge of JSON and YAML files by key path: edits to different keys on two machines
@@ -161,8 +162,15 @@ function lineMerge(base: string, ours: string, theirs: string): string {
   const regions = diff3Merge(lines(ours), lines(base), lines(theirs), { excludeFalseConflicts: true });
   const out: string[] = [];
   for (const region of regions) {
-    if (region.ok) out.push(...region.ok);
-    else if (region.conflict) out.push(...region.conflict.a, ...region.conflict.b.filter((line) => !region.conflict!.a.includes(line)));
+    if (region.ok) appendAll(out, region.ok);
+    else if (region.conflict) {
+      const ours = new Set(region.conflict.a);
+      appendAll(out, region.conflict.a);
+      appendAll(
+        out,
+        region.conflict.b.filter((line) => !ours.has(line)),
+      );
+    }
   }
   return out.join('\n');
 }

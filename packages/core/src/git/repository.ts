@@ -397,7 +397,8 @@ export class GitRepository {
     // The walk goes on through commits it never painted, down to the time of the oldest commit
     // painted from one side only (less an hour, for equal and skewed clock times): one of those may lie below.
     const oneSided = [...flags].filter(([, flag]) => (flag & (LOCAL | REMOTE)) !== (LOCAL | REMOTE)).map(([oid]) => times.get(oid)!);
-    const floor = oneSided.length > 0 ? Math.min(...oneSided) - CLOCK_SKEW_ALLOWANCE_S : Infinity;
+    // a loop, not Math.min(...): a history of more than about 120,000 commits is more arguments than a call takes
+    const floor = oneSided.reduce((oldest, time) => Math.min(oldest, time), Infinity) - CLOCK_SKEW_ALLOWANCE_S;
     while (stack.length > 0) {
       const oid = stack.pop()!;
       if (walked.has(oid)) continue;

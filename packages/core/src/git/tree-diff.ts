@@ -26,9 +26,22 @@ export async function diffTrees(
   prefix = '',
   options: { gitlinks?: boolean } = {},
 ): Promise<PathChange[]> {
-  if (before === after) return [];
-  const [a, b] = await Promise.all([itemsOf(repo, before), itemsOf(repo, after)]);
   const changes: PathChange[] = [];
+  await diffInto(changes, repo, before, after, prefix, options);
+  return changes;
+}
+
+/** diffTrees into one list: a folder's changes are not copied up level by level (nor spread, which fails past about 120,000). */
+async function diffInto(
+  changes: PathChange[],
+  repo: GitRepository,
+  before: string | null,
+  after: string | null,
+  prefix: string,
+  options: { gitlinks?: boolean },
+): Promise<void> {
+  if (before === after) return;
+  const [a, b] = await Promise.all([itemsOf(repo, before), itemsOf(repo, after)]);
   const leaf = (item: TreeItem | undefined) => (item && (item.type === 'blob' || (options.gitlinks && item.type === 'commit')) ? item : undefined);
   for (const name of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(name);
@@ -37,7 +50,7 @@ export async function diffTrees(
     const path = prefix ? `${prefix}/${name}` : name;
     const xTree = x?.type === 'tree' ? x.oid : null;
     const yTree = y?.type === 'tree' ? y.oid : null;
-    if (xTree || yTree) changes.push(...(await diffTrees(repo, xTree, yTree, path, options)));
+    if (xTree || yTree) await diffInto(changes, repo, xTree, yTree, path, options);
     const xLeaf = leaf(x);
     const yLeaf = leaf(y);
     if (xLeaf?.oid !== yLeaf?.oid || xLeaf?.mode !== yLeaf?.mode) {
@@ -50,7 +63,6 @@ export async function diffTrees(
       });
     }
   }
-  return changes;
 }
 
 /** Every file of a tree, path → blob id. */

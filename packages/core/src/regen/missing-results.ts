@@ -104,50 +104,85 @@ const cacheFor = (root: string) => {
 /**
  * Runs whose synced metadata says they completed and whose config is here, but whose database
  * is not: typically everything on a second machine. A stat or two per run; metadata is read
- * only for runs without a database, and remembered. Per scenario, the run current_result.json
- * names comes first, then the newest.
+ * only for runs without a database, and remembered. Listed ('ordered'), each scenario's come
+ * in currentFirst's order; counted, in any.
  */
-function* missingRuns(root: string, cache: RunFactsCache, only: { workspaceId?: string; scenarioId?: string }): Generator<MissingRun> {
+function* missingRuns(
+  root: string,
+  cache: RunFactsCache,
+  only: { workspaceId?: string; scenarioId?: string },
+  order: 'ordered' | 'counted',
+): Generator<MissingRun> {
   for (const workspaceId of only.workspaceId ? [only.workspaceId] : folders(root)) {
     const scenariosDir = path.join(root, workspaceId, 'scenarios');
     for (const scenarioId of only.scenarioId ? [only.scenarioId] : folders(scenariosDir)) {
       const runIds = folders(path.join(scenariosDir, scenarioId, 'runs'));
-      yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
+      const found = missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
         hasResults: (runDir) => existsSync(path.join(runDir, DATABASE_FILE)),
         details: (runDir) => ({ hasConfig: existsSync(path.join(runDir, 'config.yaml')) }),
       });
+      yield* order === 'ordered' ? currentFirst(path.join(scenariosDir, scenarioId), found) : found;
     }
   }
 }
 
-/** A run's metadata file, as a scan lists it. */
-const RUN_METADATA = /^([^/.][^/]*)\/scenarios\/([^/.][^/]*)\/runs\/([^/.][^/]*)\/run_metadata\.json$/;
+/**
+ * One scenario's missing runs, the one current_result.json names first, then the newest. Only
+ * for lists: a count needs no order, and reading a file per scenario is most of a status's look
+ * at thousands of runs.
+ */
+function currentFirst(scenarioDir: string, found: MissingRun[]): MissingRun[] {
+  if (found.length === 0) return found;
+  const current = readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
+  for (const run of found) run.current = run.runId === current;
+  return found.sort((a, b) => Number(b.current) - Number(a.current) || (b.facts.completed_at ?? '').localeCompare(a.facts.completed_at ?? ''));
+}
+
+/** A file in a run's folder, as a scan lists it: workspace, scenario, run, file name. */
+const RUN_FILE = /^([^/.][^/]*)\/scenarios\/([^/.][^/]*)\/runs\/([^/.][^/]*)\/([^/]+)$/;
+const runOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
 
 /**
  * missingRuns from the synced files a scan found (a status has them): runs are the metadata
  * files it listed, their config and stat data come from it, and only the database is looked for.
+ * One pass over each list: a path built and looked up per run costs more than the look itself.
  */
 function* missingRunsInScan(root: string, cache: RunFactsCache, synced: ReadonlyMap<string, ScannedFile>, noted?: ReadonlySet<string>): Generator<MissingRun> {
   const byScenario = new Map<string, { workspaceId: string; scenarioId: string; runIds: string[] }>();
-  for (const file of synced.keys()) {
-    const match = file.endsWith('/run_metadata.json') ? RUN_METADATA.exec(file) : null;
+  const metadataOf = new Map<string, ScannedFile>();
+  const configured = new Set<string>();
+  for (const [file, stat] of synced) {
+    const isMetadata = file.endsWith('/run_metadata.json');
+    if (!isMetadata && !file.endsWith('/config.yaml')) continue;
+    const match = RUN_FILE.exec(file);
     if (!match) continue;
+    const run = runOf(file);
+    if (!isMetadata) {
+      configured.add(run);
+      continue;
+    }
     const [, workspaceId, scenarioId, runId] = match;
+    metadataOf.set(run, stat);
     const key = `${workspaceId}/${scenarioId}`;
     const scenario = byScenario.get(key) ?? { workspaceId, scenarioId, runIds: [] };
     scenario.runIds.push(runId);
     byScenario.set(key, scenario);
   }
+  // the scan's listings of the runs' folders say whether the results are there: no stat per run
+  let withResults: Set<string> | null = null;
+  if (noted) {
+    withResults = new Set();
+    for (const file of noted) if (file.endsWith(`/${DATABASE_FILE}`)) withResults.add(runOf(file));
+  }
   for (const { workspaceId, scenarioId, runIds } of byScenario.values()) {
     yield* missingOfScenario(root, cache, workspaceId, scenarioId, runIds, {
-      // the scan's listing of the run's folder says whether the results are there: no stat per run
-      hasResults: (runDir, runPath) => (noted ? noted.has(`${runPath}/${DATABASE_FILE}`) : existsSync(path.join(runDir, DATABASE_FILE))),
-      details: (_, runPath) => ({ hasConfig: synced.has(`${runPath}/config.yaml`), metadataStat: synced.get(`${runPath}/run_metadata.json`) }),
+      hasResults: (runDir, runPath) => (withResults ? withResults.has(runPath) : existsSync(path.join(runDir, DATABASE_FILE))),
+      details: (_, runPath) => ({ hasConfig: configured.has(runPath), metadataStat: metadataOf.get(runPath) }),
     });
   }
 }
 
-/** One scenario's runs without their results here, the current one first, then the newest. */
+/** One scenario's runs without their results here, in no particular order (see currentFirst). */
 function missingOfScenario(
   root: string,
   cache: RunFactsCache,
@@ -163,7 +198,6 @@ function missingOfScenario(
   if (runIds.length === 0) return [];
   const scenarioDir = path.join(root, workspaceId, 'scenarios', scenarioId);
   const found: MissingRun[] = [];
-  let current: unknown;
   for (const runId of runIds) {
     const runDir = `${scenarioDir}${path.sep}runs${path.sep}${runId}`;
     const runPath = `${workspaceId}/scenarios/${scenarioId}/runs/${runId}`;
@@ -172,10 +206,8 @@ function missingOfScenario(
     if (!hasConfig) continue;
     const facts = cache.read(runDir, `${workspaceId}/${scenarioId}/${runId}`, metadataStat);
     if (!facts?.completed) continue;
-    current ??= readJson(path.join(scenarioDir, 'current_result.json'))?.run_id ?? null;
-    found.push({ workspaceId, scenarioId, runId, facts, current: runId === current });
+    found.push({ workspaceId, scenarioId, runId, facts, current: false });
   }
-  found.sort((a, b) => Number(b.current) - Number(a.current) || (b.facts.completed_at ?? '').localeCompare(a.facts.completed_at ?? ''));
   return found;
 }
 
@@ -194,7 +226,7 @@ export async function countMissingResults(
   const runs =
     'synced' in from
       ? [missingRunsInScan(root, cache, from.synced, from.noted)]
-      : ('workspaceIds' in from ? from.workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]).map((only) => missingRuns(root, cache, only));
+      : ('workspaceIds' in from ? from.workspaceIds.map((workspaceId) => ({ workspaceId })) : [{}]).map((only) => missingRuns(root, cache, only, 'counted'));
   for (const found of runs) {
     for (const run of found) counts.set(run.workspaceId, (counts.get(run.workspaceId) ?? 0) + 1);
   }
@@ -207,7 +239,7 @@ export async function findMissingResults(root: string, only: { workspaceId?: str
   const names = new NameBook(root);
   const cache = cacheFor(root);
   const missing: MissingResult[] = [];
-  for (const run of missingRuns(root, cache, only)) {
+  for (const run of missingRuns(root, cache, only, 'ordered')) {
     missing.push({
       workspace_id: run.workspaceId,
       workspace_name: await names.workspaceName(run.workspaceId),

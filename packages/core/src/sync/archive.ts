@@ -25,6 +25,7 @@ import type { ProgressReporter } from './progress.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import { journalConflicts, journalPull, maintainStorage, recover } from './shared-steps.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { appendAll } from '../util/arrays.js';
 
 // Archiving takes a workspace out of the shared copy (the root's branch) while its history stays
 // on the remote under a ref of its own, outside refs/heads and refs/tags so that native clones
@@ -303,8 +304,8 @@ async function publish(
     const remoteHead = await repo.fetch({ url, branch: context.branch, onProgress: progress.transfer('fetch') });
     if (remoteHead) {
       const integration = await integrateRemote(context, remoteHead);
-      pulled.push(...integration.applied);
-      resolved.push(...integration.resolved);
+      appendAll(pulled, integration.applied);
+      appendAll(resolved, integration.resolved);
     }
     await withholdFromPush(context, remoteHead, withheld);
     const head = await repo.resolveRef(context.branchRef);

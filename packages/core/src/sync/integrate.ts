@@ -29,6 +29,7 @@ import { readSettings } from '../config/settings-file.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { readWorkspaceLines, setWorkspaceLine } from '../state/branch-state.js';
 import { plural } from '../util/plural.js';
+import { appendAll } from '../util/arrays.js';
 
 export interface Integration {
   /** files of the working tree that changed */
@@ -129,7 +130,7 @@ async function integrate(
           { next: { action: 'choose_versions' } },
         );
       }
-      resolved.push(...(await keepRemovedWork(repo, removed.kept, head)));
+      appendAll(resolved, await keepRemovedWork(repo, removed.kept, head));
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';

@@ -8,6 +8,7 @@ import { pullResultMessage } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import { exchangeBranches, exchangeWithTeams, journalConflicts, journalPull, maintainStorage, recover, selectRemotes } from './shared-steps.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { appendAll } from '../util/arrays.js';
 
 export interface PullOptions {
   strategy?: ConflictStrategy;
@@ -44,8 +45,8 @@ export async function pullLocked(context: SyncContext, options: PullOptions, pro
     if (remoteHead) {
       progress.step('merge', 'Merging');
       integration = await integrateRemote(context, remoteHead, strategy);
-      resolved.push(...integration.resolved);
-      applied.push(...integration.applied);
+      appendAll(resolved, integration.resolved);
+      appendAll(applied, integration.applied);
     }
   }
   const branches = targets.origin ? await exchangeBranches(context, progress, { push: false, strategy }) : [];

@@ -22,6 +22,7 @@ import type { ProgressReporter } from './progress.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import { exchangeBranches, exchangeWithTeams, journalConflicts, journalPull, maintainStorage, recover, selectRemotes, toFileChanges } from './shared-steps.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { appendAll } from '../util/arrays.js';
 
 export interface PushOptions {
   message?: string;
@@ -144,9 +145,9 @@ async function pushToOrigin(
     const remoteHead = await context.repo.fetch({ url, branch: context.branch, onProgress: progress.transfer('fetch') }, opened);
     if (remoteHead) {
       const integration = await integrateRemote(context, remoteHead, strategy);
-      merged.resolved.push(...integration.resolved);
-      merged.applied.push(...integration.applied);
-      merged.notWritten.push(...integration.notWritten);
+      appendAll(merged.resolved, integration.resolved);
+      appendAll(merged.applied, integration.applied);
+      appendAll(merged.notWritten, integration.notWritten);
       if (integration.applied.length > 0 || integration.kind === 'merge') merged.pulledFirst = true;
     }
     await withholdFromPush(context, remoteHead, withheld);

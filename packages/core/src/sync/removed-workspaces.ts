@@ -3,6 +3,7 @@ import type { GitRepository } from '../git/repository.js';
 import { composeRootTree } from '../git/tree-compose.js';
 import { diffTrees, treeAtPath, type PathChange } from '../git/tree-diff.js';
 import type { ResolvedConflict } from '../models/results.js';
+import { appendAll } from '../util/arrays.js';
 
 /**
  * Workspaces the other side removed (archived, or deleted on another computer) that this
@@ -25,7 +26,10 @@ export async function removedWorkspaces(
     const [oursFolder, theirsFolder] = await Promise.all([treeAtPath(repo, oursTree, item.name), treeAtPath(repo, theirsTree, item.name)]);
     if (theirsFolder !== null || oursFolder === null || oursFolder === item.oid) continue;
     if (!(await repo.readTree(item.oid)).some((child) => child.name === 'workspace.json')) continue;
-    kept.push(...(await diffTrees(repo, item.oid, oursFolder, item.name)).filter((change) => change.after !== null));
+    appendAll(
+      kept,
+      (await diffTrees(repo, item.oid, oursFolder, item.name)).filter((change) => change.after !== null),
+    );
     removed.add(item.name);
   }
   if (removed.size === 0) return { oursTree, kept };

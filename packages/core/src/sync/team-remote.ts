@@ -17,6 +17,7 @@ import { carryOntoTeamLine } from './team-history.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
 import { plural } from '../util/plural.js';
+import { appendAll } from '../util/arrays.js';
 
 /** What one exchange with a team remote did. */
 export interface TeamExchange {
@@ -151,7 +152,7 @@ export async function exchangeWithTeamRemote(
         author: identity,
       });
       const moved = await checkOut(repo, context.branchRef, mainTree, nextMainTree, head);
-      applied.push(...moved.applied);
+      appendAll(applied, moved.applied);
     }
 
     const mirrored = await repo.resolveRef(refs.mirrored);
