@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nativeRepo, type NativeRepo } from './native-repo.js';
+import { lastChanges } from '../src/sync/integrate.js';
 
 /** One commit of a history to build: its parents (by name) and its committer time. */
 interface Node {
@@ -232,5 +233,45 @@ describe('compareHistories, checked against native git', () => {
         ].map((example) => [example] as never),
       },
     );
+  });
+});
+
+describe('lastChanges: when one side last changed each file, for last-write-wins', () => {
+  it('finds the commit git log finds for each file, asked in any order and at once; a change of mode alone is no edit', async () => {
+    const git = await nativeRepo('last-change');
+    const T0 = 1_700_000_000;
+    const commit = (tree: string, parent: string | null, time: number) =>
+      git
+        .git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `at ${time}`], {
+          env: {
+            GIT_AUTHOR_DATE: `${time} +0000`,
+            GIT_COMMITTER_DATE: `${time} +0000`,
+            GIT_AUTHOR_NAME: 'T',
+            GIT_AUTHOR_EMAIL: 't@example.com',
+            GIT_COMMITTER_NAME: 'T',
+            GIT_COMMITTER_EMAIL: 't@example.com',
+          },
+        })
+        .trim();
+    const base = commit(git.tree({ 'ws/a.json': '0', 'ws/b.yaml': 'b: 0', 'ws/d.json': 'd' }), null, T0);
+    const c1 = commit(git.tree({ 'ws/a.json': '1', 'ws/b.yaml': 'b: 1', 'ws/d.json': 'd' }), base, T0 + 1_000);
+    const c2 = commit(git.tree({ 'ws/a.json': '2', 'ws/b.yaml': 'b: 1', 'ws/d.json': 'd' }), c1, T0 + 2_000);
+    const c3 = commit(git.tree({ 'ws/a.json': '2', 'ws/b.yaml': { mode: '100755', content: 'b: 1' }, 'ws/c.json': 'c', 'ws/d.json': 'd' }), c2, T0 + 3_000);
+    const changedAt = lastChanges(git.repo, [c1, c3, c2]);
+    const files = ['ws/d.json', 'ws/b.yaml', 'ws/a.json', 'ws/c.json', 'ws/a.json'];
+    const answers = await Promise.all(files.map((file) => changedAt(file)));
+    const native = (file: string) =>
+      git
+        .git(['log', '--format=%at', `${base}..${c3}`, '--', file])
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    expect(answers[0]).toBe(0); // unchanged on this side
+    expect(native('ws/d.json')).toEqual([]);
+    // c3 changed only b.yaml's mode: its last edit is c1's
+    expect(native('ws/b.yaml')).toEqual([T0 + 3_000, T0 + 1_000]);
+    expect(answers[1]).toBe(T0 + 1_000);
+    expect([answers[2], answers[3], answers[4]]).toEqual([native('ws/a.json')[0], native('ws/c.json')[0], native('ws/a.json')[0]]);
+    expect([answers[2], answers[3]]).toEqual([T0 + 2_000, T0 + 3_000]);
   });
 });

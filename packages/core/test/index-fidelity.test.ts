@@ -201,7 +201,9 @@ describe('trees written here', () => {
     const wide = mktree(names.map((n) => `100644 blob ${blob}\t${n}\n`).join(''));
     const top = mktree(`040000 tree ${wide}\tws\n100644 blob ${blob}\tz.json\n`);
     const listed = (await diffTrees(new GitRepository(root), null, top)).map((change) => change.path);
-    const native = spawnSync('git', ['ls-tree', '-r', '--name-only', top], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.trim().split('\n');
+    const native = spawnSync('git', ['ls-tree', '-r', '--name-only', top], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 })
+      .stdout.trim()
+      .split('\n');
     expect(listed).toEqual(native);
   }, 60_000);
 

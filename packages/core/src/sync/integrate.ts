@@ -10,13 +10,13 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { writeIndex } from '../git/index-file.js';
 import { withIndexLock, type IndexLock } from '../git/index-lock.js';
 import { readIndexOrTree } from '../git/work-index.js';
-import type { GitRepository } from '../git/repository.js';
+import type { CommitInfo, GitRepository } from '../git/repository.js';
 import { appendJournal } from './journal.js';
 import { stateDir } from '../state/state-dir.js';
 import { carryIndexRecord } from './staged-by-git.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
-import { blobAtPath, diffTrees, type PathChange } from '../git/tree-diff.js';
+import { diffTrees, type PathChange } from '../git/tree-diff.js';
 import { SyncConfig, type ConflictStrategy } from '../models/sync-config.js';
 import type { ResolvedConflict, SkippedFile } from '../models/results.js';
 import { commitIdentity } from './identity.js';
@@ -86,11 +86,12 @@ async function integrate(
     if (bases.includes(remoteHead)) return { applied: [], head, kind: 'up-to-date', resolved, backedUp: [], notWritten: [] };
     if (!bases.includes(head)) {
       const baseTree = bases.length > 0 ? (await repo.readCommit(bases[0])).tree : null;
+      const [oursChangedAt, theirsChangedAt] = [lastChanges(repo, onlyLocal), lastChanges(repo, onlyRemote)];
       const resolver = createStrategyResolver({
         repo,
         strategyFor: strategy,
-        ours: { commit: head, changedAt: async (file) => localEditTime?.(file) ?? lastChange(repo, onlyLocal, file) },
-        theirs: { commit: remoteHead, changedAt: (file) => lastChange(repo, onlyRemote, file) },
+        ours: { commit: head, changedAt: async (file) => localEditTime?.(file) ?? oursChangedAt(file) },
+        theirs: { commit: remoteHead, changedAt: theirsChangedAt },
         resolved,
         decisions: await decisionsOf(repo.gitdir),
       });
@@ -149,19 +150,37 @@ async function integrate(
 }
 
 /**
- * When one side last changed a file: the commit time of the newest of its own commits whose
+ * When one side last changed each file: the author time of the newest of its own commits whose
  * version of the file differs from its first parent's (so last-write-wins compares the edits
- * themselves, not whatever was committed last on each machine).
+ * themselves, not whatever was committed last on each machine). The side's commits are compared
+ * with their parents newest first, each once, and only as far as a question needs: asking per
+ * file walked every commit again for each file both sides changed.
  */
-export async function lastChange(repo: GitRepository, sideCommits: string[], filePath: string): Promise<number> {
-  const commits = await Promise.all(sideCommits.map((oid) => repo.readCommit(oid)));
-  commits.sort((a, b) => b.committedAt - a.committedAt);
-  for (const commit of commits) {
-    const parentTree = commit.parents[0] ? (await repo.readCommit(commit.parents[0])).tree : null;
-    // the author date: when the change was made (sync dates its commits by the edits they hold)
-    if ((await blobAtPath(repo, commit.tree, filePath)) !== (await blobAtPath(repo, parentTree, filePath))) return commit.authoredAt;
-  }
-  return 0;
+export function lastChanges(repo: GitRepository, sideCommits: string[]): (filePath: string) => Promise<number> {
+  const known = new Map<string, number>();
+  let newestFirst: CommitInfo[] | null = null;
+  let next = 0;
+  let walk: Promise<unknown> = Promise.resolve();
+  const find = async (filePath: string): Promise<number> => {
+    if (known.has(filePath)) return known.get(filePath)!;
+    newestFirst ??= (await Promise.all(sideCommits.map((oid) => repo.readCommit(oid)))).sort((a, b) => b.committedAt - a.committedAt);
+    while (next < newestFirst.length) {
+      const commit = newestFirst[next++];
+      const parentTree = commit.parents[0] ? (await repo.readCommit(commit.parents[0])).tree : null;
+      for (const change of await diffTrees(repo, parentTree, commit.tree)) {
+        // a file whose mode alone changed holds the same version
+        if (change.before !== change.after && !known.has(change.path)) known.set(change.path, commit.authoredAt);
+      }
+      if (known.has(filePath)) return known.get(filePath)!;
+    }
+    return 0;
+  };
+  // one question at a time: each goes on from where the walk stopped
+  return (filePath) => {
+    const answer = walk.then(() => find(filePath));
+    walk = answer.catch(() => undefined);
+    return answer;
+  };
 }
 
 interface PendingCheckout {

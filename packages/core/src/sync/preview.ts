@@ -10,12 +10,13 @@ import { withRootLock } from '../state/lock.js';
 import { NameBook } from '../workspace/names.js';
 import { placeOf } from '../workspace/paths.js';
 import { strategyFor } from '../workspace/selection.js';
-import { lastChange } from './integrate.js';
+import { lastChanges } from './integrate.js';
 import { localWorkTree } from './local-commit.js';
 import { previewMessage } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import { removedWorkspaces } from './removed-workspaces.js';
 import { loadSyncContext, requireRemote, type SyncContext } from './sync-context.js';
+import { groupInto } from '../util/arrays.js';
 
 /**
  * What a pull would do, without doing it: the remote is fetched (its tracking ref is the one
@@ -40,9 +41,10 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
     const theirsTree = (await repo.readCommit(remoteHead)).tree;
     const baseTree = history.bases.length > 0 ? (await repo.readCommit(history.bases[0])).tree : null;
     const localPaths = new Set(local.changes.map((change) => change.path));
+    const [oursChangedAt, theirsChangedAt] = [lastChanges(repo, history.onlyLocal), lastChanges(repo, history.onlyRemote)];
     const changedAt = {
-      ours: async (file: string) => (localPaths.has(file) ? local.editedAt : lastChange(repo, history.onlyLocal, file)),
-      theirs: (file: string) => lastChange(repo, history.onlyRemote, file),
+      ours: async (file: string) => (localPaths.has(file) ? local.editedAt : oursChangedAt(file)),
+      theirs: theirsChangedAt,
     };
     const removed = local.tree ? await removedWorkspaces(repo, baseTree, local.tree, theirsTree) : { oursTree: null, kept: [] };
     const strategy = strategyFor(context.settings, options.strategy);
@@ -101,10 +103,14 @@ function recording(resolve: (conflict: FileConflict) => Promise<{ oid: string | 
 /** The incoming changes by workspace, with the scenarios and runs each adds, changes or removes. */
 async function describeWorkspaces(changes: PathChange[], names: NameBook): Promise<WorkspacePreview[]> {
   const byWorkspace = new Map<string, PathChange[]>();
+  // asked once per top-level folder, not once per file in it
+  const isWorkspace = new Map<string, boolean>();
   for (const change of changes) {
     const { workspaceId } = placeOf(change.path);
-    if (!workspaceId || !(await names.isWorkspace(workspaceId))) continue;
-    byWorkspace.set(workspaceId, [...(byWorkspace.get(workspaceId) ?? []), change]);
+    if (!workspaceId) continue;
+    if (!isWorkspace.has(workspaceId)) isWorkspace.set(workspaceId, await names.isWorkspace(workspaceId));
+    if (!isWorkspace.get(workspaceId)) continue;
+    groupInto(byWorkspace, workspaceId, change);
   }
   const kindOf = (change: PathChange) => (change.before === null ? 'added' : change.after === null ? 'removed' : 'changed');
   const previews: WorkspacePreview[] = [];

@@ -30,6 +30,7 @@ import { describeRemotes } from './remotes.js';
 import { unknownSettingWarning } from './messages.js';
 import { carryIndexRecord } from './staged-by-git.js';
 import { refreshWorthWriting } from './stage.js';
+import { groupInto } from '../util/arrays.js';
 
 const STATUS_LOCK_WAIT_MS = 2_000;
 
@@ -179,8 +180,13 @@ async function gatherStatus(
       const tree = tip && (await repo.hasCommit(tip)) ? (await repo.readCommit(tip)).tree : null;
       for (const workspace of remote.workspaces) teamCarried.set(workspace, await workspaceTree(repo, tree, workspace));
     }
+    const changedByWorkspace = new Map<string, string[]>();
+    for (const { path: changed } of snapshot.changes) {
+      const workspace = placeOf(changed).workspaceId;
+      if (workspace) groupInto(changedByWorkspace, workspace, changed);
+    }
     for (const [workspace, theirs] of teamCarried) {
-      const changed = new Set(snapshot.changes.map((c) => c.path).filter((p) => placeOf(p).workspaceId === workspace));
+      const changed = new Set(changedByWorkspace.get(workspace));
       for (const change of await diffTrees(repo, theirs, await workspaceTree(repo, headTree, workspace), workspace)) changed.add(change.path);
       if (!lines[workspace]) localChangesByWorkspace.set(workspace, changed.size);
     }
@@ -195,7 +201,7 @@ async function gatherStatus(
   const problemsByWorkspace = new Map<string, string[]>();
   for (const skipped of snapshot.skipped) {
     const ws = placeOf(skipped.path).workspaceId;
-    if (ws) problemsByWorkspace.set(ws, [...(problemsByWorkspace.get(ws) ?? []), `${skipped.path}: ${skipped.reason}`]);
+    if (ws) groupInto(problemsByWorkspace, ws, `${skipped.path}: ${skipped.reason}`);
   }
   // Workspaces known only on the remote are listed too, as pull available; and those whose
   // folder went from this computer, whose removal the next push would send.
@@ -406,14 +412,22 @@ export async function localWork(context: SyncContext): Promise<LocalWork> {
 export async function uninitializedStatus(root: string): Promise<SyncStatus> {
   const rules = compileSyncRules(await readGitignore(root).catch(() => null));
   const scan = await scanSyncedFiles(root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [], covers: () => false }));
-  const paths = [...scan.files.keys()];
   const names = new NameBook(root);
   const workspaces: WorkspaceSyncState[] = [];
-  for (const p of paths) {
+  // one pass over the files: each workspace's scenarios and runs counted as they come
+  const counted = new Map<string, { scenarios: number; runs: number }>();
+  const workspaceIds: string[] = [];
+  for (const p of scan.files.keys()) {
     const place = placeOf(p);
-    if (place.file !== 'workspace') continue;
-    const id = place.workspaceId!;
-    const inside = paths.filter((q) => q.startsWith(`${id}/`));
+    if (!place.workspaceId) continue;
+    const counts = counted.get(place.workspaceId) ?? { scenarios: 0, runs: 0 };
+    counted.set(place.workspaceId, counts);
+    if (place.file === 'workspace') workspaceIds.push(place.workspaceId);
+    else if (place.file === 'scenario') counts.scenarios += 1;
+    else if (place.file === 'run') counts.runs += 1;
+  }
+  for (const id of workspaceIds) {
+    const { scenarios, runs } = counted.get(id)!;
     workspaces.push({
       id,
       name: await names.workspaceName(id),
@@ -422,8 +436,8 @@ export async function uninitializedStatus(root: string): Promise<SyncStatus> {
       pull_available: false,
       sync_enabled: true,
       excluded_on: null,
-      scenario_count: inside.filter((q) => placeOf(q).file === 'scenario').length,
-      run_count: inside.filter((q) => placeOf(q).file === 'run').length,
+      scenario_count: scenarios,
+      run_count: runs,
       last_run_at: null,
       problems: [],
       missing_results: 0,
@@ -442,7 +456,7 @@ export async function uninitializedStatus(root: string): Promise<SyncStatus> {
     last_sync: state.last_sync,
     conflicts: [],
     remote_reachable: null,
-    local: countTree(paths),
+    local: countTree(scan.files.keys()),
     remote: null,
     workspaces,
     missing_results: 0,

@@ -12,7 +12,7 @@ import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy, RemoteSettings } from '../models/sync-config.js';
 import { strategyFor, workspaceEnabled } from '../workspace/selection.js';
 import { commitIdentity } from './identity.js';
-import { checkOut, lastChange } from './integrate.js';
+import { checkOut, lastChanges } from './integrate.js';
 import { carryOntoTeamLine } from './team-history.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
@@ -124,8 +124,8 @@ export async function exchangeWithTeamRemote(
       const resolver = createStrategyResolver({
         repo,
         strategyFor: strategyFor(context.settings, options.strategy),
-        ours: { commit: mainHead ?? theirs, changedAt: (file) => lastChange(repo, mainHistory, file) },
-        theirs: { commit: theirs, changedAt: (file) => lastChange(repo, histories.onlyRemote, file) },
+        ours: { commit: mainHead ?? theirs, changedAt: lastChanges(repo, mainHistory) },
+        theirs: { commit: theirs, changedAt: lastChanges(repo, histories.onlyRemote) },
         resolved,
       });
       merged = await mergeTrees(repo, baseTree, projected, theirsTree, resolver.resolve);

@@ -16,10 +16,10 @@ import type { ResolvedConflict } from '../models/results.js';
 import type { ConflictStrategy } from '../models/sync-config.js';
 import { commitMessage, summarizeChanges } from './change-summary.js';
 import { commitIdentity } from './identity.js';
-import { lastChange } from './integrate.js';
+import { lastChanges } from './integrate.js';
 import { commitLocalChanges } from './local-commit.js';
 import type { SyncContext } from './sync-context.js';
-import { scanSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
+import { coveredBy, walkSyncedFiles, type ScanResult } from '../workspace/file-scan.js';
 import { runningScenarioHold } from '../workspace/in-progress.js';
 import { NameBook } from '../workspace/names.js';
 import { strategyFor } from '../workspace/selection.js';
@@ -67,19 +67,15 @@ async function commitBranchWork(context: SyncContext, workspace: string, branch:
   const { repo, root } = context;
   const tip = await lineTip(context, workspace, branch);
   if (!tip.commit || !tip.tree) return null;
-  const prefix = `${workspace}/`;
   // The branch's files, without stat data: each working file is read and compared.
   const committed = await diffTrees(repo, null, await workspaceTree(repo, tip.tree, workspace), workspace);
   const index: GitIndex = {
     ...emptyIndex(),
     entries: new Map(committed.map((c) => [c.path, entryWithoutStat(c.path, c.after!, Number.parseInt(c.afterMode ?? '100644', 8))])),
   };
-  const everything = await scanSyncedFiles(root, context.rules, context.maxFileBytes);
-  const scan: ScanResult = {
-    files: new Map([...everything.files].filter(([p]) => p.startsWith(prefix))),
-    skipped: everything.skipped.filter((s) => s.path.startsWith(prefix)),
-    covers: everything.covers,
-  };
+  // only this workspace's folder is walked: the rest of the root is no business of its line
+  const walked = await walkSyncedFiles(root, workspace, context.rules, context.maxFileBytes);
+  const scan: ScanResult = { files: walked.files, skipped: walked.skipped, covers: coveredBy(context.rules) };
   const objects = new PackBuilder();
   const staged = await stageWorkingTree(root, scan, index, objects);
   const snapshot = holdBack(
@@ -164,8 +160,8 @@ export async function mergeWorkspace(
   const resolver = createStrategyResolver({
     repo,
     strategyFor: strategyFor(context.settings, options.strategy),
-    ours: { commit: ours, changedAt: (file) => lastChange(repo, histories.onlyLocal, file) },
-    theirs: { commit: theirs, changedAt: (file) => lastChange(repo, histories.onlyRemote, file) },
+    ours: { commit: ours, changedAt: lastChanges(repo, histories.onlyLocal) },
+    theirs: { commit: theirs, changedAt: lastChanges(repo, histories.onlyRemote) },
     resolved,
   });
   const merged = await mergeTrees(repo, await project(baseTree), await project(oursCommit.tree), await project(theirsCommit.tree), resolver.resolve);

@@ -6,3 +6,10 @@ export function appendAll<T>(target: T[], items: Iterable<T>): T[] {
   for (const item of items) target.push(item);
   return target;
 }
+
+/** Adds an item to the list kept under `key`, starting the list when there is none. */
+export function groupInto<K, T>(groups: Map<K, T[]>, key: K, item: T): void {
+  const list = groups.get(key);
+  if (list) list.push(item);
+  else groups.set(key, [item]);
+}
