@@ -85,7 +85,9 @@ export async function stagedByGit(repo: GitRepository, branchRef: string, index:
 
 /**
  * After sync wrote an index: when the one it replaced was known to match `headBefore`, the new
- * one (with the changes sync made to both) matches `headAfter`.
+ * one (with the changes sync made to both) matches `headAfter`. An empty index before the first
+ * commit matches that empty history: a root's first commit, or its first checkout, is known to
+ * match without the next sync comparing every file.
  */
 export async function carryIndexRecord(
   gitdir: string,
@@ -94,5 +96,6 @@ export async function carryIndexRecord(
   written: string,
   headAfter: string | null,
 ): Promise<void> {
-  if (headAfter && indexKnownToMatch(gitdir, replaced, headBefore)) await writeRecord(gitdir, { checksum: written, head: headAfter });
+  const fromNothing = headBefore === null && replaced.entries.size === 0 && replaced.unmerged.length === 0;
+  if (headAfter && (fromNothing || indexKnownToMatch(gitdir, replaced, headBefore))) await writeRecord(gitdir, { checksum: written, head: headAfter });
 }
