@@ -53,8 +53,14 @@ export async function riskyDeletions(
   const percent = Math.round((deleted.length / syncedFiles) * 1000) / 10;
   if (workspaces.length === 0 && percent <= maxPercent) return null;
   const scenarios = [];
+  // each workspace's name read once, however many of its scenarios go
+  const workspaceNames = new Map<string, Promise<string>>();
+  const workspaceName = (workspaceId: string) => {
+    if (!workspaceNames.has(workspaceId)) workspaceNames.set(workspaceId, nameIn(repo, before, `${workspaceId}/workspace.json`));
+    return workspaceNames.get(workspaceId)!;
+  };
   for (const { workspaceId, file } of scenarioFiles.filter((s) => !removedWhole.has(s.workspaceId))) {
-    scenarios.push({ workspace: await nameIn(repo, before, `${workspaceId}/workspace.json`), name: await nameIn(repo, before, file) });
+    scenarios.push({ workspace: await workspaceName(workspaceId), name: await nameIn(repo, before, file) });
   }
   return { workspaces, scenarios, deleted_files: deleted.length, synced_files: syncedFiles, percent, max_delete_percent: maxPercent };
 }
