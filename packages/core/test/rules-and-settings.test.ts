@@ -77,6 +77,29 @@ describe('settings file', () => {
     expect(second).toContain('branch: team');
   });
 
+  it('reads a remembered parse of the file as it reads the file: each edit seen, every value checked, a damaged memo ignored', async () => {
+    const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'planalign-settings-memo-'));
+    const memo = path.join(root, '.git', 'planalign-sync', 'settings-yaml.json');
+    await fsp.mkdir(path.dirname(memo), { recursive: true });
+    const file = path.join(root, '.planalign-sync.yaml');
+    const write = (percent: string) => fsp.writeFile(file, `version: 1\nsync:\n  max_delete_percent: ${percent}\n`);
+    await write('40');
+    expect((await readSettings(root))!.sync.max_delete_percent).toBe(40);
+    expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data).toEqual({ version: 1, sync: { max_delete_percent: 40 } });
+    // valid YAML, a value out of range: refused from the file, and again from what was remembered of it
+    await write('500');
+    await expect(readSettings(root)).rejects.toThrow(/sync\.max_delete_percent/);
+    expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data.sync.max_delete_percent).toBe(500);
+    await expect(readSettings(root)).rejects.toThrow(/sync\.max_delete_percent/);
+    await fsp.writeFile(memo, '{"format": 1, "text": "ver');
+    await write('30');
+    expect((await readSettings(root))!.sync.max_delete_percent).toBe(30);
+    // what JSON cannot carry is parsed every time, never remembered wrong
+    await write('.inf');
+    await expect(readSettings(root)).rejects.toThrow(/sync\.max_delete_percent/);
+    expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data.sync.max_delete_percent).toBe(30);
+  });
+
   it('names the field and what is wrong', () => {
     expect(() => parseSettings('version: 1\nsync:\n  auto_sync: "yes"\n')).toThrow(/sync\.auto_sync/);
     expect(() => parseSettings('version: 2\n')).toThrow(/version/);

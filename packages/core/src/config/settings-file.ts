@@ -6,6 +6,7 @@ import { SyncConfigError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { SyncConfig, SyncSettingsFile, type ArchivedWorkspaceSettings } from '../models/sync-config.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+import { recalledYaml, rememberYaml } from './settings-yaml-memo.js';
 
 export const SETTINGS_FILE = '.planalign-sync.yaml';
 
@@ -40,7 +41,7 @@ export async function readSettingsReport(root: string): Promise<SettingsReport |
   if (text === null) return null;
   const file = settingsPath(root);
   if (lastRead?.file === file && lastRead.text === text) return structuredClone(lastRead.report);
-  const report = parseSettingsReport(text, file);
+  const report = parseSettingsReport(text, file, root);
   lastRead = { file, text, report: structuredClone(report) };
   return report;
 }
@@ -55,13 +56,18 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
   return parseSettingsReport(text, fileLabel).settings;
 }
 
-function parseSettingsReport(text: string, fileLabel: string): SettingsReport {
-  const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    throw new SyncConfigError(`${fileLabel} is not valid YAML (${first.message.split('\n')[0]}).`, { next: { action: 'fix_settings' } });
+/** `root`: where a parse of the YAML may be remembered (see settings-yaml-memo.ts). */
+function parseSettingsReport(text: string, fileLabel: string, root?: string): SettingsReport {
+  let raw = root === undefined ? undefined : recalledYaml(root, text);
+  if (raw === undefined) {
+    const document = parseDocument(text, { prettyErrors: true });
+    if (document.errors.length > 0) {
+      const first = document.errors[0];
+      throw new SyncConfigError(`${fileLabel} is not valid YAML (${first.message.split('\n')[0]}).`, { next: { action: 'fix_settings' } });
+    }
+    raw = document.toJS() ?? {};
+    if (root !== undefined) rememberYaml(root, text, raw);
   }
-  const raw = document.toJS() ?? {};
   let parsed = SyncSettingsFile.safeParse(raw);
   let unknown: string[] = [];
   if (!parsed.success && onlyUnknownKeys(parsed.error)) {

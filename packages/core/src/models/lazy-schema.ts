@@ -1,3 +1,6 @@
+// every model builds its schemas through here: zod is configured before any of them parses
+import './zod-config.js';
+
 /**
  * A schema built the first time anything reads it. The models hold some 70 zod schemas, and
  * building them all was a fifth of a command's start-up, though a command uses a few; each is
