@@ -63,7 +63,9 @@ async function update(root: string, rules: SyncRules, maxFileBytes: number, kept
   const skipped = new Map(kept.skipped);
   const folders = new Set(kept.folders);
   const covered = coveredBy(rules);
-  for (const relative of changed) {
+  // A folder before what is inside it: a folder that went takes everything under it in one
+  // pass over the last scan, and the paths under it no longer need one each.
+  for (const relative of [...changed].sort()) {
     if (isUndecodable(relative)) return null;
     const parent = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
     // Only what the last scan would have listed: its folder was entered, and the rules are the same.
