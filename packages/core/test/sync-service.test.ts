@@ -584,6 +584,31 @@ describe('SyncService', () => {
     expectFsckClean(bare);
   });
 
+  it('a workspace removed here while another computer changed it goes whole: the change from there is kept in a backup here', async () => {
+    const { a, b, bare, machineA, machineB } = await twoMachinesInSync();
+    await editJson(a, SCENARIO, { description: 'edited on A while B removed the workspace' });
+    await machineA.push();
+    const edited = await fsp.readFile(path.join(a, SCENARIO));
+    await fsp.rm(path.join(b, WS), { recursive: true });
+    const preview = await machineB.previewPull();
+    expect(preview.backed_up_before_removal).toEqual([SCENARIO]);
+    const pushed = await machineB.push({ allowDelete: true });
+    expect(pushed.resolved_conflicts).toEqual([expect.objectContaining({ path: SCENARIO, winner: 'local', strategy: 'workspace-removed' })]);
+    expect(remoteFiles(bare).filter((file) => file.startsWith(`${WS}/`))).toEqual([]);
+    const backups = (await machineB.conflicts()).past;
+    expect(backups).toEqual([expect.objectContaining({ path: SCENARIO, side: 'remote', strategy: 'workspace-removed' })]);
+    expect(await fsp.readFile(path.join(b, '.planalign-sync-backups', backups[0].id, ...SCENARIO.split('/')))).toEqual(edited);
+    expect(existsSync(path.join(b, WS))).toBe(false);
+    // the other computer takes the removal whole too
+    await machineA.pull();
+    expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+    expect([...(await syncedFiles(a)).keys()].some((file) => file.startsWith(`${WS}/`))).toBe(false);
+    await gitAsync(a, ['diff', '--cached', '--exit-code']);
+    await gitAsync(b, ['diff', '--cached', '--exit-code']);
+    expectFsckClean(path.join(b, '.git'));
+    expectFsckClean(bare);
+  });
+
   it('a file `git rm --cached` took out of the index and left as committed is no change: status and push agree', async () => {
     const { b, bare } = await twoMachinesInSync();
     const machineB = new SyncService(b);

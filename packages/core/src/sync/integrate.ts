@@ -96,7 +96,7 @@ async function integrate(
         decisions: await decisionsOf(repo.gitdir),
       });
       const removed = await removedWorkspaces(repo, baseTree, headTree, remoteCommit.tree);
-      const mergedTree = await mergeTrees(repo, baseTree, removed.oursTree, remoteCommit.tree, resolver.resolve);
+      const mergedTree = await mergeTrees(repo, baseTree, removed.oursTree, removed.theirsTree, resolver.resolve);
       if (resolver.unresolved.length > 0) {
         // Nothing moves: the conflicts wait in .git/ for `planalign sync conflicts resolve`.
         await saveOpenConflicts(repo.gitdir, remoteHead, resolver.unresolved);
@@ -131,7 +131,7 @@ async function integrate(
           { next: { action: 'choose_versions' } },
         );
       }
-      appendAll(resolved, await keepRemovedWork(repo, removed.kept, head));
+      appendAll(resolved, await keepRemovedWork(repo, removed.kept, { ours: head, theirs: remoteHead }));
       // A first sync that only brought files the remote already has needs no merge commit.
       if (!(mergedTree === remoteCommit.tree && headCommit.parents.length === 0)) {
         kind = 'merge';

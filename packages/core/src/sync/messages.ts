@@ -145,7 +145,7 @@ export function previewMessage(workspaces: WorkspacePreview[], otherFiles: numbe
   ].filter(Boolean);
   const notes = [
     conflicts.length > 0 ? `${plural(conflicts.length, 'file')} changed both here and on the remote` : null,
-    keptBeforeRemoval > 0 ? `${plural(keptBeforeRemoval, 'file')} changed here would be kept in a backup before its workspace goes` : null,
+    keptBeforeRemoval > 0 ? `${plural(keptBeforeRemoval, 'changed file')} would be kept in a backup before its workspace goes` : null,
   ].filter(Boolean);
   const sentence = `A pull would ${parts.join(', ')}.`;
   return notes.length > 0 ? `${sentence} ${notes.join('; ')}.` : sentence;

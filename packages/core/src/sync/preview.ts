@@ -46,7 +46,7 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
       ours: async (file: string) => (localPaths.has(file) ? local.editedAt : oursChangedAt(file)),
       theirs: theirsChangedAt,
     };
-    const removed = local.tree ? await removedWorkspaces(repo, baseTree, local.tree, theirsTree) : { oursTree: null, kept: [] };
+    const removed = local.tree ? await removedWorkspaces(repo, baseTree, local.tree, theirsTree) : { oursTree: null, theirsTree, kept: [] };
     const strategy = strategyFor(context.settings, options.strategy);
     const bothChanged: FileConflict[] = [];
     const resolver = createStrategyResolver({
@@ -63,7 +63,7 @@ export async function previewPull(root: string, options: { strategy?: ConflictSt
     const merged =
       fastForward || removed.oursTree === null
         ? theirsTree
-        : await mergeTrees(repo, baseTree, removed.oursTree, theirsTree, recording(resolver.resolve, bothChanged));
+        : await mergeTrees(repo, baseTree, removed.oursTree, removed.theirsTree, recording(resolver.resolve, bothChanged));
     const incoming = await diffTrees(repo, local.tree, merged);
     // Names as they will be after the pull (a renamed scenario by its new name); removed things by their name here.
     const names = new NameBook(
