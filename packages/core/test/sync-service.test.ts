@@ -5,6 +5,7 @@ import { startGitServer, type GitServer } from '@planalign/git-test-server/git-s
 import { SyncConfigError, SyncConflictError, SyncNotInitializedError } from '../src/errors.js';
 import type { ConflictStrategy } from '../src/models/sync-config.js';
 import { SyncService } from '../src/sync/sync-service.js';
+import { TeamService } from '../src/team/team-service.js';
 import {
   editJson,
   expectFsckClean,
@@ -606,6 +607,26 @@ describe('SyncService', () => {
     await gitAsync(a, ['diff', '--cached', '--exit-code']);
     await gitAsync(b, ['diff', '--cached', '--exit-code']);
     expectFsckClean(path.join(b, '.git'));
+    expectFsckClean(bare);
+  });
+
+  it('the delete guard holds a workspace branch as it holds the main line: an emptied folder showing it does not empty it on the remote', async () => {
+    const { a, bare, machineA } = await twoMachinesInSync();
+    await new TeamService(a).createBranch(WS, 'what-if');
+    await editJson(a, SCENARIO, { description: 'on the branch' });
+    expect((await machineA.push()).branches).toEqual([expect.objectContaining({ branch: 'what-if', pushed: true, error: null })]);
+    const branch = `workspaces/${WS}/what-if`;
+    const before = remoteFiles(bare, branch);
+    expect(before.filter((file) => file.startsWith(`${WS}/`)).length).toBeGreaterThan(0);
+    await fsp.rm(path.join(a, WS), { recursive: true });
+    const held = await machineA.push();
+    expect(held.branches).toEqual([
+      expect.objectContaining({ branch: 'what-if', pushed: false, error: expect.stringContaining('would delete the workspace "Q4 Projections"') }),
+    ]);
+    expect(remoteFiles(bare, branch)).toEqual(before);
+    const sent = await machineA.push({ allowDelete: true });
+    expect(sent.branches).toEqual([expect.objectContaining({ branch: 'what-if', pushed: true, error: null })]);
+    expect(remoteFiles(bare, branch).filter((file) => file.startsWith(`${WS}/`))).toEqual([]);
     expectFsckClean(bare);
   });
 

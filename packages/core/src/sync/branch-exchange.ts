@@ -6,6 +6,7 @@ import type { ConflictStrategy } from '../models/sync-config.js';
 import { branchRefs, LOCAL_BRANCHES_PREFIX } from '../state/branch-state.js';
 import { plural } from '../util/plural.js';
 import { workspaceEnabled } from '../workspace/selection.js';
+import { guardDeletions } from './delete-guard.js';
 import { switchWorkspaceFolder } from './integrate.js';
 import { PUSH_ATTEMPTS, pushRetryDelay } from './push-race.js';
 import type { SyncContext } from './sync-context.js';
@@ -15,7 +16,10 @@ import { mergeCommit, mergeWorkspace, saveWorkspaceWork, shownLine, workspaceTre
  * Brings every local workspace branch level with origin: fetch, fast-forward or merge, and
  * (for a push) upload. A branch that fails is reported; the others and the main line go on.
  */
-export async function exchangeWorkspaceBranches(context: SyncContext, options: { push: boolean; strategy?: ConflictStrategy }): Promise<BranchExchange[]> {
+export async function exchangeWorkspaceBranches(
+  context: SyncContext,
+  options: { push: boolean; strategy?: ConflictStrategy; allowDelete?: boolean },
+): Promise<BranchExchange[]> {
   const url = context.settings.remote;
   if (!url) return [];
   const exchanges: BranchExchange[] = [];
@@ -66,7 +70,7 @@ async function exchangeBranch(
   url: string,
   workspace: string,
   branch: string,
-  options: { push: boolean; strategy?: ConflictStrategy },
+  options: { push: boolean; strategy?: ConflictStrategy; allowDelete?: boolean },
 ): Promise<BranchExchange> {
   const { repo } = context;
   const refs = branchRefs(workspace, branch);
@@ -99,6 +103,11 @@ async function exchangeBranch(
       }
     }
     if (!options.push || next === theirs) return { workspace_id: workspace, branch, pushed: false, files_changed: files, error: null };
+    // The delete guard holds a branch as it holds the main line: an emptied folder does not empty the remote's branch.
+    if (theirs && !options.allowDelete) {
+      const [before, after] = await Promise.all([repo.readCommit(theirs), repo.readCommit(next)]);
+      await guardDeletions(repo, before.tree, after.tree, context.settings.max_delete_percent);
+    }
     if (await repo.push(transport)) return { workspace_id: workspace, branch, pushed: true, files_changed: files, error: null };
   }
   throw new SyncNetworkError(`The branch "${branch}" kept changing on the remote while pushing (${PUSH_ATTEMPTS} attempts); push again.`);

@@ -67,7 +67,7 @@ export async function pushRoot(root: string, options: PushOptions, progress: Pro
     const pulledFirst = teams.some((t) => t.applied.length > 0) || (origin?.pulledFirst ?? false);
     const pushed = origin?.pushed ?? false;
     const remoteHead = origin?.remoteHead ?? null;
-    const branches = targets.origin ? await exchangeBranches(context, progress, { push: true, strategy }) : [];
+    const branches = targets.origin ? await exchangeBranches(context, progress, { push: true, strategy, allowDelete: options.allowDelete }) : [];
     const head = await context.repo.resolveRef(context.branchRef);
     // Counted from the index, which matches HEAD: it includes what was merged from the remote.
     const synced = countTree((await readIndexOrCommit(context.repo, context.branchRef)).entries.keys());

@@ -66,7 +66,11 @@ export async function exchangeWithTeams(
 }
 
 /** Brings the workspace branches level with origin, after its own branch. */
-export function exchangeBranches(context: SyncContext, progress: ProgressReporter, options: { push: boolean; strategy?: ConflictStrategy }) {
+export function exchangeBranches(
+  context: SyncContext,
+  progress: ProgressReporter,
+  options: { push: boolean; strategy?: ConflictStrategy; allowDelete?: boolean },
+) {
   progress.step(options.push ? 'push' : 'fetch', 'Syncing workspace branches');
   return exchangeWorkspaceBranches(context, options);
 }
