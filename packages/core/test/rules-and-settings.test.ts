@@ -86,11 +86,15 @@ describe('settings file', () => {
     await write('40');
     expect((await readSettings(root))!.sync.max_delete_percent).toBe(40);
     expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data).toEqual({ version: 1, sync: { max_delete_percent: 40 } });
-    // valid YAML, a value out of range: refused from the file, and again from what was remembered of it
+    // valid YAML, a value out of range: refused every time, and never remembered
     await write('500');
     await expect(readSettings(root)).rejects.toThrow(/sync\.max_delete_percent/);
-    expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data.sync.max_delete_percent).toBe(500);
     await expect(readSettings(root)).rejects.toThrow(/sync\.max_delete_percent/);
+    expect(JSON.parse(await fsp.readFile(memo, 'utf8')).data.sync.max_delete_percent).toBe(40);
+    // a password in a URL is refused, and copied nowhere
+    await fsp.writeFile(file, 'version: 1\nsync:\n  remote: https://ana:s3cret-token@example.com/r.git\n');
+    await expect(readSettings(root)).rejects.toThrow(SyncConfigError);
+    expect(await fsp.readFile(memo, 'utf8')).not.toContain('s3cret-token');
     await fsp.writeFile(memo, '{"format": 1, "text": "ver');
     await write('30');
     expect((await readSettings(root))!.sync.max_delete_percent).toBe(30);

@@ -58,7 +58,8 @@ export function parseSettings(text: string, fileLabel: string = SETTINGS_FILE): 
 
 /** `root`: where a parse of the YAML may be remembered (see settings-yaml-memo.ts). */
 function parseSettingsReport(text: string, fileLabel: string, root?: string): SettingsReport {
-  let raw = root === undefined ? undefined : recalledYaml(root, text);
+  const recalled = root === undefined ? undefined : recalledYaml(root, text);
+  let raw = recalled;
   if (raw === undefined) {
     const document = parseDocument(text, { prettyErrors: true });
     if (document.errors.length > 0) {
@@ -66,7 +67,6 @@ function parseSettingsReport(text: string, fileLabel: string, root?: string): Se
       throw new SyncConfigError(`${fileLabel} is not valid YAML (${first.message.split('\n')[0]}).`, { next: { action: 'fix_settings' } });
     }
     raw = document.toJS() ?? {};
-    if (root !== undefined) rememberYaml(root, text, raw);
   }
   let parsed = SyncSettingsFile.safeParse(raw);
   let unknown: string[] = [];
@@ -77,6 +77,8 @@ function parseSettingsReport(text: string, fileLabel: string, root?: string): Se
   if (!parsed.success) throw new SyncConfigError(describeIssues(fileLabel, parsed.error));
   if (parsed.data.sync.remote) assertRemoteUrlIsSafe(parsed.data.sync.remote, `${fileLabel}: sync.remote`);
   for (const [name, remote] of Object.entries(parsed.data.sync.remotes)) assertRemoteUrlIsSafe(remote.url, `${fileLabel}: sync.remotes.${name}.url`);
+  // Only settings that passed every check are remembered: a refused file (a password in a URL) is copied nowhere.
+  if (root !== undefined && recalled === undefined) rememberYaml(root, text, raw);
   return { settings: parsed.data, unknown };
 }
 
