@@ -289,11 +289,31 @@ async function committedWorkspaceName(context: SyncContext, trees: (string | nul
 async function localFacts(root: string, gitdir: string, scan: ScanResult) {
   const names = new NameBook(root);
   const lastRuns = ScenarioLastRuns.load(gitdir);
+  const { workspaceIds, perWorkspace, local } = tallyWorkspaces(scan.files.keys());
+  const lastRunAt = new Map<string, string | null>();
+  for (const [id, counts] of perWorkspace) {
+    let latest: string | null = null;
+    for (const scenarioId of counts.scenarios) {
+      const file = scan.files.get(`${id}/scenarios/${scenarioId}/scenario.json`);
+      const read = async () => (await names.scenario(id, scenarioId))?.last_run_at ?? null;
+      const at = file ? await lastRuns.lastRunAt(file.path, file, read) : await read();
+      if (at && (!latest || at > latest)) latest = at;
+    }
+    lastRunAt.set(id, latest);
+  }
+  await lastRuns.save();
+  return { names, workspaceIds, perWorkspace, lastRunAt, local };
+}
+
+/**
+ * Each workspace's scenarios and runs, the workspaces in the order their workspace.json came,
+ * and countTree's figures for all of them, from one pass over the files.
+ */
+function tallyWorkspaces(paths: Iterable<string>) {
   const workspaceIds: string[] = [];
   const perWorkspace = new Map<string, { scenarios: Set<string>; runs: number }>();
-  // countTree's figures, from the same pass
   const local = { workspaces: 0, scenarios: 0, runs: 0 };
-  for (const p of scan.files.keys()) {
+  for (const p of paths) {
     const place = placeOf(p);
     if (!place.workspaceId) continue;
     if (place.file === 'workspace') {
@@ -311,19 +331,7 @@ async function localFacts(root: string, gitdir: string, scan: ScanResult) {
       local.runs += 1;
     }
   }
-  const lastRunAt = new Map<string, string | null>();
-  for (const [id, counts] of perWorkspace) {
-    let latest: string | null = null;
-    for (const scenarioId of counts.scenarios) {
-      const file = scan.files.get(`${id}/scenarios/${scenarioId}/scenario.json`);
-      const read = async () => (await names.scenario(id, scenarioId))?.last_run_at ?? null;
-      const at = file ? await lastRuns.lastRunAt(file.path, file, read) : await read();
-      if (at && (!latest || at > latest)) latest = at;
-    }
-    lastRunAt.set(id, latest);
-  }
-  await lastRuns.save();
-  return { names, workspaceIds: [...new Set(workspaceIds)], perWorkspace, lastRunAt, local };
+  return { workspaceIds: [...new Set(workspaceIds)], perWorkspace, local };
 }
 
 /** A root with no origin that shares through team remotes (as one set up by an import is). */
@@ -414,20 +422,9 @@ export async function uninitializedStatus(root: string): Promise<SyncStatus> {
   const scan = await scanSyncedFiles(root, rules, 10 * 1024 * 1024).catch(() => ({ files: new Map(), skipped: [], covers: () => false }));
   const names = new NameBook(root);
   const workspaces: WorkspaceSyncState[] = [];
-  // one pass over the files: each workspace's scenarios and runs counted as they come
-  const counted = new Map<string, { scenarios: number; runs: number }>();
-  const workspaceIds: string[] = [];
-  for (const p of scan.files.keys()) {
-    const place = placeOf(p);
-    if (!place.workspaceId) continue;
-    const counts = counted.get(place.workspaceId) ?? { scenarios: 0, runs: 0 };
-    counted.set(place.workspaceId, counts);
-    if (place.file === 'workspace') workspaceIds.push(place.workspaceId);
-    else if (place.file === 'scenario') counts.scenarios += 1;
-    else if (place.file === 'run') counts.runs += 1;
-  }
+  const { workspaceIds, perWorkspace, local } = tallyWorkspaces(scan.files.keys());
   for (const id of workspaceIds) {
-    const { scenarios, runs } = counted.get(id)!;
+    const { scenarios, runs } = perWorkspace.get(id)!;
     workspaces.push({
       id,
       name: await names.workspaceName(id),
@@ -436,7 +433,7 @@ export async function uninitializedStatus(root: string): Promise<SyncStatus> {
       pull_available: false,
       sync_enabled: true,
       excluded_on: null,
-      scenario_count: scenarios,
+      scenario_count: scenarios.size,
       run_count: runs,
       last_run_at: null,
       problems: [],
@@ -456,7 +453,7 @@ export async function uninitializedStatus(root: string): Promise<SyncStatus> {
     last_sync: state.last_sync,
     conflicts: [],
     remote_reachable: null,
-    local: countTree(scan.files.keys()),
+    local,
     remote: null,
     workspaces,
     missing_results: 0,
