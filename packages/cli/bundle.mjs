@@ -25,6 +25,18 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * https-proxy-agent loads the optional `kerberos` package with import() for Negotiate proxy
+ * logins, which sync never asks for: it resolves to an empty module, so nothing is loaded.
+ */
+const noKerberos = {
+  name: 'no-kerberos',
+  setup(build) {
+    build.onResolve({ filter: /^kerberos$/ }, () => ({ path: 'kerberos', namespace: 'no-kerberos' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-kerberos' }, () => ({ contents: 'export {};' }));
+  },
+};
+
 const commonJs = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
 await esbuild.build({ ...commonJs, entryPoints: ['dist/compile-cache.js'], outfile: 'dist/compile-cache.cjs' });
@@ -38,7 +50,7 @@ const bundled = await esbuild.build({
   // The sources are ES modules: what they read of import.meta.url is the bundle's own address.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, noKerberos],
   // Whitespace and comments out, names kept (stack traces stay readable; the source map has the
   // rest): a third less to read and scan at every start. Licences go to planalign.cjs.LEGAL.txt.
   minifyWhitespace: true,

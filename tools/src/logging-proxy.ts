@@ -2,8 +2,8 @@ import http from 'node:http';
 import net, { type Socket } from 'node:net';
 
 /**
- * A forward proxy on 127.0.0.1 that records what went through it: HTTPS (and undici's HTTP)
- * as CONNECT tunnels, plain HTTP as absolute-URL requests. Tests use it to prove traffic took
+ * A forward proxy on 127.0.0.1 that records what went through it: HTTPS as CONNECT tunnels,
+ * plain HTTP as absolute-URL requests. Tests use it to prove traffic took
  * the proxy, and that NO_PROXY hosts did not. Optional Basic credentials stand for a proxy that
  * wants a login.
  */
@@ -50,7 +50,8 @@ export async function startLoggingProxy(options: { auth?: { username: string; pa
         answer.pipe(response);
       },
     );
-    upstream.on('error', () => response.destroy());
+    // As a real proxy does, a remote it cannot reach is answered with 502 Bad Gateway.
+    upstream.on('error', () => (response.headersSent ? response.destroy() : response.writeHead(502).end('cannot reach the remote\n')));
     request.pipe(upstream);
   });
   server.on('connect', (request: http.IncomingMessage, client: Socket, head: Buffer) => {
@@ -60,7 +61,9 @@ export async function startLoggingProxy(options: { auth?: { username: string; pa
       return;
     }
     const [host, port] = (request.url ?? '').split(/:(?=\d+$)/);
+    let established = false;
     const upstream = net.connect(Number(port), host!.replace(/^\[|\]$/g, ''), () => {
+      established = true;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
@@ -68,7 +71,7 @@ export async function startLoggingProxy(options: { auth?: { username: string; pa
     });
     sockets.add(upstream);
     upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
+    upstream.on('error', () => (established ? client.destroy() : client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')));
     client.on('error', () => upstream.destroy());
   });
   server.on('connection', (socket) => {

@@ -246,6 +246,47 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
       expect(run.code).toBe(4);
       expect(run.stderr).toContain('127.0.0.1');
     });
+
+    it('an http:// remote goes through HTTP_PROXY as absolute-URL requests, the way native git sends them', async () => {
+      const plain = await startNginxGitServer({});
+      try {
+        const url = await plain.createRepo('plainproxied');
+        const a = await machine('plain-a', true);
+        const b = await machine('plain-b', false);
+        const env = envWith(await home(), { HTTP_PROXY: proxy.url, NO_PROXY: '' });
+        const through = (method: string) =>
+          proxy.requests.filter((request) => request.method === method && request.target.startsWith(`${plain.baseUrl}/plainproxied.git/`)).length;
+
+        expect((await runCli(['--root', a, 'sync', 'init', '--remote', url], { env })).code).toBe(0);
+        const push = await runCli(['--root', a, 'sync', 'push'], { env });
+        expect(push.code, push.stderr).toBe(0);
+        expect(through('GET')).toBeGreaterThan(0);
+        expect(through('POST')).toBeGreaterThan(0);
+        expect(proxy.requests.some((request) => request.method === 'CONNECT' && request.target === new URL(plain.baseUrl).host)).toBe(false);
+        const init = await runCli(['--root', b, 'sync', 'init', '--remote', url], { env });
+        expect(init.code, init.stderr).toBe(0);
+        expect(await withoutSettingsFile(b)).toEqual(await withoutSettingsFile(a));
+
+        const before = through('GET');
+        expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url })).code).toBe(0);
+        expect(through('GET')).toBeGreaterThan(before);
+      } finally {
+        await plain.stop();
+      }
+    });
+
+    it('a proxy that cannot reach the remote (502 to the tunnel) is named as the cause, where native git fails too', async () => {
+      const unreachable = 'https://127.0.0.1:9/nothing.git';
+      const root = await machine('badgateway', true);
+      const env = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: proxy.url, NO_PROXY: '' });
+      const run = await runCli(['--root', root, 'sync', 'init', '--remote', unreachable], { env });
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('The proxy would not connect to https://127.0.0.1:9/nothing.git (HTTP 502)');
+      expect(proxy.requests.some((request) => request.method === 'CONNECT' && request.target === '127.0.0.1:9')).toBe(true);
+      const git = await nativeGit(['ls-remote', unreachable], env);
+      expect(git.code).not.toBe(0);
+      expect(git.stderr).toContain('502');
+    });
   });
 
   describe("the server's own words", () => {

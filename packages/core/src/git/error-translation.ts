@@ -1,19 +1,7 @@
 import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
 import { redactUrl } from '../models/remote-url.js';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
 const CERTIFICATE_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -37,19 +25,13 @@ function causeCodes(error: unknown): string[] {
   return codes;
 }
 
-function causeMessages(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (current instanceof Error) messages.push(current.message);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return messages.join('\n');
-}
-
 /** An HTTP answer other than success from the remote. */
 export class RemoteHttpError extends Error {
-  constructor(readonly status: number) {
+  constructor(
+    readonly status: number,
+    /** the proxy answered, refusing to open a tunnel to the remote */
+    readonly fromProxy = false,
+  ) {
     super(`HTTP ${status}`);
   }
 }
@@ -64,6 +46,17 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   const codes = causeCodes(error);
   const message = error instanceof Error ? error.message : String(error);
   const status = error instanceof RemoteHttpError ? error.status : undefined;
+  // A 407 is always a proxy's: the remote itself never asks for a proxy login.
+  if (status === 407) {
+    return new SyncAuthError(
+      `The proxy in front of ${remote} asked for a login (HTTP 407). Put its user name and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, or git's http.proxy); your local work is safe.`,
+    );
+  }
+  if (error instanceof RemoteHttpError && error.fromProxy) {
+    return new SyncNetworkError(
+      `The proxy would not connect to ${remote} (HTTP ${status}). Check the proxy settings (HTTPS_PROXY, NO_PROXY, git's http.proxy); your local work is safe.`,
+    );
+  }
   if (status === 401) {
     return new SyncAuthError(
       `The remote ${remote} refused the credentials (HTTP 401): no access token was given, or the one given (PLANALIGN_SYNC_TOKEN, a saved login or Git's credential helper) is wrong, expired or has no access to this repository.`,
@@ -86,25 +79,13 @@ export function translateRemoteError(error: unknown, url: string): SyncError {
   if (typeof status === 'number' && status >= 500) {
     return new SyncNetworkError(`The remote ${remote} failed with HTTP ${status}. Your local work is safe; try again later.`);
   }
-  // undici reports a proxy that refused the tunnel as "Proxy response (407) !== 200 when HTTP Tunneling".
-  const proxyStatus = /Proxy response \((\d{3})\)/.exec(causeMessages(error))?.[1];
-  if (proxyStatus === '407') {
-    return new SyncAuthError(
-      `The proxy in front of ${remote} asked for a login (HTTP 407). Put its user name and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, or git's http.proxy); your local work is safe.`,
-    );
-  }
-  if (proxyStatus) {
-    return new SyncNetworkError(
-      `The proxy would not connect to ${remote} (HTTP ${proxyStatus}). Check the proxy settings (HTTPS_PROXY, NO_PROXY, git's http.proxy); your local work is safe.`,
-    );
-  }
   const certificate = codes.find((code) => CERTIFICATE_CODES.has(code));
   if (certificate) {
     return new SyncNetworkError(
       `The remote ${remote} presented a certificate this machine does not trust (${certificate}). If your company uses its own certificate authority, point git's http.sslCAInfo, GIT_SSL_CAINFO or NODE_EXTRA_CA_CERTS at its root certificate (a .pem file), or install it in the system's certificate store; your local work is safe.`,
     );
   }
-  if (codes.some((code) => NETWORK_CODES.has(code)) || /socket hang up|network|fetch failed|timed out/i.test(message)) {
+  if (codes.some((code) => NETWORK_CODES.has(code)) || /socket hang up|network|timed out/i.test(message)) {
     return new SyncNetworkError(
       `Could not reach the remote ${remote} (${codes.find((c) => NETWORK_CODES.has(c)) ?? 'connection failed'}). Your local work is safe; sync again when the remote is reachable.`,
     );

@@ -1,30 +1,43 @@
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
-import type { Dispatcher } from 'undici';
 import type { NetworkSettings } from './network-settings.js';
 
 /**
  * Sends HTTP requests the way the user's network needs them: through their proxy, trusting
- * their certificate authorities, with git's extra headers. undici's own fetch is used because
- * Node's built-in one takes no proxy or certificate settings. Connections are pooled per set
- * of settings; idle ones do not keep the process alive.
+ * their certificate authorities, with git's extra headers. Node's own http and https modules
+ * carry them, with the response parser built into Node: a fetch implementation took about 0.1 s
+ * of loading and compiling on every command that reached a remote. A proxy is used as curl uses
+ * it for git: a CONNECT tunnel to an https remote (https-proxy-agent), absolute URLs to an http
+ * one (http-proxy-agent), both loaded only when a proxy is set. A connection is kept for the
+ * command's next request to the same place; idle ones do not keep the process alive.
  */
-const importUndici = () => import('undici');
-type Undici = Awaited<ReturnType<typeof importUndici>>;
-export type HttpResponse = Awaited<ReturnType<Undici['fetch']>>;
-
-/** Loaded on the first request: about 60 ms that commands which never reach a remote do not pay. */
-let undici: Promise<Undici> | null = null;
-const loadUndici = () => (undici ??= importUndici());
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: Buffer | ReadableStream<Uint8Array>;
+  /** A buffer goes whole, with a Content-Length; an iterable is streamed in chunks as it yields them. */
+  body?: Buffer | AsyncIterable<Uint8Array>;
   signal?: AbortSignal;
 }
 
-const dispatchers = new Map<string, Dispatcher>();
+export interface HttpResponse {
+  status: number;
+  ok: boolean;
+  /** A header's value (several joined with ", "), null when absent. */
+  header(name: string): string | null;
+  /** The body as it arrives. */
+  body: AsyncIterable<Buffer>;
+  /** Drops what is left of the body and releases the connection. */
+  discard(): void;
+  /** The answer is the proxy's: it would not open a tunnel to the remote. */
+  fromProxy: boolean;
+}
+
+const agents = new Map<string, http.Agent>();
 
 const certificateBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
 
@@ -60,33 +73,77 @@ function secureContextFor(extraCertificates: string[]): tls.SecureContext | unde
   return context;
 }
 
-function dispatcherFor({ Agent, ProxyAgent }: Undici, settings: NetworkSettings): Dispatcher {
+interface Connection {
+  agent: http.Agent;
+  /** TLS options for the remote itself: a proxy agent takes them from each request */
+  tlsOptions: tls.ConnectionOptions;
+}
+
+/** One pool of connections per kind of remote and set of settings. */
+async function connectionFor(secure: boolean, settings: NetworkSettings): Promise<Connection> {
   const certificates = createHash('sha256').update(settings.extraCertificates.join('\n')).digest('hex');
-  const key = JSON.stringify([settings.proxy, settings.verifyCertificates, certificates]);
-  let dispatcher = dispatchers.get(key);
-  if (!dispatcher) {
-    const secureContext = secureContextFor(settings.extraCertificates);
-    const connect = { ...(secureContext ? { secureContext } : {}), rejectUnauthorized: settings.verifyCertificates };
-    dispatcher = settings.proxy ? new ProxyAgent({ uri: settings.proxy, requestTls: connect, proxyTls: connect }) : new Agent({ connect });
-    dispatchers.set(key, dispatcher);
+  const key = JSON.stringify([secure, settings.proxy, settings.verifyCertificates, certificates]);
+  const secureContext = secure || settings.proxy?.startsWith('https:') ? secureContextFor(settings.extraCertificates) : undefined;
+  const tlsOptions: tls.ConnectionOptions = { ...(secureContext ? { secureContext } : {}), rejectUnauthorized: settings.verifyCertificates };
+  let agent = agents.get(key);
+  if (!agent) {
+    if (settings.proxy) {
+      // The agent's own options are those of the connection to the proxy (an https:// proxy is reached over TLS too).
+      agent = secure
+        ? new (await import('https-proxy-agent')).HttpsProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions })
+        : new (await import('http-proxy-agent')).HttpProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions });
+    } else {
+      agent = secure ? new https.Agent({ keepAlive: true, ...tlsOptions }) : new http.Agent({ keepAlive: true });
+    }
+    agents.set(key, agent);
   }
-  return dispatcher;
+  return { agent, tlsOptions };
 }
 
 /** One request, never following a redirect: the caller decides which redirects git would follow. */
 export async function sendHttpRequest(url: string, request: HttpRequest, settings: NetworkSettings): Promise<HttpResponse> {
-  const client = await loadUndici();
+  const target = new URL(url);
+  // Credentials go in headers the caller chose, never from a user name in an address (a redirect's, say).
+  target.username = target.password = '';
+  const secure = target.protocol === 'https:';
   const headers: Record<string, string> = {};
   for (const [name, value] of settings.extraHeaders) headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
   Object.assign(headers, request.headers);
-  const streamed = request.body instanceof ReadableStream;
-  return client.fetch(url, {
-    method: request.method,
-    headers,
-    body: request.body as never,
-    ...(streamed ? { duplex: 'half' as const } : {}),
-    redirect: 'manual',
-    signal: request.signal,
-    dispatcher: dispatcherFor(client, settings),
+  const { agent, tlsOptions } = await connectionFor(secure, settings);
+  request.signal?.throwIfAborted();
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const outgoing = (secure ? https : http).request(target, {
+      method: request.method,
+      headers,
+      agent,
+      signal: request.signal,
+      ...(secure ? tlsOptions : {}),
+    });
+    // https-proxy-agent hands a refused tunnel's answer on as the response; this tells it apart.
+    let tunnelRefused = false;
+    outgoing.once('proxyConnect', (answer: { statusCode: number }) => (tunnelRefused = answer.statusCode !== 200));
+    outgoing.once('error', reject);
+    outgoing.once('response', (incoming) => resolve(responseOf(incoming, tunnelRefused)));
+    const body = request.body;
+    if (body === undefined || Buffer.isBuffer(body)) outgoing.end(body);
+    // An error of the body's source (or of the connection) ends the request with it.
+    else pipeline(Readable.from(body), outgoing).catch(reject);
   });
+}
+
+function responseOf(incoming: http.IncomingMessage, fromProxy: boolean): HttpResponse {
+  const status = incoming.statusCode ?? 0;
+  return {
+    status,
+    fromProxy,
+    ok: status >= 200 && status < 300,
+    header(name) {
+      const value = incoming.headers[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+    body: incoming,
+    discard() {
+      incoming.destroy();
+    },
+  };
 }

@@ -47,7 +47,7 @@ function recentSettings(url: string, cwd: string | undefined): Promise<NetworkSe
   return settings;
 }
 
-/** The address a request goes to: without the user name, which fetch refuses and which only names the credentials. */
+/** The address a request goes to: without the user name, which only names the credentials. */
 function requestBase(url: string): string {
   const parsed = new URL(url);
   parsed.username = '';
@@ -111,8 +111,11 @@ class RemoteConnection {
   /** One request: its body on success, or where a redirect points. Every other answer is an error. */
   async request(
     target: string,
-    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> },
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | AsyncIterable<Buffer> },
   ): Promise<{ body: Buffer; date: string | null; redirect?: undefined } | { redirect: string; body?: undefined }> {
+    // Started before the credentials file is read, to run beside it: reading the settings may
+    // start a git process. The same promise is awaited below (settingsFor keeps it).
+    void this.settingsFor(target);
     if (!this.lookedInFile) {
       this.lookedInFile = true;
       this.credentials ??= await credentialsFromFile(this.url);
@@ -120,7 +123,7 @@ class RemoteConnection {
     for (;;) {
       const settings = await this.settingsFor(target);
       const stall = new StallGuard(this.url);
-      const streamed = init.body instanceof ReadableStream ? init.body : null;
+      const streamed = init.body !== undefined && !Buffer.isBuffer(init.body) ? init.body : null;
       let response: HttpResponse;
       try {
         response = await sendHttpRequest(
@@ -129,7 +132,7 @@ class RemoteConnection {
             method: init.method,
             headers: { 'User-Agent': USER_AGENT, ...init.headers, ...this.authorizationFor(target, settings) },
             // A remote taking in an upload is answering, however long the upload lasts.
-            body: streamed ? streamed.pipeThrough(stall.progressCounter()) : init.body,
+            body: streamed ? stall.counted(streamed) : init.body,
             signal: stall.signal,
           },
           settings,
@@ -143,12 +146,12 @@ class RemoteConnection {
           this.approved = true;
           await reportToHelper(this.credentialsUrl, this.credentials, true);
         }
-        return { body: await stall.readBody(response), date: response.headers.get('date') };
+        return { body: await stall.readBody(response), date: response.header('date') };
       }
       // Whatever happens next, this answer is finished with: its timer and its connection are
       // released, so nothing keeps the process alive after the command is done.
       stall.stop();
-      await response.body?.cancel().catch(() => undefined);
+      response.discard();
       // A streamed body is gone once sent; discovery, which always comes first, asks the helper.
       if (response.status === 401 && !this.credentials && !this.askedHelper && !streamed) {
         this.askedHelper = true;
@@ -158,9 +161,9 @@ class RemoteConnection {
       }
       if (response.status === 401 && this.credentials && this.options.reportToHelper !== false)
         await reportToHelper(this.credentialsUrl, this.credentials, false);
-      const location = response.headers.get('location');
+      const location = response.header('location');
       if ([301, 302, 303, 307, 308].includes(response.status) && location) return { redirect: new URL(location, target).href };
-      throw translateRemoteError(new RemoteHttpError(response.status), this.url);
+      throw translateRemoteError(new RemoteHttpError(response.status, response.fromProxy), this.url);
     }
   }
 
@@ -198,7 +201,7 @@ class RemoteConnection {
   }
 
   /** A POST to a service; a redirect here is refused, as git refuses it. */
-  async post(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer | ReadableStream<Uint8Array>): Promise<Buffer> {
+  async post(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer | AsyncIterable<Buffer>): Promise<Buffer> {
     const kind = service.slice('git-'.length);
     const answer = await this.request(`${this.base}/${service}`, {
       method: 'POST',
@@ -251,26 +254,19 @@ class StallGuard {
   }
 
   /** Passes an upload through, counting each chunk the remote takes as a sign of life. */
-  progressCounter(): TransformStream<Uint8Array, Uint8Array> {
-    return new TransformStream({
-      transform: (chunk, controller) => {
-        this.restart();
-        controller.enqueue(chunk);
-      },
-    });
+  async *counted(upload: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of upload) {
+      this.restart();
+      yield chunk;
+    }
   }
 
   async readBody(response: HttpResponse): Promise<Buffer> {
     const chunks: Buffer[] = [];
     try {
-      if (response.body) {
-        const reader = response.body.getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          this.restart();
-          chunks.push(Buffer.from(value));
-        }
+      for await (const chunk of response.body) {
+        this.restart();
+        chunks.push(chunk);
       }
     } catch (error) {
       throw this.error ?? translateRemoteError(error, this.url);
@@ -490,7 +486,7 @@ const POST_BUFFER_BYTES = 1 << 20;
  * already read and pulls the rest as the remote takes it. An error from `rest` itself (a
  * damaged object, say) is kept so it is reported as what it is, not as a network failure.
  */
-async function bufferOrStream(head: Buffer, rest: AsyncIterable<Buffer>): Promise<{ body: Buffer | ReadableStream<Uint8Array>; sourceError: () => unknown }> {
+async function bufferOrStream(head: Buffer, rest: AsyncIterable<Buffer>): Promise<{ body: Buffer | AsyncIterable<Buffer>; sourceError: () => unknown }> {
   const iterator = rest[Symbol.asyncIterator]();
   const gathered = [head];
   let size = head.length;
@@ -501,27 +497,19 @@ async function bufferOrStream(head: Buffer, rest: AsyncIterable<Buffer>): Promis
     gathered.push(next.value);
     size += next.value.length;
   }
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const ready = gathered.shift();
-      if (ready) {
-        controller.enqueue(ready);
-        return;
-      }
-      try {
-        const next = await iterator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    },
-    async cancel() {
+  async function* streamed(): AsyncGenerator<Buffer> {
+    yield* gathered;
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // a request that failed stops producing the pack
       await iterator.return?.();
-    },
-  });
-  return { body, sourceError: () => failure };
+    }
+  }
+  return { body: streamed(), sourceError: () => failure };
 }
 
 export async function openReceivePack(url: string, options: TransportOptions = {}): Promise<ReceivePackSession> {

@@ -42,12 +42,16 @@ export async function computeStatus(context: SyncContext, options: { offline?: b
   const warnings: string[] = [];
   let remoteReachable: boolean | null = null;
   const gather = async (locked: boolean) => {
-    // The working tree is looked at while the remote is asked: neither waits for the other.
+    // The working tree is looked at while the remote is asked: neither waits for the other. The
+    // remote goes first, so the git process that reads its network settings starts while this
+    // one is small (a fork copies the parent's page tables) and runs while the files are scanned.
+    const asking = !options.offline && context.settings.remote && locked ? context.repo.fetch({ url: context.settings.remote, branch: context.branch }) : null;
+    asking?.catch(() => undefined);
     const local = lookAtWorkingTree(context);
     local.catch(() => undefined);
-    if (!options.offline && context.settings.remote && locked) {
+    if (asking) {
       try {
-        await context.repo.fetch({ url: context.settings.remote, branch: context.branch });
+        await asking;
         remoteReachable = true;
       } catch (error) {
         // Unreachable or refusing this computer's credentials: the local state is still worth showing.
