@@ -26,7 +26,9 @@ export function runBundle(file: string): void {
   }
   const source = fs.readFileSync(file, 'utf8');
   const cacheBase = cacheBaseFor(file);
-  const cached = cacheBase ? readCache(cacheBase) : null;
+  // V8 reads a whole cache in: a run that only prints help or the version takes the small one.
+  const levels: CacheLevel[] = printsHelpOrVersion(process.argv.slice(2)) ? ['startup'] : ['command', 'startup'];
+  const cached = cacheBase ? readCache(cacheBase, levels) : null;
   const script = new vm.Script(module.wrap(source), {
     filename: file,
     cachedData: cached?.data,
@@ -36,8 +38,9 @@ export function runBundle(file: string): void {
     process.once('exit', () => {
       const command = bundleModule.exports.commandName?.() ?? null;
       const known = cached && !script.cachedDataRejected ? cached : null;
-      // A cache holds what the commands it names compiled: one more command makes it fuller.
-      if (!known || (command !== null && !known.commands.includes(command))) {
+      // A cache holds what the commands it names compiled: one more command makes it fuller. A
+      // startup cache comes only from a run that loaded no command's code.
+      if (command === null ? !known : !known || !known.commands.includes(command)) {
         const commands = [...(known?.commands ?? []), ...(command === null ? [] : [command])];
         writeQuietly(cacheBase, commands.length > 0 ? 'command' : 'startup', commands, script.createCachedData());
       }
@@ -45,6 +48,11 @@ export function runBundle(file: string): void {
   }
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(bundleModule.exports, bundleModule.exports, createRequire(file), bundleModule, file, path.dirname(file));
+}
+
+/** `--help`, `-h`, `--version` or `-V` anywhere: commander prints and exits before any command loads. */
+function printsHelpOrVersion(args: string[]): boolean {
+  return args.some((arg) => arg === '--help' || arg === '-h' || arg === '--version' || arg === '-V');
 }
 
 /** What the bundle tells its loader: the command it loaded and ran, if any. */
@@ -69,9 +77,9 @@ interface Cache {
   commands: string[];
 }
 
-/** The newest sound cache; a damaged one, or one of another format, counts as none (and is written again). */
-function readCache(base: string): Cache | null {
-  for (const level of ['command', 'startup'] as const) {
+/** The first sound cache of the levels asked for; a damaged one, or one of another format, counts as none (and is written again). */
+function readCache(base: string, levels: CacheLevel[]): Cache | null {
+  for (const level of levels) {
     let file: Buffer;
     try {
       file = fs.readFileSync(`${base}-${level}.v8`);
