@@ -184,8 +184,10 @@ function parseOrRecall(buffer: Buffer, file: string): Omit<GitIndex, 'writtenAtM
 /**
  * An entry as parsed from an index file. One read from a record of version 2 or 3 without
  * extended flags remembers where it lies: written back unchanged into an index of version 2
- * or 3, its bytes are copied rather than encoded again. Entries are never changed in place
- * (callers make new ones), and a copy made with spread syntax is a plain object, encoded anew.
+ * or 3, its bytes are copied rather than encoded again, and its object id is read from them
+ * only when asked for (a status that finds nothing changed never does: 34,000 strings fewer).
+ * Entries are never changed in place (callers make new ones); spread syntax would not copy the
+ * id, so entries are built with entryFromStat and the like, never spread.
  */
 class RecordedEntry implements IndexEntry {
   declare skipWorktree?: boolean;
@@ -193,10 +195,12 @@ class RecordedEntry implements IndexEntry {
   declare assumeValid?: boolean;
   readonly #source: Buffer | null;
   readonly #start: number;
+  #oid: string | null;
 
   constructor(
     public path: string,
-    public oid: string,
+    /** null: read from the record when asked for */
+    oid: string | null,
     public mode: number,
     public size: number,
     public mtimeSeconds: number,
@@ -212,6 +216,11 @@ class RecordedEntry implements IndexEntry {
   ) {
     this.#source = source;
     this.#start = start;
+    this.#oid = oid;
+  }
+
+  get oid(): string {
+    return (this.#oid ??= this.#source!.toString('hex', this.#start + 40, this.#start + 60));
   }
 
   /** Adds the entry's record (`length` bytes, padding included) to `runs` at `offset`; false when it has none to copy. */
@@ -321,9 +330,10 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
     // A sparse index folds whole folders into one entry: its files are not listed here.
     if (mode === SPARSE_DIRECTORY_MODE) fail('it is a sparse index (index.sparse), which lists folders instead of files');
     // One shape for every entry, the rare flags added after: tens of thousands are read per command.
+    const copyable = version !== 4 && !(flags & EXTENDED);
     const entry: IndexEntry = new RecordedEntry(
       name,
-      buffer.toString('hex', start + 40, start + 60),
+      copyable ? null : buffer.toString('hex', start + 40, start + 60),
       mode,
       buffer.readUInt32BE(start + 36),
       buffer.readUInt32BE(start + 8),
@@ -335,7 +345,7 @@ export function parseIndex(buffer: Buffer, file = 'index'): Omit<GitIndex, 'writ
       buffer.readUInt32BE(start + 28),
       buffer.readUInt32BE(start + 32),
       // a record of version 2 or 3 without extended flags is written the same way in either
-      version !== 4 && !(flags & EXTENDED) ? buffer : null,
+      copyable ? buffer : null,
       start,
     );
     if (flags & ASSUME_VALID) entry.assumeValid = true;
