@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { SyncConfigError } from '../errors.js';
 import { redactUrl, removeUrlPasswords, urlHasPassword } from '../models/remote-url.js';
+import { lazySchema } from '../models/lazy-schema.js';
 import { ConflictStrategy, SyncConfig } from '../models/sync-config.js';
 import { SyncOperation, type SyncLogEntry } from '../models/sync-log.js';
 import { describeIssues, readSettingsText, SETTINGS_FILE } from './settings-file.js';
@@ -28,24 +29,28 @@ export const PLANALIGN_LOG_FILE = '.planalign-sync-log.json';
 export const FLAT_KEYS = ['enabled', 'remote', 'branch', 'auto_sync', 'conflict_strategy'] as const;
 
 /** PlanAlign's `SyncConfig`, with its defaults; like pydantic, keys it does not know are left aside. */
-const PlanAlignSettings = z.object({
-  enabled: z.boolean().default(false),
-  remote: z.string().min(1).nullable().default(null),
-  branch: z.string().default('main'),
-  auto_sync: z.boolean().default(false),
-  conflict_strategy: ConflictStrategy.default('last-write-wins'),
-});
+const PlanAlignSettings = lazySchema(() =>
+  z.object({
+    enabled: z.boolean().default(false),
+    remote: z.string().min(1).nullable().default(null),
+    branch: z.string().default('main'),
+    auto_sync: z.boolean().default(false),
+    conflict_strategy: ConflictStrategy.default('last-write-wins'),
+  }),
+);
 
 /** PlanAlign's `SyncLogEntry`. */
-const PlanAlignLogEntry = z.object({
-  timestamp: z.string().min(1),
-  operation: SyncOperation,
-  workspaces_affected: z.number().int().nonnegative().default(0),
-  scenarios_affected: z.number().int().nonnegative().default(0),
-  message: z.string(),
-  commit_sha: z.string().nullable().default(null),
-  success: z.boolean().default(true),
-});
+const PlanAlignLogEntry = lazySchema(() =>
+  z.object({
+    timestamp: z.string().min(1),
+    operation: SyncOperation,
+    workspaces_affected: z.number().int().nonnegative().default(0),
+    scenarios_affected: z.number().int().nonnegative().default(0),
+    message: z.string(),
+    commit_sha: z.string().nullable().default(null),
+    success: z.boolean().default(true),
+  }),
+);
 
 /**
  * Whether parsed settings are PlanAlign's flat form: a map holding its keys at the top level. A

@@ -1,5 +1,5 @@
 import { existsSync, promises as fsp } from 'node:fs';
-import tls from 'node:tls';
+import { createRequire } from 'node:module';
 import { SyncConfigError } from '../errors.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 
@@ -129,6 +129,8 @@ function normalizeProxy(value: string, source: string): string {
 
 /** The operating system's trusted roots, where Node can tell them (newer Node asks the OS; on Node 20, Debian's bundle). */
 async function systemCertificates(alreadyRead: Set<string>): Promise<string[]> {
+  // loaded here, for https:// remotes only: tls is a few milliseconds of every command's start otherwise
+  const tls = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
   const fromNode = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
   if (typeof fromNode === 'function') {
     try {
