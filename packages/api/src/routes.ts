@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type * as z from 'zod';
-import { SyncService, readSettings, type LiveWorkingTree, type OperationEvent } from '@planalign/sync-core';
+import { SyncService, settingsHere, type LiveWorkingTree, type OperationEvent } from '@planalign/sync-core';
 import { validationError } from './http-errors.js';
 import type { AutoSyncSupervisor } from './auto-sync.js';
 import type { RegenSupervisor } from './regen.js';
@@ -100,8 +100,8 @@ export function syncRoutes(runner: OperationRunner, autoSync: AutoSyncSupervisor
   });
 
   router.get('/config', async (_request, response) => {
-    const settings = await readSettings(runner.root);
-    response.json(settings?.sync ?? null);
+    // the remote this computer talks to, which the shared file may name differently (see settingsHere)
+    response.json(await settingsHere(runner.root));
   });
 
   router.put('/config', async (request, response) => {

@@ -228,3 +228,43 @@ describe('several remotes', () => {
     expect(remoteFiles(teamRepo()).length).toBeGreaterThan(0);
   });
 });
+
+/**
+ * The settings file travels, but the address a computer reaches the remote by is its own: one
+ * that joins with its user name in the URL (as Bitbucket and Azure DevOps give it) must not move
+ * the others to that address.
+ */
+describe('the address of the remote', () => {
+  let server: GitServer;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('stays the one each computer was given when another joins by another address, as git keeps each clone its own', async () => {
+    let url: string;
+    let a: string;
+    let b: string;
+    ({ server, url, machineA: a, machineB: b } = await twoMachines('addresses'));
+    const withUser = url.replace('http://', 'http://someone@');
+    const c = path.join(await tempDir('addresses-c'), 'workspaces');
+    expect((await runCli(['--root', a, 'sync', 'init', '--remote', url])).code).toBe(0);
+    expect((await runCli(['--root', a, 'sync', 'push'])).code).toBe(0);
+    expect((await runCli(['--root', b, 'sync', 'init', '--remote', url])).code).toBe(0);
+    expect((await runCli(['--root', c, 'sync', 'init', '--remote', withUser])).code).toBe(0);
+    const pushed = await runCli(['--root', c, 'sync', 'push']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+
+    for (const root of [a, b]) {
+      const pull = await runCli(['--root', root, 'sync', 'pull']);
+      expect(pull.code, pull.stderr).toBe(0);
+      const status = await runJson(['--root', root, 'sync', 'status']);
+      expect(status.body.remote_url).toBe(url);
+      expect(status.body.remotes[0].url).toBe(url);
+      // a re-run of init without --remote keeps this computer's address too
+      expect((await runJson(['--root', root, 'sync', 'init'])).body.remote_url).toBe(url);
+    }
+    expect((await runJson(['--root', c, 'sync', 'status'])).body.remote_url).toBe(withUser);
+    // native git's clones keep their own address the same way
+    expect(nativeGit(path.dirname(a), ['-C', a, 'remote', 'get-url', 'origin']).stdout.trim()).toBe(url);
+  });
+});

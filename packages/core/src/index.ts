@@ -9,6 +9,7 @@ export { GENERATED_RULES, mergeGitignore, BACKUPS_DIR } from './ignore/gitignore
 export { compileSyncRules, type SyncRules } from './ignore/sync-rules.js';
 export { scanSyncedFiles } from './workspace/file-scan.js';
 export { SyncService, type SyncServiceOptions } from './sync/sync-service.js';
+export { settingsHere } from './sync/sync-context.js';
 export type { DoctorOptions } from './sync/doctor.js';
 export { adoptPlanAlignRoot, type PlanAlignAdoption } from './sync/adopt-planalign.js';
 export { AutoSync, type AutoSyncEvent, type AutoSyncOptions, type AutoSyncOutcome, type AutoSyncTrigger, type SyncOperationRunner } from './auto/auto-sync.js';

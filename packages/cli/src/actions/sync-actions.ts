@@ -8,7 +8,7 @@ import {
   SyncService,
   TeamService,
   plural,
-  readSettings,
+  settingsHere,
   resolveWorkspacesRoot,
   type ConflictSide,
   type ConflictStrategy,
@@ -95,8 +95,7 @@ export async function init(options: InitOptions, globals: GlobalOptions, progres
   const root = resolveWorkspacesRoot(globals.root);
   let remote = options.remote;
   if (!remote) {
-    const existing = await readSettings(root).catch(() => null);
-    remote = existing?.sync.remote ?? undefined;
+    remote = (await settingsHere(root).catch(() => null))?.remote ?? undefined;
   }
   if (!remote) {
     if (!interactive() || globals.json) {

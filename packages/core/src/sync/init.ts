@@ -23,7 +23,7 @@ import { commitLocalChanges } from './local-commit.js';
 import { initMessage } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import { assertSyncRepository } from './remote-check.js';
-import { loadSyncContext } from './sync-context.js';
+import { loadSyncContext, remoteHere } from './sync-context.js';
 
 export interface InitOptions {
   remote?: string | null;
@@ -51,7 +51,7 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
   await adoptPlanAlignRoot(root);
   const existing = await readSettings(root);
   let branch = options.branch ?? existing?.sync.branch ?? 'main';
-  const remote = options.remote ?? existing?.sync.remote ?? null;
+  const remote = options.remote ?? (existing?.sync.remote ? await remoteHere(repo, existing.sync.remote) : null);
   if (existing?.sync.remote && remote && branch !== existing.sync.branch && !options.confirmBranchChange) {
     await refuseBranchChange(repo, remote, existing.sync.branch, branch);
   }

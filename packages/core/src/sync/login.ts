@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readSettings } from '../config/settings-file.js';
+import { settingsHere } from './sync-context.js';
 import { SyncAuthError, SyncConfigError, SyncError } from '../errors.js';
 import { defaultTokenUsername } from '../git/credentials.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
@@ -15,8 +15,8 @@ import { redactUrl } from '../models/remote-url.js';
 
 /** The remote a token is for: an address, a remote's name, or (none given) this root's own. */
 export async function tokenRemote(root: string, remote?: string): Promise<string> {
-  const settings = await readSettings(root).catch(() => null);
-  const named = remote === 'origin' ? settings?.sync.remote : remote ? settings?.sync.remotes[remote]?.url : settings?.sync.remote;
+  const settings = await settingsHere(root).catch(() => null);
+  const named = remote === 'origin' ? settings?.remote : remote ? settings?.remotes[remote]?.url : settings?.remote;
   const url = named ?? remote;
   if (!url) {
     throw new SyncConfigError("No remote to give a token for: this root does not sync yet. Give the repository's address.", { field: 'remote' });

@@ -7,7 +7,7 @@ import { SyncConfig } from '../models/sync-config.js';
 import { withRootLock } from '../state/lock.js';
 import { findWorkspace } from '../workspace/names.js';
 import { exclusionOf, type Selection } from '../workspace/selection.js';
-import { loadSyncContext, type SyncContext } from './sync-context.js';
+import { loadSyncContext, settingsHere, type SyncContext } from './sync-context.js';
 
 // Edits of the settings: which workspaces sync, and the settings file, under the root's lock.
 
@@ -67,7 +67,7 @@ export async function setWorkspaceSync(root: string, workspace: string, enabled:
  * naming the field when they are not valid; nothing is written.
  */
 export async function checkSettingsChange(root: string, update: Record<string, unknown>): Promise<{ next: SyncConfig; connects: boolean }> {
-  const current = (await readSettings(root))?.sync ?? SyncConfig.parse({});
+  const current = (await settingsHere(root)) ?? SyncConfig.parse({});
   const parsed = SyncConfig.strict().safeParse({ ...current, ...update });
   if (!parsed.success) throw new SyncConfigError(describeIssues('The settings', parsed.error));
   const next = parsed.data;

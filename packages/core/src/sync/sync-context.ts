@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
-import { readSettingsReport } from '../config/settings-file.js';
+import { readSettings, readSettingsReport } from '../config/settings-file.js';
+import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { SyncConfig } from '../models/sync-config.js';
@@ -48,7 +50,7 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
   await repo.assertSupportedFormat();
   // `adopt: false` is a look that changes nothing (doctor): the settings are corrected by the next command.
   if (options.adopt !== false) await repo.correctInitialCoreSettings();
-  const settings = settingsFile.sync;
+  const settings = { ...settingsFile.sync, remote: await remoteHere(repo, settingsFile.sync.remote) };
   const gitignore = await readGitignore(root);
   return {
     root,
@@ -66,7 +68,31 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
   };
 }
 
-/** The remote to talk to: the one in settings, which init also stored in `.git/config`. */
+/**
+ * The remote this computer talks to: the address init stored in its own `.git/config`. The
+ * settings file is shared, and the address in it is that of whichever computer wrote it last: one
+ * that joined with its user name in the URL, or through another address of the same server, must
+ * not move every other computer to its address. The file's address serves where `.git/config`
+ * has none; null when the file names none (sync not connected).
+ */
+export async function remoteHere(repo: GitRepository, inSettings: string | null): Promise<string | null> {
+  if (!inSettings) return null;
+  const origin = await repo.remoteUrl().catch(() => null);
+  if (!origin || origin === inSettings) return inSettings;
+  // changed with native git (`git remote set-url`), it is checked as the settings file's is
+  assertRemoteUrlIsSafe(origin, `${repo.gitdir}${path.sep}config: remote.origin.url`);
+  return origin;
+}
+
+/** The settings as this computer applies them: the shared file's, with this computer's remote (see remoteHere). */
+export async function settingsHere(root: string): Promise<SyncConfig | null> {
+  const settings = (await readSettings(root))?.sync;
+  if (!settings) return null;
+  const repo = new GitRepository(root);
+  return (await repo.exists()) ? { ...settings, remote: await remoteHere(repo, settings.remote) } : settings;
+}
+
+/** The remote to talk to: this computer's (see remoteHere). */
 export function requireRemote(context: SyncContext): string {
   if (!context.settings.remote) {
     throw new SyncConfigError(`No remote is set for ${context.root}.`, { next: { action: 'set_up_sync' } });

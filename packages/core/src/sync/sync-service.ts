@@ -1,5 +1,5 @@
 import { GitRepository } from '../git/repository.js';
-import { readSettings, writeSettings } from '../config/settings-file.js';
+import { writeSettings } from '../config/settings-file.js';
 import { SyncNotInitializedError } from '../errors.js';
 import type { ArchiveList, ArchiveResult } from '../models/archive.js';
 import type { ConflictDetail, ConflictList, ConflictResolution, ConflictSide, PutBackResult, RestoreResult } from '../models/conflicts.js';
@@ -28,7 +28,7 @@ import { addRemote, disconnectRoot, listRemotes, removeRemote } from './remotes.
 import { resolveConflict } from './resolve.js';
 import { checkSettingsChange, setWorkspaceSync, updateSettings } from './settings-edits.js';
 import { computeStatus, localWork, uninitializedStatus, type LocalWork } from './status.js';
-import { loadSyncContext } from './sync-context.js';
+import { loadSyncContext, settingsHere } from './sync-context.js';
 import type { LiveWorkingTree } from './live-working-tree.js';
 
 export interface SyncServiceOptions {
@@ -135,7 +135,7 @@ export class SyncService {
    */
   async configure(update: Record<string, unknown>, options: { confirmBranchChange?: boolean } = {}): Promise<SyncConfig> {
     const { next, connects } = await checkSettingsChange(this.root, update);
-    const current = (await readSettings(this.root))?.sync ?? SyncConfig.parse({});
+    const current = (await settingsHere(this.root)) ?? SyncConfig.parse({});
     if (connects) {
       await writeSettings(this.root, { ...next, remote: current.remote, branch: current.branch });
       await this.init({ remote: next.remote!, branch: next.branch, confirmBranchChange: options.confirmBranchChange });
@@ -144,7 +144,7 @@ export class SyncService {
     } else {
       await writeSettings(this.root, next);
     }
-    return (await readSettings(this.root))!.sync;
+    return (await settingsHere(this.root))!;
   }
 
   /** Writes settings other than the remote and branch, under the root's lock. */
