@@ -52,7 +52,9 @@ export function nextStepSentence(step: NextStep): string {
         "(PLANALIGN_SYNC_TOKEN, when set, is used instead); 'planalign sync auth' says which token is used."
       );
     case 'check_connection':
-      return "Check the network, any proxy (HTTPS_PROXY, git's http.proxy) and the address; 'planalign sync init --remote <url>' changes the address.";
+      return "Check the network, any proxy (HTTPS_PROXY or HTTP_PROXY, NO_PROXY, git's http.proxy) and the address; 'planalign sync init --remote <url>' changes the address.";
+    case 'proxy_login':
+      return "Ask IT for the proxy's login if you do not have it; 'planalign sync doctor' checks the connection again. The token for the remote is not in question.";
     case 'remove_stale_lock':
       return "The next sync removes it by itself; 'planalign sync doctor --fix-lock' removes it now.";
     case 'end_stuck_sync':

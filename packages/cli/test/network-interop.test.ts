@@ -226,7 +226,12 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         const base = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
         const refused = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: guarded.url } });
         expect(refused.code).toBe(3);
-        expect(refused.stderr).toContain('407');
+        // the proxy is named with where it was set, and the token, which the remote never saw, is not blamed
+        expect(refused.stderr).toContain(`The proxy ${guarded.url} (set by HTTPS_PROXY) asked for a login (HTTP 407)`);
+        expect(refused.stderr).toContain('NAME:PASSWORD@host:port');
+        expect(refused.stderr).not.toContain('sync login');
+        const asJson = await runJson(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: guarded.url } });
+        expect(asJson.body.error).toMatchObject({ code: 'proxy_auth_failed', next: { action: 'proxy_login' } });
         const withLogin = guarded.url.replace('http://', 'http://proxyuser:proxy-pass@');
         const init = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: withLogin } });
         expect(init.code, init.stderr).toBe(0);
@@ -244,7 +249,7 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }),
       });
       expect(run.code).toBe(4);
-      expect(run.stderr).toContain('127.0.0.1');
+      expect(run.stderr).toContain('Could not reach the proxy http://127.0.0.1:9 (set by HTTPS_PROXY) on the way to https://');
     });
 
     it('an http:// remote goes through HTTP_PROXY as absolute-URL requests, the way native git sends them', async () => {
@@ -270,6 +275,11 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         const before = through('GET');
         expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url })).code).toBe(0);
         expect(through('GET')).toBeGreaterThan(before);
+
+        // a proxy that is not there is named, with the variable that set it
+        const dead = await runCli(['--root', a, 'sync', 'pull'], { env: { ...env, HTTP_PROXY: undefined, http_proxy: 'http://127.0.0.1:9' } });
+        expect(dead.code).toBe(4);
+        expect(dead.stderr).toContain(`Could not reach the proxy http://127.0.0.1:9 (set by http_proxy) on the way to ${url}`);
       } finally {
         await plain.stop();
       }
@@ -281,7 +291,9 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
       const env = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: proxy.url, NO_PROXY: '' });
       const run = await runCli(['--root', root, 'sync', 'init', '--remote', unreachable], { env });
       expect(run.code).toBe(4);
-      expect(run.stderr).toContain('The proxy would not connect to https://127.0.0.1:9/nothing.git (HTTP 502)');
+      expect(run.stderr).toContain(
+        `The proxy ${proxy.url} (set by HTTPS_PROXY) would not connect to https://127.0.0.1:9/nothing.git (HTTP 502: it could not reach the remote)`,
+      );
       expect(proxy.requests.some((request) => request.method === 'CONNECT' && request.target === '127.0.0.1:9')).toBe(true);
       const git = await nativeGit(['ls-remote', unreachable], env);
       expect(git.code).not.toBe(0);

@@ -59,6 +59,14 @@ export class SyncAuthError extends SyncError {
   }
 }
 
+/** A proxy between this computer and the remote wants a login (HTTP 407): the remote itself was not asked. */
+export class SyncProxyAuthError extends SyncAuthError {
+  override readonly code: string = 'proxy_auth_failed';
+  constructor(message: string, options: SyncErrorOptions = {}) {
+    super(message, { next: { action: 'proxy_login' }, ...options });
+  }
+}
+
 /** The remote could not be reached or broke off; local work is untouched. */
 export class SyncNetworkError extends SyncError {
   override readonly code: string = 'network';

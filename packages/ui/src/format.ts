@@ -131,6 +131,8 @@ export function explainError(error: unknown, failedTo?: string): { title: string
     case 'network':
       // the server's sentence names the address and a socket code: not words for a planner
       return { title: OFFLINE.title, detail: OFFLINE.detail };
+    case 'proxy_auth_failed':
+      return { title: 'The company network’s proxy asked this computer to sign in.', detail: error.next ? nextStepWords(error.next) : '' };
     case 'auth_failed':
       return {
         title: 'The shared copy did not accept this computer’s access.',

@@ -48,6 +48,8 @@ export function nextStepWords(step: NextStep): string {
       return 'Get a new access token for the shared copy that can read and write it, then enter it with Update access token.';
     case 'check_connection':
       return 'Check that this computer is online, then check again; if it stays, check the shared copy’s address under Settings.';
+    case 'proxy_login':
+      return 'Ask IT to let PlanAlign through the company network’s proxy, or for the proxy’s sign-in; your access token is fine.';
     case 'remove_stale_lock':
       return 'Nothing to do: the next sync clears it by itself.';
     case 'end_stuck_sync':

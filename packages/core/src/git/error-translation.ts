@@ -1,7 +1,13 @@
-import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
+import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncProxyAuthError } from '../errors.js';
 import { redactUrl } from '../models/remote-url.js';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+/** Failures to open a connection at all (not one that broke off). */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/** A proxy's address without its login. */
+const proxyAddress = (url: string) => redactUrl(url).replace(/\/$/, '');
 
 const CERTIFICATE_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -36,25 +42,40 @@ export class RemoteHttpError extends Error {
   }
 }
 
+/** The proxy a request went through, for messages: its address and where it was set. */
+export interface ProxyUsed {
+  url: string;
+  /** the variable's name (`https_proxy`) or "git config http.proxy" */
+  source: string;
+}
+
 /**
  * Maps what the transport and node throw to the SyncError classes, with a sentence that
- * names the remote (credentials stripped) and what to do.
+ * names the remote (credentials stripped) and, when a proxy was in the way, the proxy.
  */
-export function translateRemoteError(error: unknown, url: string): SyncError {
+export function translateRemoteError(error: unknown, url: string, proxy?: ProxyUsed | null): SyncError {
   if (error instanceof SyncError) return error;
   const remote = redactUrl(url);
   const codes = causeCodes(error);
   const message = error instanceof Error ? error.message : String(error);
   const status = error instanceof RemoteHttpError ? error.status : undefined;
-  // A 407 is always a proxy's: the remote itself never asks for a proxy login.
+  const theProxy = proxy ? `The proxy ${proxyAddress(proxy.url)} (set by ${proxy.source})` : 'The proxy';
+  // A 407 is always a proxy's: the remote itself never asks for a proxy login, and was not asked.
   if (status === 407) {
-    return new SyncAuthError(
-      `The proxy in front of ${remote} asked for a login (HTTP 407). Put its user name and password in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port, or git's http.proxy); your local work is safe.`,
+    return new SyncProxyAuthError(
+      `${theProxy} asked for a login (HTTP 407) before letting this computer reach ${remote}: the remote was not asked. ` +
+        `Put the proxy's user name and password in ${proxy?.source ?? 'the proxy setting'}, before its host name (NAME:PASSWORD@host:port); your local work is safe.`,
     );
   }
   if (error instanceof RemoteHttpError && error.fromProxy) {
+    const why = status === 502 || status === 504 ? ': it could not reach the remote' : status === 403 ? ': it does not allow this address' : '';
+    return new SyncNetworkError(`${theProxy} would not connect to ${remote} (HTTP ${status}${why}). Your local work is safe.`);
+  }
+  // Through a proxy, every connection this computer makes is to the proxy.
+  const unreachable = codes.find((code) => CONNECT_CODES.has(code));
+  if (proxy && unreachable) {
     return new SyncNetworkError(
-      `The proxy would not connect to ${remote} (HTTP ${status}). Check the proxy settings (HTTPS_PROXY, NO_PROXY, git's http.proxy); your local work is safe.`,
+      `Could not reach the proxy ${proxyAddress(proxy.url)} (set by ${proxy.source}) on the way to ${remote} (${unreachable}). Your local work is safe; sync again when the proxy answers.`,
     );
   }
   if (status === 401) {

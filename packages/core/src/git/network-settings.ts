@@ -12,6 +12,8 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
 export interface NetworkSettings {
   /** the proxy to go through (`http://[user:pass@]host:port`), or null for a direct connection */
   proxy: string | null;
+  /** where the proxy was set, for messages: the variable's name (`https_proxy`) or "git's http.proxy"; null without a proxy */
+  proxySource: string | null;
   /** certificates to trust besides Node's bundled roots (PEM texts); empty for Node's defaults */
   extraCertificates: string[];
   /** false only when the user turned verification off explicitly (git's http.sslVerify=false, GIT_SSL_NO_VERIFY) */
@@ -104,10 +106,10 @@ export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
   return false;
 }
 
-function proxyFromEnvironment(url: URL, env: NodeJS.ProcessEnv): string | undefined {
+function proxyFromEnvironment(url: URL, env: NodeJS.ProcessEnv): { value: string; source: string } | undefined {
   // curl (and so git) reads lower case first; upper-case HTTP_PROXY is read too, as the README promises.
   const names = url.protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] : ['http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'];
-  for (const name of names) if (env[name]) return env[name];
+  for (const name of names) if (env[name]) return { value: env[name], source: name };
   return undefined;
 }
 
@@ -179,11 +181,8 @@ export async function resolveNetworkSettings(url: string, options: { cwd?: strin
 
   // git's http.proxy takes precedence over the variables; an empty one means "no proxy".
   let proxy: string | null = null;
-  const configured =
-    git.proxy !== undefined
-      ? { value: git.proxy, source: 'git config http.proxy' }
-      : { value: proxyFromEnvironment(target, env), source: target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY' };
-  if (configured.value && !bypassesProxy(target, env.no_proxy || env.NO_PROXY)) proxy = normalizeProxy(configured.value, configured.source);
+  const configured = git.proxy !== undefined ? { value: git.proxy, source: 'git config http.proxy' } : proxyFromEnvironment(target, env);
+  if (configured?.value && !bypassesProxy(target, env.no_proxy || env.NO_PROXY)) proxy = normalizeProxy(configured.value, configured.source);
 
   const extraCertificates: string[] = [];
   let verifyCertificates = true;
@@ -216,5 +215,11 @@ export async function resolveNetworkSettings(url: string, options: { cwd?: strin
       }
     }
   }
-  return { proxy, extraCertificates: [...new Set(extraCertificates)], verifyCertificates, extraHeaders: git.extraHeaders.map(parseExtraHeader) };
+  return {
+    proxy,
+    proxySource: proxy ? configured!.source : null,
+    extraCertificates: [...new Set(extraCertificates)],
+    verifyCertificates,
+    extraHeaders: git.extraHeaders.map(parseExtraHeader),
+  };
 }

@@ -1,7 +1,7 @@
 import { SyncConfigError, SyncError, SyncNetworkError } from '../errors.js';
 import { credentialsFromEnvironment, credentialsFromHelper, reportToHelper, type Credentials } from './credentials.js';
 import { credentialsFromFile } from './token-store.js';
-import { RemoteHttpError, translateRemoteError } from './error-translation.js';
+import { RemoteHttpError, translateRemoteError, type ProxyUsed } from './error-translation.js';
 import { sendHttpRequest, type HttpResponse } from './http-client.js';
 import { resolveNetworkSettings, type NetworkSettings } from './network-settings.js';
 import { errLineText, FLUSH, MalformedWireError, parsePktLines, pktLine, readPktLine, sanitizeRemoteText } from './pkt-line.js';
@@ -46,6 +46,9 @@ function recentSettings(url: string, cwd: string | undefined): Promise<NetworkSe
   settings.catch(() => settingsCache.delete(key));
   return settings;
 }
+
+const proxyUsed = (settings: NetworkSettings): ProxyUsed | null =>
+  settings.proxy ? { url: settings.proxy, source: settings.proxySource ?? 'the proxy setting' } : null;
 
 /** The address a request goes to: without the user name, which only names the credentials. */
 function requestBase(url: string): string {
@@ -139,7 +142,7 @@ class RemoteConnection {
         );
       } catch (error) {
         stall.stop();
-        throw stall.error ?? translateRemoteError(error, this.url);
+        throw stall.error ?? translateRemoteError(error, this.url, proxyUsed(settings));
       }
       if (response.ok) {
         if (this.credentials && !this.approved && this.options.reportToHelper !== false) {
@@ -163,7 +166,7 @@ class RemoteConnection {
         await reportToHelper(this.credentialsUrl, this.credentials, false);
       const location = response.header('location');
       if ([301, 302, 303, 307, 308].includes(response.status) && location) return { redirect: new URL(location, target).href };
-      throw translateRemoteError(new RemoteHttpError(response.status, response.fromProxy), this.url);
+      throw translateRemoteError(new RemoteHttpError(response.status, response.fromProxy), this.url, proxyUsed(settings));
     }
   }
 

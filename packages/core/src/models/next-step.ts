@@ -53,6 +53,8 @@ export const NextStep = lazySchema(() =>
       'update_token',
       /** check the network, the address and any proxy between this computer and the remote */
       'check_connection',
+      /** give the proxy between this computer and the remote the login it asks for */
+      'proxy_login',
       /** remove the lock a sync that is gone left behind (doctor reports it; removing it is asked for separately) */
       'remove_stale_lock',
       /** a sync has held the lock for a long time and may be stuck: end that process */

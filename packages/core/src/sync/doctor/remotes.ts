@@ -1,4 +1,4 @@
-import { SyncAuthError, SyncError, SyncNetworkError } from '../../errors.js';
+import { SyncAuthError, SyncError, SyncNetworkError, SyncProxyAuthError } from '../../errors.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { DoctorFinding } from '../../models/doctor.js';
 import { redactUrl } from '../../models/remote-url.js';
@@ -46,6 +46,19 @@ export async function checkRemotes(context: SyncContext, now: () => number): Pro
 /** A remote that could not be listed: unreachable, or refusing the credentials (it answered, so it is reachable). */
 function refused(name: string, shown: string, error: unknown): DoctorFinding[] {
   if (!(error instanceof SyncError)) throw error;
+  // The proxy stopped the request: the remote was neither reached nor asked about the credentials.
+  if (error instanceof SyncProxyAuthError) {
+    return [
+      {
+        check: 'remote',
+        status: 'problem',
+        remote: name,
+        summary: `Could not reach ${shown}: the proxy asks for a login.`,
+        detail: error.message,
+        next: { action: 'proxy_login', remote: name },
+      },
+    ];
+  }
   if (error instanceof SyncAuthError) {
     return [
       { check: 'remote', status: 'ok', remote: name, summary: `${shown} answered.` },
