@@ -276,6 +276,19 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url })).code).toBe(0);
         expect(through('GET')).toBeGreaterThan(before);
 
+        // NO_PROXY read as curl reads it for native git: a CIDR range bypasses the proxy, an address suffix does not
+        for (const [noProxy, bypassed] of [
+          ['127.0.0.0/8', true],
+          ['.0.0.1', false],
+        ] as const) {
+          const counted = through('GET');
+          expect((await runCli(['--root', a, 'sync', 'pull'], { env: { ...env, NO_PROXY: noProxy } })).code).toBe(0);
+          const bySync = through('GET') - counted;
+          expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url, NO_PROXY: noProxy })).code).toBe(0);
+          const byGit = through('GET') - counted - bySync;
+          expect([bySync === 0, byGit === 0], noProxy).toEqual([bypassed, bypassed]);
+        }
+
         // a proxy that is not there is named, with the variable that set it
         const dead = await runCli(['--root', a, 'sync', 'pull'], { env: { ...env, HTTP_PROXY: undefined, http_proxy: 'http://127.0.0.1:9' } });
         expect(dead.code).toBe(4);

@@ -121,6 +121,13 @@ describe('proxy and git settings matching', () => {
     expect(bypassesProxy(u, 'example.org')).toBe(false);
     expect(bypassesProxy(u, '*')).toBe(true);
     expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), 'localhost,127.0.0.1')).toBe(true);
+    // addresses as curl matches them: whole or by a CIDR range, never by a suffix
+    expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '127.0.0.0/8')).toBe(true);
+    expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '10.0.0.0/8, 192.168.0.0/16')).toBe(false);
+    expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '.0.0.1')).toBe(false);
+    expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '127.0.0.0/x')).toBe(false);
+    expect(bypassesProxy(new URL('http://[::1]:9/x'), '::1/128')).toBe(true);
+    expect(bypassesProxy(new URL('http://[::1]:9/x'), '[0:0::1]')).toBe(true);
   });
 
   it('http.<url>.* applies by scheme, host and path prefix', () => {

@@ -1,5 +1,6 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
+import { BlockList, isIP } from 'node:net';
 import { SyncConfigError } from '../errors.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
 
@@ -87,10 +88,15 @@ export function configUrlMatches(pattern: string, url: string): boolean {
   return prefix === '' || target.pathname === prefix || target.pathname.startsWith(`${prefix}/`);
 }
 
-/** `NO_PROXY` / `no_proxy`: `*`, host names (a leading `.` or `*.` allowed, suffix match), addresses, optional `:port`. */
+/**
+ * `NO_PROXY` / `no_proxy` as curl (and so git) reads it: `*`; host names, a leading `.` or `*.`
+ * allowed, matching the name and the names under it; addresses, matched whole or by a CIDR range
+ * (`10.0.0.0/8`), never by a suffix; each with an optional `:port`.
+ */
 export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const family = isIP(host);
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   for (const raw of noProxy.split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
@@ -101,9 +107,26 @@ export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
     const entryHost = hostPort[0]!.replace(/^\*?\./, '');
     const entryPort = hostPort[1];
     if (entryPort && entryPort !== port) continue;
-    if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
+    if (family === 0 ? host === entryHost || host.endsWith(`.${entryHost}`) : addressMatches(host, family, entryHost)) return true;
   }
   return false;
+}
+
+/** An address against a `NO_PROXY` entry: the same address, or one in its CIDR range. */
+function addressMatches(address: string, family: number, entry: string): boolean {
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  const slash = entry.indexOf('/');
+  const network = slash < 0 ? entry : entry.slice(0, slash);
+  if (isIP(network) !== family) return false;
+  const listed = new BlockList();
+  try {
+    if (slash < 0) listed.addAddress(network, type);
+    else listed.addSubnet(network, Number(entry.slice(slash + 1)), type);
+  } catch {
+    // a prefix length that is not one: the entry matches nothing, as in curl
+    return false;
+  }
+  return listed.check(address, type);
 }
 
 function proxyFromEnvironment(url: URL, env: NodeJS.ProcessEnv): { value: string; source: string } | undefined {
