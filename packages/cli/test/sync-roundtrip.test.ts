@@ -132,6 +132,16 @@ describe('two machines through a loopback Git remote', () => {
     const [newId] = extra.workspaceIds;
     await fsp.cp(path.join(elsewhere, newId), path.join(machineA, newId), { recursive: true });
     expect((await runCli(['--root', machineA, 'sync', 'push'])).code).toBe(0);
+    // before it is pulled, B's status describes it from the remote's copy: its name, scenarios and runs
+    const name = (await readJson(path.join(machineA, newId, 'workspace.json'))).name;
+    const status = await runJson(['--root', machineB, 'sync', 'status']);
+    expect(status.body.workspaces.find((w: { id: string }) => w.id === newId)).toMatchObject({
+      name,
+      state: 'pull_available',
+      scenario_count: 3,
+      run_count: extra.runs,
+    });
+    expect((await runCli(['--root', machineB, 'sync', 'status'])).stdout).toContain(`${name} (3 scenarios`);
     const pull = await runJson(['--root', machineB, 'sync', 'pull']);
     expect(pull.code).toBe(0);
     expect(pull.body.message).toBe(`Brought down 1 new workspace with 3 new scenarios and ${extra.runs} new runs`);

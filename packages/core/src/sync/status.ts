@@ -232,16 +232,22 @@ async function gatherStatus(
             ? 'pull_available'
             : 'synced';
     const removed = removedHere.has(id);
+    // A workspace not here yet is described by the remote's copy: its name and what it holds.
+    const onlyThere = !removed && !perWorkspace.has(id) && trackingTree !== null ? await describedByTree(context, trackingTree, id) : null;
     workspaces.push({
       id,
-      name: removed ? ((await committedWorkspaceName(context, [headTree, trackingTree], id)) ?? id) : await names.workspaceName(id),
+      name: onlyThere
+        ? (onlyThere.name ?? id)
+        : removed
+          ? ((await committedWorkspaceName(context, [headTree, trackingTree], id)) ?? id)
+          : await names.workspaceName(id),
       state,
       changes,
       pull_available: pullAvailable,
       sync_enabled: enabled,
       excluded_on: exclusion,
-      scenario_count: counts.scenarios.size,
-      run_count: counts.runs,
+      scenario_count: onlyThere?.scenarios ?? counts.scenarios.size,
+      run_count: onlyThere?.runs ?? counts.runs,
       last_run_at: lastRunAt.get(id) ?? null,
       problems: [...(removed ? [REMOVED_HERE] : []), ...(problemsByWorkspace.get(id) ?? [])],
       missing_results: missingByWorkspace.get(id) ?? 0,
@@ -272,6 +278,13 @@ async function gatherStatus(
 const REMOVED_HERE = 'its folder is no longer on this computer: a push would remove it from the remote and the other computers';
 
 /** A workspace's name as the first of these trees that holds it records it (its folder may be gone). */
+/** A workspace as a committed tree holds it: its name, and how many scenarios and runs it has. */
+async function describedByTree(context: SyncContext, tree: string, id: string): Promise<{ name: string | null; scenarios: number; runs: number }> {
+  const folder = await workspaceTree(context.repo, tree, id);
+  const { scenarios, runs } = countTree(folder ? (await diffTrees(context.repo, null, folder, id)).map((change) => change.path) : []);
+  return { name: await committedWorkspaceName(context, [tree], id), scenarios, runs };
+}
+
 async function committedWorkspaceName(context: SyncContext, trees: (string | null)[], id: string): Promise<string | null> {
   for (const tree of trees) {
     const content = tree ? await fileAtPath(context.repo, tree, `${id}/workspace.json`) : null;
