@@ -610,6 +610,35 @@ describe('SyncService', () => {
     expectFsckClean(bare);
   });
 
+  it('a scenario removed on another computer while this one changed it goes whole, not as a scenario.json without its runs; the change is kept in a backup', async () => {
+    const { a, b, bare, machineA, machineB } = await twoMachinesInSync();
+    const scenarioFolder = path.dirname(SCENARIO);
+    const hiringBefore = remoteFiles(bare).filter((file) => file.startsWith(`${WS}/scenarios/${HIRING}/`));
+    await fsp.rm(path.join(b, scenarioFolder), { recursive: true });
+    await machineB.push({ allowDelete: true });
+    expect(remoteFiles(bare).filter((file) => file.startsWith(`${scenarioFolder}/`))).toEqual([]);
+    // A had edited the scenario's settings meanwhile
+    await editJson(a, SCENARIO, { description: 'edited on A while B removed the scenario' });
+    const edited = await fsp.readFile(path.join(a, SCENARIO));
+    expect((await machineA.previewPull()).backed_up_before_removal).toEqual([SCENARIO]);
+    const pulled = await machineA.pull();
+    expect(pulled.resolved_conflicts).toEqual([expect.objectContaining({ path: SCENARIO, winner: 'remote', strategy: 'scenario-removed' })]);
+    // its synced files go; an ignored database there stays, as sync never removes what it does not carry
+    expect([...(await syncedFiles(a)).keys()].filter((file) => file.startsWith(`${scenarioFolder}/`))).toEqual([]);
+    const backups = (await machineA.conflicts()).past;
+    expect(backups).toEqual([expect.objectContaining({ path: SCENARIO, side: 'local', strategy: 'scenario-removed' })]);
+    expect(await fsp.readFile(path.join(a, '.planalign-sync-backups', backups[0].id, ...SCENARIO.split('/')))).toEqual(edited);
+    // nothing of it comes back with the next push, and the workspace's other scenario is untouched
+    await machineA.push();
+    expect(remoteFiles(bare).filter((file) => file.startsWith(`${scenarioFolder}/`))).toEqual([]);
+    expect(remoteFiles(bare).filter((file) => file.startsWith(`${WS}/scenarios/${HIRING}/`))).toEqual(hiringBefore);
+    await machineB.pull();
+    expect(await syncedFiles(a)).toEqual(await syncedFiles(b));
+    await gitAsync(a, ['diff', '--cached', '--exit-code']);
+    expectFsckClean(path.join(a, '.git'));
+    expectFsckClean(bare);
+  });
+
   it('the delete guard holds a workspace branch as it holds the main line: an emptied folder showing it does not empty it on the remote', async () => {
     const { a, bare, machineA } = await twoMachinesInSync();
     await new TeamService(a).createBranch(WS, 'what-if');

@@ -52,7 +52,7 @@ function conflictWords(c: NonNullable<SyncLogEntry['conflicts']>[number]): Histo
   const place = placeWords({ workspace: c.workspace, scenario: c.scenario });
   const changed = settings(c.keys) || fileWords(c.path);
   if (c.kept === null) return { text: `${place}: ${changed} changed on both computers, waiting for your choice.`, backup: null, waiting: true };
-  if (c.strategy === 'workspace-removed') {
+  if (c.strategy === 'workspace-removed' || c.strategy === 'scenario-removed') {
     return { text: `${place}: removed on another computer; what you changed in it here is kept.`, backup: c.backup, waiting: false };
   }
   if (c.kept === 'merged' && c.strategy === 'chosen') {

@@ -9,13 +9,14 @@ function skippedWords(skipped: { path: string }[]): string {
 }
 
 function conflictsWords(resolved: { winner: string; strategy: string }[]): string {
-  const removed = resolved.filter((r) => r.strategy === 'workspace-removed').length;
-  const settled = resolved.filter((r) => r.winner !== 'merged' && r.strategy !== 'workspace-removed').length;
+  const isRemoval = (r: { strategy: string }) => r.strategy === 'workspace-removed' || r.strategy === 'scenario-removed';
+  const removed = resolved.filter(isRemoval).length;
+  const settled = resolved.filter((r) => r.winner !== 'merged' && !isRemoval(r)).length;
   const settledWords = settled
     ? ` ${plural(settled, 'setting')} changed on two computers ${settled === 1 ? 'was' : 'were'} settled; the values not kept are under Conflicts.`
     : '';
   const removedWords = removed
-    ? ' Another computer removed a workspace this computer had changed: what you changed in it is kept under Conflicts, where it can be put back.'
+    ? ' Another computer removed a workspace or scenario this computer had changed: what you changed in it is kept under Conflicts, where it can be put back.'
     : '';
   return `${settledWords}${removedWords}`;
 }
