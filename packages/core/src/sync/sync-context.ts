@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SyncConfigError, SyncNotInitializedError } from '../errors.js';
 import { readSettings, readSettingsReport } from '../config/settings-file.js';
 import { assertRemoteUrlIsSafe } from '../git/remote-url.js';
+import { removeUrlPasswords, urlHasPassword } from '../models/remote-url.js';
 import { readGitignore } from '../ignore/gitignore-template.js';
 import { compileSyncRules, type SyncRules } from '../ignore/sync-rules.js';
 import type { SyncConfig } from '../models/sync-config.js';
@@ -77,7 +78,10 @@ export async function loadSyncContext(root: string, options: { adopt?: boolean; 
  */
 export async function remoteHere(repo: GitRepository, inSettings: string | null): Promise<string | null> {
   if (!inSettings) return null;
-  const origin = await repo.remoteUrl().catch(() => null);
+  const found = await repo.remoteUrl().catch(() => null);
+  // A password there (PlanAlign's own sync kept its token in the URL) is never used or shown:
+  // credentials come from the token store. Adoption removes it from the file.
+  const origin = found && urlHasPassword(found) ? removeUrlPasswords(found) : found;
   if (!origin || origin === inSettings) return inSettings;
   // changed with native git (`git remote set-url`), it is checked as the settings file's is
   assertRemoteUrlIsSafe(origin, `${repo.gitdir}${path.sep}config: remote.origin.url`);
