@@ -113,8 +113,13 @@ export function renderLog(entries: SyncLogEntry[]): string {
 export function renderSyncNotes(resolved: ResolvedConflict[], skipped: SkippedFile[]): string[] {
   const lines = resolved.map((r) => {
     if (r.winner === 'merged') return `merged: ${r.path}: edits from both machines kept`;
-    if (r.strategy === 'workspace-removed' || r.strategy === 'scenario-removed')
-      return `removed: ${r.path}: its ${r.strategy.slice(0, -'-removed'.length)} was removed elsewhere; this computer's version is in backup ${r.backup}`;
+    if (r.strategy === 'workspace-removed' || r.strategy === 'scenario-removed') {
+      const folder = r.strategy.slice(0, -'-removed'.length);
+      // the removal won on the side that made it: the version in the backup is the other side's
+      return r.winner === 'remote'
+        ? `removed: ${r.path}: its ${folder} was removed elsewhere; this computer's version is in backup ${r.backup}`
+        : `removed: ${r.path}: its ${folder} was removed here; the other computer's version is in backup ${r.backup}`;
+    }
     const keys = r.keys.length > 0 ? ` for ${r.keys.join(', ')}` : '';
     return `conflict: ${r.path}: kept the ${r.winner} version${keys}${r.backup ? ` (the other one is in backup ${r.backup})` : ''}`;
   });

@@ -189,7 +189,7 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
     it('carries the traffic when HTTPS_PROXY, https_proxy or http.proxy names it, and is bypassed for NO_PROXY hosts', async () => {
       const url = await server.createRepo('proxied');
       const root = await machine('proxied', true);
-      const base = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, NO_PROXY: '', no_proxy: '' });
+      const base = envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile });
       const tunnels = () => proxy.requests.filter((request) => request.method === 'CONNECT' && request.target === `127.0.0.1:${port}`).length;
 
       let before = tunnels();
@@ -232,6 +232,13 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         expect(refused.stderr).not.toContain('sync login');
         const asJson = await runJson(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: guarded.url } });
         expect(asJson.body.error).toMatchObject({ code: 'proxy_auth_failed', next: { action: 'proxy_login' } });
+        // a login given and refused is said to be that one, never repeated
+        const wrong = await runCli(['--root', root, 'sync', 'init', '--remote', url], {
+          env: { ...base, HTTPS_PROXY: guarded.url.replace('http://', 'http://proxyuser:not-the-pass@') },
+        });
+        expect(wrong.code).toBe(3);
+        expect(wrong.stderr).toContain('refused the login given in HTTPS_PROXY (HTTP 407)');
+        expect(wrong.stderr + wrong.stdout).not.toContain('not-the-pass');
         const withLogin = guarded.url.replace('http://', 'http://proxyuser:proxy-pass@');
         const init = await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: { ...base, HTTPS_PROXY: withLogin } });
         expect(init.code, init.stderr).toBe(0);
@@ -250,6 +257,12 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
       });
       expect(run.code).toBe(4);
       expect(run.stderr).toContain('Could not reach the proxy http://127.0.0.1:9 (set by HTTPS_PROXY) on the way to https://');
+      // doctor's line says so too, not that the remote is out of reach
+      await runCli(['--root', root, 'sync', 'init', '--remote', url], { env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile }) });
+      const doctor = await runCli(['--root', root, 'sync', 'doctor'], {
+        env: envWith(await home(), { ...token, NODE_EXTRA_CA_CERTS: certs.caFile, HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' }),
+      });
+      expect(doctor.stdout).toMatch(/✗ .*Could not reach the proxy http:\/\/127\.0\.0\.1:9 \(set by HTTPS_PROXY\)/);
     });
 
     it('an http:// remote goes through HTTP_PROXY as absolute-URL requests, the way native git sends them', async () => {
@@ -276,17 +289,24 @@ describe.skipIf(missing.length > 0)('behind nginx + fcgiwrap + git-http-backend'
         expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url })).code).toBe(0);
         expect(through('GET')).toBeGreaterThan(before);
 
-        // NO_PROXY read as curl reads it for native git: a CIDR range bypasses the proxy, an address suffix does not
-        for (const [noProxy, bypassed] of [
-          ['127.0.0.0/8', true],
-          ['.0.0.1', false],
+        // the variables read as curl reads them for native git: a CIDR range bypasses the proxy, an
+        // address suffix or a range of length 0 does not; a lower-case variable set empty wins over
+        // the upper-case one (no_proxy over NO_PROXY; http_proxy, meaning no proxy, over ALL_PROXY)
+        const lowerCase = { http_proxy: proxy.url };
+        for (const [variables, bypassed] of [
+          [{ ...lowerCase, NO_PROXY: '127.0.0.0/8' }, true],
+          [{ ...lowerCase, NO_PROXY: '.0.0.1' }, false],
+          [{ ...lowerCase, NO_PROXY: '127.0.0.0/0' }, false],
+          [{ ...lowerCase, NO_PROXY: '127.0.0.1', no_proxy: '' }, false],
+          [{ HTTP_PROXY: undefined, http_proxy: '', ALL_PROXY: proxy.url }, true],
         ] as const) {
           const counted = through('GET');
-          expect((await runCli(['--root', a, 'sync', 'pull'], { env: { ...env, NO_PROXY: noProxy } })).code).toBe(0);
+          const pull = await runCli(['--root', a, 'sync', 'pull'], { env: { ...env, HTTP_PROXY: undefined, ...variables } });
+          expect(pull.code, pull.stderr).toBe(0);
           const bySync = through('GET') - counted;
-          expect((await nativeGit(['ls-remote', url], { ...env, http_proxy: proxy.url, NO_PROXY: noProxy })).code).toBe(0);
+          expect((await nativeGit(['ls-remote', url], { ...env, HTTP_PROXY: undefined, ...variables })).code).toBe(0);
           const byGit = through('GET') - counted - bySync;
-          expect([bySync === 0, byGit === 0], noProxy).toEqual([bypassed, bypassed]);
+          expect([bySync === 0, byGit === 0], JSON.stringify(variables)).toEqual([bypassed, bypassed]);
         }
 
         // a proxy that is not there is named, with the variable that set it

@@ -115,6 +115,7 @@ describe('the delete guard', () => {
     const pulled = await runCli(['--root', machines.machineB, 'sync', 'pull']);
     expect(pulled.code).toBe(0);
     expect(await workspaceFolders(machines.machineB)).not.toContain(workspace);
+    expect(pulled.stdout).toContain(`its workspace was removed elsewhere; this computer's version is in backup`);
     const conflicts = await runJson(['--root', machines.machineB, 'sync', 'conflicts']);
     const kept = conflicts.body.past.filter((b: { path: string }) => b.path === `${workspace}/scenarios/${scenario}/scenario.json`);
     expect(kept).toHaveLength(1);
@@ -146,6 +147,22 @@ describe('the delete guard', () => {
     expect(await fsp.readFile(path.join(machines.machineB, workspace, 'scenarios', scenario, 'scenario.json'))).toEqual(edited);
     expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
     expect(remoteFiles(machines.repo)).toEqual(expect.arrayContaining(atCommit));
+    expectFsckClean(machines.repo);
+  });
+
+  it("a removal sent from here over another computer's change says the backup holds that computer's version", async () => {
+    const workspace = machines.generated.workspaceIds[1];
+    expect((await runCli(['--root', machines.machineA, 'sync', 'pull'])).code).toBe(0);
+    const scenario = (await fsp.readdir(path.join(machines.machineB, workspace, 'scenarios'))).sort()[0];
+    await editScenario(machines.machineB, workspace, scenario, { description: 'edited on B while A removes it' });
+    expect((await runCli(['--root', machines.machineB, 'sync', 'push'])).code).toBe(0);
+    await fsp.rm(path.join(machines.machineA, workspace), { recursive: true });
+    const pushed = await runCli(['--root', machines.machineA, 'sync', 'push', '--allow-delete']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain(
+      `${workspace}/scenarios/${scenario}/scenario.json: its workspace was removed here; the other computer's version is in backup`,
+    );
+    expect(remoteFiles(machines.repo).some((file) => file.startsWith(`${workspace}/`))).toBe(false);
     expectFsckClean(machines.repo);
   });
 });

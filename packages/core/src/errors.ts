@@ -59,9 +59,14 @@ export class SyncAuthError extends SyncError {
   }
 }
 
-/** A proxy between this computer and the remote wants a login (HTTP 407): the remote itself was not asked. */
+/**
+ * A proxy between this computer and the remote wants a login (HTTP 407): the remote itself was
+ * not asked. Exit 3 like any login refused; to the API's caller it is the remote being out of
+ * reach (503), the API's own token not being in question.
+ */
 export class SyncProxyAuthError extends SyncAuthError {
   override readonly code: string = 'proxy_auth_failed';
+  override readonly httpStatus: number = 503;
   constructor(message: string, options: SyncErrorOptions = {}) {
     super(message, { next: { action: 'proxy_login' }, ...options });
   }
@@ -76,6 +81,9 @@ export class SyncNetworkError extends SyncError {
     super(message, { next: { action: 'check_connection' }, ...options });
   }
 }
+
+/** SyncNetworkError where the proxy in the way is what failed (not answering, or refusing the tunnel): its message names it. */
+export class SyncProxyError extends SyncNetworkError {}
 
 /** A conflict that the configured strategy leaves to the user. */
 export class SyncConflictError extends SyncError {

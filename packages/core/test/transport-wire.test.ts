@@ -126,6 +126,7 @@ describe('proxy and git settings matching', () => {
     expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '10.0.0.0/8, 192.168.0.0/16')).toBe(false);
     expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '.0.0.1')).toBe(false);
     expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '127.0.0.0/x')).toBe(false);
+    expect(bypassesProxy(new URL('http://127.0.0.1:9/x'), '0.0.0.0/0')).toBe(false);
     expect(bypassesProxy(new URL('http://[::1]:9/x'), '::1/128')).toBe(true);
     expect(bypassesProxy(new URL('http://[::1]:9/x'), '[0:0::1]')).toBe(true);
   });

@@ -1,5 +1,5 @@
-import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncProxyAuthError } from '../errors.js';
-import { redactUrl } from '../models/remote-url.js';
+import { SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncProxyAuthError, SyncProxyError } from '../errors.js';
+import { redactUrl, urlHasPassword } from '../models/remote-url.js';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
@@ -62,19 +62,22 @@ export function translateRemoteError(error: unknown, url: string, proxy?: ProxyU
   const theProxy = proxy ? `The proxy ${proxyAddress(proxy.url)} (set by ${proxy.source})` : 'The proxy';
   // A 407 is always a proxy's: the remote itself never asks for a proxy login, and was not asked.
   if (status === 407) {
+    const where = proxy?.source ?? 'the proxy setting';
     return new SyncProxyAuthError(
-      `${theProxy} asked for a login (HTTP 407) before letting this computer reach ${remote}: the remote was not asked. ` +
-        `Put the proxy's user name and password in ${proxy?.source ?? 'the proxy setting'}, before its host name (NAME:PASSWORD@host:port); your local work is safe.`,
+      proxy && urlHasPassword(proxy.url)
+        ? `${theProxy} refused the login given in ${where} (HTTP 407) before letting this computer reach ${remote}: the remote was not asked. Check the user name and password there; your local work is safe.`
+        : `${theProxy} asked for a login (HTTP 407) before letting this computer reach ${remote}: the remote was not asked. ` +
+            `Put the proxy's user name and password in ${where}, before its host name (NAME:PASSWORD@host:port); your local work is safe.`,
     );
   }
   if (error instanceof RemoteHttpError && error.fromProxy) {
     const why = status === 502 || status === 504 ? ': it could not reach the remote' : status === 403 ? ': it does not allow this address' : '';
-    return new SyncNetworkError(`${theProxy} would not connect to ${remote} (HTTP ${status}${why}). Your local work is safe.`);
+    return new SyncProxyError(`${theProxy} would not connect to ${remote} (HTTP ${status}${why}). Your local work is safe.`);
   }
   // Through a proxy, every connection this computer makes is to the proxy.
   const unreachable = codes.find((code) => CONNECT_CODES.has(code));
   if (proxy && unreachable) {
-    return new SyncNetworkError(
+    return new SyncProxyError(
       `Could not reach the proxy ${proxyAddress(proxy.url)} (set by ${proxy.source}) on the way to ${remote} (${unreachable}). Your local work is safe; sync again when the proxy answers.`,
     );
   }

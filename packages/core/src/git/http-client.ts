@@ -46,7 +46,7 @@ export interface HttpResponse {
   fromProxy: boolean;
 }
 
-const agents = new Map<string, http.Agent>();
+const connections = new Map<string, Connection>();
 
 const certificateBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
 
@@ -89,25 +89,26 @@ interface Connection {
   tlsOptions: tls.ConnectionOptions;
 }
 
-/** One pool of connections per kind of remote and set of settings. */
+/** One pool of connections per kind of remote and set of settings, with its certificates read once. */
 async function connectionFor(secure: boolean, settings: NetworkSettings): Promise<Connection> {
   const certificates = createHash('sha256').update(settings.extraCertificates.join('\n')).digest('hex');
   const key = JSON.stringify([secure, settings.proxy, settings.verifyCertificates, certificates]);
+  const known = connections.get(key);
+  if (known) return known;
   const secureContext = secure || settings.proxy?.startsWith('https:') ? secureContextFor(settings.extraCertificates) : undefined;
   const tlsOptions: tls.ConnectionOptions = { ...(secureContext ? { secureContext } : {}), rejectUnauthorized: settings.verifyCertificates };
-  let agent = agents.get(key);
-  if (!agent) {
-    if (settings.proxy) {
-      // The agent's own options are those of the connection to the proxy (an https:// proxy is reached over TLS too).
-      agent = secure
-        ? new (await import('https-proxy-agent')).HttpsProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions })
-        : new (await import('http-proxy-agent')).HttpProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions });
-    } else {
-      agent = secure ? new (nodeHttps().Agent)({ keepAlive: true, ...tlsOptions }) : new (nodeHttp().Agent)({ keepAlive: true });
-    }
-    agents.set(key, agent);
+  let agent: http.Agent;
+  if (settings.proxy) {
+    // The agent's own options are those of the connection to the proxy (an https:// proxy is reached over TLS too).
+    agent = secure
+      ? new (await import('https-proxy-agent')).HttpsProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions })
+      : new (await import('http-proxy-agent')).HttpProxyAgent(settings.proxy, { keepAlive: true, ...tlsOptions });
+  } else {
+    agent = secure ? new (nodeHttps().Agent)({ keepAlive: true, ...tlsOptions }) : new (nodeHttp().Agent)({ keepAlive: true });
   }
-  return { agent, tlsOptions };
+  const connection = { agent, tlsOptions };
+  connections.set(key, connection);
+  return connection;
 }
 
 /** One request, never following a redirect: the caller decides which redirects git would follow. */

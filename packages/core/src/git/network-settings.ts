@@ -121,7 +121,12 @@ function addressMatches(address: string, family: number, entry: string): boolean
   const listed = new BlockList();
   try {
     if (slash < 0) listed.addAddress(network, type);
-    else listed.addSubnet(network, Number(entry.slice(slash + 1)), type);
+    else {
+      const bits = Number(entry.slice(slash + 1));
+      // curl matches nothing with a range of length 0
+      if (bits === 0) return false;
+      listed.addSubnet(network, bits, type);
+    }
   } catch {
     // a prefix length that is not one: the entry matches nothing, as in curl
     return false;
@@ -132,7 +137,8 @@ function addressMatches(address: string, family: number, entry: string): boolean
 function proxyFromEnvironment(url: URL, env: NodeJS.ProcessEnv): { value: string; source: string } | undefined {
   // curl (and so git) reads lower case first; upper-case HTTP_PROXY is read too, as the README promises.
   const names = url.protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] : ['http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'];
-  for (const name of names) if (env[name]) return { value: env[name], source: name };
+  // As in curl, the first one set wins, even set empty (which means no proxy).
+  for (const name of names) if (env[name] !== undefined) return env[name] ? { value: env[name], source: name } : undefined;
   return undefined;
 }
 
@@ -205,7 +211,8 @@ export async function resolveNetworkSettings(url: string, options: { cwd?: strin
   // git's http.proxy takes precedence over the variables; an empty one means "no proxy".
   let proxy: string | null = null;
   const configured = git.proxy !== undefined ? { value: git.proxy, source: 'git config http.proxy' } : proxyFromEnvironment(target, env);
-  if (configured?.value && !bypassesProxy(target, env.no_proxy || env.NO_PROXY)) proxy = normalizeProxy(configured.value, configured.source);
+  // no_proxy set, even empty, is read before NO_PROXY, as curl reads them
+  if (configured?.value && !bypassesProxy(target, env.no_proxy ?? env.NO_PROXY)) proxy = normalizeProxy(configured.value, configured.source);
 
   const extraCertificates: string[] = [];
   let verifyCertificates = true;

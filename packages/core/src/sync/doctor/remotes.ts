@@ -1,4 +1,4 @@
-import { SyncAuthError, SyncError, SyncNetworkError, SyncProxyAuthError } from '../../errors.js';
+import { SyncAuthError, SyncError, SyncNetworkError, SyncProxyAuthError, SyncProxyError } from '../../errors.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { DoctorFinding } from '../../models/doctor.js';
 import { redactUrl } from '../../models/remote-url.js';
@@ -53,7 +53,7 @@ function refused(name: string, shown: string, error: unknown): DoctorFinding[] {
         check: 'remote',
         status: 'problem',
         remote: name,
-        summary: `Could not reach ${shown}: the proxy asks for a login.`,
+        summary: error.message,
         detail: error.message,
         next: { action: 'proxy_login', remote: name },
       },
@@ -78,7 +78,8 @@ function refused(name: string, shown: string, error: unknown): DoctorFinding[] {
       check: 'remote',
       status: 'problem',
       remote: name,
-      summary: unreachable ? `Could not reach ${shown}.` : `${shown} cannot be synced with.`,
+      // a proxy's failure is told in its own words, which name the proxy and where it was set
+      summary: error instanceof SyncProxyError ? error.message : unreachable ? `Could not reach ${shown}.` : `${shown} cannot be synced with.`,
       detail: error.message,
       next: error.next ?? { action: 'check_connection', remote: name },
     },
