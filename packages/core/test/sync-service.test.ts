@@ -119,6 +119,9 @@ describe('SyncService', () => {
     expect(joined.from_remote).toEqual({ workspaces: 1, scenarios: 2, runs: 0 });
     expect(joined.message).toContain('Brought down 1 workspace (2 scenarios, 0 runs)');
     expect(await syncedFiles(b)).toEqual(await syncedFiles(a));
+    // set up again, it says that nothing had to come down
+    const again = await machineB.init({ remote: url });
+    expect(again.message).toBe("Sync initialized. This computer already has the remote's 1 workspace (2 scenarios, 0 runs).");
     // Databases and uploads stay on the machine that made them.
     expect(existsSync(path.join(b, WS, 'scenarios', BASELINE, 'simulation.duckdb'))).toBe(false);
     expect(existsSync(path.join(b, WS, 'data', 'census.parquet'))).toBe(false);

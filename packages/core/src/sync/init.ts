@@ -121,7 +121,7 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
       created_repository: createdRepository,
       from_remote: fromRemote,
       resolved_conflicts: integration?.resolved ?? [],
-      message: initMessage(fromRemote, followedBranch),
+      message: initMessage(fromRemote, integration ? countTree(integration.applied.filter((c) => c.before === null).map((c) => c.path)) : null, followedBranch),
     };
   });
 }

@@ -84,11 +84,20 @@ export function removedBranchesNote(branches: BranchExchange[]): string {
 }
 
 /** What `init` says: set up, and what came from the remote. */
-export function initMessage(fromRemote: TreeCounts | null, followedBranch: string | null): string {
+/**
+ * What init says: what the remote holds, and what of it came down (`arrived`: counted from the
+ * files new here), which is nothing when this computer had it all already.
+ */
+export function initMessage(fromRemote: TreeCounts | null, arrived: TreeCounts | null, followedBranch: string | null): string {
+  const counts = (of: TreeCounts) => `${plural(of.workspaces, 'workspace')} (${plural(of.scenarios, 'scenario')}, ${plural(of.runs, 'run')})`;
   const broughtDown =
-    fromRemote && fromRemote.workspaces > 0
-      ? ` Brought down ${plural(fromRemote.workspaces, 'workspace')} (${plural(fromRemote.scenarios, 'scenario')}, ${plural(fromRemote.runs, 'run')}) from the remote.`
-      : '';
+    !fromRemote || fromRemote.workspaces === 0
+      ? ''
+      : arrived && arrived.workspaces > 0
+        ? ` Brought down ${counts(arrived)} from the remote.`
+        : arrived && arrived.scenarios + arrived.runs > 0
+          ? ` Brought down ${plural(arrived.scenarios, 'scenario')} and ${plural(arrived.runs, 'run')} from the remote, into workspaces this computer has.`
+          : ` This computer already has the remote's ${counts(fromRemote)}.`;
   const followed = followedBranch ? ` It syncs the branch "${followedBranch}", the one the remote has.` : '';
   return `Sync initialized.${broughtDown}${followed}`;
 }
