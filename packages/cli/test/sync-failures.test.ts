@@ -80,6 +80,17 @@ describe('failures leave local work intact', () => {
     expect(JSON.parse(remoteFile(server.repoPath('secure'), `${generated.workspaceIds[0]}/workspace.json`)!).description).toBe('pending edit');
   });
 
+  it('an init that cannot reach the remote leaves the folder as it was: no .git behind, and the next init starts clean', async () => {
+    const fresh = path.join(await tempDir('fail-init'), 'workspaces');
+    await generateWorkspaces({ root: fresh, ...PRESETS.demo, databaseBytes: 0 });
+    const before = (await fsp.readdir(fresh)).sort();
+    const refused = await runCli(['--root', fresh, 'sync', 'init', '--remote', 'http://127.0.0.1:9/nowhere.git']);
+    expect(refused.code).toBe(4);
+    expect((await fsp.readdir(fresh)).sort()).toEqual(before);
+    const doctor = await runCli(['--root', fresh, 'sync', 'doctor']);
+    expect(doctor.stdout + doctor.stderr).not.toContain('sync push');
+  });
+
   it('a half-written workspace.json is reported and kept out; everything else syncs', async () => {
     const [broken, healthy] = generated.workspaceIds;
     const brokenFile = path.join(root, broken, 'workspace.json');

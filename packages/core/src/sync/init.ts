@@ -58,7 +58,7 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
   if (createdRepository) await repo.init(branch);
   // Before the first commit, so that it already carries the name people chose.
   if (options.author) await setRootAuthor(repo, options.author);
-  return withRootLock(repo.gitdir, 'init', async () => {
+  const initializing = withRootLock(repo.gitdir, 'init', async () => {
     await resumeCheckout(repo);
     if (!(await repo.resolveRef(`refs/heads/${branch}`))) await repo.setHeadBranch(branch);
     let remoteHead: string | null = null;
@@ -123,6 +123,12 @@ export async function initRoot(root: string, options: InitOptions, progress: Pro
       resolved_conflicts: integration?.resolved ?? [],
       message: initMessage(fromRemote, integration ? countTree(integration.applied.filter((c) => c.before === null).map((c) => c.path)) : null, followedBranch),
     };
+  });
+  // A repository this call made, left with no commit because the remote could not be reached (a
+  // wrong address, a proxy): removed, so the folder is as it was and the next init starts clean.
+  return initializing.catch(async (error: unknown) => {
+    if (createdRepository && !(await repo.resolveRef('HEAD').catch(() => null))) await fsp.rm(repo.gitdir, { recursive: true, force: true });
+    throw error;
   });
 }
 
