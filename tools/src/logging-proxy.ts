@@ -3,9 +3,8 @@ import net, { type Socket } from 'node:net';
 
 /**
  * A forward proxy on 127.0.0.1 that records what went through it: HTTPS as CONNECT tunnels,
- * plain HTTP as absolute-URL requests. Tests use it to prove traffic took
- * the proxy, and that NO_PROXY hosts did not. Optional Basic credentials stand for a proxy that
- * wants a login.
+ * plain HTTP as absolute-URL requests. Tests use it to prove traffic took the proxy, and that
+ * NO_PROXY hosts did not. Optional Basic credentials stand for a proxy that wants a login.
  */
 export interface ProxiedRequest {
   method: string;

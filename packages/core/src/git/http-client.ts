@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type tls from 'node:tls';
 import type { NetworkSettings } from './network-settings.js';
+import { nodeHttp, nodeHttps, nodeTls } from './node-network-modules.js';
 
 /**
  * Sends HTTP requests the way the user's network needs them: through their proxy, trusting
@@ -15,15 +15,6 @@ import type { NetworkSettings } from './network-settings.js';
  * one (http-proxy-agent), both loaded only when a proxy is set. A connection is kept for the
  * command's next request to the same place; idle ones do not keep the process alive.
  */
-
-/**
- * Node's http modules, loaded on the first request: a command that never reaches a remote does
- * not pay for them (about 10 ms, and 5 more for https and tls, which an http:// remote never needs).
- */
-const load = createRequire(import.meta.url);
-const nodeHttp = () => load('node:http') as typeof import('node:http');
-const nodeHttps = () => load('node:https') as typeof import('node:https');
-const nodeTls = () => load('node:tls') as typeof import('node:tls');
 
 export interface HttpRequest {
   method: 'GET' | 'POST';

@@ -1,8 +1,8 @@
 import { existsSync, promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { SyncConfigError } from '../errors.js';
 import { nativeGitAvailable, runNativeGit } from './native-git.js';
+import { nodeTls } from './node-network-modules.js';
 
 /**
  * How to reach one remote on this machine, read the way native git reads it, so that whatever
@@ -13,7 +13,7 @@ import { nativeGitAvailable, runNativeGit } from './native-git.js';
 export interface NetworkSettings {
   /** the proxy to go through (`http://[user:pass@]host:port`), or null for a direct connection */
   proxy: string | null;
-  /** where the proxy was set, for messages: the variable's name (`https_proxy`) or "git's http.proxy"; null without a proxy */
+  /** where the proxy was set, for messages: the variable's name (`https_proxy`) or "git config http.proxy"; null without a proxy */
   proxySource: string | null;
   /** certificates to trust besides Node's bundled roots (PEM texts); empty for Node's defaults */
   extraCertificates: string[];
@@ -160,9 +160,7 @@ function normalizeProxy(value: string, source: string): string {
 
 /** The operating system's trusted roots, where Node can tell them (newer Node asks the OS; on Node 20, Debian's bundle). */
 async function systemCertificates(alreadyRead: Set<string>): Promise<string[]> {
-  // loaded here, for https:// remotes only: tls is a few milliseconds of every command's start otherwise
-  const tls = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
-  const fromNode = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
+  const fromNode = (nodeTls() as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
   if (typeof fromNode === 'function') {
     try {
       return fromNode('system');

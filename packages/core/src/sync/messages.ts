@@ -83,7 +83,6 @@ export function removedBranchesNote(branches: BranchExchange[]): string {
     .join('');
 }
 
-/** What `init` says: set up, and what came from the remote. */
 /**
  * What init says: what the remote holds, and what of it came down (`arrived`: counted from the
  * files new here), which is nothing when this computer had it all already.

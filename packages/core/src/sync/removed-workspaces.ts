@@ -32,14 +32,18 @@ export async function removedWorkspaces(
   const reset = { local: new Set<string>(), remote: new Set<string>() };
   // and, per workspace both sides kept, the scenario folders put back
   const scenariosReset = { local: new Map<string, Set<string>>(), remote: new Map<string, Set<string>>() };
+  // the files the changing side added or changed in a folder the other side removed
+  const keepChanged = async (atBase: string, removal: { side: 'local' | 'remote'; changed: string }, folder: string, removed: RemovedWork['removed']) => {
+    for (const change of await diffTrees(repo, atBase, removal.changed, folder))
+      if (change.after !== null) kept.push({ ...change, side: removal.side, removed });
+  };
   for (const item of await repo.readTree(base)) {
     if (item.type !== 'tree') continue;
     const [oursFolder, theirsFolder] = await Promise.all([treeAtPath(repo, oursTree, item.name), treeAtPath(repo, theirsTree, item.name)]);
     const removal = removedOnOneSide(item.oid, oursFolder, theirsFolder);
     if (removal) {
       if (!(await holds(repo, item.oid, 'workspace.json'))) continue;
-      for (const change of await diffTrees(repo, item.oid, removal.changed, item.name))
-        if (change.after !== null) kept.push({ ...change, side: removal.side, removed: 'workspace' });
+      await keepChanged(item.oid, removal, item.name, 'workspace');
       reset[removal.side].add(item.name);
       continue;
     }
@@ -52,8 +56,7 @@ export async function removedWorkspaces(
       const [ours, theirs] = await Promise.all([treeAtPath(repo, oursFolder, at), treeAtPath(repo, theirsFolder, at)]);
       const gone = removedOnOneSide(scenario.oid, ours, theirs);
       if (!gone || !(await holds(repo, scenario.oid, 'scenario.json'))) continue;
-      for (const change of await diffTrees(repo, scenario.oid, gone.changed, `${item.name}/${at}`))
-        if (change.after !== null) kept.push({ ...change, side: gone.side, removed: 'scenario' });
+      await keepChanged(scenario.oid, gone, `${item.name}/${at}`, 'scenario');
       const names = scenariosReset[gone.side].get(item.name) ?? new Set<string>();
       scenariosReset[gone.side].set(item.name, names.add(scenario.name));
     }

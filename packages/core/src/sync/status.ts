@@ -277,7 +277,6 @@ async function gatherStatus(
 /** What status says of a workspace whose folder is gone from this computer. */
 const REMOVED_HERE = 'its folder is no longer on this computer: a push would remove it from the remote and the other computers';
 
-/** A workspace's name as the first of these trees that holds it records it (its folder may be gone). */
 /** A workspace as a committed tree holds it: its name, and how many scenarios and runs it has. */
 async function describedByTree(context: SyncContext, tree: string, id: string): Promise<{ name: string | null; scenarios: number; runs: number }> {
   const folder = await workspaceTree(context.repo, tree, id);
@@ -285,6 +284,7 @@ async function describedByTree(context: SyncContext, tree: string, id: string): 
   return { name: await committedWorkspaceName(context, [tree], id), scenarios, runs };
 }
 
+/** A workspace's name as the first of these trees that holds it records it (its folder may be gone). */
 async function committedWorkspaceName(context: SyncContext, trees: (string | null)[], id: string): Promise<string | null> {
   for (const tree of trees) {
     const content = tree ? await fileAtPath(context.repo, tree, `${id}/workspace.json`) : null;
